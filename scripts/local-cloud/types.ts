@@ -1,0 +1,73 @@
+/**
+ * Contracts between the parts of the embedded local cloud. Each emulator (SQS via fauxqs,
+ * DynamoDB via dynalite, our EventBridge, our Step Functions) is a real-protocol HTTP server on
+ * loopback; these interfaces are how they reach the in-process Lambda runtime and the
+ * measurement layer, never how a handler reaches them (handlers use the AWS SDK v3 only).
+ */
+
+/** A Lambda function error as AWS reports it: `errorType` is the error's literal `name`. */
+export interface LambdaFunctionError {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+/** Thrown by {@link LambdaInvoker.invoke} when the handler throws or rejects. */
+export class LambdaInvocationError extends Error {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  constructor(functionError: LambdaFunctionError) {
+    super(`${functionError.errorType}: ${functionError.errorMessage}`);
+    this.name = 'LambdaInvocationError';
+    this.errorType = functionError.errorType;
+    this.errorMessage = functionError.errorMessage;
+  }
+}
+
+/**
+ * Invokes a deployed function of the local cloud.
+ * `functionRef` is a function ARN (`arn:aws:lambda:<region>:<account>:function:<name>`),
+ * a bare function name, or a partial ARN; the runtime resolves all three.
+ */
+export interface LambdaInvoker {
+  /** RequestResponse invocation: resolves with the handler's result or throws LambdaInvocationError. */
+  invoke(functionRef: string, event: unknown): Promise<unknown>;
+  /**
+   * Event (asynchronous) invocation, as EventBridge uses: queues the event and returns at once.
+   * Function errors are retried per the function's async config (`maximumRetryAttempts`,
+   * default 2, with backoff) and then sent to its on-failure destination (an SQS queue ARN).
+   */
+  invokeAsync(functionRef: string, event: unknown): Promise<void>;
+}
+
+/** Hop types of the AWS latency model (../shared/DESIGN.md, per-hop delay table). */
+export type HopType = 'sqs' | 'eventbridge' | 'sfn-standard' | 'sfn-express';
+
+/**
+ * Measurement hooks. `count` adds to a named counter (names in {@link CounterName});
+ * `hopDelay` returns the ms a hop of that type should be delayed (0 unless the AWS latency
+ * model is on) and the emulator awaits it before delivering.
+ */
+export interface CloudInstruments {
+  count(name: CounterName, n?: number): void;
+  hopDelay(hop: HopType): number;
+}
+
+export type CounterName =
+  | 'lambdaInvocations'
+  | 'lambdaGbSeconds'
+  | 'sqsRequests'
+  | 'eventsPut'
+  | 'eventDeliveries'
+  | 'stateTransitions'
+  | 'sfnExpressRequests'
+  | 'sfnExpressGbSeconds'
+  | 'dynamoReadUnits'
+  | 'dynamoWriteUnits'
+  | 'retries';
+
+export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
+
+/** Fixed identity of the local cloud: ARNs are built from these, never from a real account. */
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
