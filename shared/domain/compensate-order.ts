@@ -1,0 +1,29 @@
+import { createCancelOrder, createRejectOrder } from './cancel-order.ts';
+import type { CompensationInput } from './compensation.ts';
+import { loadOrder, hasSucceeded, type StepDeps, type StepResult } from './step-runner.ts';
+import { createRefundPayment } from './refund-payment.ts';
+import { createReleaseInventory } from './release-inventory.ts';
+
+/**
+ * Unwinds an order after a business failure, last in first out: release the stock it holds,
+ * refund its charge, then cancel it. A validation failure ends it REJECTED instead (nothing to
+ * undo). Each inverse runs at most once, so a repeated compensation message is harmless.
+ * Used by the variants that compensate in code (sqs-chain, eventbridge-flags); Step Functions
+ * spells the same sequence out as states.
+ *
+ * @example
+ * await createCompensateOrder(deps)({ orderId: 'o-1', attempt: 1, reason: 'OutOfStockError' });
+ */
+export function createCompensateOrder(deps: StepDeps): (input: CompensationInput) => Promise<StepResult> {
+  const release = createReleaseInventory(deps);
+  const refund = createRefundPayment(deps);
+  const cancel = createCancelOrder(deps);
+  const reject = createRejectOrder(deps);
+  return async (input) => {
+    if (input.reason === 'ValidationError') return reject(input);
+    const order = await loadOrder(deps, input.orderId);
+    if (order.lines && (hasSucceeded(order, 'reserve-inventory') || input.reason === 'OutOfStockError')) await release(input);
+    if (order.chargeId) await refund(input);
+    return cancel(input);
+  };
+}
