@@ -1,0 +1,37 @@
+import { createCatalog } from '../domain/catalog.ts';
+import { outsideWorldFromEnv } from '../domain/outside-world.ts';
+import { systemClock } from '../domain/ports.ts';
+import { createOrderSteps, type OrderSteps } from '../domain/steps.ts';
+import type { StepDeps } from '../domain/step-runner.ts';
+import { createDynamoDocumentClient } from './clients.ts';
+import { intFromEnv, tableNamesFromEnv } from './config.ts';
+import { DynamoInventoryStore } from './dynamo-inventory-store.ts';
+import { DynamoOrderRepository } from './dynamo-order-repository.ts';
+import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-world.ts';
+
+/**
+ * The composition root every Lambda uses: ports wired to DynamoDB and the simulated providers,
+ * from the environment its `serverless.yml` sets. Called once per cold start.
+ *
+ * @example
+ * const steps = createStepsFromEnv('sqs-chain');
+ */
+export function createStepDepsFromEnv(variant: string, env: NodeJS.ProcessEnv = process.env): StepDeps {
+  const tables = tableNamesFromEnv();
+  const client = createDynamoDocumentClient();
+  const world = outsideWorldFromEnv(env);
+  return {
+    orders: new DynamoOrderRepository({ tableName: tables.orders, client }),
+    inventory: new DynamoInventoryStore({ tableName: tables.inventory, client }),
+    payments: new SimulatedPaymentGateway({ tableName: tables.ledger, config: world }),
+    mailer: new SimulatedMailer({ tableName: tables.ledger, config: world }),
+    catalog: createCatalog(),
+    clock: systemClock,
+    variant,
+    maxOrderTotalCents: intFromEnv('MAX_ORDER_TOTAL_CENTS', 1_000_000, env),
+  };
+}
+
+export function createStepsFromEnv(variant: string, env: NodeJS.ProcessEnv = process.env): OrderSteps {
+  return createOrderSteps(createStepDepsFromEnv(variant, env));
+}
