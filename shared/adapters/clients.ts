@@ -19,6 +19,7 @@ function baseConfig(service: AwsService, options: ClientOptions) {
   return {
     region: config.region,
     ...(endpoint ? { endpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
     // Steps retry through their transport (SQS redelivery, Step Functions Retry); the SDK's own
     // retries stay short so a dependency outage surfaces as a counted, visible attempt.
     maxAttempts: 2,

@@ -7,6 +7,8 @@ export interface AwsConfig {
   region: string;
   /** Per-service endpoint override (the local cloud); absent means the real AWS endpoint. */
   endpoints: Partial<Record<AwsService, string>>;
+  /** Only for the local cloud (dummy keys); on AWS the default provider chain is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /**

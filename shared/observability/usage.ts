@@ -5,7 +5,10 @@ import type { CounterName } from '../../scripts/local-cloud/types.ts';
  * `shared/adapters/clients.ts`). The local cloud harvests them after each invocation; on AWS
  * they are emitted in the function's log summary.
  */
-const counters = new Map<CounterName, number>();
+// Kept on globalThis: a bundled handler and the runtime that harvests it may each carry a copy
+// of this module, and both must see one registry.
+const registry = globalThis as { __orderPipelinesUsage?: Map<CounterName, number> };
+const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName, number>());
 
 export function recordUsage(name: CounterName, n = 1): void {
   counters.set(name, (counters.get(name) ?? 0) + n);

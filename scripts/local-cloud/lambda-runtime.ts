@@ -1,0 +1,263 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { build, type Plugin } from 'esbuild';
+import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaInvocationError, LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments, type CounterName, type LambdaFunctionError, type LambdaInvoker } from './types.ts';
+
+/** A function as the deployer derives it from a service's resolved serverless config. */
+export interface FunctionDefinition {
+  /** Deployed name, `<service>-<stage>-<key>` unless the config names it. */
+  name: string;
+  /** Absolute path of the TypeScript module, and its exported handler. */
+  entry: string;
+  exportName: string;
+  environment: Record<string, string>;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Asynchronous invocation config (EventBridge targets use it). */
+  async: { maximumRetryAttempts: number; maximumEventAgeSeconds: number; onFailureArn?: string };
+}
+
+export interface LambdaRuntimeOptions {
+  buildDir: string;
+  sqs: SQSClient;
+  instruments?: CloudInstruments;
+  region?: string;
+  account?: string;
+  /**
+   * Delays between async retries. AWS waits about 1 then 2 minutes; locally we keep the shape
+   * (growing) but not the scale, so a run finishes.
+   */
+  asyncRetryDelaysMs?: number[];
+}
+
+interface Deployed {
+  definition: FunctionDefinition;
+  arn: string;
+  bundlePath: string;
+  worker: Worker;
+  pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>;
+}
+
+interface WorkerReply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: LambdaFunctionError;
+  durationMs: number;
+  usage: Partial<Record<CounterName, number>>;
+}
+
+/** Bundles everything of ours; leaves node_modules packages to Node's resolution, as a layer would. */
+const externalPackages: Plugin = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./#]/ }, (args) => (path.isAbsolute(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/**
+ * The Lambda service of the local cloud: functions bundled with esbuild and run in worker threads,
+ * each with its own environment, invoked synchronously or asynchronously (retries, then the
+ * on-failure destination), metered (invocations, GB-seconds, and the billable calls the handler
+ * made).
+ */
+export class LambdaRuntime implements LambdaInvoker {
+  private readonly functions = new Map<string, Deployed>();
+  private readonly instruments: CloudInstruments;
+  private readonly region: string;
+  private readonly account: string;
+  private readonly retryDelays: number[];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private nextId = 1;
+  private workerBundle: Promise<string> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    this.instruments = options.instruments ?? noInstruments;
+    this.region = options.region ?? LOCAL_REGION;
+    this.account = options.account ?? LOCAL_ACCOUNT;
+    this.retryDelays = options.asyncRetryDelaysMs ?? [1000, 2000];
+  }
+
+  arnOf(name: string): string {
+    return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
+  }
+
+  /** Bundles and starts a function; returns its ARN. Redeploying a name replaces it. */
+  async deploy(definition: FunctionDefinition): Promise<string> {
+    await mkdir(this.options.buildDir, { recursive: true });
+    const bundlePath = path.join(this.options.buildDir, `${definition.name}.mjs`);
+    await build({
+      entryPoints: [definition.entry], outfile: bundlePath, bundle: true, platform: 'node', format: 'esm',
+      target: 'node22', sourcemap: 'inline', logLevel: 'error', plugins: [externalPackages],
+    });
+    await this.remove(definition.name);
+    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, worker: await this.spawn(definition, bundlePath), pending: new Map() };
+    this.attach(deployed);
+    this.functions.set(definition.name, deployed);
+    return deployed.arn;
+  }
+
+  list(): FunctionDefinition[] {
+    return [...this.functions.values()].map((f) => f.definition);
+  }
+
+  async invoke(functionRef: string, event: unknown): Promise<unknown> {
+    const fn = this.resolve(functionRef);
+    const id = this.nextId++;
+    const call = new Promise<unknown>((resolve, reject) => {
+      // The worker cannot be interrupted mid-call; a timeout fails the invocation as AWS reports it.
+      const timer = setTimeout(() => {
+        fn.pending.delete(id);
+        this.instruments.count('lambdaInvocations');
+        reject(new LambdaInvocationError({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${fn.definition.timeoutSeconds}.00 seconds` }));
+      }, fn.definition.timeoutSeconds * 1000);
+      fn.pending.set(id, { resolve, reject, timer });
+      fn.worker.postMessage({ id, event: structuredClone(event) });
+    });
+    return this.track(call);
+  }
+
+  async invokeAsync(functionRef: string, event: unknown): Promise<void> {
+    const fn = this.resolve(functionRef); // an unknown function fails the hand-off, as AWS does
+    void this.track(this.runAsync(fn, event, 1, Date.now()));
+  }
+
+  /** Resolves when nothing is running or waiting for an async retry. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.retryTimers.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.inFlight.size === 0 && this.retryTimers.size > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * Kills every execution environment mid-flight and starts fresh ones: what a crash of the host
+   * does. In-flight invocations fail with `Sandbox.Crashed`; their SQS messages stay undeleted
+   * and come back after the visibility timeout.
+   */
+  async crashAll(): Promise<number> {
+    let lost = 0;
+    for (const fn of this.functions.values()) {
+      lost += fn.pending.size;
+      await fn.worker.terminate();
+      this.failPending(fn, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
+      fn.worker = await this.spawn(fn.definition, fn.bundlePath);
+      this.attach(fn);
+    }
+    return lost;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const name of [...this.functions.keys()]) await this.remove(name);
+  }
+
+  private async runAsync(fn: Deployed, event: unknown, attempt: number, firstAt: number): Promise<void> {
+    try {
+      await this.invoke(fn.definition.name, event);
+    } catch (error) {
+      if (this.stopped) return;
+      const { maximumRetryAttempts, maximumEventAgeSeconds, onFailureArn } = fn.definition.async;
+      const ageOk = Date.now() - firstAt < maximumEventAgeSeconds * 1000;
+      if (attempt <= maximumRetryAttempts && ageOk) {
+        this.instruments.count('retries');
+        const delay = this.retryDelays[Math.min(attempt - 1, this.retryDelays.length - 1)] ?? 1000;
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          void this.track(this.runAsync(fn, event, attempt + 1, firstAt));
+        }, delay);
+        this.retryTimers.add(timer);
+        return;
+      }
+      if (onFailureArn) await this.sendToDestination(fn, onFailureArn, event, error, attempt, ageOk);
+    }
+  }
+
+  /** The invocation record Lambda sends to an on-failure destination (SQS), in AWS's shape. */
+  private async sendToDestination(fn: Deployed, arn: string, event: unknown, error: unknown, attempts: number, ageOk: boolean): Promise<void> {
+    const queueName = arn.split(':').pop() ?? '';
+    const { QueueUrl } = await this.options.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    const failure = error instanceof LambdaInvocationError ? error : new LambdaInvocationError({ errorType: 'Error', errorMessage: String(error) });
+    const record = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: { requestId: crypto.randomUUID(), functionArn: `${fn.arn}:$LATEST`, condition: ageOk ? 'RetriesExhausted' : 'EventAgeExceeded', approximateInvokeCount: attempts },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: failure.errorType, errorMessage: failure.errorMessage },
+    };
+    await this.options.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
+  }
+
+  private resolve(functionRef: string): Deployed {
+    const name = functionRef.startsWith('arn:') ? (functionRef.split(':')[6] ?? '') : functionRef.split(':')[0] ?? '';
+    const fn = this.functions.get(name);
+    if (!fn) throw new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionRef}` });
+    return fn;
+  }
+
+  private async spawn(definition: FunctionDefinition, bundlePath: string): Promise<Worker> {
+    this.workerBundle ??= this.bundleWorker();
+    const workerPath = await this.workerBundle;
+    return new Worker(workerPath, {
+      env: { ...definition.environment },
+      workerData: {
+        bundlePath, exportName: definition.exportName, functionName: definition.name,
+        functionArn: this.arnOf(definition.name), memoryMb: definition.memoryMb, timeoutMs: definition.timeoutSeconds * 1000,
+      },
+    });
+  }
+
+  private async bundleWorker(): Promise<string> {
+    const outfile = path.join(this.options.buildDir, '_lambda-worker.mjs');
+    await build({ entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'error' });
+    return outfile;
+  }
+
+  private attach(fn: Deployed): void {
+    fn.worker.on('message', (reply: WorkerReply) => this.settle(fn, reply));
+    fn.worker.on('error', (error) => this.failPending(fn, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }));
+    fn.worker.unref();
+  }
+
+  private settle(fn: Deployed, reply: WorkerReply): void {
+    this.instruments.count('lambdaInvocations');
+    this.instruments.count('lambdaGbSeconds', (fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
+    for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
+    const waiter = fn.pending.get(reply.id);
+    if (!waiter) return; // timed out already
+    fn.pending.delete(reply.id);
+    clearTimeout(waiter.timer);
+    if (reply.ok) waiter.resolve(reply.result);
+    else waiter.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
+  }
+
+  private failPending(fn: Deployed, error: LambdaFunctionError): void {
+    for (const [id, waiter] of fn.pending) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new LambdaInvocationError(error));
+      fn.pending.delete(id);
+    }
+  }
+
+  private async remove(name: string): Promise<void> {
+    const fn = this.functions.get(name);
+    if (!fn) return;
+    this.functions.delete(name);
+    this.failPending(fn, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
+    await fn.worker.terminate();
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const done = () => this.inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}

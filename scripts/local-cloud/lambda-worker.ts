@@ -1,0 +1,76 @@
+/**
+ * One Lambda "execution environment": a worker thread with the function's own environment
+ * variables (workers get a private process.env), its bundled handler imported once (the cold
+ * start), then invocations over messages. Concurrent invocations interleave as async work, like
+ * one container per function with high concurrency.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+
+interface WorkerConfig {
+  bundlePath: string;
+  exportName: string;
+  functionName: string;
+  functionArn: string;
+  memoryMb: number;
+  timeoutMs: number;
+}
+
+interface InvokeMessage {
+  id: number;
+  event: unknown;
+}
+
+type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
+
+const config = workerData as WorkerConfig;
+const usageRegistry = globalThis as { __orderPipelinesUsage?: Map<string, number> };
+
+async function loadHandler(): Promise<Handler> {
+  const mod = (await import(pathToFileURL(config.bundlePath).href)) as Record<string, unknown>;
+  const handler = mod[config.exportName];
+  if (typeof handler !== 'function') throw new Error(`${config.bundlePath} exports no function "${config.exportName}"`);
+  return handler as Handler;
+}
+
+const handlerPromise = loadHandler();
+
+function context(requestId: string, deadline: number): Record<string, unknown> {
+  return {
+    awsRequestId: requestId,
+    functionName: config.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: config.functionArn,
+    memoryLimitInMB: String(config.memoryMb),
+    logGroupName: `/aws/lambda/${config.functionName}`,
+    logStreamName: `local/${requestId}`,
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+function takeUsage(): Record<string, number> {
+  const counters = usageRegistry.__orderPipelinesUsage;
+  if (!counters) return {};
+  const out = Object.fromEntries(counters);
+  counters.clear();
+  return out;
+}
+
+parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
+  const requestId = randomUUID();
+  const started = performance.now();
+  try {
+    const handler = await handlerPromise;
+    const result = await handler(event, context(requestId, Date.now() + config.timeoutMs));
+    parentPort?.postMessage({ id, ok: true, result, durationMs: performance.now() - started, usage: takeUsage() });
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    parentPort?.postMessage({
+      id, ok: false,
+      error: { errorType: e.name || 'Error', errorMessage: e.message, trace: (e.stack ?? '').split('\n') },
+      durationMs: performance.now() - started, usage: takeUsage(),
+    });
+  }
+});

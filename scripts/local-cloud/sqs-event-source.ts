@@ -1,0 +1,132 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
+import { noInstruments, type CloudInstruments, type LambdaInvoker } from './types.ts';
+
+/** An `events: - sqs` entry of a function, resolved. */
+export interface SqsEventSourceConfig {
+  functionName: string;
+  queueUrl: string;
+  queueArn: string;
+  region: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  /** Concurrent pollers; AWS starts an SQS mapping with five. */
+  pollers?: number;
+}
+
+/**
+ * The Lambda event source mapping for SQS, which no emulator provides: long-polls the queue,
+ * gathers a batch (size and window from the config), invokes the function with a real SQS
+ * event, deletes what succeeded and leaves the rest to reappear after their visibility timeout.
+ * With ReportBatchItemFailures only the listed records stay; without it, any error keeps all.
+ * Messages past maxReceiveCount move to the DLQ through the emulator's own redrive.
+ */
+export class SqsEventSource {
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly instruments: CloudInstruments;
+
+  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SQSClient, private readonly invoker: LambdaInvoker, instruments?: CloudInstruments) {
+    this.instruments = instruments ?? noInstruments;
+  }
+
+  start(): void {
+    for (let i = 0; i < (this.config.pollers ?? 5); i++) this.loops.push(this.poll());
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  private async poll(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const batch = await this.gather();
+        if (batch.length > 0) await this.deliver(batch);
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        // An emulator hiccup must not kill the mapping: pause and poll again, as the ESM does.
+        await sleep(200);
+        void error;
+      }
+    }
+  }
+
+  /** One long poll, then more receives until the batch is full or the batching window closes. */
+  private async gather(): Promise<Message[]> {
+    const batch = await this.receive(Math.min(10, this.config.batchSize), 20);
+    const windowEnds = Date.now() + this.config.maximumBatchingWindowSeconds * 1000;
+    while (batch.length > 0 && batch.length < this.config.batchSize && Date.now() < windowEnds) {
+      const more = await this.receive(Math.min(10, this.config.batchSize - batch.length), Math.max(0, Math.ceil((windowEnds - Date.now()) / 1000)));
+      if (more.length === 0) break;
+      batch.push(...more);
+    }
+    return batch;
+  }
+
+  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
+    this.instruments.count('sqsRequests');
+    const { Messages } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    return Messages ?? [];
+  }
+
+  private async deliver(messages: Message[]): Promise<void> {
+    const hop = this.instruments.hopDelay('sqs');
+    if (hop > 0) await sleep(hop);
+    const event: SQSEvent = { Records: messages.map((m) => this.toRecord(m)) };
+    let failedIds: Set<string>;
+    try {
+      const response = (await this.invoker.invoke(this.config.functionName, event)) as SQSBatchResponse | undefined;
+      failedIds = this.config.reportBatchItemFailures
+        ? new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier))
+        : new Set();
+    } catch {
+      failedIds = new Set(messages.map((m) => m.MessageId ?? ''));
+    }
+    const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ''));
+    if (done.length > 0) {
+      this.instruments.count('sqsRequests');
+      await this.sqs.send(new DeleteMessageBatchCommand({
+        QueueUrl: this.config.queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      }));
+    }
+  }
+
+  private toRecord(message: Message): SQSRecord {
+    const attrs = message.Attributes ?? {};
+    return {
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: attrs.ApproximateReceiveCount ?? '1',
+        SentTimestamp: attrs.SentTimestamp ?? String(Date.now()),
+        SenderId: attrs.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: attrs.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [], dataType: value.DataType ?? 'String' },
+        ]),
+      ),
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.config.queueArn,
+      awsRegion: this.config.region,
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

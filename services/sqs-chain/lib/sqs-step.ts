@@ -1,0 +1,87 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isBusinessError, isRetryable } from '../../../shared/domain/errors.ts';
+import type { StepInput, StepName } from '../../../shared/domain/order.ts';
+import type { OrderSteps } from '../../../shared/domain/steps.ts';
+import type { StepResult } from '../../../shared/domain/step-runner.ts';
+import { logger, withOrderContext } from '../../../shared/observability/logger.ts';
+
+/** What travels in every queue of the chain: the order id; the correlation id rides in attributes. */
+export interface ChainMessage {
+  orderId: string;
+  /** Only on the compensation queue: why, and which step failed. */
+  reason?: string;
+  failedStep?: StepName;
+}
+
+export interface ChainConfig {
+  sqs: SQSClient;
+  steps: OrderSteps;
+  /** The queue this function consumes (for ChangeMessageVisibility). */
+  sourceQueueUrl: string;
+  /** Where a success goes next; absent for the last step. */
+  nextQueueUrl?: string;
+  compensationQueueUrl: string;
+  /** The queue's redrive maxReceiveCount: on that delivery a retryable failure parks the order FAILED. */
+  maxReceiveCount: number;
+  /** First redelivery delay; doubles per attempt (ChangeMessageVisibility), capped at 15 min. */
+  baseBackoffSeconds: number;
+}
+
+export function correlationIdOf(record: SQSRecord): string | undefined {
+  return record.messageAttributes?.correlationId?.stringValue;
+}
+
+export async function sendToQueue(sqs: SQSClient, queueUrl: string, message: ChainMessage, correlationId?: string): Promise<void> {
+  await sqs.send(new SendMessageCommand({
+    QueueUrl: queueUrl,
+    MessageBody: JSON.stringify(message),
+    ...(correlationId ? { MessageAttributes: { correlationId: { DataType: 'String', StringValue: correlationId } } } : {}),
+  }));
+}
+
+/**
+ * The one adapter every step of the chain shares: SQS batch in, domain step, next hop out.
+ *  - success: the order goes to the next queue;
+ *  - business error (declined, out of stock, invalid): the order goes to the compensation queue
+ *    and the record succeeds (retrying cannot change the outcome);
+ *  - retryable error: the record is reported failed (partial batch response) and its visibility
+ *    is set to a growing backoff; on the last allowed delivery the order is first parked FAILED,
+ *    so the redrive to the DLQ leaves a findable, replayable order.
+ */
+export function createSqsStepHandler(config: ChainConfig, step: StepName, run: (input: StepInput, message: ChainMessage) => Promise<StepResult>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const message = JSON.parse(record.body) as ChainMessage;
+    const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const correlationId = correlationIdOf(record);
+    await withOrderContext({ orderId: message.orderId, correlationId }, async () => {
+      try {
+        const result = await run({ orderId: message.orderId, attempt, correlationId }, message);
+        if (config.nextQueueUrl && !result.duplicate) await sendToQueue(config.sqs, config.nextQueueUrl, { orderId: message.orderId }, correlationId);
+      } catch (error) {
+        // A compensation never compensates itself: its failures are retried, then parked.
+        if (isBusinessError(error) && message.reason === undefined) {
+          await sendToQueue(config.sqs, config.compensationQueueUrl, { orderId: message.orderId, reason: error.name, failedStep: step }, correlationId);
+          return;
+        }
+        await onRetryableFailure(config, step, record, attempt, error);
+        throw error;
+      }
+    });
+  };
+  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
+}
+
+async function onRetryableFailure(config: ChainConfig, step: StepName, record: SQSRecord, attempt: number, error: unknown): Promise<void> {
+  const { orderId } = JSON.parse(record.body) as ChainMessage;
+  logger.warn('step failed', { step, attempt, error: error as Error, retryable: isRetryable(error) });
+  if (attempt >= config.maxReceiveCount) {
+    await config.steps.failOrder({ orderId, attempt, reason: `${(error as Error).name}@${step}`, correlationId: correlationIdOf(record) }).catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
+    return; // leave the visibility as it is: the next receive moves the message to the DLQ
+  }
+  const backoff = Math.min(900, config.baseBackoffSeconds * 2 ** (attempt - 1));
+  await config.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.sourceQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoff }));
+}

@@ -1,0 +1,19 @@
+import { createStepsFromEnv } from '../../../shared/adapters/composition.ts';
+import { createSqsClient } from '../../../shared/adapters/clients.ts';
+import { intFromEnv, requireEnv } from '../../../shared/adapters/config.ts';
+import type { ChainConfig } from './sqs-step.ts';
+
+export const VARIANT = 'sqs-chain';
+
+/** Composition root of a chain step: env read once per cold start. */
+export function chainConfig(sourceQueueEnv: string, nextQueueEnv?: string): ChainConfig {
+  return {
+    sqs: createSqsClient(),
+    steps: createStepsFromEnv(VARIANT),
+    sourceQueueUrl: requireEnv(sourceQueueEnv),
+    ...(nextQueueEnv ? { nextQueueUrl: requireEnv(nextQueueEnv) } : {}),
+    compensationQueueUrl: requireEnv('COMPENSATE_ORDER_QUEUE_URL'),
+    maxReceiveCount: intFromEnv('MAX_RECEIVE_COUNT', 3),
+    baseBackoffSeconds: intFromEnv('RETRY_BASE_SECONDS', 1),
+  };
+}
