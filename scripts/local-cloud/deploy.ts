@@ -44,6 +44,8 @@ export interface DeployOptions {
   environment?: Record<string, string>;
   /** Port of this stack's HTTP API; 0 picks a free one; null serves none (sls offline serves it). */
   httpPort?: number | null;
+  /** An already resolved config (inside `sls offline`, the framework has resolved it). */
+  resolved?: ResolvedService;
   /** Seed the inventory table from shared/data/catalog.json (default true). */
   seedInventory?: boolean;
 }
@@ -77,7 +79,7 @@ const EMULATED = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Event
  */
 export async function deployService(cloud: CloudHandles, serviceDir: string, options: DeployOptions = {}): Promise<DeployedStack> {
   const stage = options.stage ?? 'local';
-  const config = await resolveService(serviceDir, { stage, ...(options.params ? { params: options.params } : {}) });
+  const config = options.resolved ?? (await resolveService(serviceDir, { stage, ...(options.params ? { params: options.params } : {}) }));
   const stackName = `${config.service}-${stage}`;
   const resources = new Map<string, PhysicalResource>();
   const ctx: IntrinsicContext = { region: cloud.region, account: cloud.account, stackName, resources };

@@ -19,7 +19,9 @@ export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipel
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const body = readJsonBody(event);
-      const { order, created } = await acceptOrder(body, event.requestContext?.requestId);
+      // A caller's correlation id is kept; otherwise the order gets a fresh one (not the API request
+      // id: serverless-offline gives every request the same one).
+      const { order, created } = await acceptOrder(body, correlationHeader(event));
       return await withOrderContext(order, async () => {
         if (order.status === 'ACCEPTED') await start(order);
         return json(created ? 202 : 200, { orderId: order.orderId, status: order.status, correlationId: order.correlationId }, { location: `/orders/${order.orderId}` });
@@ -60,4 +62,9 @@ export function presentOrder(order: OrderRecord) {
     ...(order.terminalAt ? { terminalAt: order.terminalAt } : {}),
     timeline: order.timeline,
   };
+}
+
+function correlationHeader(event: APIGatewayProxyEventV2): string | undefined {
+  const value = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-correlation-id')?.[1];
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
