@@ -3,7 +3,7 @@
  * dead-letter queue as AWS applies them, plus the duplicate/reorder chaos knob.
  */
 import { GetQueueUrlCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import type { CloudInstruments, LambdaInvoker } from '#cloud/types';
+import { LambdaInvocationError, type CloudInstruments, type LambdaInvoker } from '#cloud/types';
 import type { EventEnvelope } from './envelope.ts';
 import { mulberry32 } from './prng.ts';
 import type { Target } from './registry.ts';
@@ -247,8 +247,9 @@ function exhaustedCondition(job: DeliveryJob, retries: number): ExhaustedConditi
   return Date.now() - job.receivedAt >= maxAgeMs ? 'MaximumEventAgeInSeconds' : undefined;
 }
 
+/** The Lambda runtime reports a failed hand-off as a LambdaInvocationError carrying the AWS code. */
 function describeFailure(error: unknown): DeliveryFailure {
-  const name = error instanceof Error ? error.name : 'Error';
+  const name = error instanceof LambdaInvocationError ? error.errorType : error instanceof Error ? error.name : 'Error';
   const message = (error instanceof Error ? error.message : String(error)) || name;
   return NOT_FOUND_ERRORS.has(name)
     ? { code: 'RESOURCE_NOT_FOUND', message, retryable: false }

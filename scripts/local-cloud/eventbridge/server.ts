@@ -47,7 +47,7 @@ export interface EventBridgeServer {
   setDuplicateDelivery(options: DuplicateDelivery | undefined): void;
   /** Resolves when no delivery is pending, retrying or in flight. */
   idle(): Promise<void>;
-  /** Closes the server and cancels pending retries. */
+  /** Closes the server and cancels pending retries; calling it again is harmless. */
   stop(): Promise<void>;
 }
 
@@ -64,6 +64,7 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
 
   const server = createServer((request, response) => void handleRequest(request, response, operations));
   const port = await listen(server, options.port, host);
+  let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -77,9 +78,11 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
     },
     setDuplicateDelivery: (duplicates) => dispatcher.setDuplicateDelivery(duplicates),
     idle: () => dispatcher.idle(),
-    stop: async () => {
+    // Idempotent, so a test's own stop() and its afterEach can both call it.
+    stop: () => {
       dispatcher.stop();
-      await close(server);
+      stopping ??= close(server);
+      return stopping;
     },
   };
 }
