@@ -187,6 +187,9 @@ describe('exists', () => {
     ['exists:false fails a present field', { detail: { state: [{ exists: false }] } }, ec2Event(), false],
     ['exists:true matches a null value, which is present', { detail: { value: [{ exists: true }] } }, ec2Event({ value: null }), true],
     ['exists:true fails an object, which is not a leaf', { detail: { 'c-count': [{ exists: true }] } }, ec2Event({ 'c-count': { c1: 100 } }), false],
+    // event-ruler looks for leaf values at the path, so an object there counts as absent.
+    ['exists:false holds on an object, which is not a leaf', { detail: { 'c-count': [{ exists: false }] } }, ec2Event({ 'c-count': { c1: 100 } }), true],
+    ['exists:false holds on an empty array, which has no leaf', { detail: { tags: [{ exists: false }] } }, ec2Event({ tags: [] }), true],
   ]);
 });
 
