@@ -1,0 +1,217 @@
+/**
+ * Executions run in the background on the interpreter; each keeps its status and AWS-shaped
+ * history. Express executions are kept too (so idle() and debugging see them) although the API
+ * hides them, as AWS sends them to CloudWatch Logs instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { ExecutionAbortedError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import type { CloudInstruments, LambdaInvoker } from '#cloud/types';
+import { SfnApiError } from './errors.ts';
+import { ExecutionHistory, payload, toHistoryEvent, type InterpreterEvent } from './history.ts';
+import { assertValidName, type StateMachineRecord } from './machines.ts';
+import { TaskRunner, type JsonValue } from './tasks.ts';
+
+export interface ExecutionsOptions {
+  region: string;
+  account: string;
+  invoker: LambdaInvoker;
+  instruments: CloudInstruments;
+}
+
+/** Why StopExecution stopped it, as the caller gave it. */
+interface AbortReason {
+  error?: string;
+  cause?: string;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Express bills duration rounded up to 100 ms at 64 MB, the smallest memory chunk. */
+const EXPRESS_BILLING_MS = 100;
+const EXPRESS_BILLED_GB = 64 / 1024;
+
+export class Execution {
+  status: ExecutionStatus = 'RUNNING';
+  readonly startDate = new Date();
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  readonly history = new ExecutionHistory();
+  /** Settles once the execution has ended and its history is complete. */
+  readonly done: Promise<void>;
+  private abortReason: AbortReason = {};
+  private abortRun: () => void = () => {};
+
+  constructor(
+    readonly arn: string,
+    readonly name: string,
+    /** The machine as it was at start: a later update does not change a running execution. */
+    readonly machine: StateMachineRecord,
+    readonly input: string,
+    private readonly options: ExecutionsOptions,
+  ) {
+    this.done = this.run();
+  }
+
+  /** Aborts a running execution and resolves when it is ABORTED; no-op once it has ended. */
+  stop(reason: AbortReason): Promise<void> {
+    if (this.status === 'RUNNING') {
+      this.abortReason = reason;
+      this.abortRun();
+    }
+    return this.done;
+  }
+
+  private async run(): Promise<void> {
+    const { machine, options } = this;
+    const inputJson = payload(JSON.parse(this.input));
+    this.history.add('ExecutionStarted', {
+      executionStartedEventDetails: { input: inputJson.text, inputDetails: inputJson.details, roleArn: machine.roleArn },
+    });
+    const tasks = new TaskRunner(machine.compiled.tasks, {
+      history: this.history,
+      invoker: options.invoker,
+      instruments: options.instruments,
+      hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
+      region: options.region,
+    });
+    const running = machine.compiled.machine.run(JSON.parse(this.input) as JsonValue, {
+      overrides: { taskResourceLocalHandlers: tasks.handlers() },
+      context: this.contextObject(),
+    });
+    this.abortRun = running.abort;
+    const logged = this.follow(running.eventLogs, tasks);
+    const outcome = await running.result.then(
+      (value): Outcome => ({ ok: true, value }),
+      (error: unknown): Outcome => ({ ok: false, error }),
+    );
+    // The interpreter closes its log on every ending, so this drains the last state events.
+    await logged;
+    this.finish(outcome);
+  }
+
+  /** `$$` as AWS fills it; the interpreter adds Execution.Input and Execution.StartTime. */
+  private contextObject(): Record<string, unknown> {
+    return {
+      Execution: { Id: this.arn, Name: this.name, RoleArn: this.machine.roleArn },
+      StateMachine: { Id: this.machine.arn, Name: this.machine.name },
+    };
+  }
+
+  private async follow(events: AsyncGenerator<InterpreterEvent>, tasks: TaskRunner): Promise<void> {
+    const { instruments } = this.options;
+    for await (const event of events) {
+      // Standard bills each state entered and each retry; Express bills requests and duration.
+      const billed = event.type === 'StateEntered' || event.type === 'StateRetried';
+      if (billed && this.machine.type === 'STANDARD') instruments.count('stateTransitions');
+      if (event.type === 'StateRetried') instruments.count('retries');
+      if (event.type === 'StateFailed' && event.state.type === 'Task' && event.Error === 'States.Timeout') {
+        tasks.recordTimeout(event.state.name);
+      }
+      const mapped = toHistoryEvent(event);
+      if (mapped) this.history.add(...mapped);
+    }
+  }
+
+  private finish(outcome: Outcome): void {
+    if (outcome.ok) {
+      const output = payload(outcome.value);
+      this.output = output.text;
+      this.end('SUCCEEDED', () =>
+        this.history.close('ExecutionSucceeded', {
+          executionSucceededEventDetails: { output: output.text, outputDetails: output.details },
+        }),
+      );
+    } else if (outcome.error instanceof ExecutionAbortedError) {
+      this.error = this.abortReason.error;
+      this.cause = this.abortReason.cause;
+      this.end('ABORTED', () => this.history.close('ExecutionAborted', { executionAbortedEventDetails: this.abortReason }));
+    } else if (outcome.error instanceof ExecutionTimeoutError) {
+      this.error = 'States.Timeout';
+      this.end('TIMED_OUT', () =>
+        this.history.close('ExecutionTimedOut', { executionTimedOutEventDetails: { error: this.error } }),
+      );
+    } else {
+      // The interpreter wraps the state's error (ours: TaskError) in an ExecutionError's cause.
+      const failure = ((outcome.error as Error).cause ?? outcome.error) as Error;
+      this.error = failure.name;
+      this.cause = failure.message;
+      this.end('FAILED', () =>
+        this.history.close('ExecutionFailed', { executionFailedEventDetails: { error: this.error, cause: this.cause } }),
+      );
+    }
+  }
+
+  private end(status: ExecutionStatus, recordTerminalEvent: () => void): void {
+    recordTerminalEvent();
+    this.stopDate = new Date();
+    this.status = status;
+    if (this.machine.type === 'EXPRESS') {
+      const billedMs = Math.ceil((this.stopDate.getTime() - this.startDate.getTime()) / EXPRESS_BILLING_MS) * EXPRESS_BILLING_MS;
+      this.options.instruments.count('sfnExpressGbSeconds', (billedMs / 1000) * EXPRESS_BILLED_GB);
+    }
+  }
+}
+
+export class Executions {
+  private readonly byArn = new Map<string, Execution>();
+  private readonly running = new Set<Execution>();
+
+  constructor(private readonly options: ExecutionsOptions) {}
+
+  /**
+   * StartExecution as AWS: on a STANDARD machine the same name with the same input while that
+   * execution runs returns it (idempotent start); a closed one or another input is a conflict.
+   */
+  start(machine: StateMachineRecord, name: string | undefined, input: string | undefined): Execution {
+    const executionName = name ?? randomUUID();
+    assertValidName(executionName);
+    const executionInput = input ?? '{}';
+    assertJson(executionInput);
+    const arn = this.executionArn(machine, executionName);
+    const existing = this.byArn.get(arn);
+    if (existing?.status === 'RUNNING' && existing.input === executionInput) return existing;
+    if (existing) throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    if (machine.type === 'EXPRESS') this.options.instruments.count('sfnExpressRequests');
+    const execution = new Execution(arn, executionName, machine, executionInput, this.options);
+    this.byArn.set(arn, execution);
+    this.running.add(execution);
+    void execution.done.finally(() => this.running.delete(execution));
+    return execution;
+  }
+
+  get(arn: string): Execution | undefined {
+    return this.byArn.get(arn);
+  }
+
+  /** Newest first, as ListExecutions orders them. */
+  list(stateMachineArn: string): Execution[] {
+    return [...this.byArn.values()].filter((execution) => execution.machine.arn === stateMachineArn).reverse();
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running].map((execution) => execution.done));
+  }
+
+  async stopAll(reason: AbortReason): Promise<void> {
+    await Promise.allSettled([...this.running].map((execution) => execution.stop(reason)));
+  }
+
+  /** Express ARNs carry a uuid, since Express execution names need not be unique. */
+  private executionArn(machine: StateMachineRecord, name: string): string {
+    const { region, account } = this.options;
+    return machine.type === 'STANDARD'
+      ? `arn:aws:states:${region}:${account}:execution:${machine.name}:${name}`
+      : `arn:aws:states:${region}:${account}:express:${machine.name}:${name}:${randomUUID()}`;
+  }
+}
+
+function assertJson(input: string): void {
+  try {
+    JSON.parse(input);
+  } catch {
+    throw new SfnApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${input}'`);
+  }
+}

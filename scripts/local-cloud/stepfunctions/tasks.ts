@@ -1,0 +1,194 @@
+/**
+ * Task states of one execution: each call goes to the local cloud's Lambda runtime through the
+ * injected LambdaInvoker, and is recorded in the history the way AWS records it (TaskScheduled /
+ * TaskStarted / TaskSucceeded | TaskFailed for `lambda:invoke`, LambdaFunction* for a function ARN).
+ */
+import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { HistoryEventType } from '@aws-sdk/client-sfn';
+import type { RunOptions } from 'aws-local-stepfunctions';
+import type { CloudInstruments, HopType, LambdaFunctionError, LambdaInvoker } from '#cloud/types';
+import type { TaskResource } from './definition.ts';
+import { payload, type ExecutionHistory, type HistoryEventDetails } from './history.ts';
+
+export type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+export type JsonValue = Parameters<TaskHandlers[string]>[0];
+
+export interface TaskContext {
+  history: ExecutionHistory;
+  invoker: LambdaInvoker;
+  instruments: CloudInstruments;
+  /** Latency-model hop awaited before each call (sfn-standard or sfn-express). */
+  hop: HopType;
+  region: string;
+}
+
+type Recorded = [HistoryEventType, HistoryEventDetails];
+
+/** One Lambda call of a Task state and the history events AWS writes for it. */
+interface TaskCall {
+  functionRef: string;
+  event: unknown;
+  /** The Task's result: the function's return value, or for `lambda:invoke` its response. */
+  result(returned: unknown): JsonValue;
+  scheduled: Recorded;
+  started: Recorded;
+  succeeded(output: JsonValue): Recorded;
+  failed(error: string, cause: string): Recorded;
+  timedOut: Recorded;
+}
+
+interface Attempt {
+  call: TaskCall;
+  /** Set when the interpreter gave up on the call (TimeoutSeconds): its late outcome is not history. */
+  abandoned: boolean;
+}
+
+/**
+ * The error a Task state fails with. The interpreter matches Retry / Catch `ErrorEquals` against
+ * `name`, puts `message` in the Catch output's `Cause`, and reads `isRetryable` / `isCatchable`.
+ */
+export class TaskError extends Error {
+  readonly isRetryable: boolean;
+  readonly isCatchable: boolean;
+  constructor(error: string, cause: string, recoverable = true) {
+    super(cause);
+    this.name = error;
+    this.isRetryable = recoverable;
+    this.isCatchable = recoverable;
+  }
+}
+
+export class TaskRunner {
+  private readonly inFlight = new Map<string, Attempt[]>();
+
+  constructor(
+    private readonly tasks: ReadonlyMap<string, TaskResource>,
+    private readonly context: TaskContext,
+  ) {}
+
+  /** Overrides for every Task state, so the interpreter never calls AWS itself. */
+  handlers(): TaskHandlers {
+    return Object.fromEntries(
+      [...this.tasks].map(([stateName, resource]) => [stateName, (input: JsonValue) => this.run(stateName, resource, input)]),
+    );
+  }
+
+  /** The interpreter timed a Task out: record it as AWS does, oldest call of that state first. */
+  recordTimeout(stateName: string): void {
+    const attempt = this.inFlight.get(stateName)?.find((candidate) => !candidate.abandoned);
+    if (!attempt) return;
+    this.context.history.add(...attempt.call.timedOut);
+    attempt.abandoned = true;
+  }
+
+  private async run(stateName: string, resource: TaskResource, input: JsonValue): Promise<JsonValue> {
+    // The interpreter calls us in the same tick in which it logs StateEntered / StateRetried, and
+    // its event log is read asynchronously; one macrotask lets those reach the history first.
+    await nextTurn();
+    const attempt: Attempt = { call: describeCall(resource, input, this.context.region), abandoned: false };
+    const attempts = this.inFlight.get(stateName) ?? [];
+    this.inFlight.set(stateName, [...attempts, attempt]);
+    try {
+      return await this.invoke(attempt);
+    } finally {
+      const remaining = (this.inFlight.get(stateName) ?? []).filter((other) => other !== attempt);
+      if (remaining.length > 0) this.inFlight.set(stateName, remaining);
+      else this.inFlight.delete(stateName);
+    }
+  }
+
+  private async invoke(attempt: Attempt): Promise<JsonValue> {
+    const { call } = attempt;
+    const { history, invoker, instruments, hop } = this.context;
+    history.add(...call.scheduled);
+    const delayMs = instruments.hopDelay(hop);
+    if (delayMs > 0) await sleep(delayMs);
+    history.add(...call.started);
+    let result: JsonValue;
+    try {
+      result = call.result(await invoker.invoke(call.functionRef, call.event));
+    } catch (thrown) {
+      const failure = toTaskError(thrown);
+      if (!attempt.abandoned) history.add(...call.failed(failure.name, failure.message));
+      throw failure;
+    }
+    if (!attempt.abandoned) history.add(...call.succeeded(result));
+    return result;
+  }
+}
+
+function describeCall(resource: TaskResource, input: JsonValue, region: string): TaskCall {
+  return resource.kind === 'lambda-function' ? directLambdaCall(resource.functionArn, input) : lambdaInvokeCall(input, region);
+}
+
+/** `Resource: arn:aws:lambda:...:function:name`: the state input is the event, the return the result. */
+function directLambdaCall(functionArn: string, input: JsonValue): TaskCall {
+  const sent = payload(input);
+  return {
+    functionRef: functionArn,
+    event: input,
+    result: (returned) => (returned ?? null) as JsonValue,
+    scheduled: [
+      'LambdaFunctionScheduled',
+      { lambdaFunctionScheduledEventDetails: { resource: functionArn, input: sent.text, inputDetails: sent.details } },
+    ],
+    started: ['LambdaFunctionStarted', {}],
+    succeeded: (output) => {
+      const sentBack = payload(output);
+      return ['LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: sentBack.text, outputDetails: sentBack.details } }];
+    },
+    failed: (error, cause) => ['LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error, cause } }],
+    timedOut: ['LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } }],
+  };
+}
+
+/** `Resource: arn:aws:states:::lambda:invoke`: Parameters name the function and its Payload. */
+function lambdaInvokeCall(input: JsonValue, region: string): TaskCall {
+  const parameters = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+  if (typeof parameters.FunctionName !== 'string') {
+    // AWS rejects this as a runtime error, which neither Retry nor Catch can handle.
+    throw new TaskError('States.Runtime', 'lambda:invoke needs Parameters.FunctionName (a string)', false);
+  }
+  const task = { resourceType: 'lambda', resource: 'invoke' };
+  return {
+    functionRef: parameters.FunctionName,
+    event: parameters.Payload ?? {},
+    result: (returned) => ({
+      ExecutedVersion: '$LATEST',
+      Payload: (returned ?? null) as JsonValue,
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      SdkResponseMetadata: { RequestId: randomUUID() },
+      StatusCode: 200,
+    }),
+    scheduled: ['TaskScheduled', { taskScheduledEventDetails: { ...task, region, parameters: JSON.stringify(input) } }],
+    started: ['TaskStarted', { taskStartedEventDetails: task }],
+    succeeded: (output) => {
+      const sentBack = payload(output);
+      return ['TaskSucceeded', { taskSucceededEventDetails: { ...task, output: sentBack.text, outputDetails: sentBack.details } }];
+    },
+    failed: (error, cause) => ['TaskFailed', { taskFailedEventDetails: { ...task, error, cause } }],
+    timedOut: ['TaskTimedOut', { taskTimedOutEventDetails: { ...task, error: 'States.Timeout' } }],
+  };
+}
+
+/**
+ * A function error fails the Task with the error's own name (so `ErrorEquals:
+ * ["TransientDependencyError"]` matches) and AWS's JSON cause. Anything else means the runtime
+ * could not run the function; AWS reports those as `Lambda.<ServiceException>`.
+ */
+function toTaskError(thrown: unknown): TaskError {
+  if (isLambdaFunctionError(thrown)) {
+    const { errorType, errorMessage } = thrown;
+    return new TaskError(errorType, JSON.stringify({ errorType, errorMessage }));
+  }
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const exception = error.name.endsWith('Exception') ? error.name : 'ServiceException';
+  return new TaskError(`Lambda.${exception}`, error.message);
+}
+
+/** Duck-typed rather than `instanceof LambdaInvocationError`, which two copies of types.ts would break. */
+function isLambdaFunctionError(thrown: unknown): thrown is LambdaFunctionError {
+  const candidate = thrown as Partial<LambdaFunctionError> | null;
+  return typeof candidate?.errorType === 'string' && typeof candidate.errorMessage === 'string';
+}
