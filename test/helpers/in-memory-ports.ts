@@ -1,13 +1,13 @@
-import { createCatalog, type Catalog } from '#domain/catalog.ts';
-import { OutOfStockError, PaymentDeclinedError, TransientDependencyError } from '#domain/errors.ts';
-import type { LedgerEntry, StockSnapshot } from '#domain/invariants.ts';
-import { isTerminal, type OrderItem, type OrderRecord, type TimelineEntry } from '#domain/order.ts';
-import { DEFAULT_OUTSIDE_WORLD, decideChargeOutcome, decideMailOutcome, type OutsideWorldConfig } from '#domain/outside-world.ts';
+import { createCatalog, type Catalog } from '#domain/catalog';
+import { OutOfStockError, PaymentDeclinedError, TransientDependencyError } from '#domain/errors';
+import type { LedgerEntry, StockSnapshot } from '#domain/invariants';
+import { isTerminal, type OrderItem, type OrderRecord, type TimelineEntry } from '#domain/order';
+import { DEFAULT_OUTSIDE_WORLD, decideChargeOutcome, decideMailOutcome, type OutsideWorldConfig } from '#domain/outside-world';
 import type {
   Charge, ChargeRequest, Clock, EmailMessage, InventoryStore, Mailer, OrderRepository, PaymentGateway, RefundRequest, StatusChange,
-} from '#domain/ports.ts';
-import type { StepDeps } from '#domain/step-runner.ts';
-import { createOrderSteps, type OrderSteps } from '#domain/steps.ts';
+} from '#domain/ports';
+import type { StepDeps } from '#domain/step-runner';
+import { createOrderSteps, type OrderSteps } from '#domain/steps';
 
 /**
  * In-memory fakes of the domain's ports, with the semantics of the DynamoDB adapters (conditional

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { hashCommand } from '#domain/accept-order.ts';
-import { createCatalog, type Catalog } from '#domain/catalog.ts';
-import type { OrderRecord, PlaceOrderCommand } from '#domain/order.ts';
-import { priceOrder } from '#domain/price-order.ts';
+import { hashCommand } from '#domain/accept-order';
+import { createCatalog, type Catalog } from '#domain/catalog';
+import type { OrderRecord, PlaceOrderCommand } from '#domain/order';
+import { priceOrder } from '#domain/price-order';
 
 let sequence = 0;
 

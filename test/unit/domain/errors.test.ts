@@ -1,8 +1,8 @@
 import {
   BUSINESS_ERROR_NAMES, DomainError, isBusinessError, isRetryable, OrderConflictError, OrderNotFoundError, OutOfStockError,
   PaymentDeclinedError, TransientDependencyError, ValidationError,
-} from '#domain/errors.ts';
-import { StepOutOfOrderError } from '#domain/step-runner.ts';
+} from '#domain/errors';
+import { StepOutOfOrderError } from '#domain/step-runner';
 
 /** Every domain error, with the name each variant matches on and whether a transport retries it. */
 const cases: Array<{ error: DomainError; name: string; retryable: boolean; business: boolean }> = [

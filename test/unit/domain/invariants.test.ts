@@ -1,5 +1,5 @@
-import { checkInvariants, type LedgerEntry, type RunSnapshot, type StockSnapshot } from '#domain/invariants.ts';
-import type { OrderRecord } from '#domain/order.ts';
+import { checkInvariants, type LedgerEntry, type RunSnapshot, type StockSnapshot } from '#domain/invariants';
+import type { OrderRecord } from '#domain/order';
 import { anOrderRecord } from '../../helpers/order-factory.ts';
 
 /**

@@ -1,6 +1,6 @@
 import {
   chance, DEFAULT_OUTSIDE_WORLD, decideChargeOutcome, decideMailOutcome, outsideWorldFromEnv, simulatedLatencyMs, type OutsideWorldConfig,
-} from '#domain/outside-world.ts';
+} from '#domain/outside-world';
 
 function world(overrides: { seed?: number; paymentRate?: number; mailerRate?: number } = {}): OutsideWorldConfig {
   return {

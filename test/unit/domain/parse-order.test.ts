@@ -1,6 +1,6 @@
-import { createCatalog } from '#domain/catalog.ts';
-import { ValidationError, type FieldIssue } from '#domain/errors.ts';
-import { parsePlaceOrderCommand } from '#domain/parse-order.ts';
+import { createCatalog } from '#domain/catalog';
+import { ValidationError, type FieldIssue } from '#domain/errors';
+import { parsePlaceOrderCommand } from '#domain/parse-order';
 import { anOrder } from '../../helpers/order-factory.ts';
 
 const catalog = createCatalog();
