@@ -283,6 +283,32 @@ describe('local Step Functions', () => {
     });
   });
 
+  it('times a Task out after its TimeoutSeconds with States.Timeout, which States.TaskFailed does not catch', async () => {
+    const gate = createGate();
+    functions['send-confirmation'] = async () => {
+      await gate.opened;
+      return {};
+    };
+    const arn = await createMachine('timeout', {
+      StartAt: 'SendConfirmation',
+      States: {
+        SendConfirmation: lambdaInvokeTask('send-confirmation', {
+          TimeoutSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Compensate' }],
+          End: true,
+        }),
+        Compensate: { Type: 'Pass', End: true },
+      },
+    });
+
+    const execution = await runToEnd(arn, {});
+    gate.open();
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    const types = (await historyOf(execution.executionArn!)).map((event) => event.type);
+    expect(types.slice(-4)).toEqual(['TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed']);
+  });
+
   it('starts a named execution once: the same name and input while running returns it, anything else conflicts', async () => {
     const gate = createGate();
     functions['charge-payment'] = async () => {

@@ -66,7 +66,8 @@ export class Execution {
 
   private async run(): Promise<void> {
     const { machine, options } = this;
-    const inputJson = payload(JSON.parse(this.input));
+    const input = JSON.parse(this.input) as JsonValue;
+    const inputJson = payload(input);
     this.history.add('ExecutionStarted', {
       executionStartedEventDetails: { input: inputJson.text, inputDetails: inputJson.details, roleArn: machine.roleArn },
     });
@@ -77,7 +78,7 @@ export class Execution {
       hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
       region: options.region,
     });
-    const running = machine.compiled.machine.run(JSON.parse(this.input) as JsonValue, {
+    const running = machine.compiled.machine.run(input, {
       overrides: { taskResourceLocalHandlers: tasks.handlers() },
       context: this.contextObject(),
     });
@@ -178,7 +179,8 @@ export class Executions {
     const execution = new Execution(arn, executionName, machine, executionInput, this.options);
     this.byArn.set(arn, execution);
     this.running.add(execution);
-    void execution.done.finally(() => this.running.delete(execution));
+    const release = () => void this.running.delete(execution);
+    execution.done.then(release, release);
     return execution;
   }
 
