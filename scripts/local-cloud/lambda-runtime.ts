@@ -26,18 +26,37 @@ export interface LambdaRuntimeOptions {
   region?: string;
   account?: string;
   /**
+   * Execution environments per function at most (its concurrency); each handles one invocation
+   * at a time, so module-level state behaves as on Lambda. Default 8.
+   */
+  maxConcurrency?: number;
+  /**
    * Delays between async retries. AWS waits about 1 then 2 minutes; locally we keep the shape
    * (growing) but not the scale, so a run finishes.
    */
   asyncRetryDelaysMs?: number[];
 }
 
+/** One execution environment: a worker that runs one invocation at a time, as Lambda does. */
+interface Environment {
+  worker: Worker;
+  job?: Job;
+}
+
+interface Job {
+  id: number;
+  event: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
 interface Deployed {
   definition: FunctionDefinition;
   arn: string;
   bundlePath: string;
-  worker: Worker;
-  pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>;
+  environments: Environment[];
+  queue: Job[];
 }
 
 interface WorkerReply {
@@ -73,6 +92,7 @@ export class LambdaRuntime implements LambdaInvoker {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private nextId = 1;
   private workerBundle: Promise<string> | undefined;
+  private workerPath = '';
   private stopped = false;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
@@ -95,8 +115,10 @@ export class LambdaRuntime implements LambdaInvoker {
       target: 'node22', sourcemap: 'inline', logLevel: 'error', plugins: [externalPackages],
     });
     await this.remove(definition.name);
-    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, worker: await this.spawn(definition, bundlePath), pending: new Map() };
-    this.attach(deployed);
+    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, environments: [], queue: [] };
+    this.workerPath = await (this.workerBundle ??= this.bundleWorker());
+    // One warm environment at deploy time, as a provisioned first container.
+    deployed.environments.push(this.spawn(deployed));
     this.functions.set(definition.name, deployed);
     return deployed.arn;
   }
@@ -107,17 +129,10 @@ export class LambdaRuntime implements LambdaInvoker {
 
   async invoke(functionRef: string, event: unknown): Promise<unknown> {
     const fn = this.resolve(functionRef);
-    const id = this.nextId++;
     const call = new Promise<unknown>((resolve, reject) => {
-      // The worker cannot be interrupted mid-call; a timeout fails the invocation as AWS reports it.
-      const timer = setTimeout(() => {
-        fn.pending.delete(id);
-        this.instruments.count('lambdaInvocations');
-        reject(new LambdaInvocationError({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${fn.definition.timeoutSeconds}.00 seconds` }));
-      }, fn.definition.timeoutSeconds * 1000);
-      fn.pending.set(id, { resolve, reject, timer });
-      fn.worker.postMessage({ id, event: structuredClone(event) });
+      fn.queue.push({ id: this.nextId++, event: structuredClone(event), resolve, reject });
     });
+    this.dispatch(fn);
     return this.track(call);
   }
 
@@ -142,11 +157,11 @@ export class LambdaRuntime implements LambdaInvoker {
   async crashAll(): Promise<number> {
     let lost = 0;
     for (const fn of this.functions.values()) {
-      lost += fn.pending.size;
-      await fn.worker.terminate();
-      this.failPending(fn, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
-      fn.worker = await this.spawn(fn.definition, fn.bundlePath);
-      this.attach(fn);
+      for (const env of fn.environments.splice(0)) {
+        if (env.job) lost++;
+        await this.kill(env, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
+      }
+      this.dispatch(fn);
     }
     return lost;
   }
@@ -202,56 +217,89 @@ export class LambdaRuntime implements LambdaInvoker {
     return fn;
   }
 
-  private async spawn(definition: FunctionDefinition, bundlePath: string): Promise<Worker> {
-    this.workerBundle ??= this.bundleWorker();
-    const workerPath = await this.workerBundle;
-    return new Worker(workerPath, {
+  private spawn(fn: Deployed): Environment {
+    const { definition } = fn;
+    const worker = new Worker(this.workerPath, {
       env: { ...definition.environment },
       workerData: {
-        bundlePath, exportName: definition.exportName, functionName: definition.name,
-        functionArn: this.arnOf(definition.name), memoryMb: definition.memoryMb, timeoutMs: definition.timeoutSeconds * 1000,
+        bundlePath: fn.bundlePath, exportName: definition.exportName, functionName: definition.name,
+        functionArn: fn.arn, memoryMb: definition.memoryMb, timeoutMs: definition.timeoutSeconds * 1000,
       },
     });
+    const env: Environment = { worker };
+    worker.on('message', (reply: WorkerReply) => this.settle(fn, env, reply));
+    worker.on('error', (error) => {
+      this.discard(fn, env);
+      void this.kill(env, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }).then(() => this.dispatch(fn));
+    });
+    worker.unref();
+    return env;
   }
 
-  private async bundleWorker(): Promise<string> {
-    const outfile = path.join(this.options.buildDir, '_lambda-worker.mjs');
-    await build({ entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'error' });
-    return outfile;
+  private discard(fn: Deployed, env: Environment): void {
+    const at = fn.environments.indexOf(env);
+    if (at >= 0) fn.environments.splice(at, 1);
   }
 
-  private attach(fn: Deployed): void {
-    fn.worker.on('message', (reply: WorkerReply) => this.settle(fn, reply));
-    fn.worker.on('error', (error) => this.failPending(fn, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }));
-    fn.worker.unref();
+  /** Hands queued invocations to idle environments, starting new ones up to the concurrency limit. */
+  private dispatch(fn: Deployed): void {
+    while (fn.queue.length > 0) {
+      let env = fn.environments.find((e) => !e.job);
+      if (!env) {
+        if (fn.environments.length >= (this.options.maxConcurrency ?? 8)) return;
+        env = this.spawn(fn); // a cold start
+        fn.environments.push(env);
+      }
+      this.run(fn, env, fn.queue.shift()!);
+    }
   }
 
-  private settle(fn: Deployed, reply: WorkerReply): void {
+  private run(fn: Deployed, env: Environment, job: Job): void {
+    env.job = job;
+    // A timeout kills the environment, as Lambda does; the next invocation gets a fresh one.
+    job.timer = setTimeout(() => {
+      this.instruments.count('lambdaInvocations');
+      this.discard(fn, env);
+      void this.kill(env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${fn.definition.timeoutSeconds}.00 seconds` }).then(() => this.dispatch(fn));
+    }, fn.definition.timeoutSeconds * 1000);
+    env.worker.postMessage({ id: job.id, event: job.event });
+  }
+
+  private settle(fn: Deployed, env: Environment, reply: WorkerReply): void {
     this.instruments.count('lambdaInvocations');
     this.instruments.count('lambdaGbSeconds', (fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
     for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
-    const waiter = fn.pending.get(reply.id);
-    if (!waiter) return; // timed out already
-    fn.pending.delete(reply.id);
-    clearTimeout(waiter.timer);
-    if (reply.ok) waiter.resolve(reply.result);
-    else waiter.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
+    const job = env.job;
+    if (!job || job.id !== reply.id) return;
+    env.job = undefined;
+    clearTimeout(job.timer);
+    if (reply.ok) job.resolve(reply.result);
+    else job.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
+    this.dispatch(fn);
   }
 
-  private failPending(fn: Deployed, error: LambdaFunctionError): void {
-    for (const [id, waiter] of fn.pending) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new LambdaInvocationError(error));
-      fn.pending.delete(id);
+  private async kill(env: Environment, error: LambdaFunctionError): Promise<void> {
+    const job = env.job;
+    env.job = undefined;
+    if (job) {
+      clearTimeout(job.timer);
+      job.reject(new LambdaInvocationError(error));
     }
+    await env.worker?.terminate();
   }
 
   private async remove(name: string): Promise<void> {
     const fn = this.functions.get(name);
     if (!fn) return;
     this.functions.delete(name);
-    this.failPending(fn, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
-    await fn.worker.terminate();
+    for (const job of fn.queue.splice(0)) job.reject(new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` }));
+    for (const env of fn.environments.splice(0)) await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
+  }
+
+  private async bundleWorker(): Promise<string> {
+    const outfile = path.join(this.options.buildDir, '_lambda-worker.mjs');
+    await build({ entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'error' });
+    return outfile;
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

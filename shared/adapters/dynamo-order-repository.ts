@@ -69,12 +69,15 @@ export class DynamoOrderRepository implements OrderRepository {
     if (change.resumeFrom) {
       // A redriven message resumes an order parked FAILED only at the status it failed from.
       names['#resumeStatus'] = 'resumeStatus';
-      names['#reason'] = 'reason';
       values[':failed'] = 'FAILED';
       values[':resume'] = change.resumeFrom;
       condition = `(${condition}) OR (#status = :failed AND #resumeStatus = :resume)`;
+      // A resumed order is no longer parked: drop what FAILED left, unless the patch sets it.
       if (!change.patch?.resumeStatus) removes.push('#resumeStatus');
-      if (!change.patch?.reason) removes.push('#reason');
+      if (!change.patch?.reason) {
+        names['#reason'] = 'reason';
+        removes.push('#reason');
+      }
     }
     try {
       await callAws('orders-table', () =>

@@ -72,7 +72,7 @@ export function positionOf(order: OrderRecord, from: OrderStatus): 'run' | 'dupl
   const effective = order.status === 'FAILED' ? order.resumeStatus : order.status;
   if (effective === from) return 'run';
   const forward: OrderStatus[] = ['ACCEPTED', 'VALIDATED', 'PAYMENT_CHARGED', 'INVENTORY_RESERVED', 'CONFIRMED'];
-  const at = forward.indexOf(order.status);
+  const at = forward.indexOf(effective ?? order.status);
   if (at >= 0 && at < forward.indexOf(from)) return 'early';
   return 'duplicate';
 }

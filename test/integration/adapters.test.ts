@@ -175,7 +175,7 @@ describe('DynamoOrderRepository', () => {
   // no longer uses it, and DynamoDB rejects the whole UpdateItem as a ValidationException. No step
   // sends that combination today. Remove `.failing` once dynamo-order-repository.ts declares those
   // names only when it REMOVEs them.
-  it.failing('moves a resumable order with a reason in the patch', async () => {
+  it('moves a resumable order with a reason in the patch', async () => {
     const record = anOrderRecord({ status: 'VALIDATED' });
     await orders.create(record);
     const moved = await orders.transition(record.orderId, { from: ['VALIDATED'], to: 'COMPENSATING', resumeFrom: 'VALIDATED', entry: anEntry('refund-payment'), patch: { reason: 'OutOfStockError' } });

@@ -80,7 +80,9 @@ async function onRetryableFailure(config: ChainConfig, step: StepName, record: S
   logger.warn('step failed', { step, attempt, error: error as Error, retryable: isRetryable(error) });
   if (attempt >= config.maxReceiveCount) {
     await config.steps.failOrder({ orderId, attempt, reason: `${(error as Error).name}@${step}`, correlationId: correlationIdOf(record) }).catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
-    return; // leave the visibility as it is: the next receive moves the message to the DLQ
+    // Visible again at once: the next receive exceeds maxReceiveCount and SQS moves it to the DLQ.
+    await config.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.sourceQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }));
+    return;
   }
   const backoff = Math.min(900, config.baseBackoffSeconds * 2 ** (attempt - 1));
   await config.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.sourceQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoff }));

@@ -1,0 +1,149 @@
+import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '#domain/order';
+import { estimateCost, loadPrices, type PriceTable } from '../measure/cost-model.ts';
+import { loadHopLatencyTable, type HopLatencyTable } from '../measure/latency-model.ts';
+import { summarizeLatencies } from '../measure/latency-summary.ts';
+import type { ExampleTimeline, OrderRun, OverheadRatio, Report, ReportSources, RunInput, VariantReport, VariantRun } from './types.ts';
+
+const COMPENSATION_STEPS: ReadonlySet<string> = new Set(['refund-payment', 'release-inventory']);
+
+/**
+ * Turns the raw runs into the report: latency summaries (local and, when every order carries
+ * `modelledAwsExtraMs`, modelled for AWS), terminal counts, cost per million orders, overhead
+ * against the baseline and one comparable example order per variant. Pure apart from the
+ * default price and hop tables, which it reads when the input does not carry them.
+ *
+ * @example
+ * const report = buildReport({ workload: { orders: 500, seed: 42 }, variants: runs, baseline });
+ */
+export function buildReport(input: RunInput): Report {
+  const prices = input.prices ?? loadPrices();
+  const hopLatency = input.hopLatency ?? loadHopLatencyTable();
+  const exampleId = pickExampleOrderId(input.variants);
+  const baseline = summarizeRun(input.baseline, prices, exampleId);
+  const variants = Object.fromEntries(input.variants.map((run) => {
+    const report = summarizeRun(run, prices, exampleId);
+    return [run.name, { ...report, overheadRatio: overheadAgainst(report, baseline) }];
+  }));
+  return {
+    generatedAt: input.generatedAt ?? new Date().toISOString(),
+    workload: input.workload,
+    variants,
+    baseline,
+    sources: describeSources(prices, hopLatency, input.latencyModel),
+  };
+}
+
+/** Everything the report says about one run, except how it compares to the baseline. */
+export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId?: string): VariantReport {
+  const finished = run.orders.filter((order) => isTerminal(order.status) && order.terminalAtMs !== undefined);
+  const local = summarizeLatencies(finished.map(localLatencyMs));
+  const modelled = finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
+    ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
+    : undefined;
+  const cost = run.orders.length > 0 ? estimateCost(run.counts, run.orders.length, prices) : { perMillionOrdersUsd: 0, breakdown: [] };
+  const example = run.orders.find((order) => order.orderId === exampleOrderId) ?? typicalConfirmedOrder(run.orders);
+  const exampleTimeline = example ? toExampleTimeline(example) : undefined;
+  return {
+    orders: run.orders.length,
+    terminal: countTerminal(run.orders),
+    nonTerminal: run.orders.length - run.orders.filter((order) => isTerminal(order.status)).length,
+    latencyMs: modelled ? { local: local.quantiles, modelledAws: modelled.quantiles } : { local: local.quantiles },
+    latencyCdf: modelled ? { local: local.cdf, modelledAws: modelled.cdf } : { local: local.cdf },
+    throughputPerSec: run.wallClockMs > 0 ? finished.length / (run.wallClockMs / 1000) : 0,
+    counts: run.counts,
+    countsUnavailable: run.countsUnavailable ?? [],
+    costPerMillionUsd: cost.perMillionOrdersUsd,
+    costBreakdown: cost.breakdown,
+    invariantViolations: run.invariantViolations,
+    templateResources: run.templateResources,
+    orchestrationLoc: run.orchestrationLoc,
+    retries: sumOf(run.orders.map((order) => order.timeline.filter((entry) => entry.attempt > 1).length)),
+    compensations: run.orders.filter((order) => order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded')).length,
+    dlq: run.orders.filter((order) => order.status === 'FAILED').length,
+    ...(run.hopType && exampleTimeline ? { hopType: run.hopType, hopsPerOrder: countHops(exampleTimeline) } : {}),
+    ...(exampleTimeline ? { exampleTimeline } : {}),
+  };
+}
+
+/**
+ * The order shown side by side: CONFIRMED in every variant (the workload places the same ids
+ * everywhere), and the one whose latency in the first variant is nearest its median, so the
+ * timelines show a typical path rather than an outlier.
+ */
+export function pickExampleOrderId(runs: readonly VariantRun[]): string | undefined {
+  const [first, ...rest] = runs;
+  if (!first) return undefined;
+  const confirmedElsewhere = rest.map((run) => new Set(run.orders.filter(isConfirmed).map((order) => order.orderId)));
+  const candidates = first.orders.filter((order) => isConfirmed(order) && confirmedElsewhere.every((ids) => ids.has(order.orderId)));
+  return typicalConfirmedOrder(candidates)?.orderId;
+}
+
+function typicalConfirmedOrder(orders: readonly OrderRun[]): OrderRun | undefined {
+  const confirmed = orders.filter(isConfirmed).sort((a, b) => localLatencyMs(a) - localLatencyMs(b) || a.orderId.localeCompare(b.orderId));
+  return confirmed[Math.floor((confirmed.length - 1) / 2)];
+}
+
+function isConfirmed(order: OrderRun): boolean {
+  return order.status === 'CONFIRMED' && order.terminalAtMs !== undefined;
+}
+
+function localLatencyMs(order: OrderRun): number {
+  return (order.terminalAtMs ?? order.acceptedAtMs) - order.acceptedAtMs;
+}
+
+function toExampleTimeline(order: OrderRun): ExampleTimeline {
+  const entries = order.timeline.map(({ at, ...entry }) => ({ ...entry, atMs: Date.parse(at) - order.acceptedAtMs }));
+  const lastAt = Math.max(0, ...entries.map((entry) => entry.atMs));
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    totalMs: order.terminalAtMs !== undefined ? localLatencyMs(order) : lastAt,
+    entries,
+  };
+}
+
+/** Every timeline entry but the API's own was brought to its handler by one hop. */
+function countHops(timeline: ExampleTimeline): number {
+  return timeline.entries.filter((entry) => entry.step !== 'accept-order').length;
+}
+
+function countTerminal(orders: readonly OrderRun[]): Record<TerminalStatus, number> {
+  const counts = Object.fromEntries(TERMINAL_STATUSES.map((status) => [status, 0])) as Record<TerminalStatus, number>;
+  for (const order of orders) if (isTerminal(order.status)) counts[order.status] += 1;
+  return counts;
+}
+
+function overheadAgainst(variant: VariantReport, baseline: VariantReport): OverheadRatio {
+  return {
+    latencyP50: ratio(variant.latencyMs.local.p50, baseline.latencyMs.local.p50),
+    latencyP99: ratio(variant.latencyMs.local.p99, baseline.latencyMs.local.p99),
+    costPerMillion: ratio(variant.costPerMillionUsd, baseline.costPerMillionUsd),
+  };
+}
+
+function ratio(value: number, base: number): number | null {
+  return base > 0 ? value / base : null;
+}
+
+function describeSources(prices: PriceTable, hops: HopLatencyTable, latencyModel: string | undefined): ReportSources {
+  return {
+    prices: { region: prices.region, asOf: prices.asOf, urls: [...new Set(Object.values(prices.items).map((item) => item.source))] },
+    hopLatency: {
+      title: hops.source.title,
+      url: hops.source.url,
+      region: hops.source.region,
+      measured: hops.source.measured,
+      asOf: hops.asOf,
+      hops: mapValues(hops.hops, ({ name, p50, p90, p99 }) => ({ name, p50, p90, p99 })),
+    },
+    ...(latencyModel ? { latencyModel } : {}),
+  };
+}
+
+function mapValues<K extends string, V, W>(record: Record<K, V>, fn: (value: V) => W): Record<K, W> {
+  return Object.fromEntries(Object.entries<V>(record).map(([key, value]) => [key, fn(value)])) as Record<K, W>;
+}
+
+function sumOf(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

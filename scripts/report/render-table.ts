@@ -1,0 +1,156 @@
+import type { CounterName } from '../local-cloud/types.ts';
+import type { LatencyQuantiles, Report, VariantReport } from './types.ts';
+
+/**
+ * The side-by-side comparison as data: one column per variant plus the baseline, rows grouped
+ * in sections that say where their numbers come from. The terminal table, the Markdown and the
+ * HTML all render this one structure, so they can never disagree.
+ */
+export interface ComparisonTable {
+  columns: string[];
+  sections: TableSection[];
+}
+
+export interface TableSection {
+  title: string;
+  /** Where the section's numbers come from, when they are not measured here. */
+  source?: { text: string; url: string };
+  rows: TableRow[];
+}
+
+export interface TableRow {
+  label: string;
+  values: string[];
+}
+
+export const COUNTER_LABELS: Record<CounterName, string> = {
+  lambdaInvocations: 'Lambda invocations',
+  lambdaGbSeconds: 'Lambda GB-seconds',
+  sqsRequests: 'SQS requests',
+  eventsPut: 'EventBridge events put',
+  eventDeliveries: 'EventBridge deliveries',
+  stateTransitions: 'State transitions',
+  sfnExpressRequests: 'Express executions',
+  sfnExpressGbSeconds: 'Express GB-seconds',
+  dynamoReadUnits: 'DynamoDB read units',
+  dynamoWriteUnits: 'DynamoDB write units',
+  retries: 'Retries counted by the cloud',
+};
+
+/** The columns in report order: the variants, then the baseline. */
+export function reportColumns(report: Report): [name: string, variant: VariantReport][] {
+  return [...Object.entries(report.variants), ['baseline', report.baseline]];
+}
+
+export function comparisonTable(report: Report): ComparisonTable {
+  const columns = reportColumns(report);
+  const row = (label: string, value: (v: VariantReport) => string): TableRow => ({ label, values: columns.map(([, v]) => value(v)) });
+  const latencyRows = (pick: (v: VariantReport) => LatencyQuantiles | undefined): TableRow[] =>
+    (['p50', 'p90', 'p99', 'max'] as const).map((q) => row(`Latency ${q} (ms)`, (v) => { const l = pick(v); return l ? formatNumber(l[q]) : 'n/a'; }));
+  const { hopLatency, prices } = report.sources;
+  const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
+  const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
+  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter((c) => columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)));
+  const costItems = [...new Set(columns.flatMap(([, v]) => v.costBreakdown.filter((line) => line.usdPerMillionOrders > 0).map((line) => line.item)))];
+
+  const sections: TableSection[] = [
+    {
+      title: 'Measured locally',
+      rows: [
+        row('Orders', (v) => formatNumber(v.orders)),
+        row('Confirmed', (v) => formatNumber(v.terminal.CONFIRMED)),
+        row('Cancelled', (v) => formatNumber(v.terminal.CANCELLED)),
+        row('Rejected', (v) => formatNumber(v.terminal.REJECTED)),
+        row('Failed (in a DLQ)', (v) => formatNumber(v.terminal.FAILED)),
+        ...(anyNonTerminal ? [row('Not terminal', (v) => formatNumber(v.nonTerminal))] : []),
+        ...latencyRows((v) => v.latencyMs.local),
+        row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99)),
+        row('Throughput (orders/s)', (v) => formatNumber(v.throughputPerSec, 1)),
+        row('Retried step attempts', (v) => formatNumber(v.retries)),
+        row('Compensated orders', (v) => formatNumber(v.compensations)),
+        row('Invariant violations', (v) => formatNumber(v.invariantViolations.length)),
+        ...counters.map((c) => row(`${COUNTER_LABELS[c]} / order`, (v) => perOrder(v, c))),
+      ],
+    },
+    ...(anyModelled ? [{
+      title: 'Modelled for AWS',
+      source: { text: `hop delays from "${hopLatency.title}", ${hopLatency.region}, ${hopLatency.measured}`, url: hopLatency.url },
+      rows: [
+        ...latencyRows((v) => v.latencyMs.modelledAws),
+        row('Hops per order (example)', (v) => v.hopType && v.hopsPerOrder !== undefined ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}` : '-'),
+      ],
+    }] : []),
+    {
+      title: 'Estimated cost per million orders (USD)',
+      source: { text: `${prices.region} on-demand prices as of ${prices.asOf}`, url: prices.urls[0] ?? '' },
+      rows: [
+        row('Total', (v) => `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}`),
+        ...costItems.map((item) => row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0))),
+        row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion)),
+      ],
+    },
+    {
+      title: 'Operational size',
+      rows: [
+        row('Template resources', (v) => formatNumber(v.templateResources)),
+        row('Orchestration lines of code', (v) => formatNumber(v.orchestrationLoc)),
+      ],
+    },
+  ];
+  return { columns: columns.map(([name]) => name), sections };
+}
+
+/**
+ * The plain-text table `npm start` prints: aligned columns, numbers right-aligned, section
+ * titles saying what is measured and what is modelled, then the verdicts given.
+ *
+ * @example
+ * process.stdout.write(renderTable(report, computeVerdicts(report)));
+ */
+export function renderTable(report: Report, verdicts: readonly string[] = []): string {
+  const table = comparisonTable(report);
+  const labelWidth = Math.max(...table.sections.flatMap((s) => s.rows.map((r) => r.label.length + 2)));
+  const widths = table.columns.map((column, i) => Math.max(column.length, ...table.sections.flatMap((s) => s.rows.map((r) => r.values[i]!.length))));
+  const line = (label: string, cells: readonly string[]): string =>
+    [label.padEnd(labelWidth), ...cells.map((cell, i) => cell.padStart(widths[i]!))].join('  ').trimEnd();
+  const rule = '-'.repeat(labelWidth + sumOf(widths) + 2 * widths.length);
+  const out = [line('', table.columns), rule];
+  for (const section of table.sections) {
+    out.push(section.source ? `${section.title} (${section.source.text}; ${section.source.url})` : section.title);
+    for (const row of section.rows) out.push(line(`  ${row.label}`, row.values));
+  }
+  out.push(rule, ...(verdicts.length > 0 ? ['', ...verdicts.map((verdict) => `* ${verdict}`)] : []));
+  return `${out.join('\n')}\n`;
+}
+
+function perOrder(v: VariantReport, counter: CounterName): string {
+  if (v.countsUnavailable.includes(counter)) return 'n/a';
+  const value = (v.counts[counter] ?? 0) / Math.max(1, v.orders);
+  return formatNumber(value, value > 0 && value < 10 ? 2 : 1);
+}
+
+/** 1,234 or 12.3: grouped thousands, at most `decimals` decimals, no trailing zeros. */
+export function formatNumber(value: number, decimals = 0): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: decimals });
+}
+
+/** $12,345 / $12.34 / $0.0123: cents once a dollar is reached, three significant digits below. */
+export function formatUsd(value: number): string {
+  if (value === 0) return '$0';
+  if (value >= 1000) return `$${formatNumber(value)}`;
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return `$${value.toPrecision(3)}`;
+}
+
+/** 4.2x below ten, 12x above: one decimal is noise once the gap is an order of magnitude. */
+export function formatRatio(value: number): string {
+  return value >= 10 ? `${Math.round(value)}x` : `${value.toFixed(1)}x`;
+}
+
+function formatRatioOrDash(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : formatRatio(value);
+}
+
+function sumOf(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

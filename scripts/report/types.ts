@@ -1,0 +1,150 @@
+/**
+ * The report contract: what a run hands to {@link buildReport} (`RunInput`) and what lands in
+ * `reports/<timestamp>/report.json` (`Report`). The keys of `Report` are an interface other
+ * tools read: add keys, never rename them.
+ */
+import type { InvariantViolation } from '#domain/invariants';
+import type { OrderStatus, TerminalStatus, TimelineEntry } from '#domain/order';
+import type { CounterName, HopType } from '../local-cloud/types.ts';
+import type { CostLine, PriceTable } from '../measure/cost-model.ts';
+import type { HopLatencyTable } from '../measure/latency-model.ts';
+import type { CdfPoint, LatencyQuantiles } from '../measure/latency-summary.ts';
+
+export type { CdfPoint, CostLine, LatencyQuantiles };
+
+export type Counts = Partial<Record<CounterName, number>>;
+
+/** The options the workload ran with, as given (orders, concurrency, seed, mix, target, ...). */
+export type WorkloadOptions = Readonly<Record<string, string | number | boolean | null>>;
+
+/** What a timeline entry must carry for the report: a subset of the orders table's entries. */
+export type OrderTimelineEntry = Pick<TimelineEntry, 'step' | 'outcome' | 'attempt' | 'at'>;
+
+/** One order as the run saw it. */
+export interface OrderRun {
+  orderId: string;
+  /** Epoch ms when the API accepted the order (answered 202): where its latency starts. */
+  acceptedAtMs: number;
+  /** Epoch ms when the order reached its terminal status; absent if it never did. */
+  terminalAtMs?: number;
+  /** The order's last status; a non-terminal one counts in `nonTerminal`, not in latency. */
+  status: OrderStatus;
+  /** Why it ended CANCELLED / REJECTED / FAILED (an error name or rule). */
+  reason?: string;
+  /** The order record's timeline (`GET /orders/{id}`), in write order. */
+  timeline: OrderTimelineEntry[];
+  /**
+   * Delay the AWS latency model assigns to this order's hops, NOT included in
+   * `terminalAtMs - acceptedAtMs`: the modelled AWS latency is local latency + this. Give it for
+   * every order or for none; 0 for a path without messaging (the baseline).
+   */
+  modelledAwsExtraMs?: number;
+}
+
+/** One variant's run (or the baseline's: the same steps called in-process, no messaging). */
+export interface VariantRun {
+  /** Column name: 'sqs-chain', 'eventbridge-flags', 'step-functions', 'baseline'. */
+  name: string;
+  orders: OrderRun[];
+  /** Counters of the local cloud over the whole run (not per order). */
+  counts: Counts;
+  /**
+   * Counters that could not be observed (a load test against a deployed stack sees no SQS or
+   * transition counts): shown as "n/a", and the cost estimate is marked partial.
+   */
+  countsUnavailable?: CounterName[];
+  /** From the first order placed to the last terminal order, in ms: the throughput's window. */
+  wallClockMs: number;
+  /** Resources in the variant's packaged CloudFormation template. */
+  templateResources: number;
+  /** Lines of code that only exist to move an order between steps (wiring, not domain). */
+  orchestrationLoc: number;
+  /** From `checkInvariants` after the run; empty when the run is sound. */
+  invariantViolations: InvariantViolation[];
+  /** The service that carries this variant's hops, for the modelled-latency verdict. */
+  hopType?: HopType;
+}
+
+export interface RunInput {
+  workload: WorkloadOptions;
+  variants: VariantRun[];
+  baseline: VariantRun;
+  /** ISO time the report is dated; defaults to now. */
+  generatedAt?: string;
+  /** Defaults to `shared/data/prices.json`. */
+  prices?: PriceTable;
+  /** Defaults to `shared/data/aws-hop-latency.json`; cited beside every modelled number. */
+  hopLatency?: HopLatencyTable;
+  /** `LatencyModel.describe()` of the model the run used. */
+  latencyModel?: string;
+}
+
+/** One order's timeline, times relative to its acceptance, for side-by-side charts. */
+export interface ExampleTimeline {
+  orderId: string;
+  status: OrderStatus;
+  /** Accept -> terminal (or last entry), ms. */
+  totalMs: number;
+  entries: (Omit<OrderTimelineEntry, 'at'> & { atMs: number })[];
+}
+
+/** Variant / baseline; null when the baseline's value is 0 (no ratio exists). */
+export interface OverheadRatio {
+  latencyP50: number | null;
+  latencyP99: number | null;
+  costPerMillion: number | null;
+}
+
+export interface VariantReport {
+  orders: number;
+  terminal: Record<TerminalStatus, number>;
+  /** Orders that never reached a terminal status (each also breaks an invariant). */
+  nonTerminal: number;
+  latencyMs: { local: LatencyQuantiles; modelledAws?: LatencyQuantiles };
+  latencyCdf: { local: CdfPoint[]; modelledAws?: CdfPoint[] };
+  /** Terminal orders per second of wall clock. */
+  throughputPerSec: number;
+  counts: Counts;
+  /** Counters not observed in this run; empty when every counter was visible. */
+  countsUnavailable: CounterName[];
+  /** Estimated; a lower bound when `countsUnavailable` is not empty. */
+  costPerMillionUsd: number;
+  costBreakdown: CostLine[];
+  invariantViolations: InvariantViolation[];
+  templateResources: number;
+  orchestrationLoc: number;
+  /** Step attempts after the first (timeline entries with attempt > 1), the same for every variant. */
+  retries: number;
+  /** Orders that ran at least one compensation (refund-payment or release-inventory). */
+  compensations: number;
+  /** Orders parked as FAILED: in a DLQ or a failed execution, waiting for redrive. */
+  dlq: number;
+  hopType?: HopType;
+  /** Hops (step deliveries) of the example order: the path the modelled latency adds up. */
+  hopsPerOrder?: number;
+  /** Against the baseline; absent on the baseline itself. */
+  overheadRatio?: OverheadRatio;
+  exampleTimeline?: ExampleTimeline;
+}
+
+export interface ReportSources {
+  prices: { region: string; asOf: string; urls: string[] };
+  hopLatency: {
+    title: string;
+    url: string;
+    region: string;
+    measured: string;
+    asOf: string;
+    /** The published quantiles per hop type, so verdicts can cite them from the report alone. */
+    hops: Record<HopType, { name: string; p50: number; p90: number; p99: number }>;
+  };
+  latencyModel?: string;
+}
+
+export interface Report {
+  generatedAt: string;
+  workload: WorkloadOptions;
+  variants: Record<string, VariantReport>;
+  baseline: VariantReport;
+  sources: ReportSources;
+}

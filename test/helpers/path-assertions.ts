@@ -1,0 +1,37 @@
+import type { VariantHarness } from './variant-harness.ts';
+import { order } from './variant-harness.ts';
+import type { PathCase } from './path-cases.ts';
+
+/**
+ * Runs one shared path case against a deployed variant and asserts what a user would notice:
+ * the terminal state and reason, the ledger, the stock and the timeline.
+ */
+export async function runPathCase(harness: VariantHarness, pathCase: PathCase): Promise<void> {
+  const before = new Map((await harness.probe.stock()).map((s) => [s.sku, s.current]));
+  const command = order({ paymentToken: pathCase.paymentToken, items: pathCase.items });
+  const accepted = await harness.post(command);
+  expect(accepted.status).toBe(202);
+  expect(accepted.body).toMatchObject({ orderId: command.orderId, status: 'ACCEPTED' });
+
+  await harness.waitFor(command.orderId);
+  await harness.cloud.idle();
+  const { body } = await harness.get(command.orderId);
+  expect(body.status).toBe(pathCase.expect.status);
+  if (pathCase.expect.reason) expect(body.reason).toBe(pathCase.expect.reason);
+
+  const ledger = await harness.probe.ledger(command.orderId);
+  expect(ledger.filter((e) => e.kind === 'charge')).toHaveLength(pathCase.expect.charges);
+  expect(ledger.filter((e) => e.kind === 'refund')).toHaveLength(pathCase.expect.refunds);
+
+  const after = new Map((await harness.probe.stock()).map((s) => [s.sku, s.current]));
+  for (const [sku, qty] of before) expect({ sku, delta: (after.get(sku) ?? 0) - qty }).toEqual({ sku, delta: pathCase.expect.stockDelta[sku] ?? 0 });
+
+  const timeline = body.timeline as Array<{ step: string; outcome: string; attempt: number }>;
+  const succeeded = timeline.filter((e) => e.outcome === 'succeeded').map((e) => e.step);
+  const inOrder = pathCase.expect.steps.filter((step) => succeeded.includes(step));
+  expect(inOrder).toEqual(pathCase.expect.steps);
+  expect(succeeded.filter((s) => pathCase.expect.steps.includes(s as never))).toEqual(pathCase.expect.steps);
+  for (const [step, count] of Object.entries(pathCase.expect.failedAttempts ?? {})) {
+    expect({ step, failed: timeline.filter((e) => e.step === step && e.outcome === 'failed').length }).toEqual({ step, failed: count });
+  }
+}

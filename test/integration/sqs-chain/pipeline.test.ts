@@ -1,0 +1,81 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { checkInvariants } from '../../../shared/domain/invariants.ts';
+import { driveWorkload } from '../../../scripts/lib/driver.ts';
+import { findRedrivePairs, redriveQueues } from '../../../scripts/lib/redrive.ts';
+import { EXPECTED_TERMINAL, generateWorkload } from '../../../scripts/lib/workload.ts';
+import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
+import { runPathCase } from '../../helpers/path-assertions.ts';
+import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+
+let harness: VariantHarness;
+
+beforeAll(async () => {
+  harness = await startVariant('sqs-chain');
+});
+
+afterAll(async () => {
+  await harness?.stop();
+});
+
+describe('sqs-chain: the shared paths', () => {
+  it.each(PATH_CASES.map((c) => [c.name, c] as const))('%s', async (_name, pathCase) => {
+    await runPathCase(harness, pathCase);
+  });
+});
+
+describe('sqs-chain: delivery semantics', () => {
+  it('charges once when the same message is delivered twice', async () => {
+    const command = order({ items: [{ sku: 'SKU-HEADSET', qty: 1 }] });
+    await harness.post(command);
+    await harness.waitFor(command.orderId);
+    // An operator (or SQS at-least-once delivery) sends the charge message again by hand.
+    const chargeQueue = harness.stack.resources.get('ChargePaymentQueue')?.ref ?? '';
+    await harness.cloud.sqs.send(new SendMessageCommand({ QueueUrl: chargeQueue, MessageBody: JSON.stringify({ orderId: command.orderId }) }));
+    await new Promise((r) => setTimeout(r, 500));
+    await harness.cloud.idle();
+    const ledger = await harness.probe.ledger(command.orderId);
+    expect(ledger.filter((e) => e.kind === 'charge')).toHaveLength(1);
+    const { body } = await harness.get(command.orderId);
+    expect(body.status).toBe('CONFIRMED');
+    const timeline = body.timeline as Array<{ step: string; outcome: string }>;
+    expect(timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'duplicate')).toHaveLength(1);
+  });
+
+  it('parks an order FAILED with its message in the DLQ when retries run out, and redrive completes it', async () => {
+    const command = order({ paymentToken: EXHAUSTING_TOKEN, items: [{ sku: 'SKU-DOCK', qty: 1 }] });
+    await harness.post(command);
+    const failed = await harness.waitFor(command.orderId, { timeoutMs: 30_000 });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.reason).toBe('TransientDependencyError@charge-payment');
+
+    // The message reaches the charge-payment DLQ on the next receive.
+    let parked: string[] = [];
+    for (let i = 0; i < 50 && parked.length === 0; i++) {
+      parked = (await harness.probe.dlqMessages()).filter((m) => m.body.includes(command.orderId)).map((m) => m.queueUrl);
+      if (parked.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(parked).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
+    expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
+
+    const pairs = await findRedrivePairs(harness.cloud.sqs, `${harness.stack.service}-${harness.stack.stage}-`);
+    const moved = await redriveQueues(harness.cloud.sqs, pairs);
+    expect(Object.values(moved).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
+    expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
+    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+  });
+
+  it('ends 200 concurrent orders of a seeded mix with zero invariant violations', async () => {
+    const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `mix-${Date.now().toString(36)}` });
+    const result = await driveWorkload({
+      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 60_000,
+      readOrders: async (ids) => { const wanted = new Set(ids); return (await harness.probe.allOrders()).filter((o) => wanted.has(o.orderId)); },
+    });
+    expect(result.timedOut).toEqual([]);
+    expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
+    for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
+    await harness.cloud.idle();
+    const snapshot = await harness.probe.snapshot(result.outcomes.map((o) => o.orderId));
+    expect(checkInvariants(snapshot)).toEqual([]);
+  });
+});
