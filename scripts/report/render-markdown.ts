@@ -47,7 +47,7 @@ function largestCostShare(v: VariantReport): { item: string; share: string } | u
 
 function modelledLatencyVerdicts(variants: readonly Named[], report: Report): string[] {
   const modelled = variants.filter(([, v]) => v.latencyMs.modelledAws).sort(([, a], [, b]) => a.latencyMs.modelledAws!.p99 - b.latencyMs.modelledAws!.p99);
-  const { hops, title } = report.sources.hopLatency;
+  const { hops } = report.sources.hopLatency;
   const lines = modelled.map(([name, v]) => {
     const p99 = `${name} p99 modelled on AWS is ${formatNumber(v.latencyMs.modelledAws!.p99)} ms (local p99 ${formatNumber(v.latencyMs.local.p99)} ms)`;
     if (!v.hopType || v.hopsPerOrder === undefined) return `${p99}.`;
@@ -57,8 +57,9 @@ function modelledLatencyVerdicts(variants: readonly Named[], report: Report): st
   const fastest = modelled[0];
   const slowest = modelled[modelled.length - 1];
   if (fastest && slowest && fastest !== slowest) {
-    const gap = slowest[1].latencyMs.modelledAws!.p99 / Math.max(1, fastest[1].latencyMs.modelledAws!.p99);
-    lines.push(`Modelled on AWS (hop delays from "${title}"), ${fastest[0]} has the lowest p99 and ${slowest[0]}'s is ${formatRatio(gap)} as long.`);
+    const low = fastest[1].latencyMs.modelledAws!.p99;
+    const high = slowest[1].latencyMs.modelledAws!.p99;
+    lines.push(`Modelled on AWS, ${fastest[0]} has the lowest p99 (${formatNumber(low)} ms) and ${slowest[0]} the highest, ${formatRatio(high / Math.max(1, low))} as long (${formatNumber(high)} ms).`);
   }
   return lines;
 }
@@ -134,9 +135,9 @@ export function renderMarkdown(report: Report): string {
 }
 
 function renderSection(section: TableSection, columns: readonly string[]): string[] {
-  const title = section.source
-    ? `${section.title} (source: [${escapeMarkdown(section.source.text)}](${section.source.url}))`
-    : section.title;
+  const { source } = section;
+  const cited = source?.url ? `[${escapeMarkdown(source.text)}](${source.url})` : escapeMarkdown(source?.text ?? '');
+  const title = source ? `${section.title} (source: ${cited})` : section.title;
   return [
     `## ${title}`,
     '',

@@ -14,7 +14,7 @@ export interface ComparisonTable {
 export interface TableSection {
   title: string;
   /** Where the section's numbers come from, when they are not measured here. */
-  source?: { text: string; url: string };
+  source?: { text: string; url?: string };
   rows: TableRow[];
 }
 
@@ -74,7 +74,7 @@ export function comparisonTable(report: Report): ComparisonTable {
     },
     ...(anyModelled ? [{
       title: 'Modelled for AWS',
-      source: { text: `hop delays from "${hopLatency.title}", ${hopLatency.region}, ${hopLatency.measured}`, url: hopLatency.url },
+      source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
       rows: [
         ...latencyRows((v) => v.latencyMs.modelledAws),
         row('Hops per order (example)', (v) => v.hopType && v.hopsPerOrder !== undefined ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}` : '-'),
@@ -82,7 +82,7 @@ export function comparisonTable(report: Report): ComparisonTable {
     }] : []),
     {
       title: 'Estimated cost per million orders (USD)',
-      source: { text: `${prices.region} on-demand prices as of ${prices.asOf}`, url: prices.urls[0] ?? '' },
+      source: { text: `shared/data/prices.json: ${prices.region} on-demand prices as of ${prices.asOf}` },
       rows: [
         row('Total', (v) => `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}`),
         ...costItems.map((item) => row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0))),
@@ -116,7 +116,8 @@ export function renderTable(report: Report, verdicts: readonly string[] = []): s
   const rule = '-'.repeat(labelWidth + sumOf(widths) + 2 * widths.length);
   const out = [line('', table.columns), rule];
   for (const section of table.sections) {
-    out.push(section.source ? `${section.title} (${section.source.text}; ${section.source.url})` : section.title);
+    const source = section.source ? ` (source: ${[section.source.text, section.source.url].filter(Boolean).join(', ')})` : '';
+    out.push(`${section.title}${source}`);
     for (const row of section.rows) out.push(line(`  ${row.label}`, row.values));
   }
   out.push(rule, ...(verdicts.length > 0 ? ['', ...verdicts.map((verdict) => `* ${verdict}`)] : []));
@@ -134,12 +135,12 @@ export function formatNumber(value: number, decimals = 0): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: decimals });
 }
 
-/** $12,345 / $12.34 / $0.0123: cents once a dollar is reached, three significant digits below. */
+/** $12,345 / $12.34 / $0.0012: whole dollars from a thousand, cents down to a cent, then two significant digits. */
 export function formatUsd(value: number): string {
   if (value === 0) return '$0';
   if (value >= 1000) return `$${formatNumber(value)}`;
-  if (value >= 1) return `$${value.toFixed(2)}`;
-  return `$${value.toPrecision(3)}`;
+  if (value >= 0.01) return `$${value.toFixed(2)}`;
+  return `$${value.toPrecision(2)}`;
 }
 
 /** 4.2x below ten, 12x above: one decimal is noise once the gap is an order of magnitude. */
