@@ -1,0 +1,60 @@
+import { findBreaches, packageService, resourcesOfType, statementsOf, type CfnTemplate } from '../helpers/template.ts';
+
+let template: CfnTemplate;
+
+beforeAll(async () => {
+  template = await packageService('sqs-chain');
+}, 120_000);
+
+describe('sqs-chain packaged template', () => {
+  it('breaks none of the deploy rules', () => {
+    expect(findBreaches(template)).toEqual([]);
+  });
+
+  it('gives every step queue a DLQ with the configured maxReceiveCount and SSE', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Queue'));
+    expect(queues.map(([id]) => id).sort()).toEqual(['ChargePaymentQueue', 'CompensateOrderQueue', 'ReserveInventoryQueue', 'SendConfirmationQueue', 'ValidateOrderQueue']);
+    for (const [, queue] of queues) {
+      expect(queue.Properties?.RedrivePolicy).toMatchObject({ maxReceiveCount: 3, deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/Dlq$/), 'Arn'] } });
+      expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+    }
+  });
+
+  it('lets each function touch only its own queues and tables', () => {
+    const roleOf = (fn: string) => template.Resources[`${fn}Role`]!;
+    const resourcesNamed = (fn: string) => JSON.stringify(statementsOf(roleOf(fn)).filter((s) => s.Resource !== '*').map((s) => s.Resource));
+    expect(resourcesNamed('ChargePayment')).not.toContain('InventoryTable');
+    expect(resourcesNamed('ChargePayment')).not.toContain('ValidateOrderQueue');
+    expect(resourcesNamed('ReserveInventory')).not.toContain('LedgerTable');
+    expect(resourcesNamed('GetOrder')).not.toMatch(/Queue|InventoryTable|LedgerTable/);
+    expect(JSON.stringify(statementsOf(roleOf('GetOrder')))).not.toMatch(/PutItem|UpdateItem/);
+    expect(resourcesNamed('PlaceOrder')).toContain('ValidateOrderQueue');
+    expect(resourcesNamed('PlaceOrder')).not.toContain('ChargePaymentQueue');
+  });
+
+  it('consumes every step queue with partial batch responses', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(5);
+    for (const [, mapping] of mappings) expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+});
+
+describe('the template rules themselves', () => {
+  it('name each breach they find', () => {
+    const broken = structuredClone(template);
+    delete broken.Resources.ValidateOrderQueue!.Properties!.SqsManagedSseEnabled;
+    delete broken.Resources.ChargePaymentQueue!.Properties!.RedrivePolicy;
+    (broken.Resources.OrdersTable!.Properties!.SSESpecification as { SSEEnabled: boolean }).SSEEnabled = false;
+    const policy = (broken.Resources.GetOrderRole!.Properties!.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>)[0]!;
+    policy.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' });
+    broken.Resources.Ghost = { Type: 'AWS::SQS::QueuePolicy', Properties: { Queues: [{ Ref: 'NoSuchQueue' }] } };
+    expect(findBreaches(broken)).toEqual(expect.arrayContaining([
+      'queue ValidateOrderQueue has no SSE',
+      'queue ChargePaymentQueue has no DLQ (RedrivePolicy)',
+      'table OrdersTable has no SSE',
+      'role GetOrderRole grants a wildcard action: dynamodb:*',
+      'role GetOrderRole grants dynamodb:* on "*"',
+      'unresolved reference: Ref NoSuchQueue',
+    ]));
+  });
+});
