@@ -317,7 +317,7 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 /** 0 up to the first "nice" value (1, 2 or 5 x 10^k steps) at or above `max`. */
-export function niceTicks(max: number, count = 5): number[] {
+function niceTicks(max: number, count = 5): number[] {
   if (!(max > 0)) return [0, 1];
   const rough = max / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
@@ -338,7 +338,7 @@ function link(label: string, url: string): string {
 }
 
 /** Escapes text for HTML and SVG content and attribute values alike. */
-export function esc(value: string): string {
+function esc(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
