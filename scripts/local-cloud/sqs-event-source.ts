@@ -79,7 +79,7 @@ export class SqsEventSource {
   }
 
   private async deliver(messages: Message[]): Promise<void> {
-    const hop = this.instruments.hopDelay('sqs');
+    const hop = this.instruments.hopDelay('sqs', messages.map((m) => m.Body ?? ''));
     if (hop > 0) await sleep(hop);
     const event: SQSEvent = { Records: messages.map((m) => this.toRecord(m)) };
     let failedIds: Set<string>;

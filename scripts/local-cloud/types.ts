@@ -46,11 +46,13 @@ export type HopType = 'sqs' | 'eventbridge' | 'sfn-standard' | 'sfn-express';
 /**
  * Measurement hooks. `count` adds to a named counter (names in {@link CounterName});
  * `hopDelay` returns the ms a hop of that type should be delayed (0 unless the AWS latency
- * model is on) and the emulator awaits it before delivering.
+ * model is on) and the emulator awaits it before delivering. `payload` is what the hop carries
+ * (SQS bodies, the event, the task input): the measurement finds the order ids in it, so each
+ * order's injected delay is known and local and modelled latency can be told apart.
  */
 export interface CloudInstruments {
   count(name: CounterName, n?: number): void;
-  hopDelay(hop: HopType): number;
+  hopDelay(hop: HopType, payload?: unknown): number;
 }
 
 export type CounterName =

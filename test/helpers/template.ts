@@ -1,37 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../scripts/local-cloud/cloud.ts';
+import type { CfnResource, CfnTemplate } from '../../scripts/lib/package-service.ts';
 
-const run = promisify(execFile);
-
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DependsOn?: unknown;
-}
-
-export interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown }>;
-}
-
-/** `sls package` of a service, offline, into a temp dir; returns the CloudFormation template. */
-export async function packageService(service: string, args: string[] = []): Promise<CfnTemplate> {
-  const out = await mkdtemp(path.join(tmpdir(), `pkg-${service}-`));
-  try {
-    await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--package', out, ...args], {
-      cwd: path.join(PROJECT_ROOT, 'services', service),
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return JSON.parse(await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-}
+export { packageService, type CfnResource, type CfnTemplate } from '../../scripts/lib/package-service.ts';
 
 export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);

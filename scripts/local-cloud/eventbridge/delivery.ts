@@ -132,7 +132,7 @@ export class Dispatcher {
 
   private async deliverWithRetries(job: DeliveryJob): Promise<void> {
     for (let retries = 0; ; retries++) {
-      await this.sleep(this.deps.instruments.hopDelay('eventbridge'));
+      await this.sleep(this.deps.instruments.hopDelay('eventbridge', job.event));
       this.deps.instruments.count('eventDeliveries');
       try {
         await this.send(job);

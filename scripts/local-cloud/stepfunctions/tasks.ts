@@ -102,7 +102,7 @@ export class TaskRunner {
     const { call } = attempt;
     const { history, invoker, instruments, hop } = this.context;
     history.add(...call.scheduled);
-    const delayMs = instruments.hopDelay(hop);
+    const delayMs = instruments.hopDelay(hop, call.event);
     if (delayMs > 0) await sleep(delayMs);
     history.add(...call.started);
     let result: JsonValue;

@@ -1,0 +1,128 @@
+import { checkInvariants } from '../../shared/domain/invariants.ts';
+import type { HopType } from '../local-cloud/types.ts';
+import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
+import type { DeployedStack } from '../local-cloud/deploy.ts';
+import { createLatencyModel } from '../measure/latency-model.ts';
+import { buildReport } from '../report/build-report.ts';
+import type { Report, VariantRun } from '../report/types.ts';
+import { runBaseline } from './baseline.ts';
+import { driveWorkload } from './driver.ts';
+import { LocalStackProbe } from './local-probe.ts';
+import { orchestrationLoc, packageService } from './package-service.ts';
+import { RunInstruments } from './run-instruments.ts';
+import { serviceDir, type Variant } from './variants.ts';
+import { generateWorkload, type WorkloadOrder } from './workload.ts';
+
+export interface ComparisonOptions {
+  orders: number;
+  concurrency: number;
+  /** Orders per second (open model); 0 = closed model at `concurrency`. */
+  rate: number;
+  seed: number;
+  declineRate: number;
+  outOfStockRate: number;
+  transientRate: number;
+  rejectRate: number;
+  variants: Variant[];
+  latencyModel: 'aws' | 'none';
+  sfnType: 'standard' | 'express';
+  /** Per variant: give up waiting for terminal states after this long. */
+  deadlineMs: number;
+  onProgress?: (variant: string, done: number, total: number) => void;
+  onPhase?: (message: string) => void;
+}
+
+const HOP_TYPE: Record<Variant, (o: ComparisonOptions) => HopType> = {
+  'sqs-chain': () => 'sqs',
+  'eventbridge-flags': () => 'eventbridge',
+  'step-functions': (o) => (o.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
+};
+
+/**
+ * The main job: one local cloud, the chosen variants deployed into it from their own
+ * serverless.yml, the same seeded workload driven through each in turn (so counts are theirs
+ * alone and they do not compete for the CPU), invariants checked after each, and the baseline
+ * (the same steps in-process, no messaging) as the lower bound.
+ */
+export async function runComparison(options: ComparisonOptions): Promise<Report> {
+  const phase = options.onPhase ?? (() => {});
+  const workload = generateWorkload({ ...options, runId: `s${options.seed}` });
+  const instruments = new RunInstruments();
+  // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
+  const cloud = await startLocalCloud({
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 }, instruments, asyncRetryDelaysMs: [1000, 2000],
+    optional: [...(options.variants.includes('eventbridge-flags') ? ['eventbridge' as const] : []), ...(options.variants.includes('step-functions') ? ['stepfunctions' as const] : [])],
+  });
+  try {
+    phase('packaging templates and deploying into the local cloud');
+    const [stacks, templates] = await Promise.all([
+      Promise.all(options.variants.map((variant) => cloud.deploy(serviceDir(variant), {
+        httpPort: 0,
+        environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
+        ...(variant === 'step-functions' ? { params: { type: options.sfnType.toUpperCase() } } : {}),
+      }))),
+      Promise.all(options.variants.map(async (variant) => ({
+        resources: Object.keys((await packageService(variant, variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [])).Resources).length,
+        loc: await orchestrationLoc(variant),
+      }))),
+    ]);
+    const runs: VariantRun[] = [];
+    for (const [index, variant] of options.variants.entries()) {
+      phase(`driving ${workload.length} orders through ${variant}`);
+      instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
+      const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options);
+      runs.push({ ...run, templateResources: templates[index]!.resources, orchestrationLoc: templates[index]!.loc, hopType: HOP_TYPE[variant](options) });
+    }
+    phase('running the baseline (same steps in-process, no messaging)');
+    instruments.reset();
+    const baseline = await runBaseline(cloud, workload, options.concurrency, options.seed);
+    return buildReport({
+      workload: {
+        orders: options.orders, concurrency: options.concurrency, rate: options.rate, seed: options.seed,
+        declineRate: options.declineRate, outOfStockRate: options.outOfStockRate, transientRate: options.transientRate, rejectRate: options.rejectRate,
+        variants: options.variants.join(','), latencyModel: options.latencyModel, sfnType: options.sfnType, target: 'local cloud',
+      },
+      variants: runs,
+      baseline,
+      latencyModel: createLatencyModel({ mode: options.latencyModel, seed: options.seed }).describe(),
+    });
+  } finally {
+    await cloud.stop();
+  }
+}
+
+async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Variant, workload: WorkloadOrder[], instruments: RunInstruments, options: ComparisonOptions): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
+  const probe = new LocalStackProbe(cloud, stack);
+  const result = await driveWorkload({
+    apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}), deadlineMs: options.deadlineMs,
+    readOrders: async (ids) => {
+      const wanted = new Set(ids);
+      return (await probe.allOrders()).filter((o) => wanted.has(o.orderId));
+    },
+    onProgress: (done, total) => options.onProgress?.(variant, done, total),
+  });
+  await cloud.idle();
+  const counts = instruments.counters();
+  const snapshot = await probe.snapshot(result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId));
+  const modelled = options.latencyModel === 'aws';
+  return {
+    name: variant,
+    orders: result.outcomes.map((o) => {
+      const record = o.record;
+      const injected = instruments.injectedFor(o.orderId);
+      const acceptedAtMs = record ? Date.parse(record.createdAt) : o.acceptedAtMs;
+      return {
+        orderId: o.orderId, acceptedAtMs,
+        // The record's clock measured local work plus the modelled AWS delays the hops waited;
+        // local latency is what is left without them.
+        ...(record?.terminalAt ? { terminalAtMs: Date.parse(record.terminalAt) - injected } : {}),
+        status: record?.status ?? 'ACCEPTED', ...(record?.reason ? { reason: record.reason } : {}),
+        timeline: record?.timeline ?? [],
+        ...(modelled ? { modelledAwsExtraMs: injected } : {}),
+      };
+    }),
+    counts,
+    wallClockMs: result.finishedAtMs - result.startedAtMs,
+    invariantViolations: checkInvariants(snapshot),
+  };
+}
