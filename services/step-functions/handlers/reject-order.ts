@@ -1,0 +1,7 @@
+import { compensationInputOf, createTaskHandler } from '../lib/task-step.ts';
+import { stepsFromEnv } from '../lib/wiring.ts';
+
+/** Task state RejectOrder (compensation, idempotent): ends an invalid order REJECTED (nothing to undo). */
+const steps = stepsFromEnv();
+
+export const handler = createTaskHandler((input, event) => steps.rejectOrder(compensationInputOf(input, event)));
