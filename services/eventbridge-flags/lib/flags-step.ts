@@ -1,0 +1,121 @@
+import type { Context } from 'aws-lambda';
+import type { DynamoOrderFlags, FlagOutcome } from '../../../shared/adapters/dynamo-order-flags.ts';
+import { isBusinessError, isRetryable } from '../../../shared/domain/errors.ts';
+import type { OrderStatus, StepInput } from '../../../shared/domain/order.ts';
+import type { StepResult } from '../../../shared/domain/step-runner.ts';
+import type { OrderSteps } from '../../../shared/domain/steps.ts';
+import { logger, withOrderContext } from '../../../shared/observability/logger.ts';
+import { putOrderEvent, type EventPublisher, type OrderEvent, type OrderEventDetail, type OrderEventName } from './events.ts';
+
+/** The steps that keep a flag: the four forward steps, compensation and the warehouse notice. */
+export type FlagStep = 'validate-order' | 'charge-payment' | 'reserve-inventory' | 'send-confirmation' | 'compensate-order' | 'notify-warehouse';
+
+export interface FlagsConfig {
+  flags: DynamoOrderFlags;
+  steps: OrderSteps;
+  publisher: EventPublisher;
+  /** 1 + the function's maximumRetryAttempts: on that attempt a retryable failure parks the order FAILED. */
+  maxAttempts: number;
+}
+
+export interface FlaggedStep {
+  step: FlagStep;
+  /** The step whose flag must be set first (absent: the first step, compensation). */
+  after?: FlagStep;
+  run(input: StepInput, detail: OrderEventDetail): Promise<StepResult | void>;
+  /** The event a success puts. */
+  next?: OrderEventName;
+  /** The status a success leaves: a domain duplicate at exactly this status hands on again (a lost put). */
+  reaches?: OrderStatus;
+  /** Forward steps: a business error puts `OrderStepFailed` for the compensator instead of retrying. */
+  compensable?: boolean;
+  /** False for consumers outside the order's outcome (the warehouse notice): their exhaustion never parks the order. */
+  parksOrder?: boolean;
+}
+
+/** Retryable errors of the flags themselves; thrown so Lambda's async retry redelivers the event. */
+export class StepNotReadyError extends Error {
+  override readonly name = 'StepNotReadyError' as const;
+  constructor(orderId: string, step: FlagStep, after: FlagStep | undefined) {
+    super(`order ${orderId}: ${step} arrived before ${after ?? 'its predecessor'} was done`);
+  }
+}
+
+export class StepBusyError extends Error {
+  override readonly name = 'StepBusyError' as const;
+  constructor(orderId: string, step: FlagStep) {
+    super(`order ${orderId}: another delivery is running ${step}`);
+  }
+}
+
+export class StepAttemptsExhaustedError extends Error {
+  override readonly name = 'StepAttemptsExhaustedError' as const;
+  constructor(orderId: string, step: FlagStep, attempts: number) {
+    super(`order ${orderId}: ${step} used its ${attempts} attempts; the order is parked FAILED`);
+  }
+}
+
+/** Beyond the invocation's own deadline, so a claim never lapses while its holder can still run. */
+const LEASE_MARGIN_MS = 2_000;
+
+/**
+ * The one adapter every flagged step shares: EventBridge event in, flags claim, domain step,
+ * outcome flag, next event out.
+ *  - duplicate or late delivery: the step's flag is set, nothing runs (its event is put again only
+ *    if the first put never completed);
+ *  - early delivery (predecessor's flag missing) or a copy racing a running one: a retryable
+ *    error, so Lambda's async retry brings the event back later, never losing it;
+ *  - business error: the outcome `failed:<name>` is flagged and `OrderStepFailed` put;
+ *  - retryable error: the claim is released and the error rethrown; on the last attempt (counted
+ *    per order and step in the flags: Lambda does not tell the handler) the order is first parked
+ *    FAILED, so the on-failure record in the DLQ always has a findable FAILED order.
+ */
+export function createFlaggedStepHandler(config: FlagsConfig, spec: FlaggedStep) {
+  return (event: OrderEvent, context: Context): Promise<void> =>
+    withOrderContext(event.detail, () => handleEvent(config, spec, event, context));
+}
+
+async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderEvent, context: Context): Promise<void> {
+  const { detail } = event;
+  const claim = await config.flags.claim({
+    orderId: detail.orderId, step: spec.step, ...(spec.after ? { after: spec.after } : {}), eventId: event.id,
+    maxAttempts: config.maxAttempts, leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+  });
+  if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
+  if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
+  if (claim.kind === 'exhausted') return failRetryable(config, spec, detail, claim.attempts, new StepAttemptsExhaustedError(detail.orderId, spec.step, claim.attempts));
+  if (claim.kind === 'early') return failRetryable(config, spec, detail, claim.attempt, new StepNotReadyError(detail.orderId, spec.step, spec.after));
+
+  let outcome: FlagOutcome;
+  try {
+    const result = await spec.run({ orderId: detail.orderId, attempt: claim.attempt, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) }, detail);
+    outcome = !result || !result.duplicate || result.status === spec.reaches ? 'succeeded' : 'noop';
+  } catch (error) {
+    if (!(spec.compensable && isBusinessError(error))) {
+      await config.flags.release(detail.orderId, spec.step, claim.token);
+      return failRetryable(config, spec, detail, claim.attempt, error);
+    }
+    outcome = `failed:${error.name}`;
+  }
+  // Flag first, then put: the successor's claim needs this flag, so it never sees the event early.
+  await handOn(config, spec, detail, await config.flags.settle(detail.orderId, spec.step, outcome));
+}
+
+/** Puts the event an outcome calls for, then flags it put. */
+async function handOn(config: FlagsConfig, spec: FlaggedStep, detail: OrderEventDetail, outcome: FlagOutcome): Promise<void> {
+  const ids = { orderId: detail.orderId, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) };
+  if (outcome === 'succeeded' && spec.next) await putOrderEvent(config.publisher, spec.next, ids);
+  else if (outcome.startsWith('failed:')) await putOrderEvent(config.publisher, 'OrderStepFailed', { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step });
+  else return;
+  await config.flags.markEmitted(detail.orderId, spec.step);
+}
+
+async function failRetryable(config: FlagsConfig, spec: FlaggedStep, detail: OrderEventDetail, attempt: number, error: unknown): Promise<never> {
+  logger.warn('step failed', { step: spec.step, attempt, error: error as Error, retryable: isRetryable(error) });
+  if (attempt >= config.maxAttempts && spec.parksOrder !== false) {
+    const reason = `${(error as Error).name}@${spec.step}`;
+    await config.steps.failOrder({ orderId: detail.orderId, attempt, reason, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) })
+      .catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
+  }
+  throw error;
+}

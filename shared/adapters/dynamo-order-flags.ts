@@ -1,0 +1,221 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { callAws, isConditionFailure } from './aws-errors.ts';
+import { createDynamoDocumentClient } from './clients.ts';
+
+/**
+ * What a step's flag records once the step has an outcome:
+ *  - `succeeded`: the step did its work; its successor may run;
+ *  - `noop`: the domain found the step already past or the order ended (nothing to hand on);
+ *  - `failed:<ErrorName>`: a business failure; only compensation follows.
+ */
+export type FlagOutcome = 'succeeded' | 'noop' | `failed:${string}`;
+
+/** Outcomes after which the successor may run. */
+const PROCEED: readonly FlagOutcome[] = ['succeeded', 'noop'];
+
+export interface ClaimRequest {
+  orderId: string;
+  /** The step this delivery wants to run (a flag name, e.g. `charge-payment`). */
+  step: string;
+  /** The step whose flag must be set first; absent for the first step and for compensation. */
+  after?: string;
+  /**
+   * The id of the event being handled. Attempts are counted per (order, step, event): a redriven
+   * event is put again with a new id and so gets a fresh budget, while both copies of a duplicated
+   * delivery (same id) share one.
+   */
+  eventId: string;
+  /** Runs allowed per (order, step, event); a claim beyond it is `exhausted`. */
+  maxAttempts: number;
+  /** How long the claim holds if its holder never settles or releases it (a crashed invocation). */
+  leaseMs: number;
+}
+
+/** What a delivery may do with a step, decided by one conditional write. */
+export type Claim =
+  /** Run the step: this is attempt `attempt` of this event. */
+  | { kind: 'claimed'; attempt: number; token: string }
+  /** The predecessor's flag is not set yet; the attempt was counted and the claim released. */
+  | { kind: 'early'; attempt: number }
+  /** The step already has an outcome (a duplicate or late delivery); `emitted` says if its event went out. */
+  | { kind: 'settled'; outcome: FlagOutcome; emitted: boolean }
+  /** Another delivery holds a live claim on the step (a duplicate copy running right now). */
+  | { kind: 'busy' }
+  /** This event has used all its attempts: the order has been (or is being) parked FAILED. */
+  | { kind: 'exhausted'; attempts: number };
+
+/** The flags item of one order, as stored (attribute names carry the step). */
+export type OrderFlagsItem = Record<string, unknown> & { orderId: string };
+
+export interface DynamoOrderFlagsOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  /** For tests: the clock that stamps leases. */
+  now?: () => number;
+}
+
+/** Attribute names of one step's flags in the order's item. */
+function names(step: string) {
+  return { done: `done:${step}`, emitted: `emitted:${step}`, claim: `claim:${step}`, claimBy: `claimBy:${step}` };
+}
+
+/**
+ * Per-order flags in the `flags` table (key `orderId`), one item per order: for each step a `done`
+ * flag (its outcome), an `emitted` flag (its outgoing event was put), a claim with a lease, and
+ * attempt counters. Every write is conditional, so a handler acts only when its predecessor's
+ * flag is set and its own is not: a duplicate delivery finds its own flag set and does nothing; an
+ * out-of-order delivery finds its predecessor's flag missing and is retried later; two copies of
+ * the same delivery never run a step at the same time.
+ *
+ * The step's own effects are idempotent in the domain too (conditional status moves, provider
+ * idempotency keys): the flags add the fast path (no domain call for a duplicate) and the claim
+ * (no concurrent double run, attempt counting per order and step).
+ *
+ * @example
+ * const flags = new DynamoOrderFlags({ tableName: 'eventbridge-flags-dev-flags' });
+ * const claim = await flags.claim({ orderId, step: 'charge-payment', after: 'validate-order', eventId, maxAttempts: 3, leaseMs: 10_000 });
+ * if (claim.kind === 'claimed') {
+ *   await chargePayment({ orderId, attempt: claim.attempt });
+ *   await flags.settle(orderId, 'charge-payment', 'succeeded');
+ *   await putPaymentCharged();
+ *   await flags.markEmitted(orderId, 'charge-payment');
+ * }
+ */
+export class DynamoOrderFlags {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly now: () => number;
+
+  constructor(options: DynamoOrderFlagsOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? createDynamoDocumentClient();
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Counts an attempt and takes the step's claim in ONE conditional UpdateItem, then checks the
+   * predecessor on the item it returns. On a failed condition, reads the item to say why.
+   */
+  async claim(request: ClaimRequest): Promise<Claim> {
+    const n = names(request.step);
+    const attempts = `attempts:${request.step}:${request.eventId}`;
+    const token = `${request.eventId}/${Math.random().toString(36).slice(2, 10)}`;
+    const now = this.now();
+    for (let round = 0; round < 3; round++) {
+      try {
+        const { Attributes } = await callAws('flags-table', () =>
+          this.client.send(new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId: request.orderId },
+            UpdateExpression: 'SET #claim = :until, #claimBy = :token ADD #n :one',
+            // attribute_not_exists(#done): the step has no outcome yet, else this is a duplicate.
+            // #claim < :now: no other delivery is running it (or its holder died and the lease ran out).
+            // #n < :max: this event still has attempts left; past them the order is parked FAILED.
+            ConditionExpression: 'attribute_not_exists(#done) AND (attribute_not_exists(#claim) OR #claim < :now) AND (attribute_not_exists(#n) OR #n < :max)',
+            ExpressionAttributeNames: { '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy, '#n': attempts },
+            ExpressionAttributeValues: { ':until': now + request.leaseMs, ':token': token, ':now': now, ':one': 1, ':max': request.maxAttempts },
+            ReturnValues: 'ALL_NEW',
+          })),
+        );
+        const item = (Attributes ?? {}) as OrderFlagsItem;
+        const attempt = Number(item[attempts] ?? 1);
+        // The predecessor is checked on the item the claim returned (one round trip in the usual
+        // case); an early delivery gives the claim back at once and is counted as a failed attempt.
+        if (request.after && !PROCEED.includes(item[names(request.after).done] as FlagOutcome)) {
+          await this.release(request.orderId, request.step, token);
+          return { kind: 'early', attempt };
+        }
+        return { kind: 'claimed', attempt, token };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const item = (await this.get(request.orderId)) ?? { orderId: request.orderId };
+      const outcome = item[n.done] as FlagOutcome | undefined;
+      if (outcome) return { kind: 'settled', outcome, emitted: item[n.emitted] !== undefined };
+      const used = Number(item[attempts] ?? 0);
+      if (used >= request.maxAttempts) return { kind: 'exhausted', attempts: used };
+      if (Number(item[n.claim] ?? 0) >= now) return { kind: 'busy' };
+      // The claim was released between our write and our read: try again.
+    }
+    return { kind: 'busy' };
+  }
+
+  /** Gives a claim back after a failed run, so a retry may take it; only the holder's token can. */
+  async release(orderId: string, step: string, token: string): Promise<void> {
+    const n = names(step);
+    try {
+      await callAws('flags-table', () =>
+        this.client.send(new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'REMOVE #claim, #claimBy',
+          // Never release a claim another delivery took after ours lapsed.
+          ConditionExpression: '#claimBy = :token',
+          ExpressionAttributeNames: { '#claim': n.claim, '#claimBy': n.claimBy },
+          ExpressionAttributeValues: { ':token': token },
+        })),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Records the step's outcome and drops its claim. The first outcome wins: a second run (after a
+   * lapsed lease) finds it set and gets the recorded one back.
+   */
+  async settle(orderId: string, step: string, outcome: FlagOutcome): Promise<FlagOutcome> {
+    const n = names(step);
+    try {
+      await callAws('flags-table', () =>
+        this.client.send(new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET #done = :outcome, #at = :at REMOVE #claim, #claimBy',
+          // attribute_not_exists(#done): an outcome is written once and never changed.
+          ConditionExpression: 'attribute_not_exists(#done)',
+          ExpressionAttributeNames: { '#done': n.done, '#at': `doneAt:${step}`, '#claim': n.claim, '#claimBy': n.claimBy },
+          ExpressionAttributeValues: { ':outcome': outcome, ':at': new Date(this.now()).toISOString() },
+        })),
+      );
+      return outcome;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await this.get(orderId);
+      return (item?.[n.done] as FlagOutcome | undefined) ?? outcome;
+    }
+  }
+
+  /**
+   * Marks the step's outgoing event as put. Set after PutEvents succeeded, so a delivery that finds
+   * the outcome without this flag puts the event again (the first put may have failed).
+   */
+  async markEmitted(orderId: string, step: string): Promise<void> {
+    const n = names(step);
+    await callAws('flags-table', () =>
+      this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { orderId },
+        UpdateExpression: 'SET #emitted = :at',
+        // Only after an outcome: never flag an event for a step that has not settled.
+        ConditionExpression: 'attribute_exists(#done)',
+        ExpressionAttributeNames: { '#emitted': n.emitted, '#done': n.done },
+        ExpressionAttributeValues: { ':at': new Date(this.now()).toISOString() },
+      })),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async get(orderId: string): Promise<OrderFlagsItem | undefined> {
+    const { Item } = await callAws('flags-table', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { orderId }, ConsistentRead: true })),
+    );
+    return Item as OrderFlagsItem | undefined;
+  }
+}
+
+/** The outcome a step's flag shows, or undefined while it has none (for probes and tests). */
+export function flagOutcome(item: OrderFlagsItem | undefined, step: string): FlagOutcome | undefined {
+  return item?.[names(step).done] as FlagOutcome | undefined;
+}
