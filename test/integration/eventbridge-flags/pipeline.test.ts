@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient, createEventBridgeClient } from '../../../shared/adapters/clients.ts';
+import { DynamoOrderFlags, flagOutcome } from '../../../shared/adapters/dynamo-order-flags.ts';
+import { checkInvariants } from '../../../shared/domain/invariants.ts';
+import { driveWorkload } from '../../../scripts/lib/driver.ts';
+import { redriveEventBridge } from '../../../scripts/lib/redrive-eventbridge.ts';
+import { EXPECTED_TERMINAL, generateWorkload } from '../../../scripts/lib/workload.ts';
+import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
+import { runPathCase } from '../../helpers/path-assertions.ts';
+import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+
+const SOURCE = 'order-pipelines.eventbridge-flags';
+
+/** What an operator (or a stray producer) would do: put an event of the choreography by hand. */
+async function putEvent(harness: VariantHarness, eventBridge: EventBridgeClient, detailType: string, detail: Record<string, unknown>): Promise<void> {
+  const result = await eventBridge.send(new PutEventsCommand({
+    Entries: [{ EventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '', Source: SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+  }));
+  expect(result.FailedEntryCount).toBe(0);
+}
+
+async function warehousePicks(harness: VariantHarness, orderId: string): Promise<unknown[]> {
+  const db = createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false });
+  const { Items } = await db.send(new QueryCommand({
+    TableName: harness.probe.tables.ledger, KeyConditionExpression: 'orderId = :o AND begins_with(entryId, :w)',
+    ExpressionAttributeValues: { ':o': orderId, ':w': 'warehouse#' }, ConsistentRead: true,
+  }));
+  return Items ?? [];
+}
+
+function flagsOf(harness: VariantHarness): DynamoOrderFlags {
+  return new DynamoOrderFlags({ tableName: harness.stack.resources.get('FlagsTable')?.ref ?? '', client: createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false }) });
+}
+
+describe('eventbridge-flags, one delivery per event', () => {
+  let harness: VariantHarness;
+  let eventBridge: EventBridgeClient;
+
+  beforeAll(async () => {
+    harness = await startVariant('eventbridge-flags');
+    eventBridge = createEventBridgeClient({ config: harness.cloud.awsConfig, metered: false });
+  });
+
+  afterAll(async () => {
+    eventBridge?.destroy();
+    await harness?.stop();
+  });
+
+  describe('the shared paths', () => {
+    it.each(PATH_CASES.map((c) => [c.name, c] as const))('%s', async (_name, pathCase) => {
+      await runPathCase(harness, pathCase);
+    });
+  });
+
+  it('fans OrderConfirmed out to the warehouse, which picks the order exactly once', async () => {
+    const command = order({ items: [{ sku: 'SKU-HEADSET', qty: 1 }] });
+    await harness.post(command);
+    await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
+    await harness.cloud.idle();
+    // The same fact announced again (a producer retry): the flag makes it a no-op.
+    await putEvent(harness, eventBridge, 'OrderConfirmed', { orderId: command.orderId });
+    await new Promise((r) => setTimeout(r, 100));
+    await harness.cloud.idle();
+    const picks = await warehousePicks(harness, command.orderId);
+    expect(picks).toEqual([expect.objectContaining({ kind: 'warehouse-pick', items: [expect.objectContaining({ sku: 'SKU-HEADSET', qty: 1 })] })]);
+    expect(flagOutcome(await flagsOf(harness).get(command.orderId), 'notify-warehouse')).toBe('succeeded');
+  });
+
+  it('never picks a declined order: OrderConfirmed is not emitted for it', async () => {
+    const command = order({ paymentToken: 'tok_decline', items: [{ sku: 'SKU-CABLE', qty: 1 }] });
+    await harness.post(command);
+    await harness.waitFor(command.orderId);
+    await harness.cloud.idle();
+    expect(await warehousePicks(harness, command.orderId)).toEqual([]);
+    const flags = await flagsOf(harness).get(command.orderId);
+    expect([flagOutcome(flags, 'charge-payment'), flagOutcome(flags, 'compensate-order'), flagOutcome(flags, 'reserve-inventory')]).toEqual(['failed:PaymentDeclinedError', 'succeeded', undefined]);
+  });
+
+  it('holds back a step whose predecessor is not done: an early PaymentCharged waits for the charge', async () => {
+    const command = order({ items: [{ sku: 'SKU-MOUSE', qty: 1 }] });
+    await harness.post(command);
+    // Before the order is even validated, someone announces its payment.
+    await putEvent(harness, eventBridge, 'PaymentCharged', { orderId: command.orderId });
+    const done = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
+    await harness.cloud.idle();
+    const succeeded = (await harness.probe.order(command.orderId))?.timeline.filter((e) => e.outcome === 'succeeded' && e.step !== 'accept-order').map((e) => e.step);
+    // Reserved once, and only after the charge.
+    expect(succeeded).toEqual(['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation']);
+    expect(done.status).toBe('CONFIRMED');
+    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+  });
+
+  it('charges once when a step event is delivered again after the order moved on', async () => {
+    const command = order({ items: [{ sku: 'SKU-HEADSET', qty: 1 }] });
+    await harness.post(command);
+    await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
+    await putEvent(harness, eventBridge, 'OrderValidated', { orderId: command.orderId });
+    await new Promise((r) => setTimeout(r, 100));
+    await harness.cloud.idle();
+    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+    expect((await harness.get(command.orderId)).body.status).toBe('CONFIRMED');
+  });
+
+  it('parks an order FAILED with its failure record in the DLQ when retries run out, and redrive completes it', async () => {
+    const command = order({ paymentToken: EXHAUSTING_TOKEN, items: [{ sku: 'SKU-DOCK', qty: 1 }] });
+    await harness.post(command);
+    const failed = await harness.waitFor(command.orderId, { timeoutMs: 30_000 });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.reason).toBe('TransientDependencyError@charge-payment');
+
+    // Lambda sends the invocation record to the function's on-failure destination after its last retry.
+    let parked: string[] = [];
+    for (let i = 0; i < 50 && parked.length === 0; i++) {
+      parked = (await harness.probe.dlqMessages()).filter((m) => m.body.includes(command.orderId)).map((m) => m.queueUrl);
+      if (parked.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(parked).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
+    expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
+
+    const moved = await redriveEventBridge({
+      sqs: harness.cloud.sqs, eventBridge, queuePrefix: `${harness.stack.service}-${harness.stack.stage}-`, eventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
+    });
+    expect(Object.values(moved).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
+    expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
+    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+    await harness.cloud.idle();
+    expect(await warehousePicks(harness, command.orderId)).toHaveLength(1);
+  });
+});
+
+describe('eventbridge-flags, every event delivered twice, some out of order', () => {
+  let harness: VariantHarness;
+
+  beforeAll(async () => {
+    harness = await startVariant('eventbridge-flags', { cloud: { eventBridgeDuplicates: { enabled: true, reorder: true, seed: 1 } } });
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('ends 200 concurrent orders of a seeded mix with zero invariant violations and one charge each', async () => {
+    const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `ebdup-${Date.now().toString(36)}` });
+    const result = await driveWorkload({
+      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 60_000,
+      readOrders: async (ids) => { const wanted = new Set(ids); return (await harness.probe.allOrders()).filter((o) => wanted.has(o.orderId)); },
+    });
+    expect(result.timedOut).toEqual([]);
+    expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
+    for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
+    await harness.cloud.idle();
+    const ids = result.outcomes.map((o) => o.orderId);
+    expect(checkInvariants(await harness.probe.snapshot(ids))).toEqual([]);
+    const ledger = await harness.probe.ledger();
+    const confirmed = result.outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
+    for (const id of confirmed) expect({ id, charges: ledger.filter((e) => e.orderId === id && e.kind === 'charge').length }).toEqual({ id, charges: 1 });
+    // Fan-out under duplicates: each confirmed order picked exactly once.
+    const picks = await Promise.all(confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })));
+    expect(picks.filter((p) => p.picks !== 1)).toEqual([]);
+  });
+});
