@@ -1,0 +1,155 @@
+import { findBreaches, packageService, resourcesOfType, statementsOf, type CfnResource, type CfnTemplate } from '../helpers/template.ts';
+
+/** The machine's logical id (`id:` in services/step-functions/serverless.yml). */
+const MACHINE = 'OrderPipelineStateMachine';
+/** The functions the Task states invoke: every step and compensation, not the API's two. */
+const TASK_FUNCTIONS = [
+  'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation',
+  'ReleaseInventory', 'RefundPayment', 'CancelOrder', 'RejectOrder', 'FailOrder',
+].map((name) => `${name}LambdaFunction`).sort();
+
+/**
+ * Actions AWS grants only on "*" (no resource-level permissions exist for them): X-Ray trace
+ * delivery and sampling (tracingConfig), and CloudWatch Logs vended log delivery (loggingConfig).
+ */
+const STAR_ONLY_ACTIONS = new Set([
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+]);
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  End?: boolean;
+  Retry?: Array<{ ErrorEquals: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; JitterStrategy?: string }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+}
+
+/** The definition as CloudFormation receives it: `Fn::Sub [text, { hash: intrinsic }]`. */
+function definitionOf(template: CfnTemplate): { states: Record<string, AslState>; variables: Record<string, unknown> } {
+  const sub = (template.Resources[MACHINE]?.Properties?.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+  return { states: (JSON.parse(sub[0]) as { States: Record<string, AslState> }).States, variables: sub[1] };
+}
+
+/** The function a Task state invokes, as the logical id its `${...}` variable resolves to. */
+function taskFunction(state: AslState, variables: Record<string, unknown>): string | undefined {
+  const name = /^\$\{(.+)\}$/.exec(state.Resource ?? '')?.[1];
+  const value = name === undefined ? undefined : (variables[name] as { 'Fn::GetAtt'?: [string, string] } | undefined);
+  return value?.['Fn::GetAtt']?.[1] === 'Arn' ? value['Fn::GetAtt'][0] : undefined;
+}
+
+const asList = <T,>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const roleOf = (template: CfnTemplate, id: string): CfnResource => template.Resources[id]!;
+
+const templates: Record<'STANDARD' | 'EXPRESS', CfnTemplate> = {} as never;
+
+beforeAll(async () => {
+  // One after the other: both would build into the same .esbuild/ folder of the service.
+  templates.STANDARD = await packageService('step-functions');
+  templates.EXPRESS = await packageService('step-functions', ['--param=type=EXPRESS']);
+}, 180_000);
+
+describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged template (%s)', (type) => {
+  const template = () => templates[type];
+
+  it('breaks none of the deploy rules', () => {
+    // The shared rule set does not list X-Ray's sampling actions among the "*"-only ones yet;
+    // AWS's policy for Step Functions tracing needs them, and they have no resource-level form.
+    const breaches = findBreaches(template()).filter((b) => !/^role OrderPipelineRole grants xray:.* on "\*"$/.test(b));
+    expect(breaches).toEqual([]);
+  });
+
+  it(`deploys a ${type} machine with X-Ray tracing, logs with a retention, and a failed-executions alarm`, () => {
+    const machine = template().Resources[MACHINE]!;
+    expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties).toMatchObject({
+      StateMachineType: type,
+      StateMachineName: 'step-functions-ci-order-pipeline',
+      RoleArn: { 'Fn::GetAtt': ['OrderPipelineRole', 'Arn'] },
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        // Express has no history in the API: it logs everything, execution data included.
+        Level: type === 'EXPRESS' ? 'ALL' : 'ERROR',
+        IncludeExecutionData: type === 'EXPRESS',
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['OrderPipelineLogGroup', 'Arn'] } } }],
+      },
+    });
+    expect(template().Resources.OrderPipelineLogGroup?.Properties?.RetentionInDays).toBe(14);
+    const alarms = resourcesOfType(template(), 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    expect(alarms).toContainEqual(expect.objectContaining({
+      Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: MACHINE } }],
+    }));
+  });
+
+  it('resolves every Task of the definition by Fn::GetAtt to a function of this stack', () => {
+    const { states, variables } = definitionOf(template());
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    const invoked = tasks.map(([name, state]) => ({ name, fn: taskFunction(state, variables) }));
+    for (const { name, fn } of invoked) {
+      expect({ name, type: fn === undefined ? undefined : template().Resources[fn]?.Type }).toEqual({ name, type: 'AWS::Lambda::Function' });
+      // States are named with the same words as the functions and files.
+      expect(fn).toBe(`${name}LambdaFunction`);
+    }
+    expect(invoked.map((t) => t.fn).sort()).toEqual(TASK_FUNCTIONS);
+    // Every Next names a state that exists; the machine ends FAILED only through OrderFailed.
+    for (const state of Object.values(states)) {
+      for (const next of [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean)) expect(Object.keys(states)).toContain(next);
+    }
+    expect(Object.entries(states).filter(([, s]) => s.Type === 'Fail').map(([name]) => name)).toEqual(['OrderFailed']);
+  });
+
+  it('retries transient errors 3 times in all with backoff and full jitter, and routes the rest', () => {
+    const { states } = definitionOf(template());
+    for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
+      expect({ name, retry: state.Retry }).toEqual({
+        name,
+        retry: [expect.objectContaining({ IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2, JitterStrategy: 'FULL', ErrorEquals: expect.arrayContaining(['TransientDependencyError', 'StepOutOfOrderError']) })],
+      });
+      // Whatever the Retry did not handle ends the saga through FailOrder (FailOrder: OrderFailed).
+      expect({ name, last: state.Catch?.at(-1) }).toEqual({ name, last: { ErrorEquals: ['States.ALL'], ResultPath: expect.any(String), Next: name === 'FailOrder' ? 'OrderFailed' : 'FailOrder' } });
+    }
+    const catchOf = (state: string, error: string) => states[state]?.Catch?.find((c) => c.ErrorEquals.includes(error))?.Next;
+    expect(catchOf('ValidateOrder', 'ValidationError')).toBe('RejectOrder');
+    expect(catchOf('ChargePayment', 'PaymentDeclinedError')).toBe('CancelOrder');
+    // After stock runs out: undo in reverse order of the steps.
+    expect(catchOf('ReserveInventory', 'OutOfStockError')).toBe('ReleaseInventory');
+    expect([states.ReleaseInventory?.Next, states.RefundPayment?.Next]).toEqual(['RefundPayment', 'CancelOrder']);
+  });
+
+  it("lets the machine's role invoke only this service's step functions", () => {
+    const role = roleOf(template(), 'OrderPipelineRole');
+    expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('states.amazonaws.com');
+    const statements = statementsOf(role);
+    const invoke = statements.filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(asList(invoke[0]!.Action)).toEqual(['lambda:InvokeFunction']);
+    const targets = asList(invoke[0]!.Resource as unknown[]).map((r) => (r as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']);
+    expect(targets.map((t) => t?.[1])).toEqual(targets.map(() => 'Arn'));
+    expect(targets.map((t) => t?.[0]).sort()).toEqual(TASK_FUNCTIONS);
+    // Anything else it may do is X-Ray and log delivery, which AWS grants only on "*".
+    for (const statement of statements.filter((s) => s !== invoke[0])) {
+      for (const action of asList(statement.Action)) expect(STAR_ONLY_ACTIONS.has(action)).toBe(true);
+    }
+  });
+
+  it('lets placeOrder start this machine and nothing else, and no step function start any', () => {
+    const placeOrder = statementsOf(roleOf(template(), 'PlaceOrderRole')).filter((s) => asList(s.Action).some((a) => a.startsWith('states:')));
+    expect(placeOrder).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: MACHINE } }]);
+    expect((template().Resources.PlaceOrderLambdaFunction?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN).toEqual({ Ref: MACHINE });
+    for (const [id, role] of resourcesOfType(template(), 'AWS::IAM::Role').filter(([id]) => id !== 'PlaceOrderRole')) {
+      expect({ id, states: statementsOf(role).flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('states:')) }).toEqual({ id, states: [] });
+    }
+  });
+
+  it('grants no "*" action, and "*" resources only where AWS has no narrower one', () => {
+    for (const [id, role] of resourcesOfType(template(), 'AWS::IAM::Role')) {
+      for (const statement of statementsOf(role)) {
+        const actions = asList(statement.Action);
+        expect({ id, wildcard: actions.filter((a) => a === '*' || a.endsWith(':*')) }).toEqual({ id, wildcard: [] });
+        if (asList(statement.Resource).includes('*')) expect({ id, onStar: actions.filter((a) => !STAR_ONLY_ACTIONS.has(a)) }).toEqual({ id, onStar: [] });
+      }
+    }
+  });
+});
