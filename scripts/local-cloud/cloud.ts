@@ -1,18 +1,14 @@
-import { createRequire } from 'node:module';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Worker } from 'node:worker_threads';
 import { startFauxqs } from 'fauxqs';
 import type { AwsConfig } from '../../shared/adapters/config.ts';
 import { deployService, type CloudHandles, type DeployedStack, type DeployOptions, type EventBridgePort, type StepFunctionsPort } from './deploy.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -62,10 +58,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const workDir = options.workDir ?? path.join(PROJECT_ROOT, '.local-cloud');
   const stops: Array<() => Promise<void>> = [];
   try {
-    const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve, reject) => dynamoServer.once('error', reject).listen(port('dynamodb'), host, () => resolve()));
-    stops.push(() => new Promise<void>((resolve) => dynamoServer.close(() => resolve())));
-    const dynamoUrl = `http://${host}:${(dynamoServer.address() as AddressInfo).port}`;
+    const dynamoThread = await startEmulatorThread('dynalite', port('dynamodb'), host);
+    stops.push(dynamoThread.stop);
+    const dynamoUrl = `http://${host}:${dynamoThread.port}`;
 
     const sqsServer = await startFauxqs({ port: port('sqs'), host, logger: false });
     stops.push(() => sqsServer.stop());
@@ -117,6 +112,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** Starts dynalite or fauxqs on a thread of its own (emulator-thread.mjs) and waits for its port. */
+async function startEmulatorThread(kind: 'dynalite' | 'fauxqs', port: number, host: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: { kind, port, host } });
+  const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  if (ready.type !== 'ready') {
+    await worker.terminate();
+    const error = new Error(`${kind} could not start on ${host}:${port}: ${ready.message}`) as Error & { code?: string };
+    if (ready.code) error.code = ready.code;
+    throw error;
+  }
+  return {
+    port: ready.port ?? port,
+    stop: async () => {
+      const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('stop');
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000))]);
+      await worker.terminate();
+    },
+  };
 }
 
 type Idle = { url: string; idle(): Promise<void>; stop(): Promise<void> };
