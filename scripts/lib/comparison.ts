@@ -4,7 +4,7 @@ import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { createLatencyModel } from '../measure/latency-model.ts';
 import { buildReport } from '../report/build-report.ts';
-import type { Report, VariantRun } from '../report/types.ts';
+import type { Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
@@ -45,6 +45,11 @@ const HOP_TYPE: Record<Variant, (o: ComparisonOptions) => HopType> = {
  * (the same steps in-process, no messaging) as the lower bound.
  */
 export async function runComparison(options: ComparisonOptions): Promise<Report> {
+  return buildReport(await measureVariants(options));
+}
+
+/** The measured runs themselves (per order), before they are summarized into a report. */
+export async function measureVariants(options: ComparisonOptions): Promise<RunInput> {
   const phase = options.onPhase ?? (() => {});
   const workload = generateWorkload({ ...options, runId: `s${options.seed}` });
   const instruments = new RunInstruments();
@@ -76,7 +81,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Report>
     phase('running the baseline (same steps in-process, no messaging)');
     instruments.reset();
     const baseline = await runBaseline(cloud, workload, options.concurrency, options.seed);
-    return buildReport({
+    return {
       workload: {
         orders: options.orders, concurrency: options.concurrency, rate: options.rate, seed: options.seed,
         declineRate: options.declineRate, outOfStockRate: options.outOfStockRate, transientRate: options.transientRate, rejectRate: options.rejectRate,
@@ -85,7 +90,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Report>
       variants: runs,
       baseline,
       latencyModel: createLatencyModel({ mode: options.latencyModel, seed: options.seed }).describe(),
-    });
+    };
   } finally {
     await cloud.stop();
   }

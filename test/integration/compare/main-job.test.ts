@@ -1,16 +1,19 @@
-import { runComparison, type ComparisonOptions } from '../../../scripts/lib/comparison.ts';
+import { measureVariants, type ComparisonOptions } from '../../../scripts/lib/comparison.ts';
+import { buildReport } from '../../../scripts/report/build-report.ts';
 import { generateWorkload } from '../../../scripts/lib/workload.ts';
-import type { Report } from '../../../scripts/report/types.ts';
+import type { Report, RunInput } from '../../../scripts/report/types.ts';
 
 const small: ComparisonOptions = {
   orders: 30, concurrency: 10, rate: 0, seed: 11, declineRate: 0.15, outOfStockRate: 0.15, transientRate: 0.1, rejectRate: 0.1,
   variants: ['sqs-chain', 'eventbridge-flags', 'step-functions'], latencyModel: 'aws', sfnType: 'standard', deadlineMs: 90_000,
 };
 
+let runs: RunInput;
 let report: Report;
 
 beforeAll(async () => {
-  report = await runComparison(small);
+  runs = await measureVariants(small);
+  report = buildReport(runs);
 }, 240_000);
 
 describe('npm start: the same workload through every variant', () => {
@@ -33,6 +36,13 @@ describe('npm start: the same workload through every variant', () => {
       expect(variant.terminal).toEqual(report.baseline.terminal);
       expect(variant.nonTerminal).toBe(0);
     }
+  });
+
+  it('gives each order the same terminal state in every variant for the same seed', () => {
+    const statesOf = (name: string) => Object.fromEntries((name === 'baseline' ? runs.baseline : runs.variants.find((v) => v.name === name)!).orders.map((o) => [o.orderId, o.status]));
+    const expected = statesOf('baseline');
+    expect(Object.keys(expected)).toHaveLength(30);
+    for (const variant of small.variants) expect(statesOf(variant)).toEqual(expected);
   });
 
   it('counts what each style bills for, where the calls are made', () => {
