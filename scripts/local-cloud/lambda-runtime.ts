@@ -94,6 +94,7 @@ export class LambdaRuntime implements LambdaInvoker {
   private workerBundle: Promise<string> | undefined;
   private workerPath = '';
   private stopped = false;
+  private duplicates: (functionName: string) => boolean = () => false;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.instruments = options.instruments ?? noInstruments;
@@ -129,11 +130,24 @@ export class LambdaRuntime implements LambdaInvoker {
 
   async invoke(functionRef: string, event: unknown): Promise<unknown> {
     const fn = this.resolve(functionRef);
-    const call = new Promise<unknown>((resolve, reject) => {
+    const enqueue = () => new Promise<unknown>((resolve, reject) => {
       fn.queue.push({ id: this.nextId++, event: structuredClone(event), resolve, reject });
     });
+    const call = enqueue();
+    if (this.duplicates(fn.definition.name)) {
+      // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
+      void this.track(enqueue()).catch(() => undefined);
+    }
     this.dispatch(fn);
     return this.track(call);
+  }
+
+  /**
+   * Failure drill: every invocation of the functions the predicate picks is delivered twice, at
+   * the same time (what SQS, EventBridge and Lambda's own retries may all do on AWS).
+   */
+  setDuplicateInvocations(predicate: (functionName: string) => boolean): void {
+    this.duplicates = predicate;
   }
 
   async invokeAsync(functionRef: string, event: unknown): Promise<void> {

@@ -12,6 +12,11 @@ export interface DependencyFaults {
   transientRate: number;
   /** Simulated call latency, uniform in [minMs, maxMs]. */
   latencyMs: { min: number; max: number };
+  /**
+   * When set, the failure rate holds only until this epoch ms: a storm or an outage "for a
+   * while", after which the dependency recovers (and a redrive completes the parked orders).
+   */
+  untilMs?: number;
 }
 
 export interface OutsideWorldConfig {
@@ -34,16 +39,20 @@ const FLAKY = /^tok_flaky_(\d+)$/;
  * Decides a payment call. `callNumber` counts this order's charge calls (1-based), kept by the
  * provider itself, so retries through any transport see the same sequence.
  */
-export function decideChargeOutcome(config: OutsideWorldConfig, paymentToken: string, orderId: string, callNumber: number): CallOutcome {
+export function decideChargeOutcome(config: OutsideWorldConfig, paymentToken: string, orderId: string, callNumber: number, nowMs = Date.now()): CallOutcome {
   if (paymentToken === 'tok_decline') return 'decline';
   const flaky = FLAKY.exec(paymentToken);
   if (flaky) return callNumber <= Number(flaky[1]) ? 'transient' : 'ok';
-  return chance(config.seed, `payment#${orderId}#${callNumber}`) < config.payment.transientRate ? 'transient' : 'ok';
+  return chance(config.seed, `payment#${orderId}#${callNumber}`) < activeRate(config.payment, nowMs) ? 'transient' : 'ok';
 }
 
 /** Decides a mail call, with the mailer's own failure rate. */
-export function decideMailOutcome(config: OutsideWorldConfig, orderId: string, callNumber: number): CallOutcome {
-  return chance(config.seed, `mailer#${orderId}#${callNumber}`) < config.mailer.transientRate ? 'transient' : 'ok';
+export function decideMailOutcome(config: OutsideWorldConfig, orderId: string, callNumber: number, nowMs = Date.now()): CallOutcome {
+  return chance(config.seed, `mailer#${orderId}#${callNumber}`) < activeRate(config.mailer, nowMs) ? 'transient' : 'ok';
+}
+
+function activeRate(faults: DependencyFaults, nowMs: number): number {
+  return faults.untilMs !== undefined && nowMs >= faults.untilMs ? 0 : faults.transientRate;
 }
 
 /** Simulated latency of one call, deterministic for its key. */
@@ -87,15 +96,24 @@ export function outsideWorldFromEnv(env: Record<string, string | undefined>): Ou
   const seedRaw = env.FAULT_SEED;
   const seed = seedRaw === undefined || seedRaw === '' ? DEFAULT_OUTSIDE_WORLD.seed : Number(seedRaw);
   if (!Number.isInteger(seed)) throw new Error(`FAULT_SEED must be an integer, got "${seedRaw}"`);
+  const until = (name: string): { untilMs?: number } => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return {};
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be an epoch time in ms, got "${raw}"`);
+    return { untilMs: value };
+  };
   return {
     seed,
     payment: {
       transientRate: rate('PAYMENT_TRANSIENT_RATE', DEFAULT_OUTSIDE_WORLD.payment.transientRate),
       latencyMs: range('PAYMENT_LATENCY_MS', DEFAULT_OUTSIDE_WORLD.payment.latencyMs),
+      ...until('PAYMENT_TRANSIENT_UNTIL_MS'),
     },
     mailer: {
       transientRate: rate('MAILER_TRANSIENT_RATE', DEFAULT_OUTSIDE_WORLD.mailer.transientRate),
       latencyMs: range('MAILER_LATENCY_MS', DEFAULT_OUTSIDE_WORLD.mailer.latencyMs),
+      ...until('MAILER_TRANSIENT_UNTIL_MS'),
     },
   };
 }

@@ -128,3 +128,19 @@ describe('outsideWorldFromEnv', () => {
     expect(() => outsideWorldFromEnv({ [variable]: value })).toThrow(new RegExp(`^${variable}\\b.*${value.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}`));
   });
 });
+
+describe('a storm that passes', () => {
+  it('fails calls only until the storm window closes', () => {
+    const until = 1_000_000;
+    const config = { ...DEFAULT_OUTSIDE_WORLD, payment: { ...DEFAULT_OUTSIDE_WORLD.payment, transientRate: 1, untilMs: until }, mailer: { ...DEFAULT_OUTSIDE_WORLD.mailer, transientRate: 1, untilMs: until } };
+    expect(decideChargeOutcome(config, 'tok_ok', 'o-1', 1, until - 1)).toBe('transient');
+    expect(decideChargeOutcome(config, 'tok_ok', 'o-1', 2, until)).toBe('ok');
+    expect(decideMailOutcome(config, 'o-1', 1, until - 1)).toBe('transient');
+    expect(decideMailOutcome(config, 'o-1', 2, until + 5)).toBe('ok');
+  });
+
+  it('reads the window from env and names a bad value', () => {
+    expect(outsideWorldFromEnv({ MAILER_TRANSIENT_UNTIL_MS: '1234' }).mailer.untilMs).toBe(1234);
+    expect(() => outsideWorldFromEnv({ PAYMENT_TRANSIENT_UNTIL_MS: 'soon' })).toThrow(/PAYMENT_TRANSIENT_UNTIL_MS/);
+  });
+});
