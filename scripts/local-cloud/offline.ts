@@ -6,6 +6,8 @@ import type { ResolvedService } from './resolve-service.ts';
 interface ServerlessLike {
   serviceDir: string;
   service: ResolvedService & { provider: ResolvedService['provider'] & { stage?: string } };
+  /** serverless-step-functions copies `stepFunctions` into `service` only when packaging. */
+  configurationInput?: { stepFunctions?: ResolvedService['stepFunctions'] };
 }
 
 type Log = { notice?: (message: string) => void } | undefined;
@@ -23,10 +25,11 @@ export interface OfflineSession {
  * handlers and the local cloud's consumers see the same queues, tables, bus and state machine.
  */
 export async function startOfflineCloud(serverless: ServerlessLike, options: { stage?: string }, log: Log): Promise<OfflineSession> {
-  const cloud = await startLocalCloud({ optional: emulatorsNeeded(serverless.service) });
+  const resolved: ResolvedService = { ...serverless.service, ...(serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions ? { stepFunctions: serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions } : {}) };
+  const cloud = await startLocalCloud({ optional: emulatorsNeeded(resolved) });
   try {
     const stage = options.stage ?? serverless.service.provider.stage ?? 'dev';
-    const stack = await cloud.deploy(serverless.serviceDir, { stage, resolved: serverless.service, httpPort: null });
+    const stack = await cloud.deploy(serverless.serviceDir, { stage, resolved, httpPort: null });
     const sample = Object.values(stack.environments)[0] ?? {};
     // serverless-offline copies AWS_* variables of this process into its handlers' environment.
     for (const [key, value] of Object.entries(localRuntimeEnvironment(cloud, 'offline', 1024))) {
