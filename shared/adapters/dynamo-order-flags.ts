@@ -37,9 +37,12 @@ export type Claim =
   | { kind: 'claimed'; attempt: number; token: string }
   /** The predecessor's flag is not set yet; the attempt was counted and the claim released. */
   | { kind: 'early'; attempt: number }
-  /** The step already has an outcome (a duplicate or late delivery); `emitted` says if its event went out. */
+  /**
+   * The step already has an outcome (a duplicate or late delivery). `emitted` false: its event was
+   * never put and nobody holds the claim (a failed put, a dead holder): put it now.
+   */
   | { kind: 'settled'; outcome: FlagOutcome; emitted: boolean }
-  /** Another delivery holds a live claim on the step (a duplicate copy running right now). */
+  /** Another delivery holds a live claim on the step (a duplicate copy running it, or putting its event, right now). */
   | { kind: 'busy' }
   /** This event has used all its attempts: the order has been (or is being) parked FAILED. */
   | { kind: 'exhausted'; attempts: number };
@@ -53,6 +56,8 @@ export interface DynamoOrderFlagsOptions {
   /** For tests: the clock that stamps leases. */
   now?: () => number;
 }
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Attribute names of one step's flags in the order's item. */
 function names(step: string) {
@@ -76,7 +81,7 @@ function names(step: string) {
  * const claim = await flags.claim({ orderId, step: 'charge-payment', after: 'validate-order', eventId, maxAttempts: 3, leaseMs: 10_000 });
  * if (claim.kind === 'claimed') {
  *   await chargePayment({ orderId, attempt: claim.attempt });
- *   await flags.settle(orderId, 'charge-payment', 'succeeded');
+ *   await flags.settle(orderId, 'charge-payment', 'succeeded', { keepClaim: true });
  *   await putPaymentCharged();
  *   await flags.markEmitted(orderId, 'charge-payment');
  * }
@@ -131,13 +136,35 @@ export class DynamoOrderFlags {
       }
       const item = (await this.get(request.orderId)) ?? { orderId: request.orderId };
       const outcome = item[n.done] as FlagOutcome | undefined;
-      if (outcome) return { kind: 'settled', outcome, emitted: item[n.emitted] !== undefined };
+      const held = Number(item[n.claim] ?? 0) >= now;
+      const emitted = item[n.emitted] !== undefined;
+      // Settled but its event not yet put while the holder still holds the claim: the holder is
+      // putting it right now, so this copy waits (busy) rather than put it a second time.
+      if (outcome) return held && !emitted ? { kind: 'busy' } : { kind: 'settled', outcome, emitted };
+      // A live claim first: the holder's run (maybe this event's last attempt) may still succeed.
+      if (held) return { kind: 'busy' };
       const used = Number(item[attempts] ?? 0);
       if (used >= request.maxAttempts) return { kind: 'exhausted', attempts: used };
-      if (Number(item[n.claim] ?? 0) >= now) return { kind: 'busy' };
       // The claim was released between our write and our read: try again.
     }
     return { kind: 'busy' };
+  }
+
+  /**
+   * Waits while another delivery holds a live claim on the step, reading (never writing) the item
+   * with a growing pause, until the step settles, the claim is released or lapses, or `deadline`
+   * (epoch ms) passes. Returns whether the claim is still held. A duplicate copy of an event uses
+   * it to wait for the copy that is running, instead of failing and being retried.
+   */
+  async waitWhileClaimed(orderId: string, step: string, deadline: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<boolean> {
+    const n = names(step);
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      const item = await this.get(orderId);
+      const held = item?.[n.emitted] === undefined && Number(item?.[n.claim] ?? 0) >= this.now();
+      if (!held) return false;
+      if (this.now() + pause > deadline) return true;
+      await sleep(pause);
+    }
   }
 
   /** Gives a claim back after a failed run, so a retry may take it; only the holder's token can. */
@@ -161,20 +188,21 @@ export class DynamoOrderFlags {
   }
 
   /**
-   * Records the step's outcome and drops its claim. The first outcome wins: a second run (after a
-   * lapsed lease) finds it set and gets the recorded one back.
+   * Records the step's outcome. The first outcome wins: a second run (after a lapsed lease) finds
+   * it set and gets the recorded one back. With `keepClaim` (an event is still to be put) the
+   * claim stays until `markEmitted`, so copies keep waiting instead of putting the event too.
    */
-  async settle(orderId: string, step: string, outcome: FlagOutcome): Promise<FlagOutcome> {
+  async settle(orderId: string, step: string, outcome: FlagOutcome, options: { keepClaim?: boolean } = {}): Promise<FlagOutcome> {
     const n = names(step);
     try {
       await callAws('flags-table', () =>
         this.client.send(new UpdateCommand({
           TableName: this.tableName,
           Key: { orderId },
-          UpdateExpression: 'SET #done = :outcome, #at = :at REMOVE #claim, #claimBy',
+          UpdateExpression: `SET #done = :outcome, #at = :at${options.keepClaim ? '' : ' REMOVE #claim, #claimBy'}`,
           // attribute_not_exists(#done): an outcome is written once and never changed.
           ConditionExpression: 'attribute_not_exists(#done)',
-          ExpressionAttributeNames: { '#done': n.done, '#at': `doneAt:${step}`, '#claim': n.claim, '#claimBy': n.claimBy },
+          ExpressionAttributeNames: { '#done': n.done, '#at': `doneAt:${step}`, ...(options.keepClaim ? {} : { '#claim': n.claim, '#claimBy': n.claimBy }) },
           ExpressionAttributeValues: { ':outcome': outcome, ':at': new Date(this.now()).toISOString() },
         })),
       );
@@ -187,8 +215,9 @@ export class DynamoOrderFlags {
   }
 
   /**
-   * Marks the step's outgoing event as put. Set after PutEvents succeeded, so a delivery that finds
-   * the outcome without this flag puts the event again (the first put may have failed).
+   * Marks the step's outgoing event as put and drops the claim. Set only after PutEvents
+   * succeeded, so a delivery that finds the outcome without this flag (and no live claim) puts
+   * the event again: the first put failed, or its holder died before it.
    */
   async markEmitted(orderId: string, step: string): Promise<void> {
     const n = names(step);
@@ -196,10 +225,10 @@ export class DynamoOrderFlags {
       this.client.send(new UpdateCommand({
         TableName: this.tableName,
         Key: { orderId },
-        UpdateExpression: 'SET #emitted = :at',
+        UpdateExpression: 'SET #emitted = :at REMOVE #claim, #claimBy',
         // Only after an outcome: never flag an event for a step that has not settled.
         ConditionExpression: 'attribute_exists(#done)',
-        ExpressionAttributeNames: { '#emitted': n.emitted, '#done': n.done },
+        ExpressionAttributeNames: { '#emitted': n.emitted, '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy },
         ExpressionAttributeValues: { ':at': new Date(this.now()).toISOString() },
       })),
     ).catch((error: unknown) => {

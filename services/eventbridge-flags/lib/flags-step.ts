@@ -63,8 +63,10 @@ const LEASE_MARGIN_MS = 2_000;
  * outcome flag, next event out.
  *  - duplicate or late delivery: the step's flag is set, nothing runs (its event is put again only
  *    if the first put never completed);
- *  - early delivery (predecessor's flag missing) or a copy racing a running one: a retryable
- *    error, so Lambda's async retry brings the event back later, never losing it;
+ *  - early delivery (predecessor's flag missing): a retryable error, so Lambda's async retry
+ *    brings the event back later, never losing it;
+ *  - a copy racing a running one: waits for it to settle (then a no-op); if it is still held
+ *    (a crashed holder whose lease has not lapsed), a retryable error, never a silent drop;
  *  - business error: the outcome `failed:<name>` is flagged and `OrderStepFailed` put;
  *  - retryable error: the claim is released and the error rethrown; on the last attempt (counted
  *    per order and step in the flags: Lambda does not tell the handler) the order is first parked
@@ -77,10 +79,17 @@ export function createFlaggedStepHandler(config: FlagsConfig, spec: FlaggedStep)
 
 async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderEvent, context: Context): Promise<void> {
   const { detail } = event;
-  const claim = await config.flags.claim({
+  const claimStep = () => config.flags.claim({
     orderId: detail.orderId, step: spec.step, ...(spec.after ? { after: spec.after } : {}), eventId: event.id,
     maxAttempts: config.maxAttempts, leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
   });
+  let claim = await claimStep();
+  if (claim.kind === 'busy') {
+    // A copy of this event is running the step right now (duplicate delivery): wait for it, for at
+    // most half our time, then decide again; usually it has settled and this copy is a no-op.
+    const stillHeld = await config.flags.waitWhileClaimed(detail.orderId, spec.step, Date.now() + context.getRemainingTimeInMillis() / 2);
+    if (!stillHeld) claim = await claimStep();
+  }
   if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
   if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
   if (claim.kind === 'exhausted') return failRetryable(config, spec, detail, claim.attempts, new StepAttemptsExhaustedError(detail.orderId, spec.step, claim.attempts));
@@ -98,15 +107,29 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
     outcome = `failed:${error.name}`;
   }
   // Flag first, then put: the successor's claim needs this flag, so it never sees the event early.
-  await handOn(config, spec, detail, await config.flags.settle(detail.orderId, spec.step, outcome));
+  // The claim is kept until the event is out, so a racing copy waits instead of putting it too.
+  const recorded = await config.flags.settle(detail.orderId, spec.step, outcome, { keepClaim: eventFor(spec, outcome) !== undefined });
+  try {
+    await handOn(config, spec, detail, recorded);
+  } catch (error) {
+    // The step is done but its event is not out: give the claim back so the retry (or a copy) puts it.
+    await config.flags.release(detail.orderId, spec.step, claim.token);
+    return failRetryable(config, spec, detail, claim.attempt, error);
+  }
 }
 
-/** Puts the event an outcome calls for, then flags it put. */
+/** The event an outcome calls for: the next step's on success, OrderStepFailed on a business failure. */
+function eventFor(spec: FlaggedStep, outcome: FlagOutcome): OrderEventName | undefined {
+  if (outcome === 'succeeded') return spec.next;
+  return outcome.startsWith('failed:') ? 'OrderStepFailed' : undefined;
+}
+
+/** Puts the event an outcome calls for, then flags it put (which drops the claim). */
 async function handOn(config: FlagsConfig, spec: FlaggedStep, detail: OrderEventDetail, outcome: FlagOutcome): Promise<void> {
+  const name = eventFor(spec, outcome);
+  if (!name) return;
   const ids = { orderId: detail.orderId, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) };
-  if (outcome === 'succeeded' && spec.next) await putOrderEvent(config.publisher, spec.next, ids);
-  else if (outcome.startsWith('failed:')) await putOrderEvent(config.publisher, 'OrderStepFailed', { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step });
-  else return;
+  await putOrderEvent(config.publisher, name, name === 'OrderStepFailed' ? { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step } : ids);
   await config.flags.markEmitted(detail.orderId, spec.step);
 }
 
