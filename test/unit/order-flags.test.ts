@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { DynamoOrderFlags, flagOutcome, type ClaimRequest } from '#adapters/dynamo-order-flags';
+import { startLocalCloud, type LocalCloud } from '#cloud/cloud';
+
+/**
+ * The per-order flags of eventbridge-flags against the local cloud (dynalite) through the real
+ * AWS SDK: every decision is one conditional write, so these are the rules the handlers rely on.
+ */
+const TABLE = 'order-flags-test';
+let cloud: LocalCloud;
+let clock = 1_000_000;
+let flags: DynamoOrderFlags;
+let seq = 0;
+
+const request = (orderId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
+  orderId, step: 'charge-payment', after: 'validate-order', eventId: 'evt-1', maxAttempts: 3, leaseMs: 5_000, ...overrides,
+});
+
+/** An order whose validate-order flag is already set (the usual state when OrderValidated arrives). */
+async function validatedOrder(): Promise<string> {
+  const orderId = `flags-${++seq}`;
+  const claim = await flags.claim(request(orderId, { step: 'validate-order', after: undefined }));
+  if (claim.kind !== 'claimed') throw new Error(`setup: ${claim.kind}`);
+  await flags.settle(orderId, 'validate-order', 'succeeded');
+  return orderId;
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
+  await cloud.dynamo.send(new CreateTableCommand({
+    TableName: TABLE, BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+  }));
+  flags = new DynamoOrderFlags({ tableName: TABLE, client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }), now: () => clock });
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('DynamoOrderFlags', () => {
+  it('lets a step run once its predecessor is done, as attempt 1', async () => {
+    const orderId = await validatedOrder();
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'claimed', attempt: 1, token: expect.any(String) });
+  });
+
+  it('turns a delivery after the outcome into a no-op, and says whether its event went out', async () => {
+    const orderId = await validatedOrder();
+    await flags.claim(request(orderId));
+    await flags.settle(orderId, 'charge-payment', 'succeeded');
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: false });
+    await flags.markEmitted(orderId, 'charge-payment');
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: true });
+  });
+
+  it('holds back an early delivery, counts it as an attempt and leaves the claim free', async () => {
+    const orderId = `flags-${++seq}`;
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'early', attempt: 1 });
+    await flags.claim(request(orderId, { step: 'validate-order', after: undefined }));
+    await flags.settle(orderId, 'validate-order', 'succeeded');
+    expect(await flags.claim(request(orderId))).toMatchObject({ kind: 'claimed', attempt: 2 });
+  });
+
+  it('never runs the successor of a business failure', async () => {
+    const orderId = `flags-${++seq}`;
+    await flags.claim(request(orderId, { step: 'validate-order', after: undefined }));
+    await flags.settle(orderId, 'validate-order', 'failed:ValidationError');
+    expect(await flags.claim(request(orderId))).toMatchObject({ kind: 'early' });
+  });
+
+  it('keeps a second copy out while the first runs, until the claim is released or its lease lapses', async () => {
+    const orderId = await validatedOrder();
+    const first = await flags.claim(request(orderId));
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'busy' });
+    if (first.kind !== 'claimed') throw new Error(first.kind);
+    await flags.release(orderId, 'charge-payment', 'someone-else');
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'busy' });
+    clock += 5_001; // the holder died: its lease runs out
+    expect(await flags.claim(request(orderId))).toMatchObject({ kind: 'claimed', attempt: 2 });
+  });
+
+  it('keeps copies waiting while the holder puts its event, then lets them see it done', async () => {
+    const orderId = await validatedOrder();
+    const holder = await flags.claim(request(orderId));
+    if (holder.kind !== 'claimed') throw new Error(holder.kind);
+    await flags.settle(orderId, 'charge-payment', 'succeeded', { keepClaim: true });
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'busy' });
+    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock - 1)).toBe(true);
+    await flags.markEmitted(orderId, 'charge-payment');
+    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock + 1_000)).toBe(false);
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: true });
+  });
+
+  it('refuses a fourth attempt of the same event but gives a redriven event (new id) a fresh budget', async () => {
+    const orderId = await validatedOrder();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const claim = await flags.claim(request(orderId));
+      expect(claim).toMatchObject({ kind: 'claimed', attempt });
+      if (claim.kind === 'claimed') await flags.release(orderId, 'charge-payment', claim.token);
+    }
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'exhausted', attempts: 3 });
+    expect(await flags.claim(request(orderId, { eventId: 'evt-redriven' }))).toMatchObject({ kind: 'claimed', attempt: 1 });
+  });
+
+  it('keeps the first outcome when two runs settle', async () => {
+    const orderId = await validatedOrder();
+    expect(await flags.settle(orderId, 'charge-payment', 'succeeded')).toBe('succeeded');
+    expect(await flags.settle(orderId, 'charge-payment', 'failed:PaymentDeclinedError')).toBe('succeeded');
+    expect(flagOutcome(await flags.get(orderId), 'charge-payment')).toBe('succeeded');
+  });
+});
