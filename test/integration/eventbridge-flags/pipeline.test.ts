@@ -85,9 +85,11 @@ describe('eventbridge-flags, one delivery per event', () => {
     await putEvent(harness, eventBridge, 'PaymentCharged', { orderId: command.orderId });
     const done = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
     await harness.cloud.idle();
-    const succeeded = (await harness.probe.order(command.orderId))?.timeline.filter((e) => e.outcome === 'succeeded' && e.step !== 'accept-order').map((e) => e.step);
-    // Reserved once, and only after the charge.
-    expect(succeeded).toEqual(['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation']);
+    const forward = ['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation'];
+    const succeeded = (await harness.probe.order(command.orderId))?.timeline.filter((e) => e.outcome === 'succeeded' && forward.includes(e.step)).map((e) => e.step);
+    // Reserved once, and only after the charge. (On a slow machine the early event may use up its
+    // three attempts first and park the order FAILED; the real chain then resumes it.)
+    expect(succeeded).toEqual(forward);
     expect(done.status).toBe('CONFIRMED');
     expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
   });
@@ -145,7 +147,9 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations and one charge each', async () => {
     const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `ebdup-${Date.now().toString(36)}` });
     const result = await driveWorkload({
-      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 60_000,
+      // Twice the deliveries of sqs-chain on a machine other suites share: the deadline is generous,
+      // the assertions are about correctness, not speed (the compare job measures speed).
+      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 150_000,
       readOrders: async (ids) => { const wanted = new Set(ids); return (await harness.probe.allOrders()).filter((o) => wanted.has(o.orderId)); },
     });
     expect(result.timedOut).toEqual([]);
@@ -160,5 +164,5 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
     // Fan-out under duplicates: each confirmed order picked exactly once.
     const picks = await Promise.all(confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })));
     expect(picks.filter((p) => p.picks !== 1)).toEqual([]);
-  });
+  }, 180_000);
 });
