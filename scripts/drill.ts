@@ -1,5 +1,5 @@
 /**
- * `npm run drill [-- --orders N --variants a,b --drills d1,d2 --seed S --window-ms W]`: failure
+ * `npm run drill [-- --orders N --variants a,b --drills d1,d2 --seed S]`: failure
  * drills per variant, each on a fresh local cloud: duplicate deliveries, a payment storm, a step
  * that always fails for a while, and a crash of the execution environments. Prints per variant
  * and drill: orders, recovered, lost (0), double charges (0); writes reports/drills-<time>.json.
@@ -10,12 +10,12 @@ import { parseArgs } from 'node:util';
 import { DRILLS, DRILL_DESCRIPTIONS, runDrill, type Drill, type DrillResult } from './lib/drills.ts';
 import { VARIANTS, parseVariantList } from './lib/variants.ts';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '60' }, variants: { type: 'string', default: VARIANTS.join(',') }, drills: { type: 'string', default: DRILLS.join(',') }, seed: { type: 'string', default: '5' }, 'window-ms': { type: 'string', default: '3000' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '60' }, variants: { type: 'string', default: VARIANTS.join(',') }, drills: { type: 'string', default: DRILLS.join(',') }, seed: { type: 'string', default: '5' } } });
 const drills = values.drills.split(',').map((d) => {
   if (!(DRILLS as readonly string[]).includes(d)) throw new Error(`unknown drill "${d}": choose from ${DRILLS.join(', ')}`);
   return d as Drill;
 });
-const options = { orders: Number(values.orders), seed: Number(values.seed), faultWindowMs: Number(values['window-ms']) };
+const options = { orders: Number(values.orders), seed: Number(values.seed) };
 const results: DrillResult[] = [];
 for (const drill of drills) {
   console.log(`drill ${drill}: ${DRILL_DESCRIPTIONS[drill]}`);

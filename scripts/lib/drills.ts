@@ -2,6 +2,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { checkInvariants, type InvariantViolation } from '../../shared/domain/invariants.ts';
 import { isTerminal } from '../../shared/domain/order.ts';
+import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
+import { declareOutage } from '../../shared/adapters/simulated-outside-world.ts';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { driveWorkload, type DriveResult } from './driver.ts';
@@ -17,8 +19,8 @@ export type Drill = (typeof DRILLS)[number];
 
 export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
   duplicates: 'every event-driven invocation delivered twice, at once (and EventBridge events twice, some out of order)',
-  'payment-storm': '50% of payment calls fail transiently for the first seconds of the run, then the provider recovers',
-  'always-failing-step': 'the mailer fails every call for a while: retries run out, orders park FAILED, then redrive',
+  'payment-storm': '50% of payment calls fail transiently while the orders run; then the provider recovers and parked orders are redriven',
+  'always-failing-step': 'the mailer fails every call: retries run out, orders park FAILED; the fault is fixed, then redrive',
   'worker-crash': "the Lambda execution environments are killed mid-run and restarted",
 };
 
@@ -49,8 +51,6 @@ export interface DrillResult {
 export interface DrillOptions {
   orders: number;
   seed: number;
-  /** How long a storm / outage lasts, ms. */
-  faultWindowMs: number;
 }
 
 /**
@@ -59,10 +59,7 @@ export interface DrillOptions {
  * is left), then check the invariants and count what was recovered, lost and double-charged.
  */
 export async function runDrill(variant: Variant, drill: Drill, options: DrillOptions): Promise<DrillResult> {
-  const windowEnds = Date.now() + options.faultWindowMs + 5000; // the deploy takes a few seconds
   const environment: Record<string, string> = { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) };
-  if (drill === 'payment-storm') Object.assign(environment, { PAYMENT_TRANSIENT_RATE: '0.5', PAYMENT_TRANSIENT_UNTIL_MS: String(windowEnds) });
-  if (drill === 'always-failing-step') Object.assign(environment, { MAILER_TRANSIENT_RATE: '1', MAILER_TRANSIENT_UNTIL_MS: String(windowEnds) });
   const cloud = await startLocalCloud({
     ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
     asyncRetryDelaysMs: [300, 600],
@@ -80,6 +77,10 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       cloud.runtime.setDuplicateInvocations((name) => eventDriven.has(name));
     }
     const probe = new LocalStackProbe(cloud, stack);
+    // The fault lasts until every order has ended or parked; then it is fixed, and redrive runs.
+    const outage = drill === 'payment-storm' ? { dependency: 'payment' as const, transientRate: 0.5 } : drill === 'always-failing-step' ? { dependency: 'mailer' as const, transientRate: 1 } : undefined;
+    const world = { tableName: probe.tables.ledger, client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }) };
+    if (outage) await declareOutage({ ...world, ...outage, untilMs: Date.now() + 10 * 60_000 });
     const workload = generateWorkload({ orders: options.orders, seed: options.seed, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0, rejectRate: 0.05, runId: `${drill}` });
     const readOrders = async (ids: string[]) => {
       const wanted = new Set(ids);
@@ -89,10 +90,12 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     const run = await driveWorkload({ apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: 20, deadlineMs: 60_000, readOrders });
     clearTimeout(crash);
     await cloud.idle();
+    if (outage) {
+      await declareOutage({ ...world, ...outage, untilMs: Date.now() });
+      await new Promise((r) => setTimeout(r, 300)); // providers re-read their state every 250 ms
+    }
     let rounds = 0;
     while (rounds < 5 && (await probe.allOrders()).some((o) => o.status === 'FAILED' || !isTerminal(o.status))) {
-      const wait = windowEnds - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       rounds++;
       await redrive(cloud, stack, variant);
       await settle(probe, cloud);

@@ -23,6 +23,20 @@ export interface SimulatedWorldOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+interface Outage {
+  transientRate: number;
+  untilMs: number;
+}
+
+/** The partition of the ledger table that holds the simulated world's own state. */
+const WORLD_KEY = '#world';
+
+/** Declares an outage of a simulated dependency until `untilMs` (failure drills, demos). */
+export async function declareOutage(options: { tableName: string; client?: DynamoDBDocumentClient; dependency: 'payment' | 'mailer'; transientRate: number; untilMs: number }): Promise<void> {
+  const client = options.client ?? createDynamoDocumentClient({ metered: false });
+  await client.send(new PutCommand({ TableName: options.tableName, Item: { orderId: WORLD_KEY, entryId: `outage#${options.dependency}`, transientRate: options.transientRate, untilMs: options.untilMs } }));
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 abstract class SimulatedProvider {
@@ -30,6 +44,7 @@ abstract class SimulatedProvider {
   protected readonly tableName: string;
   protected readonly config: OutsideWorldConfig;
   protected readonly sleep: (ms: number) => Promise<void>;
+  private readonly outages = new Map<string, { readAt: number; outage: Outage | undefined }>();
 
   constructor(options: SimulatedWorldOptions) {
     this.client = options.client ?? createDynamoDocumentClient({ metered: false });
@@ -51,6 +66,22 @@ abstract class SimulatedProvider {
       }),
     );
     return Number(Attributes?.count ?? 1);
+  }
+
+  /**
+   * The provider's live state: an outage an operator (or a failure drill) declares while the
+   * system runs, as item `{orderId: '#world', entryId: 'outage#<dependency>', transientRate,
+   * untilMs}` in the ledger table. It overrides the configured rate; read at most every 250 ms.
+   */
+  protected async currentConfig(dependency: 'payment' | 'mailer'): Promise<OutsideWorldConfig> {
+    const cached = this.outages.get(dependency);
+    if (!cached || Date.now() - cached.readAt > 250) {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { orderId: WORLD_KEY, entryId: `outage#${dependency}` } }));
+      this.outages.set(dependency, { readAt: Date.now(), outage: Item as Outage | undefined });
+    }
+    const outage = this.outages.get(dependency)?.outage;
+    if (!outage) return this.config;
+    return { ...this.config, [dependency]: { ...this.config[dependency], transientRate: Number(outage.transientRate), untilMs: Number(outage.untilMs) } };
   }
 
   /** Records an entry once per idempotency key; a repeat returns the first one. */
@@ -76,7 +107,7 @@ export class SimulatedPaymentGateway extends SimulatedProvider implements Paymen
   async charge(request: ChargeRequest): Promise<Charge> {
     const call = await this.nextCall(request.orderId, 'charge');
     await this.sleep(simulatedLatencyMs(this.config, 'payment', `${request.orderId}#${call}`));
-    const outcome = decideChargeOutcome(this.config, request.paymentToken, request.orderId, call);
+    const outcome = decideChargeOutcome(await this.currentConfig('payment'), request.paymentToken, request.orderId, call);
     if (outcome === 'decline') throw new PaymentDeclinedError(request.orderId, 'card_declined');
     if (outcome === 'transient') throw new TransientDependencyError('payment-gateway', `simulated timeout on call ${call}`);
     const charge: Charge = { chargeId: stableId('ch', request.idempotencyKey), orderId: request.orderId, amountCents: request.amountCents, currency: request.currency };
@@ -98,7 +129,7 @@ export class SimulatedMailer extends SimulatedProvider implements Mailer {
   async send(message: EmailMessage): Promise<{ messageId: string }> {
     const call = await this.nextCall(message.orderId, 'mail');
     await this.sleep(simulatedLatencyMs(this.config, 'mailer', `${message.orderId}#${call}`));
-    if (decideMailOutcome(this.config, message.orderId, call) === 'transient') {
+    if (decideMailOutcome(await this.currentConfig('mailer'), message.orderId, call) === 'transient') {
       throw new TransientDependencyError('mailer', `simulated 503 on call ${call}`);
     }
     const stored = await this.recordOnce(message.orderId, `email#${message.idempotencyKey}`, {
