@@ -55,8 +55,6 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
   const template = () => templates[type];
 
   it('breaks none of the deploy rules', () => {
-    // The shared rule set does not list X-Ray's sampling actions among the "*"-only ones yet;
-    // AWS's policy for Step Functions tracing needs them, and they have no resource-level form.
     const breaches = findBreaches(template());
     expect(breaches).toEqual([]);
   });
