@@ -100,10 +100,7 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
   const probe = new LocalStackProbe(cloud, stack);
   const result = await driveWorkload({
     apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}), deadlineMs: options.deadlineMs,
-    readOrders: async (ids) => {
-      const wanted = new Set(ids);
-      return (await probe.allOrders()).filter((o) => wanted.has(o.orderId));
-    },
+    readOrders: (ids) => probe.orders(ids),
     onProgress: (done, total) => options.onProgress?.(variant, done, total),
   });
   await cloud.idle();

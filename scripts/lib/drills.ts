@@ -82,10 +82,7 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     const world = { tableName: probe.tables.ledger, client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }) };
     if (outage) await declareOutage({ ...world, ...outage, untilMs: Date.now() + 10 * 60_000 });
     const workload = generateWorkload({ orders: options.orders, seed: options.seed, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0, rejectRate: 0.05, runId: `${drill}` });
-    const readOrders = async (ids: string[]) => {
-      const wanted = new Set(ids);
-      return (await probe.allOrders()).filter((o) => wanted.has(o.orderId));
-    };
+    const readOrders = (ids: string[]) => probe.orders(ids);
     const crash = drill === 'worker-crash' ? setTimeout(() => void cloud.runtime.crashAll(), 400) : undefined;
     const run = await driveWorkload({ apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: 20, deadlineMs: 60_000, readOrders });
     clearTimeout(crash);

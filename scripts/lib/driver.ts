@@ -5,9 +5,12 @@ import type { WorkloadOrder } from './workload.ts';
 export interface DriveOptions {
   apiUrl: string;
   orders: WorkloadOrder[];
-  /** Closed model: at most this many requests in flight. */
+  /**
+   * Closed model: this many orders in the pipeline at once; each virtual client places an order,
+   * waits until it ends, then places the next. Latency is then the pipeline's own, not a backlog.
+   */
   concurrency: number;
-  /** Open model: start orders at this rate (per second) regardless of responses; 0 = closed model. */
+  /** Open model: place orders at this rate (per second) whatever happens to them; 0 = closed model. */
   ratePerSec?: number;
   /** Give up waiting for terminal states after this long. */
   deadlineMs: number;
@@ -35,58 +38,93 @@ export interface DriveResult {
 }
 
 /**
- * Drives a workload through an orders API: POSTs every order (closed or open model), then waits
- * until each accepted order reaches a terminal state or the deadline passes.
+ * Drives a workload through an orders API, closed model (bounded orders in flight) or open model
+ * (a fixed arrival rate), and waits until each accepted order reaches a terminal state or the
+ * deadline passes. One watcher polls for all pending orders, so polling does not grow with the
+ * number of clients.
  */
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const startedAtMs = Date.now();
-  const outcomes = await postAll(options);
-  const accepted = outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200);
-  const pending = new Map(accepted.map((o) => [o.orderId, o]));
   const deadline = startedAtMs + options.deadlineMs;
-  let finishedAtMs = Date.now();
-  while (pending.size > 0 && Date.now() < deadline) {
-    const records = await options.readOrders([...pending.keys()]);
-    for (const record of records) {
-      if (!isTerminal(record.status)) continue;
-      const outcome = pending.get(record.orderId);
-      if (!outcome) continue;
-      outcome.record = record;
-      pending.delete(record.orderId);
-      finishedAtMs = Date.now();
-    }
-    options.onProgress?.(accepted.length - pending.size, accepted.length);
-    if (pending.size > 0) await sleep(pending.size > 50 ? 250 : 100);
+  const watcher = new TerminalWatcher(options.readOrders, deadline);
+  const outcomes: OrderOutcome[] = new Array(options.orders.length);
+  let finishedAtMs = startedAtMs;
+  let done = 0;
+  const track = async (outcome: OrderOutcome) => {
+    if (outcome.httpStatus !== 202 && outcome.httpStatus !== 200) return;
+    outcome.record = await watcher.wait(outcome.orderId);
+    if (outcome.record && isTerminal(outcome.record.status)) finishedAtMs = Math.max(finishedAtMs, Date.now());
+    options.onProgress?.(++done, options.orders.length);
+  };
+  if (options.ratePerSec) {
+    const interval = 1000 / options.ratePerSec;
+    await Promise.all(options.orders.map(async (order, index) => {
+      const due = startedAtMs + index * interval;
+      if (due > Date.now()) await sleep(due - Date.now());
+      outcomes[index] = await postOne(options.apiUrl, order);
+      await track(outcomes[index]!);
+    }));
+  } else {
+    let next = 0;
+    const lane = async () => {
+      while (next < options.orders.length && Date.now() < deadline) {
+        const index = next++;
+        outcomes[index] = await postOne(options.apiUrl, options.orders[index]!);
+        await track(outcomes[index]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, options.orders.length) }, lane));
   }
-  // Whatever is still pending: record its last state (it counts as not terminal).
-  if (pending.size > 0) {
-    for (const record of await options.readOrders([...pending.keys()])) {
-      const outcome = pending.get(record.orderId);
-      if (outcome) outcome.record = record;
-    }
-    finishedAtMs = Date.now();
-  }
-  return { outcomes, startedAtMs, finishedAtMs, timedOut: [...pending.keys()] };
+  watcher.stop();
+  const placed = outcomes.filter((o): o is OrderOutcome => o !== undefined);
+  const timedOut = placed.filter((o) => (o.httpStatus === 202 || o.httpStatus === 200) && !(o.record && isTerminal(o.record.status))).map((o) => o.orderId);
+  return { outcomes: placed, startedAtMs, finishedAtMs: timedOut.length > 0 ? Date.now() : finishedAtMs, timedOut };
 }
 
-async function postAll(options: DriveOptions): Promise<OrderOutcome[]> {
-  const results: OrderOutcome[] = new Array(options.orders.length);
-  let next = 0;
-  const interval = options.ratePerSec ? 1000 / options.ratePerSec : 0;
-  const t0 = Date.now();
-  const worker = async () => {
-    while (next < options.orders.length) {
-      const index = next++;
-      if (interval) {
-        const due = t0 + index * interval;
-        if (due > Date.now()) await sleep(due - Date.now());
+/** Polls for every pending order at once and wakes each waiter when its order ends. */
+class TerminalWatcher {
+  private readonly waiters = new Map<string, (record: OrderRecord | undefined) => void>();
+  private readonly last = new Map<string, OrderRecord>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>, private readonly deadline: number) {}
+
+  wait(orderId: string): Promise<OrderRecord | undefined> {
+    return new Promise((resolve) => {
+      this.waiters.set(orderId, resolve);
+      this.timer ??= setInterval(() => void this.poll(), 150);
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.waiters.size === 0) return;
+    this.polling = true;
+    try {
+      const ids = [...this.waiters.keys()];
+      for (const record of await this.readOrders(ids)) {
+        this.last.set(record.orderId, record);
+        if (isTerminal(record.status)) this.settle(record.orderId, record);
       }
-      results[index] = await postOne(options.apiUrl, options.orders[index]!);
+      if (Date.now() >= this.deadline) for (const id of ids) this.settle(id, this.last.get(id));
+    } catch {
+      // a failed poll is retried at the next tick
+    } finally {
+      this.polling = false;
     }
-  };
-  const lanes = interval ? Math.max(options.concurrency, 64) : options.concurrency;
-  await Promise.all(Array.from({ length: Math.min(lanes, options.orders.length) }, worker));
-  return results;
+  }
+
+  private settle(orderId: string, record: OrderRecord | undefined): void {
+    const resolve = this.waiters.get(orderId);
+    if (!resolve) return;
+    this.waiters.delete(orderId);
+    resolve(record);
+  }
 }
 
 async function postOne(apiUrl: string, order: WorkloadOrder): Promise<OrderOutcome> {

@@ -61,6 +61,8 @@ export class TaskError extends Error {
 
 export class TaskRunner {
   private readonly inFlight = new Map<string, Attempt[]>();
+  /** Calls per Task state in this execution: the retry count AWS exposes as `$$.State.RetryCount`. */
+  private readonly calls = new Map<string, number>();
 
   constructor(
     private readonly tasks: ReadonlyMap<string, TaskResource>,
@@ -86,7 +88,9 @@ export class TaskRunner {
     // The interpreter calls us in the same tick in which it logs StateEntered / StateRetried, and
     // its event log is read asynchronously; one macrotask lets those reach the history first.
     await nextTurn();
-    const attempt: Attempt = { call: describeCall(resource, input, this.context.region), abandoned: false };
+    const retryCount = this.calls.get(stateName) ?? 0;
+    this.calls.set(stateName, retryCount + 1);
+    const attempt: Attempt = { call: describeCall(resource, withStateContext(input, stateName, retryCount), this.context.region), abandoned: false };
     const attempts = this.inFlight.get(stateName) ?? [];
     this.inFlight.set(stateName, [...attempts, attempt]);
     try {
@@ -116,6 +120,22 @@ export class TaskRunner {
     if (!attempt.abandoned) history.add(...call.succeeded(result));
     return result;
   }
+}
+
+/**
+ * aws-local-stepfunctions builds the context object once per execution, with no `State`. Where a
+ * Task passes the context object (`"context.$": "$$"`), fill in `State` as AWS does, so a task
+ * can read its attempt from `State.RetryCount` locally too.
+ */
+function withStateContext(input: JsonValue, stateName: string, retryCount: number): JsonValue {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const out: Record<string, JsonValue> = { ...input };
+  for (const [key, value] of Object.entries(input)) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && 'Execution' in value && !('State' in value)) {
+      out[key] = { ...value, State: { Name: stateName, EnteredTime: new Date().toISOString(), RetryCount: retryCount } };
+    }
+  }
+  return out;
 }
 
 function describeCall(resource: TaskResource, input: JsonValue, region: string): TaskCall {

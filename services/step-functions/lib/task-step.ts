@@ -8,9 +8,8 @@ export interface TaskEvent {
   orderId: string;
   correlationId?: string;
   /**
-   * The context object `$$`. On AWS `State.RetryCount` counts the retries of this state. The
-   * local interpreter (aws-local-stepfunctions) fills only `Execution` and `StateMachine`, so
-   * locally every attempt reads as 1 (the retries still show in the execution history).
+   * The context object `$$`: `State.RetryCount` counts the retries of this state (on AWS, and
+   * locally where the local Step Functions fills it in for the interpreter).
    */
   context?: { State?: { RetryCount?: number } };
   /** Compensations: the business error that started them (`PaymentDeclinedError`, ...). */
