@@ -82,6 +82,9 @@ export class SqsEventSource {
     const hop = this.instruments.hopDelay('sqs', messages.map((m) => m.Body ?? ''));
     if (hop > 0) await sleep(hop);
     const event: SQSEvent = { Records: messages.map((m) => this.toRecord(m)) };
+    // A redelivery is SQS's retry: count it as the other emulators count theirs.
+    const redelivered = event.Records.filter((r) => Number(r.attributes.ApproximateReceiveCount) > 1).length;
+    if (redelivered > 0) this.instruments.count('retries', redelivered);
     let failedIds: Set<string>;
     try {
       const response = (await this.invoker.invoke(this.config.functionName, event)) as SQSBatchResponse | undefined;
