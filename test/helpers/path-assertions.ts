@@ -1,6 +1,9 @@
 import type { VariantHarness } from './variant-harness.ts';
 import { order } from './variant-harness.ts';
 import type { PathCase } from './path-cases.ts';
+import { checkInvariants } from '../../shared/domain/invariants.ts';
+import { driveWorkload, type DriveResult } from '../../scripts/lib/driver.ts';
+import { EXPECTED_TERMINAL, generateWorkload } from '../../scripts/lib/workload.ts';
 
 /**
  * Runs one shared path case against a deployed variant and asserts what a user would notice:
@@ -34,4 +37,23 @@ export async function runPathCase(harness: VariantHarness, pathCase: PathCase): 
   for (const [step, count] of Object.entries(pathCase.expect.failedAttempts ?? {})) {
     expect({ step, failed: timeline.filter((e) => e.step === step && e.outcome === 'failed').length }).toEqual({ step, failed: count });
   }
+}
+
+/**
+ * Drives 200 concurrent orders of a seeded mix (declines, shortages, transient failures,
+ * rejections) and asserts what the acceptance asks of every variant: each order ends in the
+ * state its kind implies, and no invariant is violated. Returns the outcomes for extra checks.
+ */
+export async function expectSeededMixSound(harness: VariantHarness, options: { runId: string; deadlineMs?: number }): Promise<DriveResult['outcomes']> {
+  const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `${options.runId}-${Date.now().toString(36)}` });
+  const result = await driveWorkload({
+    apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: options.deadlineMs ?? 60_000,
+    readOrders: (ids) => harness.probe.orders(ids),
+  });
+  expect(result.timedOut).toEqual([]);
+  expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
+  for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
+  await harness.cloud.idle();
+  expect(checkInvariants(await harness.probe.snapshot(result.outcomes.map((o) => o.orderId)))).toEqual([]);
+  return result.outcomes;
 }

@@ -4,11 +4,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient, createEventBridgeClient } from '../../../shared/adapters/clients.ts';
 import { DynamoOrderFlags, flagOutcome } from '../../../shared/adapters/dynamo-order-flags.ts';
 import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { driveWorkload } from '../../../scripts/lib/driver.ts';
 import { redriveEventBridge } from '../../../scripts/lib/redrive-eventbridge.ts';
-import { EXPECTED_TERMINAL, generateWorkload } from '../../../scripts/lib/workload.ts';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { runPathCase } from '../../helpers/path-assertions.ts';
+import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
 import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
 
 const SOURCE = 'order-pipelines.eventbridge-flags';
@@ -145,21 +143,11 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
   });
 
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations and one charge each', async () => {
-    const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `ebdup-${Date.now().toString(36)}` });
-    const result = await driveWorkload({
-      // Twice the deliveries of sqs-chain on a machine other suites share: the deadline is generous,
-      // the assertions are about correctness, not speed (the compare job measures speed).
-      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 150_000,
-      readOrders: (ids) => harness.probe.orders(ids),
-    });
-    expect(result.timedOut).toEqual([]);
-    expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
-    for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
-    await harness.cloud.idle();
-    const ids = result.outcomes.map((o) => o.orderId);
-    expect(checkInvariants(await harness.probe.snapshot(ids))).toEqual([]);
+    // Twice the deliveries of sqs-chain on a machine other suites share: the deadline is generous,
+    // the assertions are about correctness, not speed (the compare job measures speed).
+    const outcomes = await expectSeededMixSound(harness, { runId: 'ebdup', deadlineMs: 150_000 });
     const ledger = await harness.probe.ledger();
-    const confirmed = result.outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
+    const confirmed = outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
     for (const id of confirmed) expect({ id, charges: ledger.filter((e) => e.orderId === id && e.kind === 'charge').length }).toEqual({ id, charges: 1 });
     // Fan-out under duplicates: each confirmed order picked exactly once.
     const picks = await Promise.all(confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })));

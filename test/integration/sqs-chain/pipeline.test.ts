@@ -1,10 +1,8 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { driveWorkload } from '../../../scripts/lib/driver.ts';
 import { findRedrivePairs, redriveQueues } from '../../../scripts/lib/redrive.ts';
-import { EXPECTED_TERMINAL, generateWorkload } from '../../../scripts/lib/workload.ts';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { runPathCase } from '../../helpers/path-assertions.ts';
+import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
 import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
 
 let harness: VariantHarness;
@@ -66,16 +64,6 @@ describe('sqs-chain: delivery semantics', () => {
   });
 
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations', async () => {
-    const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `mix-${Date.now().toString(36)}` });
-    const result = await driveWorkload({
-      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 60_000,
-      readOrders: (ids) => harness.probe.orders(ids),
-    });
-    expect(result.timedOut).toEqual([]);
-    expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
-    for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
-    await harness.cloud.idle();
-    const snapshot = await harness.probe.snapshot(result.outcomes.map((o) => o.orderId));
-    expect(checkInvariants(snapshot)).toEqual([]);
+    await expectSeededMixSound(harness, { runId: 'mix' });
   });
 });

@@ -1,11 +1,9 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { driveWorkload } from '../../../scripts/lib/driver.ts';
 import { redriveStepFunctions } from '../../../scripts/lib/redrive-step-functions.ts';
-import { EXPECTED_TERMINAL, generateWorkload } from '../../../scripts/lib/workload.ts';
 import { startOrderExecution } from '../../../services/step-functions/lib/start-execution.ts';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { runPathCase } from '../../helpers/path-assertions.ts';
+import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
 import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
 
 /** The machine's logical id in services/step-functions/serverless.yml (`id:`). */
@@ -121,19 +119,9 @@ describe('step-functions: executions', () => {
   });
 
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations', async () => {
-    const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `mix-${Date.now().toString(36)}` });
     // One order per Lambda invocation (no SQS batches of 10) through 8 environments per function:
     // on a busy 2-CPU machine the 200 orders take tens of seconds, hence the generous deadline.
-    const result = await driveWorkload({
-      apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: 150_000,
-      readOrders: (ids) => harness.probe.orders(ids),
-    });
-    expect(result.timedOut).toEqual([]);
-    expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
-    for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
-    await harness.cloud.idle();
-    const snapshot = await harness.probe.snapshot(result.outcomes.map((o) => o.orderId));
-    expect(checkInvariants(snapshot)).toEqual([]);
+    await expectSeededMixSound(harness, { runId: 'mix', deadlineMs: 150_000 });
   }, 200_000);
 });
 
