@@ -2,7 +2,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
 import { DynamoInventoryStore } from '../../shared/adapters/dynamo-inventory-store.ts';
 import { DynamoOrderRepository } from '../../shared/adapters/dynamo-order-repository.ts';
-import { SimulatedMailer, SimulatedPaymentGateway } from '../../shared/adapters/simulated-outside-world.ts';
+import { readLedger, SimulatedMailer, SimulatedPaymentGateway } from '../../shared/adapters/simulated-outside-world.ts';
 import { createCatalog } from '../../shared/domain/catalog.ts';
 import { isBusinessError, isRetryable } from '../../shared/domain/errors.ts';
 import { checkInvariants } from '../../shared/domain/invariants.ts';
@@ -55,7 +55,6 @@ export async function runBaseline(cloud: LocalCloud, orders: readonly WorkloadOr
   const wallClockMs = Date.now() - startedAt;
   const usage = takeUsage();
   const stock = await new DynamoInventoryStore({ tableName: tables.inventory, client: unmetered }).snapshot();
-  const { readLedger } = await import('../../shared/adapters/simulated-outside-world.ts');
   const ledger = await readLedger({ tableName: tables.ledger, client: unmetered });
   const violations = checkInvariants({ acceptedOrderIds: records.map((r) => r.orderId), orders: records, ledger, stock, parkedOrderIds: new Set(records.filter((r) => r.status === 'FAILED').map((r) => r.orderId)) });
   return {

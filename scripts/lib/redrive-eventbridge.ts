@@ -1,5 +1,6 @@
+import { listQueueUrls } from './redrive.ts';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageBatchCommand, ListQueuesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface RedriveEventBridgeOptions {
   sqs: SQSClient;
@@ -53,14 +54,7 @@ export async function redriveEventBridge(options: RedriveEventBridgeOptions): Pr
 }
 
 async function listDlqs(sqs: SQSClient, prefix: string): Promise<string[]> {
-  const urls: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, NextToken, MaxResults: 1000 }));
-    urls.push(...(page.QueueUrls ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return urls.filter((url) => url.endsWith('-dlq'));
+  return (await listQueueUrls(sqs, prefix)).filter((url) => url.endsWith('-dlq'));
 }
 
 /** The event a DLQ message carries: the body itself (EventBridge) or its `requestPayload` (Lambda). */

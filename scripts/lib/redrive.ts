@@ -10,6 +10,15 @@ export interface RedrivePair {
  * variants follow (`<service>-<stage>-<queue>[-dlq]`). Works the same on AWS and locally.
  */
 export async function findRedrivePairs(sqs: SQSClient, queuePrefix: string): Promise<RedrivePair[]> {
+  const urls = await listQueueUrls(sqs, queuePrefix);
+  return urls
+    .filter((url) => url.endsWith('-dlq'))
+    .map((dlqUrl) => ({ dlqUrl, sourceUrl: dlqUrl.slice(0, -'-dlq'.length) }))
+    .filter((pair) => urls.includes(pair.sourceUrl));
+}
+
+/** Every queue URL whose name starts with the prefix (all pages of ListQueues). */
+export async function listQueueUrls(sqs: SQSClient, queuePrefix: string): Promise<string[]> {
   const urls: string[] = [];
   let NextToken: string | undefined;
   do {
@@ -17,10 +26,7 @@ export async function findRedrivePairs(sqs: SQSClient, queuePrefix: string): Pro
     urls.push(...(page.QueueUrls ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
-  return urls
-    .filter((url) => url.endsWith('-dlq'))
-    .map((dlqUrl) => ({ dlqUrl, sourceUrl: dlqUrl.slice(0, -'-dlq'.length) }))
-    .filter((pair) => urls.includes(pair.sourceUrl));
+  return urls;
 }
 
 /**

@@ -57,3 +57,13 @@ export async function expectSeededMixSound(harness: VariantHarness, options: { r
   expect(checkInvariants(await harness.probe.snapshot(result.outcomes.map((o) => o.orderId)))).toEqual([]);
   return result.outcomes;
 }
+
+/** Polls the stack's DLQs until a message of the order shows up; returns the queue URLs holding it. */
+export async function dlqsHolding(harness: VariantHarness, orderId: string, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const parked = (await harness.probe.dlqMessages()).filter((m) => m.body.includes(orderId)).map((m) => m.queueUrl);
+    if (parked.length > 0 || Date.now() >= deadline) return parked;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

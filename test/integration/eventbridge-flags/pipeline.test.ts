@@ -6,7 +6,7 @@ import { DynamoOrderFlags, flagOutcome } from '../../../shared/adapters/dynamo-o
 import { checkInvariants } from '../../../shared/domain/invariants.ts';
 import { redriveEventBridge } from '../../../scripts/lib/redrive-eventbridge.ts';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
+import { dlqsHolding, expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
 import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
 
 const SOURCE = 'order-pipelines.eventbridge-flags';
@@ -111,12 +111,7 @@ describe('eventbridge-flags, one delivery per event', () => {
     expect(failed.reason).toBe('TransientDependencyError@charge-payment');
 
     // Lambda sends the invocation record to the function's on-failure destination after its last retry.
-    let parked: string[] = [];
-    for (let i = 0; i < 50 && parked.length === 0; i++) {
-      parked = (await harness.probe.dlqMessages()).filter((m) => m.body.includes(command.orderId)).map((m) => m.queueUrl);
-      if (parked.length === 0) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(parked).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
+    expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
     expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
 
     const moved = await redriveEventBridge({

@@ -2,7 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { checkInvariants } from '../../../shared/domain/invariants.ts';
 import { findRedrivePairs, redriveQueues } from '../../../scripts/lib/redrive.ts';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
+import { dlqsHolding, expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
 import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
 
 let harness: VariantHarness;
@@ -47,12 +47,7 @@ describe('sqs-chain: delivery semantics', () => {
     expect(failed.reason).toBe('TransientDependencyError@charge-payment');
 
     // The message reaches the charge-payment DLQ on the next receive.
-    let parked: string[] = [];
-    for (let i = 0; i < 50 && parked.length === 0; i++) {
-      parked = (await harness.probe.dlqMessages()).filter((m) => m.body.includes(command.orderId)).map((m) => m.queueUrl);
-      if (parked.length === 0) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(parked).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
+    expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
     expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
 
     const pairs = await findRedrivePairs(harness.cloud.sqs, `${harness.stack.service}-${harness.stack.stage}-`);
