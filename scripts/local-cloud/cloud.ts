@@ -30,6 +30,8 @@ export interface LocalCloudOptions {
   optional?: Array<'eventbridge' | 'stepfunctions'>;
   /** Delays between Lambda async retries (EventBridge targets). */
   asyncRetryDelaysMs?: number[];
+  /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
+  lambdaConcurrency?: number;
 }
 
 export interface LocalCloud extends CloudHandles {
@@ -69,7 +71,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const dynamo = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamoUrl, credentials });
     const sqs = new SQSClient({ region: LOCAL_REGION, endpoint: sqsUrl, credentials });
-    const runtime = new LambdaRuntime({ buildDir: path.join(workDir, 'build'), sqs, instruments, ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}) });
+    const runtime = new LambdaRuntime({
+      buildDir: path.join(workDir, 'build'), sqs, instruments,
+      ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
+      ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
+    });
     stops.push(() => runtime.stop());
 
     const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);

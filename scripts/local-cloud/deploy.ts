@@ -227,6 +227,7 @@ function functionDefinition(cloud: CloudHandles, config: ResolvedService, servic
     environment,
     memoryMb: fn.memorySize ?? config.provider.memorySize ?? 1024,
     timeoutSeconds: fn.timeout ?? config.provider.timeout ?? 6,
+    ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: Number(fn.reservedConcurrency) } : {}),
     async: { maximumRetryAttempts: fn.maximumRetryAttempts ?? 2, maximumEventAgeSeconds: fn.maximumEventAge ?? 21600, ...(onFailureArn ? { onFailureArn } : {}) },
   };
 }

@@ -1,9 +1,13 @@
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LambdaInvocationError, LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments, type CounterName, type LambdaFunctionError, type LambdaInvoker } from './types.ts';
+import {
+  LambdaInvocationError, LOCAL_ACCOUNT, LOCAL_REGION, noInstruments,
+  type CloudInstruments, type CounterName, type InvokeOptions, type LambdaFunctionError, type LambdaInvoker,
+} from './types.ts';
 
 /** A function as the deployer derives it from a service's resolved serverless config. */
 export interface FunctionDefinition {
@@ -15,6 +19,8 @@ export interface FunctionDefinition {
   environment: Record<string, string>;
   memoryMb: number;
   timeoutSeconds: number;
+  /** `reservedConcurrency` from serverless.yml: at most this many environments at once. */
+  reservedConcurrency?: number;
   /** Asynchronous invocation config (EventBridge targets use it). */
   async: { maximumRetryAttempts: number; maximumEventAgeSeconds: number; onFailureArn?: string };
 }
@@ -26,10 +32,16 @@ export interface LambdaRuntimeOptions {
   region?: string;
   account?: string;
   /**
-   * Execution environments per function at most (its concurrency); each handles one invocation
-   * at a time, so module-level state behaves as on Lambda. Default 8.
+   * Invocations running at once across the whole local cloud: the machine's capacity, as the
+   * account's concurrency quota is AWS's. Default {@link defaultConcurrency};
+   * `LOCAL_LAMBDA_CONCURRENCY` overrides it.
    */
-  maxConcurrency?: number;
+  concurrency?: number;
+  /**
+   * Execution environments kept, busy or idle (memory: each is a V8 isolate holding its bundle).
+   * Past it the least recently used idle one is evicted. Default 4x the concurrency, at least 24.
+   */
+  maxEnvironments?: number;
   /**
    * Delays between async retries. AWS waits about 1 then 2 minutes; locally we keep the shape
    * (growing) but not the scale, so a run finishes.
@@ -37,17 +49,46 @@ export interface LambdaRuntimeOptions {
   asyncRetryDelaysMs?: number[];
 }
 
+/** What the local cloud's Lambda is doing right now (quiescence checks, reports). */
+export interface RuntimeStats {
+  environments: number;
+  busy: number;
+  /** Invocations waiting for an environment (sync callers, async events, event-source batches). */
+  waiting: number;
+  /** Async invocations waiting for their retry delay. */
+  retriesScheduled: number;
+  coldStarts: number;
+  evictions: number;
+}
+
+/**
+ * Four invocations per core, at least four. Handlers mostly wait on DynamoDB and SQS, so a few
+ * per core keep both cores busy; more only queue the same work inside the emulators, where it
+ * would count as the handlers' duration and toward their timeouts.
+ */
+export function defaultConcurrency(): number {
+  const fromEnv = Number(process.env.LOCAL_LAMBDA_CONCURRENCY);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(4, availableParallelism() * 4);
+}
+
 /** One execution environment: a worker that runs one invocation at a time, as Lambda does. */
 interface Environment {
   worker: Worker;
+  fn: Deployed;
   job?: Job;
+  /** When it last finished an invocation: the least recently used idle one is evicted first. */
+  lastUsedAt: number;
 }
 
 interface Job {
   id: number;
+  /** Global arrival order: the oldest waiting invocation of any function goes first. */
+  seq: number;
   event: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  onStart?: () => void;
   timer?: NodeJS.Timeout;
 }
 
@@ -55,32 +96,32 @@ interface Deployed {
   definition: FunctionDefinition;
   arn: string;
   bundlePath: string;
-  environments: Environment[];
-  queue: Job[];
+  /** Its environments, idle and busy. */
+  environments: Set<Environment>;
+  waiting: Job[];
+  busy: number;
+  removed: boolean;
 }
 
-interface WorkerReply {
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  error?: LambdaFunctionError;
-  durationMs: number;
-  usage: Partial<Record<CounterName, number>>;
-}
+type WorkerReply =
+  | { type: 'start'; id: number }
+  | { type: 'end'; id: number; ok: boolean; result?: unknown; error?: LambdaFunctionError; durationMs: number; usage: Partial<Record<CounterName, number>> };
 
-/** Bundles everything of ours; leaves node_modules packages to Node's resolution, as a layer would. */
-const externalPackages: Plugin = {
-  name: 'external-packages',
-  setup(b) {
-    b.onResolve({ filter: /^[^./#]/ }, (args) => (path.isAbsolute(args.path) ? undefined : { path: args.path, external: true }));
-  },
-};
+const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 /**
- * The Lambda service of the local cloud: functions bundled with esbuild and run in worker threads,
- * each with its own environment, invoked synchronously or asynchronously (retries, then the
- * on-failure destination), metered (invocations, GB-seconds, and the billable calls the handler
- * made).
+ * The Lambda service of the local cloud: functions bundled with esbuild (dependencies included,
+ * as `sls package` ships them) and run in worker threads, each with its own environment, invoked
+ * synchronously or asynchronously (retries, then the on-failure destination), metered
+ * (invocations, GB-seconds, and the billable calls the handler made).
+ *
+ * Capacity is one budget of running execution environments for the whole cloud, sized from the
+ * cores (AWS's account concurrency, scaled to this machine). When it is full an invocation waits,
+ * in arrival order, where AWS would hold it (the caller's request, Lambda's async queue, a pending
+ * Step Functions task, the event source's next poll): it never fails for it, waiting is not
+ * billed, and it never counts toward the timeout, which starts when the handler starts (after the
+ * Init phase, as on AWS). Idle environments are reused; past a memory cap the least recently used
+ * is evicted. `reservedConcurrency` caps a function's share.
  */
 export class LambdaRuntime implements LambdaInvoker {
   private readonly functions = new Map<string, Deployed>();
@@ -88,9 +129,18 @@ export class LambdaRuntime implements LambdaInvoker {
   private readonly region: string;
   private readonly account: string;
   private readonly retryDelays: number[];
+  private readonly budget: number;
+  private readonly maxEnvironments: number;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly capacityWaiters = new Set<() => void>();
+  private environmentCount = 0;
+  private busyCount = 0;
+  private waitingCount = 0;
+  private coldStarts = 0;
+  private evictions = 0;
   private nextId = 1;
+  private nextSeq = 1;
   private workerBundle: Promise<string> | undefined;
   private workerPath = '';
   private stopped = false;
@@ -101,25 +151,33 @@ export class LambdaRuntime implements LambdaInvoker {
     this.region = options.region ?? LOCAL_REGION;
     this.account = options.account ?? LOCAL_ACCOUNT;
     this.retryDelays = options.asyncRetryDelaysMs ?? [1000, 2000];
+    this.budget = options.concurrency ?? defaultConcurrency();
+    this.maxEnvironments = Math.max(this.budget, options.maxEnvironments ?? Math.max(24, this.budget * 4));
   }
 
   arnOf(name: string): string {
     return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
   }
 
-  /** Bundles and starts a function; returns its ARN. Redeploying a name replaces it. */
+  /** Invocations the whole local cloud runs at once. */
+  get capacity(): number {
+    return this.budget;
+  }
+
+  /** Bundles a function; returns its ARN. Redeploying a name replaces it. */
   async deploy(definition: FunctionDefinition): Promise<string> {
     await mkdir(this.options.buildDir, { recursive: true });
     const bundlePath = path.join(this.options.buildDir, `${definition.name}.mjs`);
     await build({
       entryPoints: [definition.entry], outfile: bundlePath, bundle: true, platform: 'node', format: 'esm',
-      target: 'node22', sourcemap: 'inline', logLevel: 'error', plugins: [externalPackages],
+      target: 'node22', sourcemap: 'linked', logLevel: 'error', banner: { js: BUNDLE_BANNER },
+      // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
+      // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
+      mainFields: ['module', 'main'],
     });
     await this.remove(definition.name);
-    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, environments: [], queue: [] };
     this.workerPath = await (this.workerBundle ??= this.bundleWorker());
-    // One warm environment at deploy time, as a provisioned first container.
-    deployed.environments.push(this.spawn(deployed));
+    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, environments: new Set(), waiting: [], busy: 0, removed: false };
     this.functions.set(definition.name, deployed);
     return deployed.arn;
   }
@@ -128,18 +186,44 @@ export class LambdaRuntime implements LambdaInvoker {
     return [...this.functions.values()].map((f) => f.definition);
   }
 
-  async invoke(functionRef: string, event: unknown): Promise<unknown> {
+  stats(): RuntimeStats {
+    return {
+      environments: this.environmentCount, busy: this.busyCount, waiting: this.waitingCount,
+      retriesScheduled: this.retryTimers.size, coldStarts: this.coldStarts, evictions: this.evictions,
+    };
+  }
+
+  async invoke(functionRef: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const fn = this.resolve(functionRef);
-    const enqueue = () => new Promise<unknown>((resolve, reject) => {
-      fn.queue.push({ id: this.nextId++, event: structuredClone(event), resolve, reject });
+    const enqueue = (onStart?: () => void) => new Promise<unknown>((resolve, reject) => {
+      fn.waiting.push({ id: this.nextId++, seq: this.nextSeq++, event: structuredClone(event), resolve, reject, ...(onStart ? { onStart } : {}) });
+      this.waitingCount++;
     });
-    const call = enqueue();
+    const call = enqueue(options.onStart);
     if (this.duplicates(fn.definition.name)) {
       // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
       void this.track(enqueue()).catch(() => undefined);
     }
-    this.dispatch(fn);
+    this.dispatch();
     return this.track(call);
+  }
+
+  /**
+   * Resolves when the function could start an invocation now (an idle environment of its own, or
+   * room in the budget). Event sources wait here before they take messages off a queue, so a full
+   * machine leaves the messages in SQS, as a Lambda event source mapping does under throttling.
+   */
+  waitForCapacity(functionRef: string): Promise<void> {
+    const fn = this.resolve(functionRef);
+    if (this.canStart(fn)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (!this.canStart(fn) && !fn.removed && !this.stopped) return;
+        this.capacityWaiters.delete(check);
+        resolve();
+      };
+      this.capacityWaiters.add(check);
+    });
   }
 
   /**
@@ -155,7 +239,7 @@ export class LambdaRuntime implements LambdaInvoker {
     void this.track(this.runAsync(fn, event, 1, Date.now()));
   }
 
-  /** Resolves when nothing is running or waiting for an async retry. */
+  /** Resolves when nothing is running, waiting or waiting for an async retry. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0 || this.retryTimers.size > 0) {
       await Promise.allSettled([...this.inFlight]);
@@ -164,19 +248,19 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /**
-   * Kills every execution environment mid-flight and starts fresh ones: what a crash of the host
-   * does. In-flight invocations fail with `Sandbox.Crashed`; their SQS messages stay undeleted
-   * and come back after the visibility timeout.
+   * Kills every execution environment mid-flight: what a crash of the host does. In-flight
+   * invocations fail with `Sandbox.Crashed`; their SQS messages stay undeleted and come back after
+   * the visibility timeout. Returns how many invocations were running.
    */
   async crashAll(): Promise<number> {
     let lost = 0;
     for (const fn of this.functions.values()) {
-      for (const env of fn.environments.splice(0)) {
+      for (const env of [...fn.environments]) {
         if (env.job) lost++;
         await this.kill(env, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
       }
-      this.dispatch(fn);
     }
+    this.dispatch();
     return lost;
   }
 
@@ -185,6 +269,7 @@ export class LambdaRuntime implements LambdaInvoker {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     for (const name of [...this.functions.keys()]) await this.remove(name);
+    for (const waiter of [...this.capacityWaiters]) waiter();
   }
 
   private async runAsync(fn: Deployed, event: unknown, attempt: number, firstAt: number): Promise<void> {
@@ -231,83 +316,149 @@ export class LambdaRuntime implements LambdaInvoker {
     return fn;
   }
 
+  private withinReserved(fn: Deployed): boolean {
+    const reserved = fn.definition.reservedConcurrency;
+    return reserved === undefined || fn.busy < reserved;
+  }
+
+  /** An invocation of `fn` could start now, without waiting for another to end. */
+  private canStart(fn: Deployed): boolean {
+    return this.busyCount < this.budget && this.withinReserved(fn);
+  }
+
+  private idleEnvironmentOf(fn: Deployed): Environment | undefined {
+    let best: Environment | undefined;
+    // The most recently used idle one: the others stay cold-ish and are the first evicted.
+    for (const env of fn.environments) if (!env.job && (!best || env.lastUsedAt > best.lastUsedAt)) best = env;
+    return best;
+  }
+
+  private leastRecentlyUsedIdle(): Environment | undefined {
+    let oldest: Environment | undefined;
+    for (const fn of this.functions.values()) {
+      for (const env of fn.environments) if (!env.job && (!oldest || env.lastUsedAt < oldest.lastUsedAt)) oldest = env;
+    }
+    return oldest;
+  }
+
+  /**
+   * Starts waiting invocations, oldest first across all functions, while fewer than the budget
+   * run: in an idle environment of the same function, else a new one (a cold start), evicting the
+   * least recently used idle environment of any function when too many are kept.
+   */
+  private dispatch(): void {
+    while (this.busyCount < this.budget) {
+      let next: Deployed | undefined;
+      for (const fn of this.functions.values()) {
+        const head = fn.waiting[0];
+        if (head && this.withinReserved(fn) && (!next || head.seq < next.waiting[0]!.seq)) next = fn;
+      }
+      if (!next) break;
+      let env = this.idleEnvironmentOf(next);
+      if (!env) {
+        const victim = this.environmentCount >= this.maxEnvironments ? this.leastRecentlyUsedIdle() : undefined;
+        if (victim) {
+          this.evictions++;
+          void this.kill(victim, { errorType: 'Sandbox.Evicted', errorMessage: 'evicted while idle' });
+        }
+        env = this.spawn(next);
+      }
+      const job = next.waiting.shift()!;
+      this.waitingCount--;
+      this.run(env, job);
+    }
+    if (this.capacityWaiters.size > 0) for (const waiter of [...this.capacityWaiters]) waiter();
+  }
+
   private spawn(fn: Deployed): Environment {
     const { definition } = fn;
+    this.coldStarts++;
     const worker = new Worker(this.workerPath, {
       env: { ...definition.environment },
+      // The bundle is plain JavaScript: no TypeScript loader (tsx) in the environment, whatever
+      // the parent process was started with.
+      execArgv: [],
       workerData: {
         bundlePath: fn.bundlePath, exportName: definition.exportName, functionName: definition.name,
         functionArn: fn.arn, memoryMb: definition.memoryMb, timeoutMs: definition.timeoutSeconds * 1000,
       },
     });
-    const env: Environment = { worker };
-    worker.on('message', (reply: WorkerReply) => this.settle(fn, env, reply));
+    const env: Environment = { worker, fn, lastUsedAt: 0 };
+    fn.environments.add(env);
+    this.environmentCount++;
+    worker.on('message', (reply: WorkerReply) => this.onReply(env, reply));
     worker.on('error', (error) => {
-      this.discard(fn, env);
-      void this.kill(env, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }).then(() => this.dispatch(fn));
+      void this.kill(env, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }).then(() => this.dispatch());
     });
     worker.unref();
     return env;
   }
 
-  private discard(fn: Deployed, env: Environment): void {
-    const at = fn.environments.indexOf(env);
-    if (at >= 0) fn.environments.splice(at, 1);
-  }
-
-  /** Hands queued invocations to idle environments, starting new ones up to the concurrency limit. */
-  private dispatch(fn: Deployed): void {
-    while (fn.queue.length > 0) {
-      let env = fn.environments.find((e) => !e.job);
-      if (!env) {
-        if (fn.environments.length >= (this.options.maxConcurrency ?? 8)) return;
-        env = this.spawn(fn); // a cold start
-        fn.environments.push(env);
-      }
-      this.run(fn, env, fn.queue.shift()!);
-    }
-  }
-
-  private run(fn: Deployed, env: Environment, job: Job): void {
+  private run(env: Environment, job: Job): void {
     env.job = job;
-    // A timeout kills the environment, as Lambda does; the next invocation gets a fresh one.
-    job.timer = setTimeout(() => {
-      this.instruments.count('lambdaInvocations');
-      this.discard(fn, env);
-      void this.kill(env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${fn.definition.timeoutSeconds}.00 seconds` }).then(() => this.dispatch(fn));
-    }, fn.definition.timeoutSeconds * 1000);
+    env.fn.busy++;
+    this.busyCount++;
     env.worker.postMessage({ id: job.id, event: job.event });
   }
 
-  private settle(fn: Deployed, env: Environment, reply: WorkerReply): void {
-    this.instruments.count('lambdaInvocations');
-    this.instruments.count('lambdaGbSeconds', (fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
-    for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
+  private onReply(env: Environment, reply: WorkerReply): void {
     const job = env.job;
     if (!job || job.id !== reply.id) return;
-    env.job = undefined;
+    if (reply.type === 'start') {
+      // The handler starts now (Init, if any, is over): the timeout counts from here, as on AWS.
+      job.onStart?.();
+      const { timeoutSeconds } = env.fn.definition;
+      job.timer = setTimeout(() => {
+        this.instruments.count('lambdaInvocations');
+        this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * timeoutSeconds);
+        // A timeout kills the environment, as Lambda does; the next invocation gets a fresh one.
+        void this.kill(env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds}.00 seconds` }).then(() => this.dispatch());
+      }, timeoutSeconds * 1000);
+      return;
+    }
+    this.instruments.count('lambdaInvocations');
+    this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
+    for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
+    this.release(env);
+    env.lastUsedAt = performance.now();
     clearTimeout(job.timer);
     if (reply.ok) job.resolve(reply.result);
     else job.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
-    this.dispatch(fn);
+    if (env.fn.removed) void this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: 'function removed' });
+    this.dispatch();
+  }
+
+  /** Marks the environment's invocation over (not its worker). */
+  private release(env: Environment): Job | undefined {
+    const job = env.job;
+    if (!job) return undefined;
+    env.job = undefined;
+    env.fn.busy--;
+    this.busyCount--;
+    return job;
   }
 
   private async kill(env: Environment, error: LambdaFunctionError): Promise<void> {
-    const job = env.job;
-    env.job = undefined;
+    if (!env.fn.environments.delete(env)) return;
+    this.environmentCount--;
+    const job = this.release(env);
     if (job) {
       clearTimeout(job.timer);
       job.reject(new LambdaInvocationError(error));
     }
-    await env.worker?.terminate();
+    await env.worker.terminate();
   }
 
   private async remove(name: string): Promise<void> {
     const fn = this.functions.get(name);
     if (!fn) return;
     this.functions.delete(name);
-    for (const job of fn.queue.splice(0)) job.reject(new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` }));
-    for (const env of fn.environments.splice(0)) await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
+    fn.removed = true;
+    for (const job of fn.waiting.splice(0)) {
+      this.waitingCount--;
+      job.reject(new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` }));
+    }
+    for (const env of [...fn.environments]) await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
   }
 
   private async bundleWorker(): Promise<string> {

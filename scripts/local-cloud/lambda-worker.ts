@@ -1,8 +1,8 @@
 /**
  * One Lambda "execution environment": a worker thread with the function's own environment
- * variables (workers get a private process.env), its bundled handler imported once (the cold
- * start), then invocations over messages. Concurrent invocations interleave as async work, like
- * one container per function with high concurrency.
+ * variables (workers get a private process.env), its bundled handler imported once (the Init
+ * phase of a cold start), then one invocation at a time over messages. It says `start` when the
+ * handler begins (after Init: the timeout counts from there) and `end` with the outcome.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -60,15 +60,17 @@ function takeUsage(): Record<string, number> {
 
 parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
   const requestId = randomUUID();
-  const started = performance.now();
+  let started = performance.now();
   try {
     const handler = await handlerPromise;
+    parentPort?.postMessage({ type: 'start', id });
+    started = performance.now();
     const result = await handler(event, context(requestId, Date.now() + config.timeoutMs));
-    parentPort?.postMessage({ id, ok: true, result, durationMs: performance.now() - started, usage: takeUsage() });
+    parentPort?.postMessage({ type: 'end', id, ok: true, result, durationMs: performance.now() - started, usage: takeUsage() });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     parentPort?.postMessage({
-      id, ok: false,
+      type: 'end', id, ok: false,
       error: { errorType: e.name || 'Error', errorMessage: e.message, trace: (e.stack ?? '').split('\n') },
       durationMs: performance.now() - started, usage: takeUsage(),
     });

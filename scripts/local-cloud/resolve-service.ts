@@ -29,6 +29,7 @@ export interface ResolvedFunction {
   environment?: Record<string, unknown>;
   maximumRetryAttempts?: number;
   maximumEventAge?: number;
+  reservedConcurrency?: number;
   destinations?: { onFailure?: unknown };
   events?: Array<Record<string, unknown>>;
 }

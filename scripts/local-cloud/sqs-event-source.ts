@@ -2,6 +2,9 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { noInstruments, type CloudInstruments, type LambdaInvoker } from './types.ts';
 
+/** The runtime's capacity signal: resolves when the function could start an invocation now. */
+export type CapacityAwareInvoker = LambdaInvoker & { waitForCapacity?(functionRef: string): Promise<void> };
+
 /** An `events: - sqs` entry of a function, resolved. */
 export interface SqsEventSourceConfig {
   functionName: string;
@@ -20,14 +23,16 @@ export interface SqsEventSourceConfig {
  * gathers a batch (size and window from the config), invokes the function with a real SQS
  * event, deletes what succeeded and leaves the rest to reappear after their visibility timeout.
  * With ReportBatchItemFailures only the listed records stay; without it, any error keeps all.
- * Messages past maxReceiveCount move to the DLQ through the emulator's own redrive.
+ * Messages past maxReceiveCount move to the DLQ through the emulator's own redrive. A poller
+ * receives only when the function has capacity, so a busy machine leaves messages in the queue.
  */
 export class SqsEventSource {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly instruments: CloudInstruments;
+  private readonly aborted = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
 
-  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SQSClient, private readonly invoker: LambdaInvoker, instruments?: CloudInstruments) {
+  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SQSClient, private readonly invoker: CapacityAwareInvoker, instruments?: CloudInstruments) {
     this.instruments = instruments ?? noInstruments;
   }
 
@@ -43,6 +48,11 @@ export class SqsEventSource {
   private async poll(): Promise<void> {
     while (!this.abort.signal.aborted) {
       try {
+        // Take messages only when the function can run them: on a full machine they wait in the
+        // queue (visible, their receive count untouched), as under Lambda throttling on AWS.
+        const capacity = this.invoker.waitForCapacity?.(this.config.functionName);
+        if (capacity) await Promise.race([capacity, this.aborted]);
+        if (this.abort.signal.aborted) return;
         const batch = await this.gather();
         if (batch.length > 0) await this.deliver(batch);
       } catch (error) {

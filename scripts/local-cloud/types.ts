@@ -30,14 +30,25 @@ export class LambdaInvocationError extends Error {
  * a bare function name, or a partial ARN; the runtime resolves all three.
  */
 export interface LambdaInvoker {
-  /** RequestResponse invocation: resolves with the handler's result or throws LambdaInvocationError. */
-  invoke(functionRef: string, event: unknown): Promise<unknown>;
+  /**
+   * RequestResponse invocation: resolves with the handler's result or throws LambdaInvocationError.
+   * While the local cloud is at capacity the call waits for an environment (it is never refused).
+   */
+  invoke(functionRef: string, event: unknown, options?: InvokeOptions): Promise<unknown>;
   /**
    * Event (asynchronous) invocation, as EventBridge uses: queues the event and returns at once.
    * Function errors are retried per the function's async config (`maximumRetryAttempts`,
    * default 2, with backoff) and then sent to its on-failure destination (an SQS queue ARN).
    */
   invokeAsync(functionRef: string, event: unknown): Promise<void>;
+}
+
+export interface InvokeOptions {
+  /**
+   * Called when the handler starts running (after any wait for an environment and any Init): a
+   * caller's own timeout (a Task's TimeoutSeconds) counts from here, never from the wait.
+   */
+  onStart?: () => void;
 }
 
 /** Hop types of the AWS latency model (../shared/DESIGN.md, per-hop delay table). */
