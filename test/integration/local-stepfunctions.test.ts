@@ -30,11 +30,12 @@ function createTestInvoker(functions: Record<string, TestFunction>): LambdaInvok
   const calls: string[] = [];
   return {
     calls,
-    async invoke(functionRef, event) {
+    async invoke(functionRef, event, options) {
       const name = functionRef.includes(':function:') ? functionRef.split(':')[6]! : functionRef;
       calls.push(name);
       const fn = functions[name];
       if (!fn) throw new Error(`Function not found: ${name}`);
+      options?.onStart?.();
       try {
         return await fn(event);
       } catch (error) {

@@ -16,6 +16,12 @@ export interface CompiledDefinition {
   machine: StateMachine;
   /** Every Task state, nested ones included (state names are unique across a whole machine). */
   tasks: ReadonlyMap<string, TaskResource>;
+  /**
+   * Each Task's `TimeoutSeconds`, enforced by the task runner from the moment its Lambda starts
+   * running: the interpreter's own timer would also count the wait for a free execution
+   * environment on a busy machine, which is not the function's time.
+   */
+  timeouts: ReadonlyMap<string, number>;
 }
 
 export interface CompileOptions {
@@ -58,8 +64,11 @@ interface MachineNode {
 export function compileDefinition(definition: string, options: CompileOptions): CompiledDefinition {
   const parsed = parseDefinition(definition);
   const tasks = new Map<string, TaskResource>();
+  const timeouts = new Map<string, number>();
   for (const [name, state] of allStates(parsed)) {
-    if (state.Type === 'Task') tasks.set(name, parseTaskResource(name, state.Resource));
+    if (state.Type !== 'Task') continue;
+    tasks.set(name, parseTaskResource(name, state.Resource));
+    if (typeof state.TimeoutSeconds === 'number') timeouts.set(name, state.TimeoutSeconds);
   }
   const local = structuredClone(parsed);
   for (const [, state] of allStates(local)) adaptForLocalRun(state, options.retryIntervalScale);
@@ -67,7 +76,7 @@ export function compileDefinition(definition: string, options: CompileOptions): 
   const machine = new StateMachine(local as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },
   });
-  return { machine, tasks };
+  return { machine, tasks, timeouts };
 }
 
 function parseDefinition(definition: string): MachineNode {
@@ -117,7 +126,6 @@ function adaptForLocalRun(state: StateNode, scale: number): void {
     if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
   }
   if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds *= scale;
-  if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-    state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
-  }
+  // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts).
+  if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
 }

@@ -77,7 +77,7 @@ export class Execution {
       instruments: options.instruments,
       hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
       region: options.region,
-    });
+    }, machine.compiled.timeouts);
     const running = machine.compiled.machine.run(input, {
       overrides: { taskResourceLocalHandlers: tasks.handlers() },
       context: this.contextObject(),

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
-import type { RunOptions } from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import type { CloudInstruments, HopType, LambdaFunctionError, LambdaInvoker } from '#cloud/types';
 import type { TaskResource } from './definition.ts';
 import { payload, type ExecutionHistory, type HistoryEventDetails } from './history.ts';
@@ -59,6 +59,21 @@ export class TaskError extends Error {
   }
 }
 
+/**
+ * The interpreter's own `States.Timeout` error class, which it does not export: its Retry and
+ * Catch tell a timeout from other errors by class (`States.TaskFailed` never catches a timeout),
+ * so a timeout the task runner raises must be one. Taken once from a Task that times out at once.
+ */
+const StatesTimeout: new () => Error = await (async () => {
+  const probe = new StateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 0.001, End: true } } } as never, {
+    validationOptions: { noValidate: true },
+  });
+  const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { T: () => new Promise(() => {}) } } });
+  const error = await run.result.then(() => undefined, (e: unknown) => (e as Error).cause ?? e);
+  if (!(error instanceof Error) || error.name !== 'States.Timeout') throw new Error('aws-local-stepfunctions no longer raises States.Timeout as expected');
+  return error.constructor as new () => Error;
+})();
+
 export class TaskRunner {
   private readonly inFlight = new Map<string, Attempt[]>();
   /** Calls per Task state in this execution: the retry count AWS exposes as `$$.State.RetryCount`. */
@@ -67,6 +82,8 @@ export class TaskRunner {
   constructor(
     private readonly tasks: ReadonlyMap<string, TaskResource>,
     private readonly context: TaskContext,
+    /** TimeoutSeconds per Task state, counted from when its function starts running. */
+    private readonly timeouts: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   /** Overrides for every Task state, so the interpreter never calls AWS itself. */
@@ -94,7 +111,7 @@ export class TaskRunner {
     const attempts = this.inFlight.get(stateName) ?? [];
     this.inFlight.set(stateName, [...attempts, attempt]);
     try {
-      return await this.invoke(attempt);
+      return await this.invoke(attempt, this.timeouts.get(stateName));
     } finally {
       const remaining = (this.inFlight.get(stateName) ?? []).filter((other) => other !== attempt);
       if (remaining.length > 0) this.inFlight.set(stateName, remaining);
@@ -102,20 +119,38 @@ export class TaskRunner {
     }
   }
 
-  private async invoke(attempt: Attempt): Promise<JsonValue> {
+  private async invoke(attempt: Attempt, timeoutSeconds: number | undefined): Promise<JsonValue> {
     const { call } = attempt;
     const { history, invoker, instruments, hop } = this.context;
     history.add(...call.scheduled);
     const delayMs = instruments.hopDelay(hop, call.event);
     if (delayMs > 0) await sleep(delayMs);
     history.add(...call.started);
+    let timer: NodeJS.Timeout | undefined;
+    let invocation: Promise<unknown> = Promise.resolve();
+    // States.Timeout once the function has run TimeoutSeconds; a wait for an environment is not
+    // the task's time. The late outcome of a timed-out call is dropped, as AWS drops it.
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      const onStart = () => {
+        if (timeoutSeconds === undefined) return;
+        timer = setTimeout(() => {
+          history.add(...call.timedOut);
+          attempt.abandoned = true;
+          reject(new StatesTimeout());
+        }, timeoutSeconds * 1000);
+      };
+      invocation = invoker.invoke(call.functionRef, call.event, { onStart });
+    });
     let result: JsonValue;
     try {
-      result = call.result(await invoker.invoke(call.functionRef, call.event));
+      result = call.result(await Promise.race([invocation, timedOut]));
     } catch (thrown) {
+      if (thrown instanceof StatesTimeout) throw thrown;
       const failure = toTaskError(thrown);
       if (!attempt.abandoned) history.add(...call.failed(failure.name, failure.message));
       throw failure;
+    } finally {
+      clearTimeout(timer);
     }
     if (!attempt.abandoned) history.add(...call.succeeded(result));
     return result;
