@@ -53,7 +53,7 @@ async function readOrders(ids: string[]): Promise<OrderRecord[]> {
   return out;
 }
 
-const result = await driveWorkload({ apiUrl: target, orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}), deadlineMs: options.deadlineMs, readOrders, onProgress: (done, total) => progress.update(name, done, total) });
+const result = await driveWorkload({ apiUrl: target, orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}), deadlineMs: options.deadlineMs ?? 300_000, readOrders, onProgress: (done, total) => progress.update(name, done, total) });
 const template = variant ? { resources: Object.keys((await packageService(variant)).Resources).length, loc: await orchestrationLoc(variant) } : { resources: 0, loc: 0 };
 const run: VariantRun = {
   name,

@@ -42,8 +42,9 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
     variants: values.variants ? parseVariantList(values.variants) : defaults.variants ?? [...VARIANTS],
     latencyModel: oneOf('latency-model', values['latency-model'], ['aws', 'none'] as const, defaults.latencyModel ?? 'aws'),
     sfnType: oneOf('sfn-type', values['sfn-type'], ['standard', 'express'] as const, defaults.sfnType ?? 'standard'),
-    deadlineMs: int('deadline', values.deadline, (defaults.deadlineMs ?? 120_000) / 1000, 1) * 1000,
   };
+  if (values.deadline !== undefined) options.deadlineMs = int('deadline', values.deadline, 0, 1) * 1000;
+  else if (defaults.deadlineMs !== undefined) options.deadlineMs = defaults.deadlineMs;
   if (options.declineRate + options.outOfStockRate + options.transientRate + options.rejectRate > 1) {
     throw new Error('--decline-rate, --out-of-stock-rate, --transient-rate and --reject-rate add up to more than 1');
   }

@@ -26,8 +26,11 @@ export interface ComparisonOptions {
   variants: Variant[];
   latencyModel: 'aws' | 'none';
   sfnType: 'standard' | 'express';
-  /** Per variant: give up waiting for terminal states after this long. */
-  deadlineMs: number;
+  /**
+   * Optional cap per variant. Without it a variant's run ends when every order is terminal or the
+   * local cloud is quiescent (an order still not terminal then is stranded and reported).
+   */
+  deadlineMs?: number;
   onProgress?: (variant: string, done: number, total: number) => void;
   onPhase?: (message: string) => void;
 }
@@ -99,12 +102,15 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
 async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Variant, workload: WorkloadOrder[], instruments: RunInstruments, options: ComparisonOptions): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
   const probe = new LocalStackProbe(cloud, stack);
   const result = await driveWorkload({
-    apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}), deadlineMs: options.deadlineMs,
+    apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}),
+    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+    activity: () => cloud.activity(),
     readOrders: (ids) => probe.orders(ids),
     onProgress: (done, total) => options.onProgress?.(variant, done, total),
   });
-  await cloud.idle();
+  if (result.endedBy !== 'deadline') await cloud.idle();
   const counts = instruments.counters();
+  const where = await probe.whereAre(result.timedOut);
   const snapshot = await probe.snapshot(result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId));
   const modelled = options.latencyModel === 'aws';
   return {
@@ -124,6 +130,10 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
       };
     }),
     counts,
+    stranded: result.timedOut.map((orderId) => {
+      const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';
+      return { orderId, status, where: where.get(orderId) ?? 'unknown' };
+    }),
     wallClockMs: result.finishedAtMs - result.startedAtMs,
     invariantViolations: checkInvariants(snapshot),
   };

@@ -84,7 +84,7 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     const workload = generateWorkload({ orders: options.orders, seed: options.seed, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0, rejectRate: 0.05, runId: `${drill}` });
     const readOrders = (ids: string[]) => probe.orders(ids);
     const crash = drill === 'worker-crash' ? setTimeout(() => void cloud.runtime.crashAll(), 400) : undefined;
-    const run = await driveWorkload({ apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: 20, deadlineMs: 60_000, readOrders });
+    const run = await driveWorkload({ apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: 20, activity: () => cloud.activity(), readOrders });
     clearTimeout(crash);
     await cloud.idle();
     if (outage) {

@@ -12,8 +12,15 @@ export interface DriveOptions {
   concurrency: number;
   /** Open model: place orders at this rate (per second) whatever happens to them; 0 = closed model. */
   ratePerSec?: number;
-  /** Give up waiting for terminal states after this long. */
-  deadlineMs: number;
+  /** Optional cap: give up waiting for terminal states after this long. */
+  deadlineMs?: number;
+  /**
+   * What is still moving in the cloud behind the API (the local cloud's `activity()`): with it,
+   * the run ends when every order is terminal or when nothing moves any more (an order still not
+   * terminal then is stranded), never on a clock. Without it (a remote stack), only the deadline
+   * ends the wait.
+   */
+  activity?: () => string[];
   /** Reads the current records of the given orders (a table scan locally, GETs against a stack). */
   readOrders: (orderIds: string[]) => Promise<OrderRecord[]>;
   onProgress?: (done: number, total: number) => void;
@@ -32,9 +39,12 @@ export interface OrderOutcome {
 export interface DriveResult {
   outcomes: OrderOutcome[];
   startedAtMs: number;
-  /** When the last order reached a terminal state (or the deadline passed). */
+  /** When the last order reached a terminal state (or the wait ended). */
   finishedAtMs: number;
+  /** Accepted orders that did not reach a terminal state. */
   timedOut: string[];
+  /** Why the wait for them ended: the cloud went quiet with them stranded, or the deadline passed. */
+  endedBy?: 'quiescent' | 'deadline';
 }
 
 /**
@@ -45,8 +55,8 @@ export interface DriveResult {
  */
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const startedAtMs = Date.now();
-  const deadline = startedAtMs + options.deadlineMs;
-  const watcher = new TerminalWatcher(options.readOrders, deadline);
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + options.deadlineMs;
+  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity);
   const outcomes: OrderOutcome[] = new Array(options.orders.length);
   let finishedAtMs = startedAtMs;
   let done = 0;
@@ -78,17 +88,32 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
   watcher.stop();
   const placed = outcomes.filter((o): o is OrderOutcome => o !== undefined);
   const timedOut = placed.filter((o) => (o.httpStatus === 202 || o.httpStatus === 200) && !(o.record && isTerminal(o.record.status))).map((o) => o.orderId);
-  return { outcomes: placed, startedAtMs, finishedAtMs: timedOut.length > 0 ? Date.now() : finishedAtMs, timedOut };
+  return {
+    outcomes: placed, startedAtMs, finishedAtMs: timedOut.length > 0 ? Date.now() : finishedAtMs, timedOut,
+    ...(watcher.endedBy ? { endedBy: watcher.endedBy } : {}),
+  };
 }
 
-/** Polls for every pending order at once and wakes each waiter when its order ends. */
+/** The cloud must stay quiet this long, over several polls, before a waiting order counts as stranded. */
+const QUIET_FOR_MS = 1_000;
+
+/**
+ * Polls for every pending order at once and wakes each waiter when its order ends, or when the
+ * cloud has gone quiet with the order still not terminal (stranded), or at the optional deadline.
+ */
 class TerminalWatcher {
   private readonly waiters = new Map<string, (record: OrderRecord | undefined) => void>();
   private readonly last = new Map<string, OrderRecord>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private quietSince: number | undefined;
+  endedBy: 'quiescent' | 'deadline' | undefined;
 
-  constructor(private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>, private readonly deadline: number) {}
+  constructor(
+    private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>,
+    private readonly deadline: number,
+    private readonly activity?: () => string[],
+  ) {}
 
   wait(orderId: string): Promise<OrderRecord | undefined> {
     return new Promise((resolve) => {
@@ -106,12 +131,21 @@ class TerminalWatcher {
     if (this.polling || this.waiters.size === 0) return;
     this.polling = true;
     try {
+      // Quiet is sampled before the read: an order that ends in between is read as terminal.
+      const quiet = this.activity ? this.activity().length === 0 : false;
       const ids = [...this.waiters.keys()];
       for (const record of await this.readOrders(ids)) {
         this.last.set(record.orderId, record);
         if (isTerminal(record.status)) this.settle(record.orderId, record);
       }
-      if (Date.now() >= this.deadline) for (const id of ids) this.settle(id, this.last.get(id));
+      if (this.waiters.size === 0) return;
+      const now = Date.now();
+      this.quietSince = quiet ? (this.quietSince ?? now) : undefined;
+      const stranded = this.quietSince !== undefined && now - this.quietSince >= QUIET_FOR_MS;
+      if (stranded || now >= this.deadline) {
+        this.endedBy = stranded ? 'quiescent' : 'deadline';
+        for (const id of [...this.waiters.keys()]) this.settle(id, this.last.get(id));
+      }
     } catch {
       // a failed poll is retried at the next tick
     } finally {

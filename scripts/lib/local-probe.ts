@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { BatchGetCommand, ScanCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, ScanCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
 import { DynamoInventoryStore } from '../../shared/adapters/dynamo-inventory-store.ts';
 import { readLedger } from '../../shared/adapters/simulated-outside-world.ts';
@@ -102,6 +102,33 @@ export class LocalStackProbe {
     }
     sfn.destroy();
     return ids;
+  }
+
+  /**
+   * Where each of the given (non-terminal) orders stands, in an operator's words: its status and
+   * last timeline entry, the DLQ holding it, its failed execution, and its flags (eventbridge-flags).
+   */
+  async whereAre(orderIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (orderIds.length === 0) return out;
+    const [records, dlq, failed] = await Promise.all([this.orders(orderIds), this.dlqMessages(), this.failedExecutionOrderIds()]);
+    const flagsTable = this.stack.resources.get('FlagsTable')?.ref;
+    for (const orderId of orderIds) {
+      const record = records.find((r) => r.orderId === orderId);
+      const last = record?.timeline.at(-1);
+      const parts = [record ? `status ${record.status}` : 'no order record'];
+      if (last) parts.push(`last ${last.step} ${last.outcome} (attempt ${last.attempt})`);
+      const queues = dlq.filter((m) => orderIdsIn(m.body).includes(orderId)).map((m) => m.queueUrl.split('/').pop());
+      if (queues.length > 0) parts.push(`in ${[...new Set(queues)].join(', ')}`);
+      if (failed.includes(orderId)) parts.push('its execution failed');
+      if (flagsTable) {
+        const { Item } = await this.db.send(new GetCommand({ TableName: flagsTable, Key: { orderId }, ConsistentRead: true }));
+        const flags = Object.entries(Item ?? {}).filter(([k]) => k.startsWith('done:') || k.startsWith('claim:')).map(([k, v]) => `${k}=${String(v)}`);
+        parts.push(flags.length > 0 ? `flags ${flags.join(' ')}` : 'no flags');
+      }
+      out.set(orderId, parts.join('; '));
+    }
+    return out;
   }
 
   /** Everything the invariant checker needs after a run. */

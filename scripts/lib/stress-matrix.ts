@@ -358,14 +358,6 @@ export interface StressRunOptions {
   onProgress?: (variant: string, done: number, total: number) => void;
 }
 
-/**
- * The cap on waiting for terminal states: five minutes plus half a second per order, room for a
- * variant at 2 orders/s on a machine other work shares. An order still open then counts as
- * stranded, so the cap must be far above any healthy run, never near it.
- */
-export function defaultDeadlineMs(orders: number): number {
-  return 300_000 + orders * 500;
-}
 
 /** The main job's options for one run of a cell. */
 export function comparisonOptionsFor(cell: StressCell, options: StressRunOptions, overrides: Partial<ComparisonOptions> = {}): ComparisonOptions {
@@ -374,7 +366,8 @@ export function comparisonOptionsFor(cell: StressCell, options: StressRunOptions
     orders, concurrency: cell.concurrency, rate: cell.kind === 'overload' ? 0 : cell.rate, seed: cell.seed,
     declineRate: cell.declineRate, outOfStockRate: cell.outOfStockRate, transientRate: cell.transientRate, rejectRate: cell.rejectRate,
     variants: options.variants, latencyModel: options.latencyModel ?? 'none', sfnType: options.sfnType ?? 'standard',
-    deadlineMs: options.deadlineMs ?? defaultDeadlineMs(orders),
+    // No clock: a run ends when every order is terminal or the local cloud is quiescent.
+    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...overrides,

@@ -40,6 +40,13 @@ export interface LocalCloud extends CloudHandles {
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
   /** Resolves when no invocation, delivery or execution is in flight. */
   idle(): Promise<void>;
+  /**
+   * What is still moving, one line per place (empty when the cloud is quiescent): Lambda
+   * invocations running, waiting or due for an async retry; messages visible, in flight or delayed
+   * in a queue a function consumes; EventBridge deliveries; running executions. Messages parked
+   * in a queue nobody consumes (a DLQ) are not activity.
+   */
+  activity(): string[];
   stop(): Promise<void>;
 }
 
@@ -100,6 +107,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         stacks.push(stack);
         return stack;
       },
+      activity() {
+        const moving: string[] = [];
+        const lambda = runtime.stats();
+        if (lambda.inFlight > 0 || lambda.retriesScheduled > 0) {
+          moving.push(`lambda: ${lambda.busy} running, ${lambda.waiting} waiting, ${lambda.inFlight} in flight, ${lambda.retriesScheduled} async retries scheduled`);
+        }
+        for (const name of new Set(stacks.flatMap((s) => s.consumedQueues))) {
+          const messages = sqsServer.inspectQueue(name)?.messages;
+          const [ready, inflight, delayed] = [messages?.ready.length ?? 0, messages?.inflight.length ?? 0, messages?.delayed.length ?? 0];
+          if (ready + inflight + delayed > 0) moving.push(`sqs ${name}: ${ready} visible, ${inflight} in flight, ${delayed} delayed`);
+        }
+        const deliveries = eventBridge?.pending() ?? 0;
+        if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
+        const executions = stepFunctions?.running() ?? 0;
+        if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
+        return moving;
+      },
       async idle() {
         for (let settled = 0; settled < 2; ) {
           await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
@@ -146,12 +170,12 @@ async function startEmulatorThread(kind: 'dynalite' | 'fauxqs', port: number, ho
 
 type Idle = { url: string; idle(): Promise<void>; stop(): Promise<void> };
 
-async function startEventBridgeEmulator(port: number, host: string, runtime: LambdaRuntime, sqs: SQSClient, instruments: CloudInstruments, options: LocalCloudOptions): Promise<EventBridgePort & Idle> {
+async function startEventBridgeEmulator(port: number, host: string, runtime: LambdaRuntime, sqs: SQSClient, instruments: CloudInstruments, options: LocalCloudOptions): Promise<EventBridgePort & Idle & { pending(): number }> {
   const { startEventBridge } = await import('./eventbridge/server.ts');
   return startEventBridge({ port, host, invoker: runtime, sqs, instruments, ...(options.eventBridgeDuplicates ? { duplicateDelivery: options.eventBridgeDuplicates } : {}) });
 }
 
-async function startStepFunctionsEmulator(port: number, host: string, runtime: LambdaRuntime, instruments: CloudInstruments, options: LocalCloudOptions): Promise<StepFunctionsPort & Idle> {
+async function startStepFunctionsEmulator(port: number, host: string, runtime: LambdaRuntime, instruments: CloudInstruments, options: LocalCloudOptions): Promise<StepFunctionsPort & Idle & { running(): number }> {
   const { startStepFunctions } = await import('./stepfunctions/server.ts');
   return startStepFunctions({ port, host, invoker: runtime, instruments, ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}) });
 }

@@ -63,6 +63,8 @@ export interface DeployedStack {
   apiUrl?: string;
   /** Resource types present in the template but not emulated (IAM, alarms, log groups...). */
   notEmulated: string[];
+  /** Names of the queues a function consumes (event source mappings): where work waits. */
+  consumedQueues: string[];
   /** Pauses SQS event sources (a consumer outage), and resumes them. */
   pauseConsumers(): Promise<void>;
   resumeConsumers(): void;
@@ -143,6 +145,7 @@ export async function deployService(cloud: CloudHandles, serviceDir: string, opt
   return {
     service: config.service, stage, serviceDir, config, resources, functions, environments, ...(apiUrl ? { apiUrl } : {}),
     notEmulated: [...notEmulated].sort(),
+    consumedQueues: sources.map((s) => s.queueName),
     async pauseConsumers() {
       paused = true;
       await Promise.all(sources.map((s) => s.stop()));

@@ -57,6 +57,8 @@ export interface RuntimeStats {
   waiting: number;
   /** Async invocations waiting for their retry delay. */
   retriesScheduled: number;
+  /** Invocations (sync and async, retries included) not yet settled. */
+  inFlight: number;
   coldStarts: number;
   evictions: number;
 }
@@ -189,7 +191,7 @@ export class LambdaRuntime implements LambdaInvoker {
   stats(): RuntimeStats {
     return {
       environments: this.environmentCount, busy: this.busyCount, waiting: this.waitingCount,
-      retriesScheduled: this.retryTimers.size, coldStarts: this.coldStarts, evictions: this.evictions,
+      retriesScheduled: this.retryTimers.size, inFlight: this.inFlight.size, coldStarts: this.coldStarts, evictions: this.evictions,
     };
   }
 

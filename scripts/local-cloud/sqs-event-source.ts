@@ -36,6 +36,10 @@ export class SqsEventSource {
     this.instruments = instruments ?? noInstruments;
   }
 
+  get queueName(): string {
+    return this.config.queueUrl.split('/').pop() ?? '';
+  }
+
   start(): void {
     for (let i = 0; i < (this.config.pollers ?? 5); i++) this.loops.push(this.poll());
   }

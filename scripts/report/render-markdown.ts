@@ -93,7 +93,9 @@ function invariantVerdicts(variants: readonly Named[]): string[] {
   return broken.map(([name, v]) => {
     const rules = countBy(v.invariantViolations.map((violation) => violation.rule));
     const list = Object.entries(rules).map(([rule, n]) => `${rule} x${n}`).join(', ');
-    return `${name} broke ${v.invariantViolations.length} invariant checks${list ? ` (${list})` : ''}${v.nonTerminal > 0 ? `; ${v.nonTerminal} orders never reached a terminal status` : ''}.`;
+    const stranded = v.stranded.slice(0, 5).map((s) => `${s.orderId}: ${s.where}`).join('; ');
+    const strandedNote = v.nonTerminal > 0 ? `; ${v.nonTerminal} orders never reached a terminal status (${stranded}${v.stranded.length > 5 ? '; ...' : ''})` : '';
+    return `${name} broke ${v.invariantViolations.length} invariant checks${list ? ` (${list})` : ''}${strandedNote}.`;
   });
 }
 

@@ -63,6 +63,15 @@ export interface VariantRun {
   invariantViolations: InvariantViolation[];
   /** The service that carries this variant's hops, for the modelled-latency verdict. */
   hopType?: HopType;
+  /** Accepted orders the run ended without a terminal state, and where each stands. */
+  stranded?: StrandedOrder[];
+}
+
+export interface StrandedOrder {
+  orderId: string;
+  status: OrderStatus;
+  /** Its queue, execution or flags, as an operator would find them. */
+  where: string;
 }
 
 export interface RunInput {
@@ -100,6 +109,8 @@ export interface VariantReport {
   terminal: Record<TerminalStatus, number>;
   /** Orders that never reached a terminal status (each also breaks an invariant). */
   nonTerminal: number;
+  /** Those orders, each with where it stands (its queue, execution or flags). */
+  stranded: StrandedOrder[];
   latencyMs: { local: LatencyQuantiles; modelledAws?: LatencyQuantiles };
   latencyCdf: { local: CdfPoint[]; modelledAws?: CdfPoint[] };
   /** Terminal orders per second of wall clock. */

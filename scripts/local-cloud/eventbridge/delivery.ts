@@ -94,6 +94,11 @@ export class Dispatcher {
     for (let copy = 0; copy < copies; copy++) this.track(this.deliverCopy(job, this.reorderDelay(copy)));
   }
 
+  /** Deliveries waiting, retrying or in flight. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
   /** Resolves once no delivery is waiting, retrying or in flight. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);

@@ -47,6 +47,8 @@ export interface EventBridgeServer {
   setDuplicateDelivery(options: DuplicateDelivery | undefined): void;
   /** Resolves when no delivery is pending, retrying or in flight. */
   idle(): Promise<void>;
+  /** Deliveries pending, retrying or in flight right now. */
+  pending(): number;
   /** Closes the server and cancels pending retries; calling it again is harmless. */
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
     },
     setDuplicateDelivery: (duplicates) => dispatcher.setDuplicateDelivery(duplicates),
     idle: () => dispatcher.idle(),
+    pending: () => dispatcher.pending,
     // Idempotent, so a test's own stop() and its afterEach can both call it.
     stop: () => {
       dispatcher.stop();

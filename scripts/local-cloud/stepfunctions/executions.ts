@@ -193,6 +193,10 @@ export class Executions {
     return [...this.byArn.values()].filter((execution) => execution.machine.arn === stateMachineArn).reverse();
   }
 
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running].map((execution) => execution.done));
   }

@@ -54,6 +54,8 @@ export interface StepFunctionsServer {
   executionHistory(executionArn: string): readonly HistoryEvent[];
   /** Resolves when no execution is running. */
   idle(): Promise<void>;
+  /** Executions running right now (Express ones included). */
+  running(): number;
   /** Aborts running executions and closes the server. */
   stop(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       return execution.history.events;
     },
     idle: () => executions.idle(),
+    running: () => executions.runningCount,
     stop: async () => {
       await executions.stopAll({ error: 'States.Aborted', cause: 'The local Step Functions was stopped' });
       // SDK clients keep sockets alive; close() alone would wait for them.
