@@ -39,7 +39,7 @@ export interface LambdaRuntimeOptions {
   concurrency?: number;
   /**
    * Execution environments kept, busy or idle (memory: each is a V8 isolate holding its bundle).
-   * Past it the least recently used idle one is evicted. Default 4x the concurrency, at least 24.
+   * Past it the least recently used idle one is evicted. Default 6x the concurrency, at least 32.
    */
   maxEnvironments?: number;
   /**
@@ -85,6 +85,8 @@ interface Environment {
 
 interface Job {
   id: number;
+  /** When it began to wait (performance.now()). */
+  queuedAt: number;
   /** Global arrival order: the oldest waiting invocation of any function goes first. */
   seq: number;
   event: unknown;
@@ -108,6 +110,9 @@ interface Deployed {
 type WorkerReply =
   | { type: 'start'; id: number }
   | { type: 'end'; id: number; ok: boolean; result?: unknown; error?: LambdaFunctionError; durationMs: number; usage: Partial<Record<CounterName, number>> };
+
+/** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
+const COLD_START_PATIENCE_MS = 100;
 
 const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
@@ -154,7 +159,7 @@ export class LambdaRuntime implements LambdaInvoker {
     this.account = options.account ?? LOCAL_ACCOUNT;
     this.retryDelays = options.asyncRetryDelaysMs ?? [1000, 2000];
     this.budget = options.concurrency ?? defaultConcurrency();
-    this.maxEnvironments = Math.max(this.budget, options.maxEnvironments ?? Math.max(24, this.budget * 4));
+    this.maxEnvironments = Math.max(this.budget, options.maxEnvironments ?? Math.max(32, this.budget * 6));
   }
 
   arnOf(name: string): string {
@@ -198,7 +203,7 @@ export class LambdaRuntime implements LambdaInvoker {
   async invoke(functionRef: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const fn = this.resolve(functionRef);
     const enqueue = (onStart?: () => void) => new Promise<unknown>((resolve, reject) => {
-      fn.waiting.push({ id: this.nextId++, seq: this.nextSeq++, event: structuredClone(event), resolve, reject, ...(onStart ? { onStart } : {}) });
+      fn.waiting.push({ id: this.nextId++, seq: this.nextSeq++, queuedAt: performance.now(), event: structuredClone(event), resolve, reject, ...(onStart ? { onStart } : {}) });
       this.waitingCount++;
     });
     const call = enqueue(options.onStart);
@@ -351,11 +356,18 @@ export class LambdaRuntime implements LambdaInvoker {
   private dispatch(): void {
     while (this.busyCount < this.budget) {
       let next: Deployed | undefined;
+      let warm: Deployed | undefined;
       for (const fn of this.functions.values()) {
         const head = fn.waiting[0];
-        if (head && this.withinReserved(fn) && (!next || head.seq < next.waiting[0]!.seq)) next = fn;
+        if (!head || !this.withinReserved(fn)) continue;
+        if (!next || head.seq < next.waiting[0]!.seq) next = fn;
+        if ((!warm || head.seq < warm.waiting[0]!.seq) && this.idleEnvironmentOf(fn)) warm = fn;
       }
       if (!next) break;
+      // A warm environment first, unless the oldest invocation has waited long: a cold start costs
+      // a bundle load (and, at the cap, another function's warm environment), so it is worth a
+      // short wait for one of its own to come free; never a long one.
+      if (warm && next !== warm && performance.now() - next.waiting[0]!.queuedAt < COLD_START_PATIENCE_MS) next = warm;
       let env = this.idleEnvironmentOf(next);
       if (!env) {
         const victim = this.environmentCount >= this.maxEnvironments ? this.leastRecentlyUsedIdle() : undefined;
