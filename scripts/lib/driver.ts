@@ -161,21 +161,34 @@ class TerminalWatcher {
   }
 }
 
+/** A throttled POST (429) is retried for this long at most; other failures five times. */
+const THROTTLE_RETRY_FOR_MS = 30 * 60_000;
+const MAX_FAILED_ATTEMPTS = 5;
+
 async function postOne(apiUrl: string, order: WorkloadOrder): Promise<OrderOutcome> {
   const sentAtMs = Date.now();
-  for (let attempt = 1; ; attempt++) {
+  const outcome = (httpStatus: number): OrderOutcome => ({ orderId: order.command.orderId, kind: order.kind, httpStatus, sentAtMs, acceptedAtMs: Date.now() });
+  for (let attempt = 1, failures = 0; ; attempt++) {
+    // Capped exponential backoff with full jitter, as the AWS SDKs retry: many throttled
+    // clients spread out instead of coming back together.
+    const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
     try {
       const response = await fetch(`${apiUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order.command) });
       await response.text();
-      // 5xx and throttling are retried with the same body: the orderId makes that safe.
-      if ((response.status >= 500 || response.status === 429) && attempt < 5) {
-        await sleep(100 * 2 ** attempt);
+      // Throttling and 5xx are retried with the same body: the orderId makes that safe. A
+      // throttle is the API's back-pressure under overload, so it is retried until accepted.
+      if (response.status === 429 && Date.now() - sentAtMs < THROTTLE_RETRY_FOR_MS) {
+        await backoff();
         continue;
       }
-      return { orderId: order.command.orderId, kind: order.kind, httpStatus: response.status, sentAtMs, acceptedAtMs: Date.now() };
-    } catch (error) {
-      if (attempt >= 5) return { orderId: order.command.orderId, kind: order.kind, httpStatus: 0, sentAtMs, acceptedAtMs: Date.now() };
-      await sleep(100 * 2 ** attempt);
+      if (response.status >= 500 && ++failures < MAX_FAILED_ATTEMPTS) {
+        await backoff();
+        continue;
+      }
+      return outcome(response.status);
+    } catch {
+      if (++failures >= MAX_FAILED_ATTEMPTS) return outcome(0);
+      await backoff();
     }
   }
 }

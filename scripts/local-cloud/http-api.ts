@@ -15,14 +15,23 @@ export interface HttpRoute {
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 /**
+ * Requests invoking a function at once (running or waiting for an environment) before the API
+ * throttles: past it a request is answered 429 at once, as API Gateway answers when its target
+ * is throttled, and the client retries later. The backlog of an overload then waits with the
+ * clients, not in the local cloud where it would crowd out the orders already accepted.
+ */
+export const DEFAULT_MAX_PENDING_REQUESTS = 64;
+
+/**
  * A local API Gateway HTTP API (payload format 2.0) in front of the runtime, for the in-process
  * cloud (`npm start`, tests). `sls offline start` uses serverless-offline's instead.
  */
 export class LocalHttpApi {
   private server: Server | undefined;
+  private pending = 0;
   url = '';
 
-  constructor(private readonly routes: HttpRoute[], private readonly invoker: LambdaInvoker) {}
+  constructor(private readonly routes: HttpRoute[], private readonly invoker: LambdaInvoker, private readonly maxPending = DEFAULT_MAX_PENDING_REQUESTS) {}
 
   async start(port: number, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => {
@@ -48,12 +57,18 @@ export class LocalHttpApi {
     const body = await readBody(req);
     if (body === undefined) return { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Entity Too Large"}' };
     const event = toEvent(req, url, match.route, match.params, body);
+    if (this.pending >= this.maxPending) {
+      return { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"Too Many Requests"}' };
+    }
+    this.pending++;
     try {
       return toResponse(await this.invoker.invoke(match.route.functionName, event));
     } catch (error) {
       // API Gateway answers a crashed integration with 500 and a fixed body.
       const message = error instanceof LambdaInvocationError ? 'Internal Server Error' : 'Service Unavailable';
       return { status: error instanceof LambdaInvocationError ? 500 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };
+    } finally {
+      this.pending--;
     }
   }
 

@@ -216,9 +216,11 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /**
-   * Resolves when the function could start an invocation now (an idle environment of its own, or
-   * room in the budget). Event sources wait here before they take messages off a queue, so a full
-   * machine leaves the messages in SQS, as a Lambda event source mapping does under throttling.
+   * Resolves when no invocation of the function is waiting for an environment. Event sources wait
+   * here before they take messages off a queue: on a full machine the messages stay in SQS (as
+   * under Lambda throttling on AWS), while a batch already taken waits its turn in the one line
+   * with every other invocation, so it is neither starved by other work nor held past its
+   * visibility timeout.
    */
   waitForCapacity(functionRef: string): Promise<void> {
     const fn = this.resolve(functionRef);
@@ -328,9 +330,9 @@ export class LambdaRuntime implements LambdaInvoker {
     return reserved === undefined || fn.busy < reserved;
   }
 
-  /** An invocation of `fn` could start now, without waiting for another to end. */
+  /** Nothing of `fn` is waiting: one more invocation would join the line, not grow a backlog. */
   private canStart(fn: Deployed): boolean {
-    return this.busyCount < this.budget && this.withinReserved(fn);
+    return fn.waiting.length === 0;
   }
 
   private idleEnvironmentOf(fn: Deployed): Environment | undefined {
