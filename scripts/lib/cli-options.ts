@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ComparisonOptions } from './comparison.ts';
 import { VARIANTS, parseVariantList } from './variants.ts';
 import { DEFAULT_WORKLOAD } from './workload.ts';
+import { defaultConcurrency } from '../local-cloud/lambda-runtime.ts';
 
 /** The options `npm start` / `npm run compare` / `npm run bench` take, validated with clear errors. */
 export function parseComparisonArgs(argv: string[], defaults: Partial<ComparisonOptions> = {}): ComparisonOptions {
@@ -32,7 +33,10 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
   };
   const options: ComparisonOptions = {
     orders: int('orders', values.orders, defaults.orders ?? DEFAULT_WORKLOAD.orders, 1),
-    concurrency: int('concurrency', values.concurrency, defaults.concurrency ?? 50, 1),
+    // As many orders in flight as the local cloud runs invocations at once (4 per core): enough to
+    // keep the machine busy, not so many that local latency measures a queue instead of the
+    // orchestration. Higher concurrency is a load test of the emulator (npm run stress).
+    concurrency: int('concurrency', values.concurrency, defaults.concurrency ?? defaultConcurrency(), 1),
     rate: int('rate', values.rate, defaults.rate ?? 0, 0),
     seed: int('seed', values.seed, defaults.seed ?? DEFAULT_WORKLOAD.seed, 0),
     declineRate: rate('decline-rate', values['decline-rate'], defaults.declineRate ?? DEFAULT_WORKLOAD.declineRate),

@@ -117,13 +117,13 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
     name: variant,
     orders: result.outcomes.map((o) => {
       const record = o.record;
-      const injected = instruments.injectedFor(o.orderId);
       const acceptedAtMs = record ? Date.parse(record.createdAt) : o.acceptedAtMs;
+      const terminalAtMs = record?.terminalAt ? Date.parse(record.terminalAt) : undefined;
+      // Modelled for AWS: the local latency plus the published delays of the hops it took to end.
+      const injected = instruments.injectedFor(o.orderId, terminalAtMs);
       return {
         orderId: o.orderId, acceptedAtMs,
-        // The record's clock measured local work plus the modelled AWS delays the hops waited;
-        // local latency is what is left without them.
-        ...(record?.terminalAt ? { terminalAtMs: Date.parse(record.terminalAt) - injected } : {}),
+        ...(terminalAtMs !== undefined ? { terminalAtMs } : {}),
         status: record?.status ?? 'ACCEPTED', ...(record?.reason ? { reason: record.reason } : {}),
         timeline: record?.timeline ?? [],
         ...(modelled ? { modelledAwsExtraMs: injected } : {}),

@@ -4,12 +4,16 @@ import { orderIdsIn } from './local-probe.ts';
 
 /**
  * The instruments of one measured run: counters of billable units, and the latency model's hop
- * delays, remembered per order (from the ids in each hop's payload) so that a run's local and
- * modelled-for-AWS latencies can be told apart. `reset` starts the next variant's run.
+ * delays, drawn per hop and remembered per order (from the ids in each hop's payload) with when
+ * the hop happened, so that a run's modelled-for-AWS latency is its local latency plus the
+ * delays of the hops on the way to its terminal state. The hops are not slowed down: sleeping
+ * them would only make the machine idle (a closed model then measures the sleeps, and lower
+ * concurrency costs throughput), and a hop after the order ended (a fan-out consumer of
+ * OrderConfirmed) must not count. `reset` starts the next variant's run.
  */
 export class RunInstruments implements CloudInstruments {
   private counts = new Map<CounterName, number>();
-  private injected = new Map<string, number>();
+  private injected = new Map<string, Array<{ atMs: number; delayMs: number }>>();
   private model: LatencyModel | undefined;
 
   reset(model?: LatencyModel): void {
@@ -22,19 +26,27 @@ export class RunInstruments implements CloudInstruments {
     this.counts.set(name, (this.counts.get(name) ?? 0) + n);
   }
 
+  /** Draws the hop's modelled delay and records it for the orders it carries; never delays the hop. */
   hopDelay(hop: HopType, payload?: unknown): number {
-    const delay = this.model?.hopDelay(hop) ?? 0;
-    if (delay > 0) for (const orderId of orderIdsInPayload(payload)) this.injected.set(orderId, (this.injected.get(orderId) ?? 0) + delay);
-    return delay;
+    const delayMs = this.model?.hopDelay(hop) ?? 0;
+    if (delayMs > 0) {
+      const atMs = Date.now();
+      for (const orderId of orderIdsInPayload(payload)) {
+        const hops = this.injected.get(orderId);
+        if (hops) hops.push({ atMs, delayMs });
+        else this.injected.set(orderId, [{ atMs, delayMs }]);
+      }
+    }
+    return 0;
   }
 
   counters(): Partial<Record<CounterName, number>> {
     return Object.fromEntries(this.counts) as Partial<Record<CounterName, number>>;
   }
 
-  /** Milliseconds of modelled AWS delay this order's hops waited. */
-  injectedFor(orderId: string): number {
-    return this.injected.get(orderId) ?? 0;
+  /** Modelled AWS delay of this order's hops that happened by `untilMs` (its terminal time). */
+  injectedFor(orderId: string, untilMs = Number.POSITIVE_INFINITY): number {
+    return (this.injected.get(orderId) ?? []).reduce((sum, hop) => (hop.atMs <= untilMs ? sum + hop.delayMs : sum), 0);
   }
 }
 

@@ -7,6 +7,7 @@ import { startFauxqs } from 'fauxqs';
 import type { AwsConfig } from '../../shared/adapters/config.ts';
 import { deployService, type CloudHandles, type DeployedStack, type DeployOptions, type EventBridgePort, type StepFunctionsPort } from './deploy.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
+import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 
@@ -97,9 +98,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       credentials,
       endpoints: { dynamodb: dynamoUrl, sqs: sqsUrl, ...(eventBridge ? { eventbridge: eventBridge.url } : {}), ...(stepFunctions ? { sfn: stepFunctions.url } : {}) },
     };
+    const sqsWire = new SqsWireClient(sqsUrl);
+    stops.push(async () => sqsWire.destroy());
     const stacks: DeployedStack[] = [];
     const cloud: LocalCloud = {
-      region: LOCAL_REGION, account: LOCAL_ACCOUNT, awsConfig, dynamo, sqs, runtime, instruments, endpoints, workDir,
+      region: LOCAL_REGION, account: LOCAL_ACCOUNT, awsConfig, dynamo, sqs, sqsWire, runtime, instruments, endpoints, workDir,
       ...(eventBridge ? { eventBridge } : {}),
       ...(stepFunctions ? { stepFunctions } : {}),
       async deploy(serviceDir, deployOptions) {

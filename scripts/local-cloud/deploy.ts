@@ -10,6 +10,7 @@ import { resolveIntrinsics, type IntrinsicContext, type PhysicalResource } from 
 import type { FunctionDefinition, LambdaRuntime } from './lambda-runtime.ts';
 import { functionLogicalId, resolveService, type ResolvedFunction, type ResolvedService } from './resolve-service.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
+import type { SqsWireClient } from './sqs-wire.ts';
 import type { CloudInstruments } from './types.ts';
 
 /** What the deployer needs of the local EventBridge (see eventbridge/server.ts). */
@@ -31,6 +32,8 @@ export interface CloudHandles {
   awsConfig: AwsConfig;
   dynamo: DynamoDBClient;
   sqs: SQSClient;
+  /** The event source mappings' own SQS poller (the JSON protocol, no SDK: see sqs-wire.ts). */
+  sqsWire: SqsWireClient;
   runtime: LambdaRuntime;
   eventBridge?: EventBridgePort;
   stepFunctions?: StepFunctionsPort;
@@ -284,7 +287,7 @@ function wireSqsSources(cloud: CloudHandles, config: ResolvedService, functions:
         batchSize: Number(spec.batchSize ?? 10),
         maximumBatchingWindowSeconds: Number(spec.maximumBatchingWindow ?? 0),
         reportBatchItemFailures: spec.functionResponseType === 'ReportBatchItemFailures',
-      }, cloud.sqs, cloud.runtime, cloud.instruments));
+      }, cloud.sqsWire, cloud.runtime, cloud.instruments));
     }
   }
   return sources;

@@ -1,5 +1,6 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
+import type { SqsWireClient } from './sqs-wire.ts';
 import { noInstruments, type CloudInstruments, type LambdaInvoker } from './types.ts';
 
 /** The runtime's capacity signal: resolves when the function could start an invocation now. */
@@ -32,7 +33,7 @@ export class SqsEventSource {
   private readonly instruments: CloudInstruments;
   private readonly aborted = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
 
-  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SQSClient, private readonly invoker: CapacityAwareInvoker, instruments?: CloudInstruments) {
+  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SqsWireClient, private readonly invoker: CapacityAwareInvoker, instruments?: CloudInstruments) {
     this.instruments = instruments ?? noInstruments;
   }
 
@@ -82,14 +83,10 @@ export class SqsEventSource {
 
   private async receive(max: number, waitSeconds: number): Promise<Message[]> {
     this.instruments.count('sqsRequests');
-    const { Messages } = await this.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.abort.signal },
-    );
-    return Messages ?? [];
+    return this.sqs.receiveMessage({
+      QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds,
+      MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
+    }, this.abort.signal);
   }
 
   private async deliver(messages: Message[]): Promise<void> {
@@ -111,10 +108,10 @@ export class SqsEventSource {
     const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ''));
     if (done.length > 0) {
       this.instruments.count('sqsRequests');
-      await this.sqs.send(new DeleteMessageBatchCommand({
+      await this.sqs.deleteMessageBatch({
         QueueUrl: this.config.queueUrl,
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-      }));
+      });
     }
   }
 
@@ -133,7 +130,7 @@ export class SqsEventSource {
       messageAttributes: Object.fromEntries(
         Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
           name,
-          { stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [], dataType: value.DataType ?? 'String' },
+          { stringValue: value.StringValue, binaryValue: binaryBase64(value.BinaryValue), stringListValues: [], binaryListValues: [], dataType: value.DataType ?? 'String' },
         ]),
       ),
       md5OfBody: message.MD5OfBody ?? '',
@@ -142,6 +139,12 @@ export class SqsEventSource {
       awsRegion: this.config.region,
     };
   }
+}
+
+/** The JSON protocol carries binary attributes as base64 already; an SDK client would hand bytes. */
+function binaryBase64(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('base64');
 }
 
 function sleep(ms: number): Promise<void> {
