@@ -123,7 +123,7 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
       const injected = instruments.injectedFor(o.orderId, terminalAtMs);
       return {
         orderId: o.orderId, acceptedAtMs,
-        ...(terminalAtMs !== undefined ? { terminalAtMs } : {}),
+        ...(terminalAtMs !== undefined ? { terminalAtMs, betweenStepsMs: instruments.betweenStepsMs(o.orderId, acceptedAtMs, terminalAtMs) } : {}),
         status: record?.status ?? 'ACCEPTED', ...(record?.reason ? { reason: record.reason } : {}),
         timeline: record?.timeline ?? [],
         ...(modelled ? { modelledAwsExtraMs: injected } : {}),

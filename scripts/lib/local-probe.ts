@@ -163,7 +163,14 @@ export function orderIdsIn(body: string): string[] {
   const found = new Set<string>();
   const visit = (value: unknown) => {
     if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
+    // JSON carried as a string (an SQS record's body, an API request's body).
+    else if (typeof value === 'string' && value.startsWith('{') && value.includes('"orderId"')) {
+      try {
+        visit(JSON.parse(value));
+      } catch {
+        // not JSON after all
+      }
+    } else if (value && typeof value === 'object') {
       for (const [key, v] of Object.entries(value)) {
         if (key === 'orderId' && typeof v === 'string') found.add(v);
         else visit(v);

@@ -1,4 +1,4 @@
-import type { CloudInstruments, CounterName, HopType } from '../local-cloud/types.ts';
+import type { CloudInstruments, CounterName, HopType, InvocationRecord } from '../local-cloud/types.ts';
 import type { LatencyModel } from '../measure/latency-model.ts';
 import { orderIdsIn } from './local-probe.ts';
 
@@ -15,10 +15,12 @@ export class RunInstruments implements CloudInstruments {
   private counts = new Map<CounterName, number>();
   private injected = new Map<string, Array<{ atMs: number; delayMs: number }>>();
   private model: LatencyModel | undefined;
+  private handlerSpans = new Map<string, Array<[number, number]>>();
 
   reset(model?: LatencyModel): void {
     this.counts = new Map();
     this.injected = new Map();
+    this.handlerSpans = new Map();
     this.model = model;
   }
 
@@ -38,6 +40,34 @@ export class RunInstruments implements CloudInstruments {
       }
     }
     return 0;
+  }
+
+  invocation(record: InvocationRecord): void {
+    for (const orderId of orderIdsInPayload(record.event)) {
+      const spans = this.handlerSpans.get(orderId);
+      if (spans) spans.push([record.startedAtMs, record.endedAtMs]);
+      else this.handlerSpans.set(orderId, [[record.startedAtMs, record.endedAtMs]]);
+    }
+  }
+
+  /**
+   * Of an order's time from `fromMs` to `toMs`, the part when none of its handlers was running:
+   * what the local cloud itself took to carry it from step to step (queues, buses, the state
+   * machine, waiting for an environment), as opposed to the steps' own work.
+   */
+  betweenStepsMs(orderId: string, fromMs: number, toMs: number): number {
+    const spans = (this.handlerSpans.get(orderId) ?? [])
+      .map(([start, end]): [number, number] => [Math.max(start, fromMs), Math.min(end, toMs)])
+      .filter(([start, end]) => end > start)
+      .sort((a, b) => a[0] - b[0]);
+    let busy = 0;
+    let reach = fromMs;
+    for (const [start, end] of spans) {
+      if (end <= reach) continue;
+      busy += end - Math.max(start, reach);
+      reach = end;
+    }
+    return Math.max(0, toMs - fromMs - busy);
   }
 
   counters(): Partial<Record<CounterName, number>> {

@@ -109,7 +109,13 @@ interface Deployed {
 
 type WorkerReply =
   | { type: 'start'; id: number }
-  | { type: 'end'; id: number; ok: boolean; result?: unknown; error?: LambdaFunctionError; durationMs: number; usage: Partial<Record<CounterName, number>> };
+  | {
+    type: 'end'; id: number; ok: boolean; result?: unknown; error?: LambdaFunctionError;
+    /** Epoch ms, on the environment's own clock, when the handler started. */
+    startedAtMs: number;
+    durationMs: number;
+    usage: Partial<Record<CounterName, number>>;
+  };
 
 /** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
 const COLD_START_PATIENCE_MS = 100;
@@ -435,6 +441,7 @@ export class LambdaRuntime implements LambdaInvoker {
     this.instruments.count('lambdaInvocations');
     this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
     for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
+    this.instruments.invocation?.({ functionName: env.fn.definition.name, event: job.event, startedAtMs: reply.startedAtMs, endedAtMs: reply.startedAtMs + reply.durationMs });
     this.release(env);
     env.lastUsedAt = performance.now();
     clearTimeout(job.timer);

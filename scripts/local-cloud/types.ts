@@ -64,6 +64,15 @@ export type HopType = 'sqs' | 'eventbridge' | 'sfn-standard' | 'sfn-express';
 export interface CloudInstruments {
   count(name: CounterName, n?: number): void;
   hopDelay(hop: HopType, payload?: unknown): number;
+  /** One finished invocation and when its handler ran (epoch ms): where an order's time went. */
+  invocation?(record: InvocationRecord): void;
+}
+
+export interface InvocationRecord {
+  functionName: string;
+  event: unknown;
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 export type CounterName =

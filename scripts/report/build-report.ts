@@ -48,7 +48,11 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     terminal: countTerminal(run.orders),
     nonTerminal: run.orders.length - run.orders.filter((order) => isTerminal(order.status)).length,
     stranded: run.stranded ?? run.orders.filter((order) => !isTerminal(order.status)).map((order) => ({ orderId: order.orderId, status: order.status, where: 'not observed' })),
-    latencyMs: modelled ? { local: local.quantiles, modelledAws: modelled.quantiles } : { local: local.quantiles },
+    latencyMs: {
+      local: local.quantiles, ...(modelled ? { modelledAws: modelled.quantiles } : {}),
+      ...(finished.length > 0 && finished.every((order) => order.betweenStepsMs !== undefined)
+        ? { betweenSteps: summarizeLatencies(finished.map((order) => order.betweenStepsMs ?? 0)).quantiles } : {}),
+    },
     latencyCdf: modelled ? { local: local.cdf, modelledAws: modelled.cdf } : { local: local.cdf },
     throughputPerSec: run.wallClockMs > 0 ? finished.length / (run.wallClockMs / 1000) : 0,
     counts: run.counts,

@@ -39,6 +39,11 @@ export interface OrderRun {
    * every order or for none; 0 for a path without messaging (the baseline).
    */
   modelledAwsExtraMs?: number;
+  /**
+   * Of its local latency, the time when none of its handlers was running: the local cloud's own
+   * carrying between steps (absent for the baseline, where there is none by construction).
+   */
+  betweenStepsMs?: number;
 }
 
 /** One variant's run (or the baseline's: the same steps called in-process, no messaging). */
@@ -111,7 +116,7 @@ export interface VariantReport {
   nonTerminal: number;
   /** Those orders, each with where it stands (its queue, execution or flags). */
   stranded: StrandedOrder[];
-  latencyMs: { local: LatencyQuantiles; modelledAws?: LatencyQuantiles };
+  latencyMs: { local: LatencyQuantiles; modelledAws?: LatencyQuantiles; betweenSteps?: LatencyQuantiles };
   latencyCdf: { local: CdfPoint[]; modelledAws?: CdfPoint[] };
   /** Terminal orders per second of wall clock. */
   throughputPerSec: number;

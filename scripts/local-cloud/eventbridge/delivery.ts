@@ -232,12 +232,15 @@ export class Dispatcher {
   /** A cancellable timer: stop() rejects it, which ends the delivery quietly. */
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.reject(new DeliveryCancelled());
+    // No delay: the next turn of the event loop (after PutEvents has answered), not a timer,
+    // which costs a millisecond or more per hop.
+    if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve, reject) => {
       const pending: PendingTimer = {
         timer: setTimeout(() => {
           this.timers.delete(pending);
           resolve();
-        }, Math.max(0, ms)),
+        }, ms),
         reject,
       };
       this.timers.add(pending);
