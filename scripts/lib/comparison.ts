@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { checkInvariants } from '../../shared/domain/invariants.ts';
 import type { HopType } from '../local-cloud/types.ts';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
@@ -101,6 +102,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
 
 async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Variant, workload: WorkloadOrder[], instruments: RunInstruments, options: ComparisonOptions): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
   const probe = new LocalStackProbe(cloud, stack);
+  const cpuBefore = process.cpuUsage();
   const result = await driveWorkload({
     apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}),
     ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
@@ -109,6 +111,7 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
     onProgress: (done, total) => options.onProgress?.(variant, done, total),
   });
   if (result.endedBy !== 'deadline') await cloud.idle();
+  const cpu = process.cpuUsage(cpuBefore);
   const counts = instruments.counters();
   const where = await probe.whereAre(result.timedOut);
   const snapshot = await probe.snapshot(result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId));
@@ -135,6 +138,9 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
       return { orderId, status, where: where.get(orderId) ?? 'unknown' };
     }),
     wallClockMs: result.finishedAtMs - result.startedAtMs,
+    // Every thread of this process: the emulators, the handlers' environments, the driver (small).
+    cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(1, workload.length),
+    cores: availableParallelism(),
     invariantViolations: checkInvariants(snapshot),
   };
 }

@@ -55,6 +55,8 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     },
     latencyCdf: modelled ? { local: local.cdf, modelledAws: modelled.cdf } : { local: local.cdf },
     throughputPerSec: run.wallClockMs > 0 ? finished.length / (run.wallClockMs / 1000) : 0,
+    ...(run.cpuMsPerOrder && run.cores
+      ? { localCapacity: { ordersPerSec: (run.cores * 1000) / run.cpuMsPerOrder, cpuMsPerOrder: run.cpuMsPerOrder, cores: run.cores } } : {}),
     counts: run.counts,
     countsUnavailable: run.countsUnavailable ?? [],
     costPerMillionUsd: cost.perMillionOrdersUsd,

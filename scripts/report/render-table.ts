@@ -66,6 +66,10 @@ export function comparisonTable(report: Report): ComparisonTable {
         ...latencyRows((v) => v.latencyMs.local),
         row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99)),
         row('Throughput (orders/s)', (v) => formatNumber(v.throughputPerSec, 1)),
+        ...(columns.some(([, v]) => v.localCapacity) ? [
+          row('Local CPU per order (ms)', (v) => (v.localCapacity ? formatNumber(v.localCapacity.cpuMsPerOrder, 1) : '-')),
+          row('Emulator capacity here (orders/s)', (v) => (v.localCapacity ? formatNumber(v.localCapacity.ordersPerSec, 1) : '-')),
+        ] : []),
         row('Retried step attempts', (v) => formatNumber(v.retries)),
         row('Compensated orders', (v) => formatNumber(v.compensations)),
         row('Invariant violations', (v) => formatNumber(v.invariantViolations.length)),

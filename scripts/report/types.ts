@@ -70,6 +70,10 @@ export interface VariantRun {
   hopType?: HopType;
   /** Accepted orders the run ended without a terminal state, and where each stands. */
   stranded?: StrandedOrder[];
+  /** CPU the local cloud spent per order in this run (all its threads), ms: its capacity's basis. */
+  cpuMsPerOrder?: number;
+  /** Cores of the machine the run was measured on. */
+  cores?: number;
 }
 
 export interface StrandedOrder {
@@ -120,6 +124,11 @@ export interface VariantReport {
   latencyCdf: { local: CdfPoint[]; modelledAws?: CdfPoint[] };
   /** Terminal orders per second of wall clock. */
   throughputPerSec: number;
+  /**
+   * The emulator's saturation throughput on this machine (NOT AWS's): the cores' CPU time divided
+   * by the CPU the local cloud spent per order in this run. Absent where it was not measured.
+   */
+  localCapacity?: { ordersPerSec: number; cpuMsPerOrder: number; cores: number };
   counts: Counts;
   /** Counters not observed in this run; empty when every counter was visible. */
   countsUnavailable: CounterName[];
