@@ -18,7 +18,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: Omit<WorkloadOptions, 'runId'> = {
-  orders: 1000, seed: 42, declineRate: 0.05, outOfStockRate: 0.05, transientRate: 0.1, rejectRate: 0.02,
+  orders: 600, seed: 42, declineRate: 0.05, outOfStockRate: 0.05, transientRate: 0.1, rejectRate: 0.02,
 };
 
 export type OrderKind = 'ok' | 'decline' | 'out-of-stock' | 'transient' | 'reject';
