@@ -1,8 +1,13 @@
 /**
  * `npm run bench [-- --orders N --concurrency C --variants a,b]`: the local orchestration overhead
- * per hop of each variant, as a ratio to the in-process baseline, measured in one run (same
- * machine, same moment: the ratio survives a noisy machine better than absolute times).
- * Only happy-path orders, no modelled AWS delay: what is left is the cost of the wiring itself.
+ * per hop of each variant, as a ratio to the baseline (the same steps in a process of its own, no
+ * messaging), measured in one run (same machine, same moment: the ratio survives a noisy machine
+ * better than absolute times). Only happy-path orders, no modelled AWS delay: what is left is the
+ * cost of the wiring itself.
+ *
+ * It also says, per variant, whether issue 17's targets are met: local overhead per hop at most
+ * 2 ms p50, and a p50 at most 2x the baseline's. A miss is printed, never an exit code: these are
+ * figures from one machine at one moment, not a test.
  */
 import { parseComparisonArgs } from './lib/cli-options.ts';
 import { runComparison } from './lib/comparison.ts';
@@ -17,10 +22,27 @@ export interface BenchRow {
   hopsPerOrder: number;
   overheadPerHopMs: number;
   ratioToBaseline: number;
+  /** Issue 17's targets: overhead per hop <= `MAX_OVERHEAD_PER_HOP_MS`, p50 <= `MAX_RATIO_TO_BASELINE` x the baseline's. */
+  withinHopTarget: boolean;
+  withinRatioTarget: boolean;
 }
 
+/** Issue 17's acceptance: local overhead per hop at most 2 ms p50, end to end at most 2x the baseline. */
+const MAX_OVERHEAD_PER_HOP_MS = 2;
+const MAX_RATIO_TO_BASELINE = 2;
+
+/**
+ * Light load, so the figure is the wiring's cost rather than queueing for the CPU: one order in
+ * flight. Measured on 2 cores (issue 17): a variant's local cloud spends 50-140 ms of CPU per
+ * order (report.json `localCapacity`), so one order in flight already keeps 1.1-1.4 of the 2
+ * cores busy. With 2 in flight each variant's per-hop figure was 1.0-2.5x its figure at 1, with 5
+ * in flight 2.3-8x: those measure the CPU queue, not the hops (the baseline, about 13.5 ms of CPU
+ * per order: p50 23-26 ms at 1, 31-40 at 2, 45-67 at 5).
+ */
+const LIGHT_LOAD_CONCURRENCY = 1;
+
 const options = parseComparisonArgs(process.argv.slice(2), {
-  orders: 150, concurrency: 5, latencyModel: 'none', declineRate: 0, outOfStockRate: 0, transientRate: 0, rejectRate: 0,
+  orders: 150, concurrency: LIGHT_LOAD_CONCURRENCY, latencyModel: 'none', declineRate: 0, outOfStockRate: 0, transientRate: 0, rejectRate: 0,
 });
 const progress = createProgress();
 progress.note(`bench: ${options.orders} happy-path orders per variant, concurrency ${options.concurrency}, no modelled delay`);
@@ -28,17 +50,28 @@ const report = await runComparison({ ...options, onProgress: (v, d, t) => progre
 const baselineP50 = report.baseline.latencyMs.local.p50;
 const rows: BenchRow[] = Object.entries(report.variants).map(([variant, v]) => {
   const hops = v.hopsPerOrder ?? 4;
+  const overheadPerHopMs = round((v.latencyMs.local.p50 - baselineP50) / hops);
+  const ratioToBaseline = round(v.latencyMs.local.p50 / Math.max(1, baselineP50));
   return {
-    variant, p50Ms: v.latencyMs.local.p50, baselineP50Ms: baselineP50, hopsPerOrder: hops,
-    overheadPerHopMs: round((v.latencyMs.local.p50 - baselineP50) / hops),
-    ratioToBaseline: round(v.latencyMs.local.p50 / Math.max(1, baselineP50)),
+    variant, p50Ms: v.latencyMs.local.p50, baselineP50Ms: baselineP50, hopsPerOrder: hops, overheadPerHopMs, ratioToBaseline,
+    withinHopTarget: overheadPerHopMs <= MAX_OVERHEAD_PER_HOP_MS, withinRatioTarget: ratioToBaseline <= MAX_RATIO_TO_BASELINE,
   };
 });
 const written = writeReport({ ...report, bench: { measuredAt: report.generatedAt, orders: options.orders, concurrency: options.concurrency, rows } } as Report);
 console.log('\nlocal orchestration overhead (p50, one run, same machine)');
 console.log(`${'variant'.padEnd(20)}${'p50 ms'.padStart(10)}${'baseline'.padStart(10)}${'hops'.padStart(6)}${'ms/hop'.padStart(9)}${'ratio'.padStart(8)}`);
 for (const r of rows) {
-  console.log(`${r.variant.padEnd(20)}${String(r.p50Ms).padStart(10)}${String(r.baselineP50Ms).padStart(10)}${String(r.hopsPerOrder).padStart(6)}${r.overheadPerHopMs.toFixed(1).padStart(9)}${`${r.ratioToBaseline.toFixed(2)}x`.padStart(8)}`);
+  const figures = [String(r.p50Ms).padStart(10), String(r.baselineP50Ms).padStart(10), String(r.hopsPerOrder).padStart(6)];
+  console.log(`${r.variant.padEnd(20)}${figures.join('')}${r.overheadPerHopMs.toFixed(1).padStart(9)}${`${r.ratioToBaseline.toFixed(2)}x`.padStart(8)}`);
+}
+console.log(`\nissue 17 targets: local overhead per hop <= ${MAX_OVERHEAD_PER_HOP_MS} ms p50, p50 <= ${MAX_RATIO_TO_BASELINE}x the baseline's`);
+for (const r of rows) {
+  const hop = r.withinHopTarget ? 'met   ' : 'MISSED';
+  const ratio = r.withinRatioTarget ? 'met   ' : 'MISSED';
+  console.log(`${r.variant.padEnd(20)}per hop ${hop} (${r.overheadPerHopMs.toFixed(1)} ms)   vs baseline ${ratio} (${r.ratioToBaseline.toFixed(2)}x)`);
+}
+if (baselineP50 > Math.min(...rows.map((r) => r.p50Ms))) {
+  console.log(`note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a noisy machine?)`);
 }
 console.log(`report (with "bench"): ${written.json}`);
 
