@@ -46,7 +46,7 @@ const HOP_TYPE: Record<Variant, (o: ComparisonOptions) => HopType> = {
  * The main job: one local cloud, the chosen variants deployed into it from their own
  * serverless.yml, the same seeded workload driven through each in turn (so counts are theirs
  * alone and they do not compete for the CPU), invariants checked after each, and the baseline
- * (the same steps in-process, no messaging) as the lower bound.
+ * (the same steps in a process of its own, no messaging) as the lower bound.
  */
 export async function runComparison(options: ComparisonOptions): Promise<Report> {
   return buildReport(await measureVariants(options));
@@ -82,7 +82,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
       const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options);
       runs.push({ ...run, templateResources: templates[index]!.resources, orchestrationLoc: templates[index]!.loc, hopType: HOP_TYPE[variant](options) });
     }
-    phase('running the baseline (same steps in-process, no messaging)');
+    phase('running the baseline (the same steps in a process of its own, no messaging)');
     instruments.reset();
     const baseline = await runBaseline(cloud, workload, options.concurrency, options.seed);
     return {
