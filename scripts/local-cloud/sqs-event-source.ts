@@ -81,12 +81,23 @@ export class SqsEventSource {
     return batch;
   }
 
+  /**
+   * One ReceiveMessage as AWS bills it. A long poll on AWS answers when a message is there for it
+   * or when its wait is over; the local SQS wakes every waiting poller for each new message and
+   * answers the ones that lost the race empty. Those early empty answers are the same long poll
+   * going on (so they are not counted as requests), and it goes on for the rest of its wait.
+   */
   private async receive(max: number, waitSeconds: number): Promise<Message[]> {
     this.instruments.count('sqsRequests');
-    return this.sqs.receiveMessage({
-      QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds,
-      MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
-    }, this.abort.signal);
+    const endsAt = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const remaining = Math.ceil((endsAt - Date.now()) / 1000);
+      const messages = await this.sqs.receiveMessage({
+        QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: Math.max(0, Math.min(waitSeconds, remaining)),
+        MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
+      }, this.abort.signal);
+      if (messages.length > 0 || remaining <= 0 || Date.now() >= endsAt || this.abort.signal.aborted) return messages;
+    }
   }
 
   private async deliver(messages: Message[]): Promise<void> {
