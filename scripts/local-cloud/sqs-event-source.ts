@@ -15,7 +15,7 @@ export interface SqsEventSourceConfig {
   batchSize: number;
   maximumBatchingWindowSeconds: number;
   reportBatchItemFailures: boolean;
-  /** Concurrent pollers; AWS starts an SQS mapping with five. */
+  /** Batches in flight at once; AWS starts an SQS mapping with five pollers. */
   pollers?: number;
 }
 
@@ -30,6 +30,7 @@ export interface SqsEventSourceConfig {
 export class SqsEventSource {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
+  private readonly deliveries = new Set<Promise<void>>();
   private readonly instruments: CloudInstruments;
   private readonly aborted = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
 
@@ -42,24 +43,38 @@ export class SqsEventSource {
   }
 
   start(): void {
-    for (let i = 0; i < (this.config.pollers ?? 5); i++) this.loops.push(this.poll());
+    this.loops.push(this.poll());
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, ...this.deliveries]);
   }
 
+  /**
+   * One long poll at a time per mapping, handing each batch off and polling again while up to
+   * `pollers` batches are in flight: five pollers each in a long poll of their own would all be
+   * woken by every message the local SQS receives (it wakes every waiter), and on a quiet queue
+   * answering the losers cost the producer's SendMessage several milliseconds.
+   */
   private async poll(): Promise<void> {
+    const maxBatches = this.config.pollers ?? 5;
     while (!this.abort.signal.aborted) {
       try {
+        if (this.deliveries.size >= maxBatches) {
+          await Promise.race([...this.deliveries, this.aborted]);
+          continue;
+        }
         // Take messages only when the function can run them: on a full machine they wait in the
         // queue (visible, their receive count untouched), as under Lambda throttling on AWS.
         const capacity = this.invoker.waitForCapacity?.(this.config.functionName);
         if (capacity) await Promise.race([capacity, this.aborted]);
         if (this.abort.signal.aborted) return;
         const batch = await this.gather();
-        if (batch.length > 0) await this.deliver(batch);
+        if (batch.length > 0) {
+          const delivery: Promise<void> = this.deliver(batch).catch(() => undefined).finally(() => this.deliveries.delete(delivery));
+          this.deliveries.add(delivery);
+        }
       } catch (error) {
         if (this.abort.signal.aborted) return;
         // An emulator hiccup must not kill the mapping: pause and poll again, as the ESM does.
