@@ -48,7 +48,11 @@ const options = parseComparisonArgs(process.argv.slice(2), {
 });
 const progress = createProgress();
 progress.note(`bench: ${options.orders} happy-path orders per variant, concurrency ${options.concurrency}, no modelled delay`);
-const report = await runComparison({ ...options, onProgress: (v, d, t) => progress.update(v, d, t), onPhase: (m) => progress.note(`- ${m}`) });
+// Both sides warm: the baseline warms its process up before its clock starts, so each variant's
+// environments get the same number of orders first (measured: a fresh environment's first few
+// hundred SDK calls run up to 2x slower while the JIT warms up).
+const WARM_UP_ORDERS = 100;
+const report = await runComparison({ ...options, warmUpOrders: WARM_UP_ORDERS, onProgress: (v, d, t) => progress.update(v, d, t), onPhase: (m) => progress.note(`- ${m}`) });
 const baselineP50 = report.baseline.latencyMs.local.p50;
 const rows: BenchRow[] = Object.entries(report.variants).map(([variant, v]) => {
   const hops = v.hopsPerOrder ?? 4;

@@ -32,6 +32,13 @@ export interface ComparisonOptions {
    * local cloud is quiescent (an order still not terminal then is stranded and reported).
    */
   deadlineMs?: number;
+  /**
+   * Happy-path orders driven through each variant before its measured run (then forgotten by the
+   * counters), as the baseline warms its process up before its clock starts: a fresh execution
+   * environment's first few hundred SDK calls run slower while the JIT warms up. 0 by default;
+   * `npm run bench` warms up, so both sides of its ratio are warm.
+   */
+  warmUpOrders?: number;
   onProgress?: (variant: string, done: number, total: number) => void;
   onPhase?: (message: string) => void;
 }
@@ -76,7 +83,16 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
       }))),
     ]);
     const runs: VariantRun[] = [];
+    const warmUp = options.warmUpOrders
+      ? generateWorkload({ ...options, orders: options.warmUpOrders, declineRate: 0, outOfStockRate: 0, transientRate: 0, rejectRate: 0, runId: `w${options.seed}` })
+      : [];
     for (const [index, variant] of options.variants.entries()) {
+      if (warmUp.length > 0) {
+        phase(`warming ${variant} up with ${warmUp.length} orders (not measured)`);
+        const probe = new LocalStackProbe(cloud, stacks[index]!);
+        await driveWorkload({ apiUrl: stacks[index]!.apiUrl ?? '', orders: warmUp, concurrency: options.concurrency, activity: () => cloud.activity(), readOrders: (ids) => probe.orders(ids) });
+        await cloud.idle();
+      }
       phase(`driving ${workload.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
       const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options);
