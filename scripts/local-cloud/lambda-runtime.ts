@@ -228,12 +228,12 @@ export class LambdaRuntime implements LambdaInvoker {
    * with every other invocation, so it is neither starved by other work nor held past its
    * visibility timeout.
    */
-  waitForCapacity(functionRef: string): Promise<void> {
+  waitUntilNoneWaiting(functionRef: string): Promise<void> {
     const fn = this.resolve(functionRef);
-    if (this.canStart(fn)) return Promise.resolve();
+    if (this.noneWaiting(fn)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const check = () => {
-        if (!this.canStart(fn) && !fn.removed && !this.stopped) return;
+        if (!this.noneWaiting(fn) && !fn.removed && !this.stopped) return;
         this.capacityWaiters.delete(check);
         resolve();
       };
@@ -337,7 +337,7 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /** Nothing of `fn` is waiting: one more invocation would join the line, not grow a backlog. */
-  private canStart(fn: Deployed): boolean {
+  private noneWaiting(fn: Deployed): boolean {
     return fn.waiting.length === 0;
   }
 

@@ -3,8 +3,8 @@ import type { SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import type { SqsWireClient } from './sqs-wire.ts';
 import { noInstruments, type CloudInstruments, type LambdaInvoker } from './types.ts';
 
-/** The runtime's capacity signal: resolves when the function could start an invocation now. */
-export type CapacityAwareInvoker = LambdaInvoker & { waitForCapacity?(functionRef: string): Promise<void> };
+/** The runtime's back-pressure signal: resolves when none of the function's invocations is waiting. */
+export type CapacityAwareInvoker = LambdaInvoker & { waitUntilNoneWaiting?(functionRef: string): Promise<void> };
 
 /** An `events: - sqs` entry of a function, resolved. */
 export interface SqsEventSourceConfig {
@@ -67,7 +67,7 @@ export class SqsEventSource {
         }
         // Take messages only when the function can run them: on a full machine they wait in the
         // queue (visible, their receive count untouched), as under Lambda throttling on AWS.
-        const capacity = this.invoker.waitForCapacity?.(this.config.functionName);
+        const capacity = this.invoker.waitUntilNoneWaiting?.(this.config.functionName);
         if (capacity) await Promise.race([capacity, this.aborted]);
         if (this.abort.signal.aborted) return;
         const batch = await this.gather();
