@@ -44,15 +44,28 @@ const MAX_RATIO_TO_BASELINE = 2;
 const LIGHT_LOAD_CONCURRENCY = 1;
 
 const options = parseComparisonArgs(process.argv.slice(2), {
-  orders: 150, concurrency: LIGHT_LOAD_CONCURRENCY, latencyModel: 'none', declineRate: 0, outOfStockRate: 0, transientRate: 0, rejectRate: 0,
+  orders: 150,
+  concurrency: LIGHT_LOAD_CONCURRENCY,
+  latencyModel: 'none',
+  declineRate: 0,
+  outOfStockRate: 0,
+  transientRate: 0,
+  rejectRate: 0,
 });
 const progress = createProgress();
-progress.note(`bench: ${options.orders} happy-path orders per variant, concurrency ${options.concurrency}, no modelled delay`);
+progress.note(
+  `bench: ${options.orders} happy-path orders per variant, concurrency ${options.concurrency}, no modelled delay`,
+);
 // Both sides warm: the baseline warms its process up before its clock starts, so each variant's
 // environments get the same number of orders first (measured: a fresh environment's first few
 // hundred SDK calls run up to 2x slower while the JIT warms up).
 const WARM_UP_ORDERS = 100;
-const report = await runComparison({ ...options, warmUpOrders: WARM_UP_ORDERS, onProgress: (v, d, t) => progress.update(v, d, t), onPhase: (m) => progress.note(`- ${m}`) });
+const report = await runComparison({
+  ...options,
+  warmUpOrders: WARM_UP_ORDERS,
+  onProgress: (v, d, t) => progress.update(v, d, t),
+  onPhase: (m) => progress.note(`- ${m}`),
+});
 const baselineP50 = report.baseline.latencyMs.local.p50;
 const rows: BenchRow[] = Object.entries(report.variants).map(([variant, v]) => {
   const hops = v.hopsPerOrder ?? 4;
@@ -61,32 +74,58 @@ const rows: BenchRow[] = Object.entries(report.variants).map(([variant, v]) => {
   // The local cloud's own cost: the time an order spends with none of its handlers running.
   const betweenStepsPerHopMs = round((v.latencyMs.betweenSteps?.p50 ?? Number.NaN) / hops);
   return {
-    variant, p50Ms: v.latencyMs.local.p50, baselineP50Ms: baselineP50, hopsPerOrder: hops, overheadPerHopMs, betweenStepsPerHopMs, ratioToBaseline,
-    withinHopTarget: betweenStepsPerHopMs <= MAX_OVERHEAD_PER_HOP_MS, withinRatioTarget: ratioToBaseline <= MAX_RATIO_TO_BASELINE,
+    variant,
+    p50Ms: v.latencyMs.local.p50,
+    baselineP50Ms: baselineP50,
+    hopsPerOrder: hops,
+    overheadPerHopMs,
+    betweenStepsPerHopMs,
+    ratioToBaseline,
+    withinHopTarget: betweenStepsPerHopMs <= MAX_OVERHEAD_PER_HOP_MS,
+    withinRatioTarget: ratioToBaseline <= MAX_RATIO_TO_BASELINE,
   };
 });
-const written = writeReport({ ...report, bench: { measuredAt: report.generatedAt, orders: options.orders, concurrency: options.concurrency, rows } } as Report);
+const written = writeReport({
+  ...report,
+  bench: { measuredAt: report.generatedAt, orders: options.orders, concurrency: options.concurrency, rows },
+} as Report);
 console.log('\nlocal orchestration overhead (p50, one run, same machine)');
-console.log(`${'variant'.padEnd(20)}${'p50 ms'.padStart(8)}${'baseline'.padStart(10)}${'hops'.padStart(6)}${'ms/hop vs base'.padStart(16)}${'between steps/hop'.padStart(19)}${'ratio'.padStart(8)}`);
+console.log(
+  `${'variant'.padEnd(20)}${'p50 ms'.padStart(8)}${'baseline'.padStart(10)}${'hops'.padStart(6)}${'ms/hop vs base'.padStart(16)}${'between steps/hop'.padStart(19)}${'ratio'.padStart(8)}`,
+);
 for (const r of rows) {
-  const figures = [String(r.p50Ms).padStart(8), String(r.baselineP50Ms).padStart(10), String(r.hopsPerOrder).padStart(6)];
-  console.log(`${r.variant.padEnd(20)}${figures.join('')}${r.overheadPerHopMs.toFixed(1).padStart(16)}${r.betweenStepsPerHopMs.toFixed(1).padStart(19)}${`${r.ratioToBaseline.toFixed(2)}x`.padStart(8)}`);
+  const figures = [
+    String(r.p50Ms).padStart(8),
+    String(r.baselineP50Ms).padStart(10),
+    String(r.hopsPerOrder).padStart(6),
+  ];
+  console.log(
+    `${r.variant.padEnd(20)}${figures.join('')}${r.overheadPerHopMs.toFixed(1).padStart(16)}${r.betweenStepsPerHopMs.toFixed(1).padStart(19)}${`${r.ratioToBaseline.toFixed(2)}x`.padStart(8)}`,
+  );
 }
-console.log([
-  '',
-  'ms/hop vs base: (p50 - baseline p50) / hops: everything the variant adds, its handlers\' own extra calls',
-  '  (SendMessage, PutEvents, the flags\' conditional writes) and the Lambda wrapper included.',
-  'between steps/hop: p50 of the time an order has none of its handlers running, per hop: the local',
-  '  cloud\'s own cost of carrying it (queue, bus or state machine, dispatch to an environment).',
-].join('\n'));
-console.log(`\nissue 17 targets: the local cloud's own cost <= ${MAX_OVERHEAD_PER_HOP_MS} ms per hop (p50), p50 <= ${MAX_RATIO_TO_BASELINE}x the baseline's`);
+console.log(
+  [
+    '',
+    "ms/hop vs base: (p50 - baseline p50) / hops: everything the variant adds, its handlers' own extra calls",
+    "  (SendMessage, PutEvents, the flags' conditional writes) and the Lambda wrapper included.",
+    'between steps/hop: p50 of the time an order has none of its handlers running, per hop: the local',
+    "  cloud's own cost of carrying it (queue, bus or state machine, dispatch to an environment).",
+  ].join('\n'),
+);
+console.log(
+  `\nissue 17 targets: the local cloud's own cost <= ${MAX_OVERHEAD_PER_HOP_MS} ms per hop (p50), p50 <= ${MAX_RATIO_TO_BASELINE}x the baseline's`,
+);
 for (const r of rows) {
   const hop = r.withinHopTarget ? 'met   ' : 'MISSED';
   const ratio = r.withinRatioTarget ? 'met   ' : 'MISSED';
-  console.log(`${r.variant.padEnd(20)}per hop ${hop} (${r.betweenStepsPerHopMs.toFixed(1)} ms)   vs baseline ${ratio} (${r.ratioToBaseline.toFixed(2)}x)`);
+  console.log(
+    `${r.variant.padEnd(20)}per hop ${hop} (${r.betweenStepsPerHopMs.toFixed(1)} ms)   vs baseline ${ratio} (${r.ratioToBaseline.toFixed(2)}x)`,
+  );
 }
 if (baselineP50 > Math.min(...rows.map((r) => r.p50Ms))) {
-  console.log(`note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a noisy machine?)`);
+  console.log(
+    `note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a noisy machine?)`,
+  );
 }
 console.log(`report (with "bench"): ${written.json}`);
 

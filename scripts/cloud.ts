@@ -7,7 +7,12 @@ import { parseArgs } from 'node:util';
 import { startLocalCloud, writeEndpoints } from './local-cloud/cloud.ts';
 import { VARIANTS, parseVariantList, serviceDir } from './lib/variants.ts';
 
-const { values } = parseArgs({ options: { variants: { type: 'string', default: VARIANTS.join(',') }, 'http-port': { type: 'string', default: '3001' } } });
+const { values } = parseArgs({
+  options: {
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    'http-port': { type: 'string', default: '3001' },
+  },
+});
 const variants = values.variants === 'none' ? [] : parseVariantList(values.variants);
 const cloud = await startLocalCloud();
 const apis: Record<string, string> = {};
@@ -21,7 +26,9 @@ console.log('local cloud up (Ctrl-C to stop)');
 for (const [service, url] of Object.entries(cloud.endpoints)) console.log(`  ${service.padEnd(14)} ${url}`);
 for (const [variant, url] of Object.entries(apis)) console.log(`  api ${variant.padEnd(18)} ${url}/orders`);
 console.log(`endpoints written to ${file}`);
-console.log(`try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs list-queues`);
+console.log(
+  `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs list-queues`,
+);
 
 let stopping = false;
 const shutdown = async (signal: string) => {

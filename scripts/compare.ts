@@ -12,7 +12,7 @@ import { computeVerdicts } from './report/render-markdown.ts';
 import { renderTable } from './report/render-table.ts';
 import { writeReport } from './report/write-report.ts';
 
-let options;
+let options: ReturnType<typeof parseComparisonArgs>;
 try {
   options = parseComparisonArgs(process.argv.slice(2));
 } catch (error) {
@@ -21,13 +21,24 @@ try {
 }
 const progress = createProgress();
 const started = Date.now();
-progress.note(`order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency model ${options.latencyModel})`);
-const report = await runComparison({ ...options, onProgress: (variant, done, total) => progress.update(variant, done, total), onPhase: (m) => progress.note(`- ${m}`) });
+progress.note(
+  `order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency model ${options.latencyModel})`,
+);
+const report = await runComparison({
+  ...options,
+  onProgress: (variant, done, total) => progress.update(variant, done, total),
+  onPhase: (m) => progress.note(`- ${m}`),
+});
 const written = writeReport(report);
 console.log(`\n${renderTable(report, computeVerdicts(report))}`);
-console.log(`report: ${written.markdown}\n        ${written.html}\n        ${written.json}  (latest: ${written.latest})`);
+console.log(
+  `report: ${written.markdown}\n        ${written.html}\n        ${written.json}  (latest: ${written.latest})`,
+);
 console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-const violations = Object.values(report.variants).reduce((n, v) => n + v.invariantViolations.length, report.baseline.invariantViolations.length);
+const violations = Object.values(report.variants).reduce(
+  (n, v) => n + v.invariantViolations.length,
+  report.baseline.invariantViolations.length,
+);
 if (violations > 0) {
   console.error(`${violations} invariant violation(s): see the report`);
   process.exit(1);

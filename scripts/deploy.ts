@@ -10,11 +10,17 @@ import { parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error('usage: npm run deploy -- <sqs-chain|eventbridge-flags|step-functions> [--stage dev] [--region us-east-1] [--param="type=EXPRESS"]');
+  console.error(
+    'usage: npm run deploy -- <sqs-chain|eventbridge-flags|step-functions> [--stage dev] [--region us-east-1] [--param="type=EXPRESS"]',
+  );
   process.exit(2);
 }
 const variant = parseVariant(name);
-const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'deploy', '--verbose', ...rest], { cwd: serviceDir(variant), stdio: 'inherit' });
+const child = spawn(
+  process.execPath,
+  [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'deploy', '--verbose', ...rest],
+  { cwd: serviceDir(variant), stdio: 'inherit' },
+);
 child.on('exit', (code) => {
   if (code === 0) console.log(`\nnext: npm run loadtest -- --target <ApiUrl above> --orders 200`);
   process.exit(code ?? 1);

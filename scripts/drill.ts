@@ -10,9 +10,17 @@ import { parseArgs } from 'node:util';
 import { DRILLS, DRILL_DESCRIPTIONS, runDrill, type Drill, type DrillResult } from './lib/drills.ts';
 import { VARIANTS, parseVariantList } from './lib/variants.ts';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '60' }, variants: { type: 'string', default: VARIANTS.join(',') }, drills: { type: 'string', default: DRILLS.join(',') }, seed: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '60' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    drills: { type: 'string', default: DRILLS.join(',') },
+    seed: { type: 'string', default: '5' },
+  },
+});
 const drills = values.drills.split(',').map((d) => {
-  if (!(DRILLS as readonly string[]).includes(d)) throw new Error(`unknown drill "${d}": choose from ${DRILLS.join(', ')}`);
+  if (!(DRILLS as readonly string[]).includes(d))
+    throw new Error(`unknown drill "${d}": choose from ${DRILLS.join(', ')}`);
   return d as Drill;
 });
 const options = { orders: Number(values.orders), seed: Number(values.seed) };
@@ -22,13 +30,18 @@ for (const drill of drills) {
   for (const variant of parseVariantList(values.variants)) {
     const result = await runDrill(variant, drill, options);
     results.push(result);
-    console.log(`  ${variant.padEnd(18)} orders ${String(result.orders).padStart(4)}  recovered ${String(result.recovered).padStart(3)}  lost ${result.lost}  double charges ${result.doubleCharges}  still parked ${result.stillParked}  violations ${result.violations.length}  redrive rounds ${result.redriveRounds}`);
+    console.log(
+      `  ${variant.padEnd(18)} orders ${String(result.orders).padStart(4)}  recovered ${String(result.recovered).padStart(3)}  lost ${result.lost}  double charges ${result.doubleCharges}  still parked ${result.stillParked}  violations ${result.violations.length}  redrive rounds ${result.redriveRounds}`,
+    );
     if (result.note) console.log(`  ${''.padEnd(18)} crash: ${result.note}`);
   }
 }
 mkdirSync('reports', { recursive: true });
 const file = path.join('reports', `drills-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ options, drills: Object.fromEntries(drills.map((d) => [d, DRILL_DESCRIPTIONS[d]])), results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ options, drills: Object.fromEntries(drills.map((d) => [d, DRILL_DESCRIPTIONS[d]])), results }, null, 2)}\n`,
+);
 console.log(`drill report: ${file}`);
 const bad = results.filter((r) => r.lost > 0 || r.doubleCharges > 0 || r.violations.length > 0);
 if (bad.length > 0) process.exit(1);

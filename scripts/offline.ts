@@ -9,11 +9,19 @@ import { parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error('usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions> [--stage local] [--httpPort 3000]');
+  console.error(
+    'usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions> [--stage local] [--httpPort 3000]',
+  );
   process.exit(2);
 }
 const variant = parseVariant(name);
-const args = [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', ...(rest.includes('--stage') ? [] : ['--stage', 'local']), ...rest];
+const args = [
+  path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
+  'offline',
+  'start',
+  ...(rest.includes('--stage') ? [] : ['--stage', 'local']),
+  ...rest,
+];
 const child = spawn(process.execPath, args, { cwd: serviceDir(variant), stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -16,13 +16,29 @@ import { PROJECT_ROOT } from './local-cloud/cloud.ts';
 import { findRedrivePairs, redriveQueues } from './lib/redrive.ts';
 import { parseVariant } from './lib/variants.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { stage: { type: 'string' }, region: { type: 'string', default: 'us-east-1' }, aws: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    stage: { type: 'string' },
+    region: { type: 'string', default: 'us-east-1' },
+    aws: { type: 'boolean', default: false },
+  },
+});
 const variant = parseVariant(positionals[0] ?? '');
 const stage = values.stage ?? (values.aws ? 'dev' : 'local');
-const local = values.aws ? undefined : (JSON.parse(await readFile(path.join(PROJECT_ROOT, '.local-cloud/endpoints.json'), 'utf8').catch(() => {
-  throw new Error('no local cloud found (.local-cloud/endpoints.json): start `npm run cloud` or `npm run offline -- <variant>`, or pass --aws');
-})) as Record<string, string>);
-const client = (endpoint: string | undefined) => ({ region: values.region, ...(local && endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}) });
+const local = values.aws
+  ? undefined
+  : (JSON.parse(
+      await readFile(path.join(PROJECT_ROOT, '.local-cloud/endpoints.json'), 'utf8').catch(() => {
+        throw new Error(
+          'no local cloud found (.local-cloud/endpoints.json): start `npm run cloud` or `npm run offline -- <variant>`, or pass --aws',
+        );
+      }),
+    ) as Record<string, string>);
+const client = (endpoint: string | undefined) => ({
+  region: values.region,
+  ...(local && endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+});
 const prefix = `${variant}-${stage}-`;
 
 if (variant === 'sqs-chain') {
@@ -31,16 +47,25 @@ if (variant === 'sqs-chain') {
   report(moved);
 } else if (variant === 'eventbridge-flags') {
   const { redriveEventBridge } = await import('./lib/redrive-eventbridge.ts');
-  const moved = await redriveEventBridge({ sqs: new SQSClient(client(local?.sqs)), eventBridge: new EventBridgeClient(client(local?.eventbridge)), queuePrefix: prefix, eventBusName: `${prefix}orders` });
+  const moved = await redriveEventBridge({
+    sqs: new SQSClient(client(local?.sqs)),
+    eventBridge: new EventBridgeClient(client(local?.eventbridge)),
+    queuePrefix: prefix,
+    eventBusName: `${prefix}orders`,
+  });
   report(moved);
 } else {
   const { redriveStepFunctions } = await import('./lib/redrive-step-functions.ts');
   const sfn = new SFNClient({ ...client(local?.stepfunctions), disableHostPrefix: Boolean(local) });
   const region = values.region;
   const account = local ? '000000000000' : undefined;
-  const stateMachineArn = account ? `arn:aws:states:${region}:${account}:stateMachine:${prefix}order-pipeline` : process.env.STATE_MACHINE_ARN ?? '';
+  const stateMachineArn = account
+    ? `arn:aws:states:${region}:${account}:stateMachine:${prefix}order-pipeline`
+    : (process.env.STATE_MACHINE_ARN ?? '');
   if (!stateMachineArn) throw new Error('against AWS, set STATE_MACHINE_ARN (from `sls info --verbose`)');
-  console.log(`restarted ${await redriveStepFunctions({ sfn, stateMachineArn })} failed execution(s) of ${stateMachineArn}`);
+  console.log(
+    `restarted ${await redriveStepFunctions({ sfn, stateMachineArn })} failed execution(s) of ${stateMachineArn}`,
+  );
 }
 
 function report(moved: Record<string, number>): void {

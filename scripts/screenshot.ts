@@ -17,7 +17,15 @@ if (!existsSync(chromium)) throw new Error(`Chromium not found at ${chromium}: s
 const profile = mkdtempSync(path.join(tmpdir(), 'screenshot-'));
 const context = await playwright.chromium.launchPersistentContext(profile, {
   executablePath: chromium,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
   viewport: { width: 1280, height: 900 },
 });
 try {

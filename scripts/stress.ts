@@ -7,7 +7,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createProgress } from './lib/progress.ts';
-import { ACCEPTANCE, formatStressHeader, formatStressRow, parseStressArgs, runStressMatrix, type StressArgs } from './lib/stress-matrix.ts';
+import {
+  ACCEPTANCE,
+  formatStressHeader,
+  formatStressRow,
+  parseStressArgs,
+  runStressMatrix,
+  type StressArgs,
+} from './lib/stress-matrix.ts';
 
 let args: StressArgs;
 try {
@@ -25,7 +32,9 @@ const rows = await runStressMatrix(args.cells, {
   onCell: (cell, index) => {
     // A fresh progress per cell: the same variant names come round again in every cell.
     progress = createProgress();
-    progress.note(`cell ${index + 1}/${args.cells.length}: ${cell.name}${cell.kind === 'overload' ? ' (overload)' : ''}`);
+    progress.note(
+      `cell ${index + 1}/${args.cells.length}: ${cell.name}${cell.kind === 'overload' ? ' (overload)' : ''}`,
+    );
   },
   onPhase: (message) => progress.note(`  - ${message}`),
   onProgress: (variant, done, total) => progress.update(variant, done, total),
@@ -33,7 +42,8 @@ const rows = await runStressMatrix(args.cells, {
     progress.note('');
     console.log(formatStressHeader());
     for (const row of cellRows) console.log(formatStressRow(row));
-    for (const row of cellRows.filter((r) => r.reasons.length > 0)) console.log(`  ${row.verdict} ${row.variant}: ${row.reasons.join('; ')}`);
+    for (const row of cellRows.filter((r) => r.reasons.length > 0))
+      console.log(`  ${row.verdict} ${row.variant}: ${row.reasons.join('; ')}`);
   },
 });
 
@@ -41,10 +51,23 @@ const failed = rows.filter((r) => r.verdict === 'FAIL');
 const judged = rows.filter((r) => r.verdict !== 'n/a');
 mkdirSync('reports', { recursive: true });
 const file = path.join('reports', `stress-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({
-  generatedAt: new Date().toISOString(), preset: args.preset ?? null, options: args.run, acceptance: ACCEPTANCE,
-  cells: args.cells, rows, passed: failed.length === 0, finishedInMs: Date.now() - started,
-}, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify(
+    {
+      generatedAt: new Date().toISOString(),
+      preset: args.preset ?? null,
+      options: args.run,
+      acceptance: ACCEPTANCE,
+      cells: args.cells,
+      rows,
+      passed: failed.length === 0,
+      finishedInMs: Date.now() - started,
+    },
+    null,
+    2,
+  )}\n`,
+);
 const unjudged = rows.length - judged.length;
 const outside = unjudged ? `, ${unjudged} outside the acceptance (n/a)` : '';
 console.log(`\n${judged.length - failed.length} of ${judged.length} judged rows PASS, ${failed.length} FAIL${outside}`);

@@ -12,20 +12,20 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AwsConfig } from '../../shared/adapters/config.ts';
-import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
-import { DynamoInventoryStore } from '../../shared/adapters/dynamo-inventory-store.ts';
-import { DynamoOrderRepository } from '../../shared/adapters/dynamo-order-repository.ts';
-import { readLedger, SimulatedMailer, SimulatedPaymentGateway } from '../../shared/adapters/simulated-outside-world.ts';
-import { createCatalog } from '../../shared/domain/catalog.ts';
-import { isBusinessError, isRetryable } from '../../shared/domain/errors.ts';
-import { checkInvariants, type InvariantViolation } from '../../shared/domain/invariants.ts';
-import type { OrderRecord, PlaceOrderCommand } from '../../shared/domain/order.ts';
-import { DEFAULT_OUTSIDE_WORLD } from '../../shared/domain/outside-world.ts';
-import { systemClock } from '../../shared/domain/ports.ts';
-import type { StepResult } from '../../shared/domain/step-runner.ts';
-import { createOrderSteps, type OrderSteps } from '../../shared/domain/steps.ts';
-import { takeUsage } from '../../shared/observability/usage.ts';
+import type { AwsConfig } from '#adapters/config';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { DynamoInventoryStore } from '#adapters/dynamo-inventory-store';
+import { DynamoOrderRepository } from '#adapters/dynamo-order-repository';
+import { readLedger, SimulatedMailer, SimulatedPaymentGateway } from '#adapters/simulated-outside-world';
+import { createCatalog } from '#domain/catalog';
+import { isBusinessError, isRetryable } from '#domain/errors';
+import { checkInvariants, type InvariantViolation } from '#domain/invariants';
+import type { OrderRecord, PlaceOrderCommand } from '#domain/order';
+import { DEFAULT_OUTSIDE_WORLD } from '#domain/outside-world';
+import { systemClock } from '#domain/ports';
+import type { StepResult } from '#domain/step-runner';
+import { createOrderSteps, type OrderSteps } from '#domain/steps';
+import { takeUsage } from '#observability/usage';
 import type { CounterName } from '../local-cloud/types.ts';
 
 /** Retries of a transient failure: the same 3 attempts as every variant, but without waiting. */
@@ -68,7 +68,9 @@ export interface BaselineResult {
   invariantViolations: InvariantViolation[];
 }
 
-export type BaselineReply = { type: 'result'; result: BaselineResult } | { type: 'error'; message: string; stack?: string };
+export type BaselineReply =
+  | { type: 'result'; result: BaselineResult }
+  | { type: 'error'; message: string; stack?: string };
 
 /** A thread's share of the work: its lanes, and the counter every thread takes orders from. */
 interface LaneJob {
@@ -83,7 +85,10 @@ interface LaneJob {
   warmUp?: { tables: BaselineTables; orders: number; maxMs: number };
 }
 
-type WorkerMessage = { type: 'ready' } | { type: 'done'; records: OrderRecord[]; counts: Counts } | { type: 'error'; message: string; stack?: string };
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'done'; records: OrderRecord[]; counts: Counts }
+  | { type: 'error'; message: string; stack?: string };
 
 const WORKER_MARK = 'order-pipelines-baseline-lanes';
 
@@ -95,7 +100,8 @@ if (!isMainThread && (workerData as { mark?: string } | undefined)?.mark === WOR
   process.once('message', (job: BaselineJob) => {
     runJob(job).then(
       (result) => reply({ type: 'result', result }),
-      (error: Error) => reply({ type: 'error', message: error.message, ...(error.stack ? { stack: error.stack } : {}) }),
+      (error: Error) =>
+        reply({ type: 'error', message: error.message, ...(error.stack ? { stack: error.stack } : {}) }),
     );
   });
 }
@@ -106,26 +112,47 @@ function reply(message: BaselineReply): void {
 
 async function runJob(job: BaselineJob): Promise<BaselineResult> {
   const names = job.tables;
-  const warmUpTables: BaselineTables = { orders: `${names.orders}-warm-up`, inventory: `${names.inventory}-warm-up`, ledger: `${names.ledger}-warm-up` };
-  const warmUp = job.warmUpOrders > 0 ? { tables: warmUpTables, orders: job.warmUpOrders, maxMs: job.warmUpMaxMs } : undefined;
-  await Promise.all([job.tables, ...(warmUp ? [warmUp.tables] : [])].map((tables) => createTables(job.awsConfig, tables)));
+  const warmUpTables: BaselineTables = {
+    orders: `${names.orders}-warm-up`,
+    inventory: `${names.inventory}-warm-up`,
+    ledger: `${names.ledger}-warm-up`,
+  };
+  const warmUp =
+    job.warmUpOrders > 0 ? { tables: warmUpTables, orders: job.warmUpOrders, maxMs: job.warmUpMaxMs } : undefined;
+  await Promise.all(
+    [job.tables, ...(warmUp ? [warmUp.tables] : [])].map((tables) => createTables(job.awsConfig, tables)),
+  );
   const unmetered = createDynamoDocumentClient({ config: job.awsConfig, metered: false });
   const store = new DynamoInventoryStore({ tableName: job.tables.inventory, client: unmetered });
   await store.seed(createCatalog().entries);
-  if (warmUp) await new DynamoInventoryStore({ tableName: warmUp.tables.inventory, client: unmetered }).seed(createCatalog().entries);
+  if (warmUp)
+    await new DynamoInventoryStore({ tableName: warmUp.tables.inventory, client: unmetered }).seed(
+      createCatalog().entries,
+    );
   const lanes = Math.max(1, Math.min(job.concurrency, job.commands.length));
   const threads = Math.max(1, Math.min(job.threads, lanes));
   const nextOrder = new SharedArrayBuffer(4);
   const laneJob = (thread: number, share: number): LaneJob => ({
-    awsConfig: job.awsConfig, tables: job.tables, seed: job.seed, lanes: share, commands: job.commands, next: nextOrder, thread, ...(warmUp ? { warmUp } : {}),
+    awsConfig: job.awsConfig,
+    tables: job.tables,
+    seed: job.seed,
+    lanes: share,
+    commands: job.commands,
+    next: nextOrder,
+    thread,
+    ...(warmUp ? { warmUp } : {}),
   });
-  const { records, counts, wallClockMs, cpuMs } = threads === 1 ? await runHere(laneJob(0, lanes)) : await runOnWorkers(threads, lanes, laneJob);
+  const { records, counts, wallClockMs, cpuMs } =
+    threads === 1 ? await runHere(laneJob(0, lanes)) : await runOnWorkers(threads, lanes, laneJob);
   const index = new Map(job.commands.map((c, i) => [c.orderId, i]));
   records.sort((a, b) => index.get(a.orderId)! - index.get(b.orderId)!);
   const stock = await store.snapshot();
   const ledger = await readLedger({ tableName: job.tables.ledger, client: unmetered });
   const invariantViolations = checkInvariants({
-    acceptedOrderIds: records.map((r) => r.orderId), orders: records, ledger, stock,
+    acceptedOrderIds: records.map((r) => r.orderId),
+    orders: records,
+    ledger,
+    stock,
     parkedOrderIds: new Set(records.filter((r) => r.status === 'FAILED').map((r) => r.orderId)),
   });
   unmetered.destroy();
@@ -157,10 +184,17 @@ function elapsed(startedAt: number, cpu: NodeJS.CpuUsage): { wallClockMs: number
  * The lanes spread over worker threads (as evenly as they divide). The clock starts once every
  * thread is loaded and warm, so no thread's start-up counts as pipeline time.
  */
-async function runOnWorkers(threads: number, lanes: number, laneJob: (thread: number, share: number) => LaneJob): Promise<Timed> {
+async function runOnWorkers(
+  threads: number,
+  lanes: number,
+  laneJob: (thread: number, share: number) => LaneJob,
+): Promise<Timed> {
   const workers = Array.from({ length: threads }, (_, i) => {
     const share = Math.floor(lanes / threads) + (i < lanes % threads ? 1 : 0);
-    return new Worker(new URL(import.meta.url), { workerData: { mark: WORKER_MARK, job: laneJob(i, share) }, execArgv: [] });
+    return new Worker(new URL(import.meta.url), {
+      workerData: { mark: WORKER_MARK, job: laneJob(i, share) },
+      execArgv: [],
+    });
   });
   const messages = workers.map((worker) => {
     const queue: WorkerMessage[] = [];
@@ -176,7 +210,8 @@ async function runOnWorkers(threads: number, lanes: number, laneJob: (thread: nu
       if (code !== 0 && !failure) push({ type: 'error', message: `baseline worker thread exited with code ${code}` });
     });
     return async (): Promise<WorkerMessage> => {
-      const m = queue.length > 0 ? queue.shift()! : await new Promise<WorkerMessage>((resolve) => waiting.push(resolve));
+      const m =
+        queue.length > 0 ? queue.shift()! : await new Promise<WorkerMessage>((resolve) => waiting.push(resolve));
       if (m.type === 'error') throw Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {});
       return m;
     };
@@ -186,8 +221,14 @@ async function runOnWorkers(threads: number, lanes: number, laneJob: (thread: nu
     const startedAt = Date.now();
     const cpu = process.cpuUsage();
     for (const worker of workers) worker.postMessage('go');
-    const finished = (await Promise.all(messages.map((next) => next()))) as Array<Extract<WorkerMessage, { type: 'done' }>>;
-    return { records: finished.flatMap((f) => f.records), counts: sumCounts(finished.map((f) => f.counts)), ...elapsed(startedAt, cpu) };
+    const finished = (await Promise.all(messages.map((next) => next()))) as Array<
+      Extract<WorkerMessage, { type: 'done' }>
+    >;
+    return {
+      records: finished.flatMap((f) => f.records),
+      counts: sumCounts(finished.map((f) => f.counts)),
+      ...elapsed(startedAt, cpu),
+    };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
@@ -215,12 +256,17 @@ function createLaneSteps(awsConfig: AwsConfig, tables: BaselineTables, seed: num
   const world = { ...DEFAULT_OUTSIDE_WORLD, seed };
   const orders = new DynamoOrderRepository({ tableName: tables.orders, client });
   const steps = createOrderSteps({
-    orders, inventory: new DynamoInventoryStore({ tableName: tables.inventory, client }), catalog: createCatalog(), clock: systemClock, variant: 'baseline',
+    orders,
+    inventory: new DynamoInventoryStore({ tableName: tables.inventory, client }),
+    catalog: createCatalog(),
+    clock: systemClock,
+    variant: 'baseline',
     payments: new SimulatedPaymentGateway({ tableName: tables.ledger, config: world, client: unmetered }),
     mailer: new SimulatedMailer({ tableName: tables.ledger, config: world, client: unmetered }),
   });
   return {
-    steps, orders,
+    steps,
+    orders,
     // The records are read back for the report with a client that is not metered, as the
     // variants' probe reads them: looking is not part of the pipeline's bill.
     observer: new DynamoOrderRepository({ tableName: tables.orders, client: unmetered }),
@@ -235,7 +281,13 @@ function createLaneSteps(awsConfig: AwsConfig, tables: BaselineTables, seed: num
  * Runs `commands` through `lanes` lanes, each taking the next order from the shared counter (and
  * none once `untilMs` has passed).
  */
-async function runLanes(lane: LaneSteps, lanes: number, commands: readonly PlaceOrderCommand[], next: Int32Array, untilMs = Infinity): Promise<OrderRecord[]> {
+async function runLanes(
+  lane: LaneSteps,
+  lanes: number,
+  commands: readonly PlaceOrderCommand[],
+  next: Int32Array,
+  untilMs = Infinity,
+): Promise<OrderRecord[]> {
   const records: OrderRecord[] = [];
   const runOne = async () => {
     for (let i = Atomics.add(next, 0, 1); i < commands.length && Date.now() < untilMs; i = Atomics.add(next, 0, 1)) {
@@ -258,12 +310,18 @@ async function prepareLanes(job: LaneJob): Promise<{ run: () => Promise<{ record
   if (job.warmUp) {
     const warm = createLaneSteps(job.awsConfig, job.warmUp.tables, job.seed);
     // Ids of their own per thread (threads share the warm-up tables), short whatever the run's ids.
-    const commands = job.commands.slice(0, job.warmUp.orders).map((c, i) => ({ ...c, orderId: `warm-up-${job.thread}-${i}` }));
+    const commands = job.commands
+      .slice(0, job.warmUp.orders)
+      .map((c, i) => ({ ...c, orderId: `warm-up-${job.thread}-${i}` }));
     await runLanes(warm, job.lanes, commands, new Int32Array(new SharedArrayBuffer(4)), Date.now() + job.warmUp.maxMs);
     warm.destroy();
   }
   const lane = createLaneSteps(job.awsConfig, job.tables, job.seed);
-  await Promise.all(Array.from({ length: job.lanes }, (_, i) => Promise.all([lane.orders.get(`connect-${i}`), lane.observer.get(`connect-${i}`)])));
+  await Promise.all(
+    Array.from({ length: job.lanes }, (_, i) =>
+      Promise.all([lane.orders.get(`connect-${i}`), lane.observer.get(`connect-${i}`)]),
+    ),
+  );
   takeUsage();
   return {
     async run() {
@@ -278,8 +336,10 @@ async function prepareLanes(job: LaneJob): Promise<{ run: () => Promise<{ record
 /** The four forward steps in order; a business error compensates, exhausted retries park the order FAILED. */
 async function runPipeline(steps: OrderSteps, orderId: string): Promise<void> {
   const chain = [
-    ['validate-order', steps.validateOrder], ['charge-payment', steps.chargePayment],
-    ['reserve-inventory', steps.reserveInventory], ['send-confirmation', steps.sendConfirmation],
+    ['validate-order', steps.validateOrder],
+    ['charge-payment', steps.chargePayment],
+    ['reserve-inventory', steps.reserveInventory],
+    ['send-confirmation', steps.sendConfirmation],
   ] as const;
   for (const [name, step] of chain) {
     const outcome = await withRetries((attempt) => step({ orderId, attempt }));
@@ -294,7 +354,9 @@ async function runPipeline(steps: OrderSteps, orderId: string): Promise<void> {
   }
 }
 
-async function withRetries(run: (attempt: number) => Promise<StepResult>): Promise<{ kind: 'ok' } | { kind: 'business' | 'exhausted'; error: string }> {
+async function withRetries(
+  run: (attempt: number) => Promise<StepResult>,
+): Promise<{ kind: 'ok' } | { kind: 'business' | 'exhausted'; error: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
       await run(attempt);
@@ -321,19 +383,35 @@ async function createTables(awsConfig: AwsConfig, tables: BaselineTables): Promi
   const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, ...(credentials ? { credentials } : {}) });
   const S = 'S' as const;
   const HASH = 'HASH' as const;
-  const byOrder = { AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: S }], KeySchema: [{ AttributeName: 'orderId', KeyType: HASH }] };
+  const byOrder = {
+    AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: S }],
+    KeySchema: [{ AttributeName: 'orderId', KeyType: HASH }],
+  };
   try {
     await Promise.all([
       dynamo.send(new CreateTableCommand({ TableName: tables.orders, BillingMode: 'PAY_PER_REQUEST', ...byOrder })),
-      dynamo.send(new CreateTableCommand({
-        TableName: tables.inventory, BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: S }], KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
-      })),
-      dynamo.send(new CreateTableCommand({
-        TableName: tables.ledger, BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: S }, { AttributeName: 'entryId', AttributeType: S }],
-        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }, { AttributeName: 'entryId', KeyType: 'RANGE' }],
-      })),
+      dynamo.send(
+        new CreateTableCommand({
+          TableName: tables.inventory,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: S }],
+          KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+        }),
+      ),
+      dynamo.send(
+        new CreateTableCommand({
+          TableName: tables.ledger,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'orderId', AttributeType: S },
+            { AttributeName: 'entryId', AttributeType: S },
+          ],
+          KeySchema: [
+            { AttributeName: 'orderId', KeyType: 'HASH' },
+            { AttributeName: 'entryId', KeyType: 'RANGE' },
+          ],
+        }),
+      ),
     ]);
   } finally {
     dynamo.destroy();

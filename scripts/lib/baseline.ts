@@ -51,18 +51,30 @@ export const WARM_UP = { orders: 200, maxMs: 3000 } as const;
  * is measured against it. It runs in a process of its own (see `baseline-process.ts`), against
  * the local cloud's DynamoDB, at the variants' concurrency, so nothing else shares its event loop.
  */
-export async function runBaseline(cloud: LocalCloud, orders: readonly WorkloadOrder[], concurrency: number, seed: number): Promise<VariantRun> {
+export async function runBaseline(
+  cloud: LocalCloud,
+  orders: readonly WorkloadOrder[],
+  concurrency: number,
+  seed: number,
+): Promise<VariantRun> {
   return (await measureBaseline(cloud, orders, { concurrency, seed })).run;
 }
 
 /** `runBaseline`, telling also which process and how many threads ran it. */
-export async function measureBaseline(cloud: LocalCloud, orders: readonly WorkloadOrder[], options: BaselineOptions): Promise<BaselineMeasurement> {
+export async function measureBaseline(
+  cloud: LocalCloud,
+  orders: readonly WorkloadOrder[],
+  options: BaselineOptions,
+): Promise<BaselineMeasurement> {
   const prefix = `baseline-${Date.now().toString(36)}`;
   const result = await runInOwnProcess(await bundleBaselineProcess(path.join(cloud.workDir, 'build')), {
     awsConfig: cloud.awsConfig,
     tables: { orders: `${prefix}-orders`, inventory: `${prefix}-inventory`, ledger: `${prefix}-ledger` },
-    seed: options.seed, concurrency: options.concurrency, threads: options.threads ?? defaultThreads(),
-    warmUpOrders: options.warmUpOrders ?? WARM_UP.orders, warmUpMaxMs: WARM_UP.maxMs,
+    seed: options.seed,
+    concurrency: options.concurrency,
+    threads: options.threads ?? defaultThreads(),
+    warmUpOrders: options.warmUpOrders ?? WARM_UP.orders,
+    warmUpMaxMs: WARM_UP.maxMs,
     commands: orders.map((o) => o.command),
   });
   return {
@@ -72,10 +84,19 @@ export async function measureBaseline(cloud: LocalCloud, orders: readonly Worklo
     run: {
       name: 'baseline',
       orders: result.records.map((r) => ({
-        orderId: r.orderId, acceptedAtMs: Date.parse(r.createdAt), ...(r.terminalAt ? { terminalAtMs: Date.parse(r.terminalAt) } : {}),
-        status: r.status, ...(r.reason ? { reason: r.reason } : {}), timeline: r.timeline, modelledAwsExtraMs: 0,
+        orderId: r.orderId,
+        acceptedAtMs: Date.parse(r.createdAt),
+        ...(r.terminalAt ? { terminalAtMs: Date.parse(r.terminalAt) } : {}),
+        status: r.status,
+        ...(r.reason ? { reason: r.reason } : {}),
+        timeline: r.timeline,
+        modelledAwsExtraMs: 0,
       })),
-      counts: result.counts, wallClockMs: result.wallClockMs, templateResources: 0, orchestrationLoc: 0, invariantViolations: result.invariantViolations,
+      counts: result.counts,
+      wallClockMs: result.wallClockMs,
+      templateResources: 0,
+      orchestrationLoc: 0,
+      invariantViolations: result.invariantViolations,
     },
   };
 }
@@ -90,10 +111,18 @@ function bundleBaselineProcess(buildDir: string): Promise<string> {
     bundled = (async () => {
       await mkdir(buildDir, { recursive: true });
       const { outputFiles } = await build({
-        entryPoints: [new URL('./baseline-process.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22',
-        logLevel: 'error', write: false,
+        entryPoints: [new URL('./baseline-process.ts', import.meta.url).pathname],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        logLevel: 'error',
+        write: false,
         // The SDK's CommonJS parts call require(); an ES module has none unless we make one.
-        banner: { js: "import { createRequire as __baselineRequire } from 'node:module'; const require = __baselineRequire(import.meta.url);" },
+        banner: {
+          js: "import { createRequire as __baselineRequire } from 'node:module'; const require = __baselineRequire(import.meta.url);",
+        },
       });
       // Written aside, then renamed: another run sharing the work dir never loads half a file.
       const partial = `${outfile}.${process.pid}.tmp`;
@@ -114,7 +143,10 @@ function bundleBaselineProcess(buildDir: string): Promise<string> {
 function runInOwnProcess(bundle: string, job: BaselineJob): Promise<BaselineResult> {
   const { NODE_OPTIONS: _loaders, ...env } = process.env;
   const child = fork(bundle, [], {
-    execPath: process.execPath, execArgv: [], env: { ...env, ORDER_PIPELINES_BASELINE_PROCESS: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execPath: process.execPath,
+    execArgv: [],
+    env: { ...env, ORDER_PIPELINES_BASELINE_PROCESS: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
     let reply: BaselineReply | undefined;
@@ -123,9 +155,13 @@ function runInOwnProcess(bundle: string, job: BaselineJob): Promise<BaselineResu
     child.once('exit', (code, signal) => {
       if (reply?.type === 'result') resolve(reply.result);
       else if (reply?.type === 'error') {
-        reject(Object.assign(new Error(`baseline process failed: ${reply.message}`), reply.stack ? { stack: reply.stack } : {}));
-      }
-      else reject(new Error(`baseline process exited (${signal ?? `code ${code}`}) before reporting`));
+        reject(
+          Object.assign(
+            new Error(`baseline process failed: ${reply.message}`),
+            reply.stack ? { stack: reply.stack } : {},
+          ),
+        );
+      } else reject(new Error(`baseline process exited (${signal ?? `code ${code}`}) before reporting`));
     });
     child.send(job);
   });

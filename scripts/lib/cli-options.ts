@@ -9,9 +9,18 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
   const { values } = parseArgs({
     args: argv,
     options: {
-      orders: { type: 'string' }, concurrency: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' },
-      'decline-rate': { type: 'string' }, 'out-of-stock-rate': { type: 'string' }, 'transient-rate': { type: 'string' }, 'reject-rate': { type: 'string' },
-      variants: { type: 'string' }, 'latency-model': { type: 'string' }, 'sfn-type': { type: 'string' }, deadline: { type: 'string' },
+      orders: { type: 'string' },
+      concurrency: { type: 'string' },
+      rate: { type: 'string' },
+      seed: { type: 'string' },
+      'decline-rate': { type: 'string' },
+      'out-of-stock-rate': { type: 'string' },
+      'transient-rate': { type: 'string' },
+      'reject-rate': { type: 'string' },
+      variants: { type: 'string' },
+      'latency-model': { type: 'string' },
+      'sfn-type': { type: 'string' },
+      deadline: { type: 'string' },
     },
   });
   const int = (name: string, value: string | undefined, fallback: number, min: number) => {
@@ -23,12 +32,14 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
   const rate = (name: string, value: string | undefined, fallback: number) => {
     if (value === undefined) return fallback;
     const n = Number(value);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a number from 0 to 1, got "${value}"`);
+    if (!Number.isFinite(n) || n < 0 || n > 1)
+      throw new Error(`--${name} must be a number from 0 to 1, got "${value}"`);
     return n;
   };
   const oneOf = <T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T => {
     if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
     return value as T;
   };
   const options: ComparisonOptions = {
@@ -40,11 +51,24 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
     rate: int('rate', values.rate, defaults.rate ?? 0, 0),
     seed: int('seed', values.seed, defaults.seed ?? DEFAULT_WORKLOAD.seed, 0),
     declineRate: rate('decline-rate', values['decline-rate'], defaults.declineRate ?? DEFAULT_WORKLOAD.declineRate),
-    outOfStockRate: rate('out-of-stock-rate', values['out-of-stock-rate'], defaults.outOfStockRate ?? DEFAULT_WORKLOAD.outOfStockRate),
-    transientRate: rate('transient-rate', values['transient-rate'], defaults.transientRate ?? DEFAULT_WORKLOAD.transientRate),
+    outOfStockRate: rate(
+      'out-of-stock-rate',
+      values['out-of-stock-rate'],
+      defaults.outOfStockRate ?? DEFAULT_WORKLOAD.outOfStockRate,
+    ),
+    transientRate: rate(
+      'transient-rate',
+      values['transient-rate'],
+      defaults.transientRate ?? DEFAULT_WORKLOAD.transientRate,
+    ),
     rejectRate: rate('reject-rate', values['reject-rate'], defaults.rejectRate ?? DEFAULT_WORKLOAD.rejectRate),
-    variants: values.variants ? parseVariantList(values.variants) : defaults.variants ?? [...VARIANTS],
-    latencyModel: oneOf('latency-model', values['latency-model'], ['aws', 'none'] as const, defaults.latencyModel ?? 'aws'),
+    variants: values.variants ? parseVariantList(values.variants) : (defaults.variants ?? [...VARIANTS]),
+    latencyModel: oneOf(
+      'latency-model',
+      values['latency-model'],
+      ['aws', 'none'] as const,
+      defaults.latencyModel ?? 'aws',
+    ),
     sfnType: oneOf('sfn-type', values['sfn-type'], ['standard', 'express'] as const, defaults.sfnType ?? 'standard'),
   };
   if (values.deadline !== undefined) options.deadlineMs = int('deadline', values.deadline, 0, 1) * 1000;

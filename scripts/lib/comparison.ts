@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { checkInvariants } from '../../shared/domain/invariants.ts';
+import { checkInvariants } from '#domain/invariants';
 import type { HopType } from '../local-cloud/types.ts';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
@@ -66,46 +66,92 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   const instruments = new RunInstruments();
   // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
   const cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 }, instruments, asyncRetryDelaysMs: [1000, 2000],
-    optional: [...(options.variants.includes('eventbridge-flags') ? ['eventbridge' as const] : []), ...(options.variants.includes('step-functions') ? ['stepfunctions' as const] : [])],
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    instruments,
+    asyncRetryDelaysMs: [1000, 2000],
+    optional: [
+      ...(options.variants.includes('eventbridge-flags') ? ['eventbridge' as const] : []),
+      ...(options.variants.includes('step-functions') ? ['stepfunctions' as const] : []),
+    ],
   });
   try {
     phase('packaging templates and deploying into the local cloud');
     const [stacks, templates] = await Promise.all([
-      Promise.all(options.variants.map((variant) => cloud.deploy(serviceDir(variant), {
-        httpPort: 0,
-        environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
-        ...(variant === 'step-functions' ? { params: { type: options.sfnType.toUpperCase() } } : {}),
-      }))),
-      Promise.all(options.variants.map(async (variant) => ({
-        resources: Object.keys((await packageService(variant, variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [])).Resources).length,
-        loc: await orchestrationLoc(variant),
-      }))),
+      Promise.all(
+        options.variants.map((variant) =>
+          cloud.deploy(serviceDir(variant), {
+            httpPort: 0,
+            environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
+            ...(variant === 'step-functions' ? { params: { type: options.sfnType.toUpperCase() } } : {}),
+          }),
+        ),
+      ),
+      Promise.all(
+        options.variants.map(async (variant) => ({
+          resources: Object.keys(
+            (
+              await packageService(
+                variant,
+                variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [],
+              )
+            ).Resources,
+          ).length,
+          loc: await orchestrationLoc(variant),
+        })),
+      ),
     ]);
     const runs: VariantRun[] = [];
     const warmUp = options.warmUpOrders
-      ? generateWorkload({ ...options, orders: options.warmUpOrders, declineRate: 0, outOfStockRate: 0, transientRate: 0, rejectRate: 0, runId: `w${options.seed}` })
+      ? generateWorkload({
+          ...options,
+          orders: options.warmUpOrders,
+          declineRate: 0,
+          outOfStockRate: 0,
+          transientRate: 0,
+          rejectRate: 0,
+          runId: `w${options.seed}`,
+        })
       : [];
     for (const [index, variant] of options.variants.entries()) {
       if (warmUp.length > 0) {
         phase(`warming ${variant} up with ${warmUp.length} orders (not measured)`);
         const probe = new LocalStackProbe(cloud, stacks[index]!);
-        await driveWorkload({ apiUrl: stacks[index]!.apiUrl ?? '', orders: warmUp, concurrency: options.concurrency, activity: () => cloud.activity(), readOrders: (ids) => probe.orders(ids) });
+        await driveWorkload({
+          apiUrl: stacks[index]!.apiUrl ?? '',
+          orders: warmUp,
+          concurrency: options.concurrency,
+          activity: () => cloud.activity(),
+          readOrders: (ids) => probe.orders(ids),
+        });
         await cloud.idle();
       }
       phase(`driving ${workload.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
       const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options);
-      runs.push({ ...run, templateResources: templates[index]!.resources, orchestrationLoc: templates[index]!.loc, hopType: HOP_TYPE[variant](options) });
+      runs.push({
+        ...run,
+        templateResources: templates[index]!.resources,
+        orchestrationLoc: templates[index]!.loc,
+        hopType: HOP_TYPE[variant](options),
+      });
     }
     phase('running the baseline (the same steps in a process of its own, no messaging)');
     instruments.reset();
     const baseline = await runBaseline(cloud, workload, options.concurrency, options.seed);
     return {
       workload: {
-        orders: options.orders, concurrency: options.concurrency, rate: options.rate, seed: options.seed,
-        declineRate: options.declineRate, outOfStockRate: options.outOfStockRate, transientRate: options.transientRate, rejectRate: options.rejectRate,
-        variants: options.variants.join(','), latencyModel: options.latencyModel, sfnType: options.sfnType, target: 'local cloud',
+        orders: options.orders,
+        concurrency: options.concurrency,
+        rate: options.rate,
+        seed: options.seed,
+        declineRate: options.declineRate,
+        outOfStockRate: options.outOfStockRate,
+        transientRate: options.transientRate,
+        rejectRate: options.rejectRate,
+        variants: options.variants.join(','),
+        latencyModel: options.latencyModel,
+        sfnType: options.sfnType,
+        target: 'local cloud',
       },
       variants: runs,
       baseline,
@@ -116,11 +162,21 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   }
 }
 
-async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Variant, workload: WorkloadOrder[], instruments: RunInstruments, options: ComparisonOptions): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
+async function runVariant(
+  cloud: LocalCloud,
+  stack: DeployedStack,
+  variant: Variant,
+  workload: WorkloadOrder[],
+  instruments: RunInstruments,
+  options: ComparisonOptions,
+): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
   const result = await driveWorkload({
-    apiUrl: stack.apiUrl ?? '', orders: workload, concurrency: options.concurrency, ...(options.rate ? { ratePerSec: options.rate } : {}),
+    apiUrl: stack.apiUrl ?? '',
+    orders: workload,
+    concurrency: options.concurrency,
+    ...(options.rate ? { ratePerSec: options.rate } : {}),
     ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
     activity: () => cloud.activity(),
     readOrders: (ids) => probe.orders(ids),
@@ -130,7 +186,9 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
   const cpu = process.cpuUsage(cpuBefore);
   const counts = instruments.counters();
   const where = await probe.whereAre(result.timedOut);
-  const snapshot = await probe.snapshot(result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId));
+  const snapshot = await probe.snapshot(
+    result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId),
+  );
   const modelled = options.latencyModel === 'aws';
   return {
     name: variant,
@@ -141,9 +199,13 @@ async function runVariant(cloud: LocalCloud, stack: DeployedStack, variant: Vari
       // Modelled for AWS: the local latency plus the published delays of the hops it took to end.
       const injected = instruments.injectedFor(o.orderId, terminalAtMs);
       return {
-        orderId: o.orderId, acceptedAtMs,
-        ...(terminalAtMs !== undefined ? { terminalAtMs, betweenStepsMs: instruments.betweenStepsMs(o.orderId, acceptedAtMs, terminalAtMs) } : {}),
-        status: record?.status ?? 'ACCEPTED', ...(record?.reason ? { reason: record.reason } : {}),
+        orderId: o.orderId,
+        acceptedAtMs,
+        ...(terminalAtMs !== undefined
+          ? { terminalAtMs, betweenStepsMs: instruments.betweenStepsMs(o.orderId, acceptedAtMs, terminalAtMs) }
+          : {}),
+        status: record?.status ?? 'ACCEPTED',
+        ...(record?.reason ? { reason: record.reason } : {}),
         timeline: record?.timeline ?? [],
         ...(modelled ? { modelledAwsExtraMs: injected } : {}),
       };

@@ -1,5 +1,5 @@
-import type { OrderRecord, TerminalStatus } from '../../shared/domain/order.ts';
-import { isTerminal } from '../../shared/domain/order.ts';
+import type { OrderRecord, TerminalStatus } from '#domain/order';
+import { isTerminal } from '#domain/order';
 import type { WorkloadOrder } from './workload.ts';
 
 export interface DriveOptions {
@@ -68,12 +68,14 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
   };
   if (options.ratePerSec) {
     const interval = 1000 / options.ratePerSec;
-    await Promise.all(options.orders.map(async (order, index) => {
-      const due = startedAtMs + index * interval;
-      if (due > Date.now()) await sleep(due - Date.now());
-      outcomes[index] = await postOne(options.apiUrl, order);
-      await track(outcomes[index]!);
-    }));
+    await Promise.all(
+      options.orders.map(async (order, index) => {
+        const due = startedAtMs + index * interval;
+        if (due > Date.now()) await sleep(due - Date.now());
+        outcomes[index] = await postOne(options.apiUrl, order);
+        await track(outcomes[index]!);
+      }),
+    );
   } else {
     let next = 0;
     const lane = async () => {
@@ -87,9 +89,14 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
   }
   watcher.stop();
   const placed = outcomes.filter((o): o is OrderOutcome => o !== undefined);
-  const timedOut = placed.filter((o) => (o.httpStatus === 202 || o.httpStatus === 200) && !(o.record && isTerminal(o.record.status))).map((o) => o.orderId);
+  const timedOut = placed
+    .filter((o) => (o.httpStatus === 202 || o.httpStatus === 200) && !(o.record && isTerminal(o.record.status)))
+    .map((o) => o.orderId);
   return {
-    outcomes: placed, startedAtMs, finishedAtMs: timedOut.length > 0 ? Date.now() : finishedAtMs, timedOut,
+    outcomes: placed,
+    startedAtMs,
+    finishedAtMs: timedOut.length > 0 ? Date.now() : finishedAtMs,
+    timedOut,
     ...(watcher.endedBy ? { endedBy: watcher.endedBy } : {}),
   };
 }
@@ -167,13 +174,23 @@ const MAX_FAILED_ATTEMPTS = 5;
 
 async function postOne(apiUrl: string, order: WorkloadOrder): Promise<OrderOutcome> {
   const sentAtMs = Date.now();
-  const outcome = (httpStatus: number): OrderOutcome => ({ orderId: order.command.orderId, kind: order.kind, httpStatus, sentAtMs, acceptedAtMs: Date.now() });
+  const outcome = (httpStatus: number): OrderOutcome => ({
+    orderId: order.command.orderId,
+    kind: order.kind,
+    httpStatus,
+    sentAtMs,
+    acceptedAtMs: Date.now(),
+  });
   for (let attempt = 1, failures = 0; ; attempt++) {
     // Capped exponential backoff with full jitter, as the AWS SDKs retry: many throttled
     // clients spread out instead of coming back together.
     const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
     try {
-      const response = await fetch(`${apiUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order.command) });
+      const response = await fetch(`${apiUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order.command),
+      });
       await response.text();
       // Throttling and 5xx are retried with the same body: the orderId makes that safe. A
       // throttle is the API's back-pressure under overload, so it is retried until accepted.

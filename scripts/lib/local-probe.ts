@@ -1,11 +1,11 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, GetCommand, ScanCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
-import { DynamoInventoryStore } from '../../shared/adapters/dynamo-inventory-store.ts';
-import { readLedger } from '../../shared/adapters/simulated-outside-world.ts';
-import type { RunSnapshot } from '../../shared/domain/invariants.ts';
-import type { OrderRecord } from '../../shared/domain/order.ts';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { DynamoInventoryStore } from '#adapters/dynamo-inventory-store';
+import { readLedger } from '#adapters/simulated-outside-world';
+import type { RunSnapshot } from '#domain/invariants';
+import type { OrderRecord } from '#domain/order';
 import type { LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 
@@ -18,11 +18,17 @@ export class LocalStackProbe {
   private readonly db;
   readonly tables: { orders: string; inventory: string; ledger: string };
 
-  constructor(private readonly cloud: LocalCloud, readonly stack: DeployedStack) {
+  constructor(
+    private readonly cloud: LocalCloud,
+    readonly stack: DeployedStack,
+  ) {
     this.db = createDynamoDocumentClient({ config: cloud.awsConfig, metered: false });
     const table = (id: string) => {
       const ref = stack.resources.get(id)?.ref;
-      if (!ref) throw new Error(`${stack.service} has no ${id}: every variant names its tables OrdersTable, InventoryTable, LedgerTable`);
+      if (!ref)
+        throw new Error(
+          `${stack.service} has no ${id}: every variant names its tables OrdersTable, InventoryTable, LedgerTable`,
+        );
       return ref;
     };
     this.tables = { orders: table('OrdersTable'), inventory: table('InventoryTable'), ledger: table('LedgerTable') };
@@ -32,7 +38,9 @@ export class LocalStackProbe {
     const out: OrderRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.tables.orders, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      const page = await this.db.send(
+        new ScanCommand({ TableName: this.tables.orders, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
       out.push(...((page.Items ?? []) as OrderRecord[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -50,9 +58,13 @@ export class LocalStackProbe {
   async orders(orderIds: readonly string[]): Promise<OrderRecord[]> {
     const out: OrderRecord[] = [];
     for (let i = 0; i < orderIds.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = [...new Set(orderIds.slice(i, i + 100))].map((orderId) => ({ orderId }));
+      let keys: Record<string, unknown>[] | undefined = [...new Set(orderIds.slice(i, i + 100))].map((orderId) => ({
+        orderId,
+      }));
       while (keys && keys.length > 0) {
-        const page: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tables.orders]: { Keys: keys, ConsistentRead: true } } }));
+        const page: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tables.orders]: { Keys: keys, ConsistentRead: true } } }),
+        );
         out.push(...((page.Responses?.[this.tables.orders] ?? []) as OrderRecord[]));
         keys = page.UnprocessedKeys?.[this.tables.orders]?.Keys;
       }
@@ -76,25 +88,34 @@ export class LocalStackProbe {
   /** Bodies of the messages in every DLQ, read without consuming them. */
   async dlqMessages(): Promise<Array<{ queueUrl: string; body: string }>> {
     const out: Array<{ queueUrl: string; body: string }> = [];
-    for (const queueUrl of this.dlqUrls()) out.push(...(await peekQueue(this.cloud.sqs, queueUrl)).map((body) => ({ queueUrl, body })));
+    for (const queueUrl of this.dlqUrls())
+      out.push(...(await peekQueue(this.cloud.sqs, queueUrl)).map((body) => ({ queueUrl, body })));
     return out;
   }
 
   /** Order ids of executions that ended FAILED, TIMED_OUT or ABORTED (Standard machines). */
   async failedExecutionOrderIds(): Promise<string[]> {
-    const machines = [...this.stack.resources.values()].map((r) => r.ref).filter((ref) => ref.startsWith('arn:aws:states:'));
+    const machines = [...this.stack.resources.values()]
+      .map((r) => r.ref)
+      .filter((ref) => ref.startsWith('arn:aws:states:'));
     if (machines.length === 0 || !this.cloud.awsConfig.endpoints.sfn) return [];
-    const sfn = new SFNClient({ region: this.cloud.region, endpoint: this.cloud.awsConfig.endpoints.sfn, ...(this.cloud.awsConfig.credentials ? { credentials: this.cloud.awsConfig.credentials } : {}) });
+    const sfn = new SFNClient({
+      region: this.cloud.region,
+      endpoint: this.cloud.awsConfig.endpoints.sfn,
+      ...(this.cloud.awsConfig.credentials ? { credentials: this.cloud.awsConfig.credentials } : {}),
+    });
     const ids: string[] = [];
     for (const stateMachineArn of machines) {
       for (const statusFilter of ['FAILED', 'TIMED_OUT', 'ABORTED'] as const) {
         let nextToken: string | undefined;
         do {
           // Express machines keep no execution list (AWS answers StateMachineTypeNotSupported).
-          const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter, nextToken })).catch((error: Error) => {
-            if (error.name === 'StateMachineTypeNotSupported') return { executions: [], nextToken: undefined };
-            throw error;
-          });
+          const page = await sfn
+            .send(new ListExecutionsCommand({ stateMachineArn, statusFilter, nextToken }))
+            .catch((error: Error) => {
+              if (error.name === 'StateMachineTypeNotSupported') return { executions: [], nextToken: undefined };
+              throw error;
+            });
           ids.push(...(page.executions ?? []).map((e) => e.name ?? ''));
           nextToken = page.nextToken;
         } while (nextToken);
@@ -111,7 +132,11 @@ export class LocalStackProbe {
   async whereAre(orderIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (orderIds.length === 0) return out;
-    const [records, dlq, failed] = await Promise.all([this.orders(orderIds), this.dlqMessages(), this.failedExecutionOrderIds()]);
+    const [records, dlq, failed] = await Promise.all([
+      this.orders(orderIds),
+      this.dlqMessages(),
+      this.failedExecutionOrderIds(),
+    ]);
     const flagsTable = this.stack.resources.get('FlagsTable')?.ref;
     for (const orderId of orderIds) {
       const record = records.find((r) => r.orderId === orderId);
@@ -122,8 +147,12 @@ export class LocalStackProbe {
       if (queues.length > 0) parts.push(`in ${[...new Set(queues)].join(', ')}`);
       if (failed.includes(orderId)) parts.push('its execution failed');
       if (flagsTable) {
-        const { Item } = await this.db.send(new GetCommand({ TableName: flagsTable, Key: { orderId }, ConsistentRead: true }));
-        const flags = Object.entries(Item ?? {}).filter(([k]) => k.startsWith('done:') || k.startsWith('claim:')).map(([k, v]) => `${k}=${String(v)}`);
+        const { Item } = await this.db.send(
+          new GetCommand({ TableName: flagsTable, Key: { orderId }, ConsistentRead: true }),
+        );
+        const flags = Object.entries(Item ?? {})
+          .filter(([k]) => k.startsWith('done:') || k.startsWith('claim:'))
+          .map(([k, v]) => `${k}=${String(v)}`);
         parts.push(flags.length > 0 ? `flags ${flags.join(' ')}` : 'no flags');
       }
       out.set(orderId, parts.join('; '));
@@ -133,7 +162,13 @@ export class LocalStackProbe {
 
   /** Everything the invariant checker needs after a run. */
   async snapshot(acceptedOrderIds: readonly string[]): Promise<RunSnapshot> {
-    const [orders, ledger, stock, dlq, failed] = await Promise.all([this.allOrders(), this.ledger(), this.stock(), this.dlqMessages(), this.failedExecutionOrderIds()]);
+    const [orders, ledger, stock, dlq, failed] = await Promise.all([
+      this.allOrders(),
+      this.ledger(),
+      this.stock(),
+      this.dlqMessages(),
+      this.failedExecutionOrderIds(),
+    ]);
     const parked = new Set<string>(failed);
     for (const { body } of dlq) for (const id of orderIdsIn(body)) parked.add(id);
     return { acceptedOrderIds, orders, ledger, stock, parkedOrderIds: parked };
@@ -145,12 +180,26 @@ export class LocalStackProbe {
  * every message has been seen (the count comes from the queue's attributes).
  */
 export async function peekQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
   // A message peeked with VisibilityTimeout 0 may count as in flight for a moment: count both.
-  const expected = Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const expected =
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   const seen = new Map<string, string>();
   for (let round = 0, idle = 0; seen.size < expected && round < 100 && idle < 3; round++) {
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+      }),
+    );
     const before = seen.size;
     for (const m of Messages ?? []) seen.set(m.MessageId ?? '', m.Body ?? '');
     idle = seen.size === before ? idle + 1 : 0;

@@ -22,12 +22,26 @@ export interface CfnTemplate {
 export async function packageService(service: string, args: string[] = []): Promise<CfnTemplate> {
   const out = await mkdtemp(path.join(tmpdir(), `pkg-${service}-`));
   try {
-    await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--package', out, ...args], {
-      cwd: path.join(PROJECT_ROOT, 'services', service),
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return JSON.parse(await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+    await run(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        'ci',
+        '--package',
+        out,
+        ...args,
+      ],
+      {
+        cwd: path.join(PROJECT_ROOT, 'services', service),
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return JSON.parse(
+      await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as CfnTemplate;
   } finally {
     await rm(out, { recursive: true, force: true });
   }

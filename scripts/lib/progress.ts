@@ -1,5 +1,8 @@
 /** A progress bar per variant on a terminal; plain lines (every 25%) in CI or a pipe. */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr): { update(label: string, done: number, total: number): void; note(message: string): void } {
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): {
+  update(label: string, done: number, total: number): void;
+  note(message: string): void;
+} {
   const tty = Boolean(stream.isTTY) && !process.env.CI;
   const lastQuarter = new Map<string, number>();
   let open = false;

@@ -33,18 +33,36 @@ export async function redriveEventBridge(options: RedriveEventBridgeOptions): Pr
     moved[queueUrl] = 0;
     const unreadable = new Set<string>();
     for (;;) {
-      const { Messages } = await options.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+      const { Messages } = await options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 30,
+        }),
+      );
       const fresh = (Messages ?? []).filter((m) => !unreadable.has(m.MessageId ?? ''));
       if (fresh.length === 0) break;
       const events = fresh.map((m) => ({ message: m, event: deadEventOf(m) }));
       const readable = events.filter((e): e is { message: Message; event: DeadEvent } => e.event !== undefined);
       for (const e of events) if (!e.event) unreadable.add(e.message.MessageId ?? '');
       if (readable.length > 0) {
-        await putAll(options, readable.map(({ event }) => ({
-          EventBusName: options.eventBusName, Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail),
-          ...(event.resources?.length ? { Resources: event.resources } : {}),
-        })));
-        await options.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: readable.map(({ message }, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle ?? '' })) }));
+        await putAll(
+          options,
+          readable.map(({ event }) => ({
+            EventBusName: options.eventBusName,
+            Source: event.source,
+            DetailType: event['detail-type'],
+            Detail: JSON.stringify(event.detail),
+            ...(event.resources?.length ? { Resources: event.resources } : {}),
+          })),
+        );
+        await options.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: readable.map(({ message }, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle ?? '' })),
+          }),
+        );
         moved[queueUrl] += readable.length;
       }
     }
@@ -66,7 +84,13 @@ export function deadEventOf(message: Pick<Message, 'Body'>): DeadEvent | undefin
     return undefined;
   }
   const candidate = isRecord(body) && isRecord(body.requestPayload) ? body.requestPayload : body;
-  if (!isRecord(candidate) || typeof candidate.source !== 'string' || typeof candidate['detail-type'] !== 'string' || candidate.detail === undefined) return undefined;
+  if (
+    !isRecord(candidate) ||
+    typeof candidate.source !== 'string' ||
+    typeof candidate['detail-type'] !== 'string' ||
+    candidate.detail === undefined
+  )
+    return undefined;
   return candidate as unknown as DeadEvent;
 }
 
@@ -76,7 +100,9 @@ async function putAll(options: RedriveEventBridgeOptions, entries: PutEventsRequ
     const result = await options.eventBridge.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
     if (result.FailedEntryCount) {
       const failed = result.Entries?.find((e) => e.ErrorCode);
-      throw new Error(`PutEvents rejected ${result.FailedEntryCount} redriven event(s): ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`);
+      throw new Error(
+        `PutEvents rejected ${result.FailedEntryCount} redriven event(s): ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`,
+      );
     }
   }
 }

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, type ExecutionListItem, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  type ExecutionListItem,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 
 export interface RedriveStepFunctionsOptions {
   sfn: SFNClient;
@@ -42,7 +48,13 @@ export async function redriveStepFunctions({ sfn, stateMachineArn }: RedriveStep
     if (!REDRIVABLE.has(execution.status ?? '') || !execution.executionArn) continue;
     const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
     try {
-      await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `${orderId}-redrive-${redrives + 1}`, input: input ?? '{}' }));
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: `${orderId}-redrive-${redrives + 1}`,
+          input: input ?? '{}',
+        }),
+      );
       started++;
     } catch (error) {
       // Someone redrove this order since we listed: once is enough.

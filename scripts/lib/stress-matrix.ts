@@ -3,7 +3,7 @@
  * ({@link measureVariants}), one local cloud per cell, each judged against the acceptance the
  * project is held to. The pure parts (cells, figures, judgement, table) are exported for tests.
  */
-import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '../../shared/domain/order.ts';
+import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '#domain/order';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type { RunInput, VariantRun } from '../report/types.ts';
 import { parseComparisonArgs } from './cli-options.ts';
@@ -81,18 +81,28 @@ export function expandMatrix(groups: readonly MatrixGroup[]): StressCell[] {
   const cells = new Map<string, StressCell>();
   for (const group of groups) {
     const kind = group.kind ?? 'load';
-    for (const orders of group.orders) for (const concurrency of group.concurrency) for (const rate of kind === 'overload' ? [0] : group.rates ?? [0]) {
-      for (const mix of group.mixes) for (const seed of group.seeds) {
-        const cell = makeCell({
-          kind, orders, concurrency, rate, seed, ...mix,
-          ...(kind === 'overload' ? {
-            overloadFactor: group.overloadFactor ?? ACCEPTANCE.overloadFactor,
-            calibrationOrders: Math.min(orders, group.calibrationOrders ?? DEFAULT_CALIBRATION_ORDERS),
-          } : {}),
-        });
-        if (!cells.has(cell.name)) cells.set(cell.name, cell);
-      }
-    }
+    for (const orders of group.orders)
+      for (const concurrency of group.concurrency)
+        for (const rate of kind === 'overload' ? [0] : (group.rates ?? [0])) {
+          for (const mix of group.mixes)
+            for (const seed of group.seeds) {
+              const cell = makeCell({
+                kind,
+                orders,
+                concurrency,
+                rate,
+                seed,
+                ...mix,
+                ...(kind === 'overload'
+                  ? {
+                      overloadFactor: group.overloadFactor ?? ACCEPTANCE.overloadFactor,
+                      calibrationOrders: Math.min(orders, group.calibrationOrders ?? DEFAULT_CALIBRATION_ORDERS),
+                    }
+                  : {}),
+              });
+              if (!cells.has(cell.name)) cells.set(cell.name, cell);
+            }
+        }
   }
   return [...cells.values()];
 }
@@ -103,8 +113,12 @@ const DEFAULT_CALIBRATION_ORDERS = 300;
 export function makeCell(cell: Omit<StressCell, 'name'>): StressCell {
   const pct = (share: number) => String(Math.round(share * 100));
   const mix = `mix ${[cell.declineRate, cell.outOfStockRate, cell.transientRate, cell.rejectRate].map(pct).join('/')}`;
-  const load = cell.kind === 'overload' ? `c${cell.concurrency} ${cell.overloadFactor ?? ACCEPTANCE.overloadFactor}x-cap`
-    : cell.rate > 0 ? `${cell.rate}/s` : `c${cell.concurrency}`;
+  const load =
+    cell.kind === 'overload'
+      ? `c${cell.concurrency} ${cell.overloadFactor ?? ACCEPTANCE.overloadFactor}x-cap`
+      : cell.rate > 0
+        ? `${cell.rate}/s`
+        : `c${cell.concurrency}`;
   return { ...cell, name: `o${cell.orders} ${load} ${mix} s${cell.seed}` };
 }
 
@@ -126,7 +140,14 @@ export function presetCells(preset: Preset): StressCell[] {
         { orders: [300], concurrency: [200], mixes: [MIXES.hard], seeds: [1] },
         { orders: [300], concurrency: [50], rates: [500], mixes: [MIXES.hard], seeds: [2] },
         { orders: [300], concurrency: [100], mixes: [MIXES.declineHeavy, MIXES.outOfStockHeavy], seeds: [3] },
-        { kind: 'overload', orders: [400], concurrency: [50], mixes: [MIXES.usual], seeds: [4], calibrationOrders: 150 },
+        {
+          kind: 'overload',
+          orders: [400],
+          concurrency: [50],
+          mixes: [MIXES.usual],
+          seeds: [4],
+          calibrationOrders: 150,
+        },
       ]);
     case 'full':
       return expandMatrix([
@@ -134,8 +155,10 @@ export function presetCells(preset: Preset): StressCell[] {
         { orders: [1000], concurrency: [10, 50, 200], mixes: [MIXES.hard], seeds: [1, 2, 3] },
         { orders: [2000], concurrency: [50], rates: [100, 250, 500], mixes: [MIXES.hard], seeds: [1, 2, 3] },
         {
-          orders: [1000], concurrency: [100],
-          mixes: [MIXES.declineHeavy, MIXES.outOfStockHeavy, MIXES.transientHeavy, MIXES.rejectHeavy], seeds: [1, 2, 3],
+          orders: [1000],
+          concurrency: [100],
+          mixes: [MIXES.declineHeavy, MIXES.outOfStockHeavy, MIXES.transientHeavy, MIXES.rejectHeavy],
+          seeds: [1, 2, 3],
         },
         { kind: 'overload', orders: [2000], concurrency: [100], mixes: [MIXES.usual, MIXES.hard], seeds: [1, 2, 3] },
       ]);
@@ -146,17 +169,27 @@ export function presetCells(preset: Preset): StressCell[] {
  * Why a workload lies outside the acceptance (empty when inside). `ratePerSec` is the rate
  * actually driven, which for an overload cell is only known once its capacity is.
  */
-export function outsideAcceptance(cell: Pick<StressCell, 'orders' | 'concurrency' | keyof Mix>, ratePerSec: number): string[] {
+export function outsideAcceptance(
+  cell: Pick<StressCell, 'orders' | 'concurrency' | keyof Mix>,
+  ratePerSec: number,
+): string[] {
   const reasons: string[] = [];
   if (cell.orders > ACCEPTANCE.maxOrders) reasons.push(`orders ${cell.orders} > ${ACCEPTANCE.maxOrders}`);
-  if (cell.concurrency > ACCEPTANCE.maxConcurrency) reasons.push(`concurrency ${cell.concurrency} > ${ACCEPTANCE.maxConcurrency}`);
+  if (cell.concurrency > ACCEPTANCE.maxConcurrency)
+    reasons.push(`concurrency ${cell.concurrency} > ${ACCEPTANCE.maxConcurrency}`);
   if (ratePerSec > ACCEPTANCE.maxRatePerSec) reasons.push(`rate ${ratePerSec}/s > ${ACCEPTANCE.maxRatePerSec}/s`);
-  const shares = { decline: cell.declineRate, 'out-of-stock': cell.outOfStockRate, transient: cell.transientRate, reject: cell.rejectRate };
+  const shares = {
+    decline: cell.declineRate,
+    'out-of-stock': cell.outOfStockRate,
+    transient: cell.transientRate,
+    reject: cell.rejectRate,
+  };
   for (const [name, share] of Object.entries(shares)) {
     if (share > ACCEPTANCE.maxShare + EPSILON) reasons.push(`${name} share ${share} > ${ACCEPTANCE.maxShare}`);
   }
   const sum = Object.values(shares).reduce((a, b) => a + b, 0);
-  if (sum > ACCEPTANCE.maxShareSum + EPSILON) reasons.push(`shares sum to ${round(sum, 3)} > ${ACCEPTANCE.maxShareSum}`);
+  if (sum > ACCEPTANCE.maxShareSum + EPSILON)
+    reasons.push(`shares sum to ${round(sum, 3)} > ${ACCEPTANCE.maxShareSum}`);
   return reasons;
 }
 
@@ -198,11 +231,15 @@ type RunWithStranded = VariantRun & { stranded?: StrandedOrder[] };
 export function findStranded(run: VariantRun): StrandedOrder[] {
   const reported = (run as RunWithStranded).stranded;
   if (reported) return reported;
-  return run.orders.filter((order) => !isTerminal(order.status)).map((order) => {
-    const last = order.timeline.at(-1);
-    const where = last ? `after ${last.step} (${last.outcome}, attempt ${last.attempt})` : 'no record: never accepted, or its record was not found';
-    return { orderId: order.orderId, status: order.status, where };
-  });
+  return run.orders
+    .filter((order) => !isTerminal(order.status))
+    .map((order) => {
+      const last = order.timeline.at(-1);
+      const where = last
+        ? `after ${last.step} (${last.outcome}, attempt ${last.attempt})`
+        : 'no record: never accepted, or its record was not found';
+      return { orderId: order.orderId, status: order.status, where };
+    });
 }
 
 /** Orders whose status differs from the baseline's for the same orderId, either way round. */
@@ -215,7 +252,8 @@ export function findMismatches(run: VariantRun, baseline: VariantRun): Mismatch[
     const want = expected.get(order.orderId) ?? 'MISSING';
     if (order.status !== want) mismatches.push({ orderId: order.orderId, status: order.status, baseline: want });
   }
-  for (const [orderId, status] of expected) if (!seen.has(orderId)) mismatches.push({ orderId, status: 'MISSING', baseline: status });
+  for (const [orderId, status] of expected)
+    if (!seen.has(orderId)) mismatches.push({ orderId, status: 'MISSING', baseline: status });
   return mismatches;
 }
 
@@ -296,7 +334,8 @@ export function judgeRow(input: JudgeInput): StressRow {
   if (figures.violations > 0) failures.push(`${figures.violations} invariant violation(s)`);
   if (figures.stranded.length > 0) failures.push(`${figures.stranded.length} stranded (not terminal)`);
   if (figures.orders < cell.orders) failures.push(`only ${figures.orders} of ${cell.orders} orders placed`);
-  if (figures.mismatches && figures.mismatches.length > 0) failures.push(`${figures.mismatches.length} end differently from the baseline`);
+  if (figures.mismatches && figures.mismatches.length > 0)
+    failures.push(`${figures.mismatches.length} end differently from the baseline`);
   const overloadFailures: string[] = [];
   let goodputShare: number | undefined;
   if (overload) {
@@ -323,12 +362,27 @@ export function judgeRow(input: JudgeInput): StressRow {
     verdict = 'n/a';
   }
   return {
-    cell: cell.name, kind: cell.kind, variant: input.variant, orders: figures.orders, rate: input.rate,
-    terminal: figures.terminal, violations: figures.violations, stranded: figures.stranded.length,
+    cell: cell.name,
+    kind: cell.kind,
+    variant: input.variant,
+    orders: figures.orders,
+    rate: input.rate,
+    terminal: figures.terminal,
+    violations: figures.violations,
+    stranded: figures.stranded.length,
     mismatchesVsBaseline: figures.mismatches ? figures.mismatches.length : null,
-    goodputPerSec: figures.goodputPerSec, p50: figures.p50, p99: figures.p99, wallClockMs: figures.wallClockMs,
-    ...(overload ? { capacityPerSec: input.capacityPerSec ?? 0, ...(goodputShare !== undefined ? { goodputShareOfCapacity: goodputShare } : {}) } : {}),
-    verdict, reasons,
+    goodputPerSec: figures.goodputPerSec,
+    p50: figures.p50,
+    p99: figures.p99,
+    wallClockMs: figures.wallClockMs,
+    ...(overload
+      ? {
+          capacityPerSec: input.capacityPerSec ?? 0,
+          ...(goodputShare !== undefined ? { goodputShareOfCapacity: goodputShare } : {}),
+        }
+      : {}),
+    verdict,
+    reasons,
     strandedSample: figures.stranded.slice(0, SAMPLE),
     mismatchSample: (figures.mismatches ?? []).slice(0, SAMPLE),
   };
@@ -338,9 +392,23 @@ export function judgeRow(input: JudgeInput): StressRow {
 export function errorRow(cell: StressCell, error: unknown): StressRow {
   const none = Object.fromEntries(TERMINAL_STATUSES.map((s) => [s, 0])) as Record<TerminalStatus, number>;
   return {
-    cell: cell.name, kind: cell.kind, variant: '-', orders: 0, rate: cell.rate, terminal: none, violations: 0, stranded: 0,
-    mismatchesVsBaseline: null, goodputPerSec: 0, p50: 0, p99: 0, wallClockMs: 0, verdict: 'FAIL',
-    reasons: [`did not run: ${(error as Error)?.message ?? String(error)}`], strandedSample: [], mismatchSample: [],
+    cell: cell.name,
+    kind: cell.kind,
+    variant: '-',
+    orders: 0,
+    rate: cell.rate,
+    terminal: none,
+    violations: 0,
+    stranded: 0,
+    mismatchesVsBaseline: null,
+    goodputPerSec: 0,
+    p50: 0,
+    p99: 0,
+    wallClockMs: 0,
+    verdict: 'FAIL',
+    reasons: [`did not run: ${(error as Error)?.message ?? String(error)}`],
+    strandedSample: [],
+    mismatchSample: [],
   };
 }
 
@@ -358,14 +426,25 @@ export interface StressRunOptions {
   onProgress?: (variant: string, done: number, total: number) => void;
 }
 
-
 /** The main job's options for one run of a cell. */
-export function comparisonOptionsFor(cell: StressCell, options: StressRunOptions, overrides: Partial<ComparisonOptions> = {}): ComparisonOptions {
+export function comparisonOptionsFor(
+  cell: StressCell,
+  options: StressRunOptions,
+  overrides: Partial<ComparisonOptions> = {},
+): ComparisonOptions {
   const orders = overrides.orders ?? cell.orders;
   return {
-    orders, concurrency: cell.concurrency, rate: cell.kind === 'overload' ? 0 : cell.rate, seed: cell.seed,
-    declineRate: cell.declineRate, outOfStockRate: cell.outOfStockRate, transientRate: cell.transientRate, rejectRate: cell.rejectRate,
-    variants: options.variants, latencyModel: options.latencyModel ?? 'none', sfnType: options.sfnType ?? 'standard',
+    orders,
+    concurrency: cell.concurrency,
+    rate: cell.kind === 'overload' ? 0 : cell.rate,
+    seed: cell.seed,
+    declineRate: cell.declineRate,
+    outOfStockRate: cell.outOfStockRate,
+    transientRate: cell.transientRate,
+    rejectRate: cell.rejectRate,
+    variants: options.variants,
+    latencyModel: options.latencyModel ?? 'none',
+    sfnType: options.sfnType ?? 'standard',
     // No clock: a run ends when every order is terminal or the local cloud is quiescent.
     ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
@@ -387,7 +466,9 @@ export async function runStressCell(cell: StressCell, options: StressRunOptions)
   if (cell.kind === 'load') {
     const input = await measure(comparisonOptionsFor(cell, options));
     return [
-      ...input.variants.map((run) => judgeRow({ cell, variant: run.name, figures: measureRun(run, input.baseline), rate: cell.rate })),
+      ...input.variants.map((run) =>
+        judgeRow({ cell, variant: run.name, figures: measureRun(run, input.baseline), rate: cell.rate }),
+      ),
       judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline), rate: 0 }),
     ];
   }
@@ -408,7 +489,9 @@ export async function runStressCell(cell: StressCell, options: StressRunOptions)
     phase(`${variant}: capacity ${round(capacityPerSec, 1)} orders/s, driving ${rate}/s (${factor}x)`);
     const input = await measure(comparisonOptionsFor(cell, options, { variants: [variant], rate }));
     const run = input.variants.find((r) => r.name === variant);
-    rows.push(judgeRow({ cell, variant, figures: measureRun(run ?? emptyRun(variant), input.baseline), rate, capacityPerSec }));
+    rows.push(
+      judgeRow({ cell, variant, figures: measureRun(run ?? emptyRun(variant), input.baseline), rate, capacityPerSec }),
+    );
     baselineRow ??= judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline), rate: 0 });
   }
   return baselineRow ? [...rows, baselineRow] : rows;
@@ -421,13 +504,24 @@ export function overloadRate(capacityPerSec: number, factor: number): number {
 }
 
 function emptyRun(name: string): VariantRun {
-  return { name, orders: [], counts: {}, wallClockMs: 0, templateResources: 0, orchestrationLoc: 0, invariantViolations: [] };
+  return {
+    name,
+    orders: [],
+    counts: {},
+    wallClockMs: 0,
+    templateResources: 0,
+    orchestrationLoc: 0,
+    invariantViolations: [],
+  };
 }
 
 /** Runs every cell in turn; a cell that throws becomes a FAIL row and the matrix goes on. */
 export async function runStressMatrix(
   cells: readonly StressCell[],
-  options: StressRunOptions & { onCell?: (cell: StressCell, index: number) => void; onRows?: (rows: StressRow[]) => void },
+  options: StressRunOptions & {
+    onCell?: (cell: StressCell, index: number) => void;
+    onRows?: (rows: StressRow[]) => void;
+  },
 ): Promise<StressRow[]> {
   const all: StressRow[] = [];
   for (const [index, cell] of cells.entries()) {
@@ -451,7 +545,16 @@ export interface StressArgs {
   run: Required<Pick<StressRunOptions, 'variants' | 'latencyModel' | 'sfnType'>> & Pick<StressRunOptions, 'deadlineMs'>;
 }
 
-const WORKLOAD_FLAGS = ['orders', 'concurrency', 'rate', 'seed', 'decline-rate', 'out-of-stock-rate', 'transient-rate', 'reject-rate'];
+const WORKLOAD_FLAGS = [
+  'orders',
+  'concurrency',
+  'rate',
+  'seed',
+  'decline-rate',
+  'out-of-stock-rate',
+  'transient-rate',
+  'reject-rate',
+];
 
 /**
  * `--preset ci|quick|full` (default quick), or one explicit cell from the main job's options
@@ -484,35 +587,64 @@ export function parseStressArgs(argv: readonly string[]): StressArgs {
   const explicit = WORKLOAD_FLAGS.some(given) || own.seeds !== undefined || own.overload !== undefined;
   const options = parseComparisonArgs(rest, { latencyModel: 'none' });
   const run = {
-    variants: options.variants, latencyModel: options.latencyModel, sfnType: options.sfnType,
+    variants: options.variants,
+    latencyModel: options.latencyModel,
+    sfnType: options.sfnType,
     ...(given('deadline') ? { deadlineMs: options.deadlineMs } : {}),
   };
   if (own.preset !== undefined) {
-    if (explicit) throw new Error('give either --preset or the options of one cell (--orders, --rate, --seeds, --overload, ...), not both');
+    if (explicit)
+      throw new Error(
+        'give either --preset or the options of one cell (--orders, --rate, --seeds, --overload, ...), not both',
+      );
     const preset = own.preset as string;
-    if (!(PRESETS as readonly string[]).includes(preset)) throw new Error(`--preset must be one of ${PRESETS.join(', ')}, got "${preset}"`);
+    if (!(PRESETS as readonly string[]).includes(preset))
+      throw new Error(`--preset must be one of ${PRESETS.join(', ')}, got "${preset}"`);
     return { preset: preset as Preset, cells: presetCells(preset as Preset), run };
   }
   if (!explicit) return { preset: 'quick', cells: presetCells('quick'), run };
   if (own.overload === undefined && (own.factor !== undefined || own['calibration-orders'] !== undefined)) {
     throw new Error('--factor and --calibration-orders only apply with --overload');
   }
-  if (own.overload !== undefined && options.rate > 0) throw new Error('--overload derives its rate from the measured capacity: leave out --rate');
-  const seeds = own.seeds === undefined ? [options.seed] : String(own.seeds).split(',').map((s) => wholeNumber('seeds', s.trim(), 0));
+  if (own.overload !== undefined && options.rate > 0)
+    throw new Error('--overload derives its rate from the measured capacity: leave out --rate');
+  const seeds =
+    own.seeds === undefined
+      ? [options.seed]
+      : String(own.seeds)
+          .split(',')
+          .map((s) => wholeNumber('seeds', s.trim(), 0));
   const overload = own.overload !== undefined;
   const factor = own.factor === undefined ? ACCEPTANCE.overloadFactor : positiveNumber('factor', String(own.factor));
-  const calibrationOrders = own['calibration-orders'] === undefined ? undefined : wholeNumber('calibration-orders', String(own['calibration-orders']), 1);
-  const cells = expandMatrix([{
-    kind: overload ? 'overload' : 'load', orders: [options.orders], concurrency: [options.concurrency], rates: [options.rate],
-    mixes: [{ declineRate: options.declineRate, outOfStockRate: options.outOfStockRate, transientRate: options.transientRate, rejectRate: options.rejectRate }],
-    seeds, ...(overload ? { overloadFactor: factor, ...(calibrationOrders ? { calibrationOrders } : {}) } : {}),
-  }]);
+  const calibrationOrders =
+    own['calibration-orders'] === undefined
+      ? undefined
+      : wholeNumber('calibration-orders', String(own['calibration-orders']), 1);
+  const cells = expandMatrix([
+    {
+      kind: overload ? 'overload' : 'load',
+      orders: [options.orders],
+      concurrency: [options.concurrency],
+      rates: [options.rate],
+      mixes: [
+        {
+          declineRate: options.declineRate,
+          outOfStockRate: options.outOfStockRate,
+          transientRate: options.transientRate,
+          rejectRate: options.rejectRate,
+        },
+      ],
+      seeds,
+      ...(overload ? { overloadFactor: factor, ...(calibrationOrders ? { calibrationOrders } : {}) } : {}),
+    },
+  ]);
   return { cells, run };
 }
 
 function wholeNumber(name: string, value: string, min: number): number {
   const n = Number(value);
-  if (value === '' || !Number.isInteger(n) || n < min) throw new Error(`--${name} must be whole numbers >= ${min}, got "${value}"`);
+  if (value === '' || !Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be whole numbers >= ${min}, got "${value}"`);
   return n;
 }
 
@@ -527,12 +659,27 @@ const COLUMNS: { title: string; width: number; align: 'left' | 'right'; value: (
   { title: 'variant', width: 17, align: 'left', value: (r) => r.variant },
   { title: 'orders', width: 6, align: 'right', value: (r) => String(r.orders) },
   { title: 'rate/s', width: 6, align: 'right', value: (r) => (r.rate > 0 ? String(r.rate) : '-') },
-  { title: 'CONF/CANC/REJ/FAIL', width: 19, align: 'right', value: (r) => TERMINAL_STATUSES.map((s) => r.terminal[s]).join('/') },
+  {
+    title: 'CONF/CANC/REJ/FAIL',
+    width: 19,
+    align: 'right',
+    value: (r) => TERMINAL_STATUSES.map((s) => r.terminal[s]).join('/'),
+  },
   { title: 'viol', width: 4, align: 'right', value: (r) => String(r.violations) },
   { title: 'strand', width: 6, align: 'right', value: (r) => String(r.stranded) },
-  { title: 'vs base', width: 7, align: 'right', value: (r) => (r.mismatchesVsBaseline === null ? '-' : String(r.mismatchesVsBaseline)) },
+  {
+    title: 'vs base',
+    width: 7,
+    align: 'right',
+    value: (r) => (r.mismatchesVsBaseline === null ? '-' : String(r.mismatchesVsBaseline)),
+  },
   { title: 'goodput/s', width: 9, align: 'right', value: (r) => round(r.goodputPerSec, 1).toFixed(1) },
-  { title: 'of cap', width: 6, align: 'right', value: (r) => (r.goodputShareOfCapacity === undefined ? '-' : pct(r.goodputShareOfCapacity)) },
+  {
+    title: 'of cap',
+    width: 6,
+    align: 'right',
+    value: (r) => (r.goodputShareOfCapacity === undefined ? '-' : pct(r.goodputShareOfCapacity)),
+  },
   { title: 'p50 ms', width: 7, align: 'right', value: (r) => String(Math.round(r.p50)) },
   { title: 'p99 ms', width: 7, align: 'right', value: (r) => String(Math.round(r.p99)) },
   { title: 'verdict', width: 7, align: 'left', value: (r) => r.verdict },
@@ -542,7 +689,9 @@ function formatLine(cells: string[]): string {
   return COLUMNS.map((column, i) => {
     const text = cells[i] ?? '';
     return column.align === 'left' ? text.padEnd(column.width) : text.padStart(column.width);
-  }).join('  ').trimEnd();
+  })
+    .join('  ')
+    .trimEnd();
 }
 
 /** The table's header: cell names read orders, load (c = in flight, /s = open model), mix %, seed. */

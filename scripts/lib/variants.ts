@@ -15,5 +15,8 @@ export function parseVariant(name: string): Variant {
 }
 
 export function parseVariantList(list: string): Variant[] {
-  return list.split(',').map((v) => parseVariant(v.trim())).filter((v, i, all) => all.indexOf(v) === i);
+  return list
+    .split(',')
+    .map((v) => parseVariant(v.trim()))
+    .filter((v, i, all) => all.indexOf(v) === i);
 }

@@ -1,6 +1,6 @@
-import { chance } from '../../shared/domain/outside-world.ts';
-import { createCatalog } from '../../shared/domain/catalog.ts';
-import type { PlaceOrderCommand } from '../../shared/domain/order.ts';
+import { chance } from '#domain/outside-world';
+import { createCatalog } from '#domain/catalog';
+import type { PlaceOrderCommand } from '#domain/order';
 
 export interface WorkloadOptions {
   orders: number;
@@ -18,7 +18,12 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: Omit<WorkloadOptions, 'runId'> = {
-  orders: 600, seed: 42, declineRate: 0.05, outOfStockRate: 0.05, transientRate: 0.1, rejectRate: 0.02,
+  orders: 600,
+  seed: 42,
+  declineRate: 0.05,
+  outOfStockRate: 0.05,
+  transientRate: 0.1,
+  rejectRate: 0.02,
 };
 
 export type OrderKind = 'ok' | 'decline' | 'out-of-stock' | 'transient' | 'reject';
@@ -46,8 +51,14 @@ export function generateWorkload(options: WorkloadOptions): WorkloadOrder[] {
     const skus = [...plentiful].sort((a, b) => draw(i, a.sku) - draw(i, b.sku)).slice(0, lines);
     const items = skus.map((entry, n) => ({ sku: entry.sku, qty: 1 + Math.floor(draw(i, `qty${n}`) * 3) }));
     if (kind === 'out-of-stock') items.push({ sku: scarce.sku, qty: scarce.stock + 1 });
-    if (kind === 'reject') items.splice(0, items.length, { sku: pricey.sku, qty: Math.ceil(1_000_001 / pricey.unitPriceCents) });
-    const paymentToken = kind === 'decline' ? 'tok_decline' : kind === 'transient' ? `tok_flaky_${1 + Math.floor(draw(i, 'flaky') * 2)}` : 'tok_ok';
+    if (kind === 'reject')
+      items.splice(0, items.length, { sku: pricey.sku, qty: Math.ceil(1_000_001 / pricey.unitPriceCents) });
+    const paymentToken =
+      kind === 'decline'
+        ? 'tok_decline'
+        : kind === 'transient'
+          ? `tok_flaky_${1 + Math.floor(draw(i, 'flaky') * 2)}`
+          : 'tok_ok';
     return {
       kind,
       command: {
@@ -73,5 +84,9 @@ function kindOf(r: number, o: WorkloadOptions): OrderKind {
 
 /** The terminal state each kind must reach (with no retries exhausted). */
 export const EXPECTED_TERMINAL: Record<OrderKind, string> = {
-  ok: 'CONFIRMED', transient: 'CONFIRMED', decline: 'CANCELLED', 'out-of-stock': 'CANCELLED', reject: 'REJECTED',
+  ok: 'CONFIRMED',
+  transient: 'CONFIRMED',
+  decline: 'CANCELLED',
+  'out-of-stock': 'CANCELLED',
+  reject: 'REJECTED',
 };

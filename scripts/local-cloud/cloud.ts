@@ -4,12 +4,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Worker } from 'node:worker_threads';
 import { startFauxqs } from 'fauxqs';
-import type { AwsConfig } from '../../shared/adapters/config.ts';
-import { deployService, type CloudHandles, type DeployedStack, type DeployOptions, type EventBridgePort, type StepFunctionsPort } from './deploy.ts';
+import type { AwsConfig } from '#adapters/config';
+import {
+  deployService,
+  type CloudHandles,
+  type DeployedStack,
+  type DeployOptions,
+  type EventBridgePort,
+  type StepFunctionsPort,
+} from './deploy.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
-
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -80,29 +86,54 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const dynamo = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamoUrl, credentials });
     const sqs = new SQSClient({ region: LOCAL_REGION, endpoint: sqsUrl, credentials });
     const runtime = new LambdaRuntime({
-      buildDir: path.join(workDir, 'build'), sqs, instruments,
+      buildDir: path.join(workDir, 'build'),
+      sqs,
+      instruments,
       ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
 
     const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);
-    const eventBridge = optional.has('eventbridge') ? await startEventBridgeEmulator(port('eventbridge'), host, runtime, sqs, instruments, options) : undefined;
+    const eventBridge = optional.has('eventbridge')
+      ? await startEventBridgeEmulator(port('eventbridge'), host, runtime, sqs, instruments, options)
+      : undefined;
     if (eventBridge) stops.push(() => eventBridge.stop());
-    const stepFunctions = optional.has('stepfunctions') ? await startStepFunctionsEmulator(port('stepfunctions'), host, runtime, instruments, options) : undefined;
+    const stepFunctions = optional.has('stepfunctions')
+      ? await startStepFunctionsEmulator(port('stepfunctions'), host, runtime, instruments, options)
+      : undefined;
     if (stepFunctions) stops.push(() => stepFunctions.stop());
 
-    const endpoints: Record<CloudService, string> = { dynamodb: dynamoUrl, sqs: sqsUrl, eventbridge: eventBridge?.url ?? '', stepfunctions: stepFunctions?.url ?? '' };
+    const endpoints: Record<CloudService, string> = {
+      dynamodb: dynamoUrl,
+      sqs: sqsUrl,
+      eventbridge: eventBridge?.url ?? '',
+      stepfunctions: stepFunctions?.url ?? '',
+    };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
       credentials,
-      endpoints: { dynamodb: dynamoUrl, sqs: sqsUrl, ...(eventBridge ? { eventbridge: eventBridge.url } : {}), ...(stepFunctions ? { sfn: stepFunctions.url } : {}) },
+      endpoints: {
+        dynamodb: dynamoUrl,
+        sqs: sqsUrl,
+        ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
+        ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
+      },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
     stops.push(async () => sqsWire.destroy());
     const stacks: DeployedStack[] = [];
     const cloud: LocalCloud = {
-      region: LOCAL_REGION, account: LOCAL_ACCOUNT, awsConfig, dynamo, sqs, sqsWire, runtime, instruments, endpoints, workDir,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      awsConfig,
+      dynamo,
+      sqs,
+      sqsWire,
+      runtime,
+      instruments,
+      endpoints,
+      workDir,
       ...(eventBridge ? { eventBridge } : {}),
       ...(stepFunctions ? { stepFunctions } : {}),
       async deploy(serviceDir, deployOptions) {
@@ -114,12 +145,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const moving: string[] = [];
         const lambda = runtime.stats();
         if (lambda.inFlight > 0 || lambda.retriesScheduled > 0) {
-          moving.push(`lambda: ${lambda.busy} running, ${lambda.waiting} waiting, ${lambda.inFlight} in flight, ${lambda.retriesScheduled} async retries scheduled`);
+          moving.push(
+            `lambda: ${lambda.busy} running, ${lambda.waiting} waiting, ${lambda.inFlight} in flight, ${lambda.retriesScheduled} async retries scheduled`,
+          );
         }
         for (const name of new Set(stacks.flatMap((s) => s.consumedQueues))) {
           const messages = sqsServer.inspectQueue(name)?.messages;
-          const [ready, inflight, delayed] = [messages?.ready.length ?? 0, messages?.inflight.length ?? 0, messages?.delayed.length ?? 0];
-          if (ready + inflight + delayed > 0) moving.push(`sqs ${name}: ${ready} visible, ${inflight} in flight, ${delayed} delayed`);
+          const [ready, inflight, delayed] = [
+            messages?.ready.length ?? 0,
+            messages?.inflight.length ?? 0,
+            messages?.delayed.length ?? 0,
+          ];
+          if (ready + inflight + delayed > 0)
+            moving.push(`sqs ${name}: ${ready} visible, ${inflight} in flight, ${delayed} delayed`);
         }
         const deliveries = eventBridge?.pending() ?? 0;
         if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
@@ -148,15 +186,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 /** Starts dynalite or fauxqs on a thread of its own (emulator-thread.mjs) and waits for its port. */
-async function startEmulatorThread(kind: 'dynalite' | 'fauxqs', port: number, host: string): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startEmulatorThread(
+  kind: 'dynalite' | 'fauxqs',
+  port: number,
+  host: string,
+): Promise<{ port: number; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: { kind, port, host } });
-  const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>(
+    (resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    },
+  );
   if (ready.type !== 'ready') {
     await worker.terminate();
-    const error = new Error(`${kind} could not start on ${host}:${port}: ${ready.message}`) as Error & { code?: string };
+    const error = new Error(`${kind} could not start on ${host}:${port}: ${ready.message}`) as Error & {
+      code?: string;
+    };
     if (ready.code) error.code = ready.code;
     throw error;
   }
@@ -173,14 +219,40 @@ async function startEmulatorThread(kind: 'dynalite' | 'fauxqs', port: number, ho
 
 type Idle = { url: string; idle(): Promise<void>; stop(): Promise<void> };
 
-async function startEventBridgeEmulator(port: number, host: string, runtime: LambdaRuntime, sqs: SQSClient, instruments: CloudInstruments, options: LocalCloudOptions): Promise<EventBridgePort & Idle & { pending(): number }> {
+async function startEventBridgeEmulator(
+  port: number,
+  host: string,
+  runtime: LambdaRuntime,
+  sqs: SQSClient,
+  instruments: CloudInstruments,
+  options: LocalCloudOptions,
+): Promise<EventBridgePort & Idle & { pending(): number }> {
   const { startEventBridge } = await import('./eventbridge/server.ts');
-  return startEventBridge({ port, host, invoker: runtime, sqs, instruments, ...(options.eventBridgeDuplicates ? { duplicateDelivery: options.eventBridgeDuplicates } : {}) });
+  return startEventBridge({
+    port,
+    host,
+    invoker: runtime,
+    sqs,
+    instruments,
+    ...(options.eventBridgeDuplicates ? { duplicateDelivery: options.eventBridgeDuplicates } : {}),
+  });
 }
 
-async function startStepFunctionsEmulator(port: number, host: string, runtime: LambdaRuntime, instruments: CloudInstruments, options: LocalCloudOptions): Promise<StepFunctionsPort & Idle & { running(): number }> {
+async function startStepFunctionsEmulator(
+  port: number,
+  host: string,
+  runtime: LambdaRuntime,
+  instruments: CloudInstruments,
+  options: LocalCloudOptions,
+): Promise<StepFunctionsPort & Idle & { running(): number }> {
   const { startStepFunctions } = await import('./stepfunctions/server.ts');
-  return startStepFunctions({ port, host, invoker: runtime, instruments, ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}) });
+  return startStepFunctions({
+    port,
+    host,
+    invoker: runtime,
+    instruments,
+    ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
+  });
 }
 
 /** Writes the endpoints where scripts and people can find them (`.local-cloud/endpoints.json`). */

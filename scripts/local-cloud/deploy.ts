@@ -1,10 +1,20 @@
 import path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoInventoryStore } from '../../shared/adapters/dynamo-inventory-store.ts';
-import { createDynamoDocumentClient } from '../../shared/adapters/clients.ts';
-import type { AwsConfig } from '../../shared/adapters/config.ts';
-import { createCatalog } from '../../shared/domain/catalog.ts';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoInventoryStore } from '#adapters/dynamo-inventory-store';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import type { AwsConfig } from '#adapters/config';
+import { createCatalog } from '#domain/catalog';
 import { LocalHttpApi, type HttpRoute } from './http-api.ts';
 import { resolveIntrinsics, type IntrinsicContext, type PhysicalResource } from './intrinsics.ts';
 import type { FunctionDefinition, LambdaRuntime } from './lambda-runtime.ts';
@@ -16,13 +26,32 @@ import type { CloudInstruments } from './types.ts';
 /** What the deployer needs of the local EventBridge (see eventbridge/server.ts). */
 export interface EventBridgePort {
   createEventBus(name: string): string;
-  putRule(input: { name: string; eventBusName?: string; eventPattern: string | object; state?: 'ENABLED' | 'DISABLED' }): string;
-  putTargets(input: { rule: string; eventBusName?: string; targets: Array<{ Id: string; Arn: string; RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number }; DeadLetterConfig?: { Arn: string } }> }): void;
+  putRule(input: {
+    name: string;
+    eventBusName?: string;
+    eventPattern: string | object;
+    state?: 'ENABLED' | 'DISABLED';
+  }): string;
+  putTargets(input: {
+    rule: string;
+    eventBusName?: string;
+    targets: Array<{
+      Id: string;
+      Arn: string;
+      RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+      DeadLetterConfig?: { Arn: string };
+    }>;
+  }): void;
 }
 
 /** What the deployer needs of the local Step Functions (see stepfunctions/server.ts). */
 export interface StepFunctionsPort {
-  createStateMachine(input: { name: string; definition: string | object; type?: 'STANDARD' | 'EXPRESS'; roleArn?: string }): string;
+  createStateMachine(input: {
+    name: string;
+    definition: string | object;
+    type?: 'STANDARD' | 'EXPRESS';
+    roleArn?: string;
+  }): string;
 }
 
 /** The handles of a running local cloud a deployment uses. */
@@ -82,9 +111,15 @@ const EMULATED = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Event
  * (`httpApi`, `sqs`, `eventBridge`) from `functions`, state machines from `stepFunctions`.
  * There is no second description of any stack.
  */
-export async function deployService(cloud: CloudHandles, serviceDir: string, options: DeployOptions = {}): Promise<DeployedStack> {
+export async function deployService(
+  cloud: CloudHandles,
+  serviceDir: string,
+  options: DeployOptions = {},
+): Promise<DeployedStack> {
   const stage = options.stage ?? 'local';
-  const config = options.resolved ?? (await resolveService(serviceDir, { stage, ...(options.params ? { params: options.params } : {}) }));
+  const config =
+    options.resolved ??
+    (await resolveService(serviceDir, { stage, ...(options.params ? { params: options.params } : {}) }));
   const stackName = `${config.service}-${stage}`;
   const resources = new Map<string, PhysicalResource>();
   const ctx: IntrinsicContext = { region: cloud.region, account: cloud.account, stackName, resources };
@@ -123,14 +158,27 @@ export async function deployService(cloud: CloudHandles, serviceDir: string, opt
   const environments: Record<string, Record<string, string>> = {};
   await Promise.all(
     Object.entries(config.functions ?? {}).map(async ([key, fn]) => {
-      const definition = functionDefinition(cloud, config, serviceDir, key, fn, functions[key] ?? key, ctx, options.environment ?? {});
+      const definition = functionDefinition(
+        cloud,
+        config,
+        serviceDir,
+        key,
+        fn,
+        functions[key] ?? key,
+        ctx,
+        options.environment ?? {},
+      );
       environments[key] = definition.environment;
       await cloud.runtime.deploy(definition);
     }),
   );
   for (const [, machine] of machines) {
     const name = machine.name ?? '';
-    requirePort(cloud.stepFunctions, 'Step Functions').createStateMachine({ name, definition: resolveIntrinsics(machine.definition, ctx) as object, type: machine.type ?? 'STANDARD' });
+    requirePort(cloud.stepFunctions, 'Step Functions').createStateMachine({
+      name,
+      definition: resolveIntrinsics(machine.definition, ctx) as object,
+      type: machine.type ?? 'STANDARD',
+    });
   }
   if (options.seedInventory ?? true) await seedInventory(cloud, config, ctx);
 
@@ -146,7 +194,14 @@ export async function deployService(cloud: CloudHandles, serviceDir: string, opt
   let paused = false;
   sources.forEach((s) => s.start());
   return {
-    service: config.service, stage, serviceDir, config, resources, functions, environments, ...(apiUrl ? { apiUrl } : {}),
+    service: config.service,
+    stage,
+    serviceDir,
+    config,
+    resources,
+    functions,
+    environments,
+    ...(apiUrl ? { apiUrl } : {}),
     notEmulated: [...notEmulated].sort(),
     consumedQueues: sources.map((s) => s.queueName),
     async pauseConsumers() {
@@ -170,7 +225,11 @@ function requirePort<T>(port: T | undefined, what: string): T {
   return port;
 }
 
-async function createTables(cloud: CloudHandles, template: NonNullable<ResolvedService['resources']>['Resources'] & object, ctx: IntrinsicContext): Promise<void> {
+async function createTables(
+  cloud: CloudHandles,
+  template: NonNullable<ResolvedService['resources']>['Resources'] & object,
+  ctx: IntrinsicContext,
+): Promise<void> {
   for (const [id, resource] of Object.entries(template)) {
     if (resource.Type !== 'AWS::DynamoDB::Table') continue;
     const props = resolveIntrinsics(resource.Properties ?? {}, ctx) as Record<string, unknown>;
@@ -181,7 +240,9 @@ async function createTables(cloud: CloudHandles, template: NonNullable<ResolvedS
       AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
       KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
       BillingMode: 'PAY_PER_REQUEST',
-      ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'] } : {}),
+      ...(props.GlobalSecondaryIndexes
+        ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'] }
+        : {}),
     };
     try {
       await cloud.dynamo.send(new CreateTableCommand(input));
@@ -189,43 +250,88 @@ async function createTables(cloud: CloudHandles, template: NonNullable<ResolvedS
       if ((error as Error).name !== 'ResourceInUseException') throw error;
     }
     const { Table } = await cloud.dynamo.send(new DescribeTableCommand({ TableName: name }));
-    (ctx.resources as Map<string, PhysicalResource>).set(id, { ref: name, attributes: { Arn: Table?.TableArn ?? `arn:aws:dynamodb:${ctx.region}:${ctx.account}:table/${name}` } });
+    (ctx.resources as Map<string, PhysicalResource>).set(id, {
+      ref: name,
+      attributes: { Arn: Table?.TableArn ?? `arn:aws:dynamodb:${ctx.region}:${ctx.account}:table/${name}` },
+    });
   }
 }
 
 /** Queues first without redrive (a DLQ may be declared after its source), then redrive policies. */
-async function createQueues(cloud: CloudHandles, template: NonNullable<ResolvedService['resources']>['Resources'] & object, ctx: IntrinsicContext): Promise<void> {
+async function createQueues(
+  cloud: CloudHandles,
+  template: NonNullable<ResolvedService['resources']>['Resources'] & object,
+  ctx: IntrinsicContext,
+): Promise<void> {
   const resources = ctx.resources as Map<string, PhysicalResource>;
   const queues = Object.entries(template).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
   for (const [id, resource] of queues) {
     const props = resource.Properties ?? {};
     const name = String(props.QueueName ?? `${ctx.stackName}-${id}`);
     const attributes: Record<string, string> = {};
-    for (const key of ['VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'MaximumMessageSize']) {
+    for (const key of [
+      'VisibilityTimeout',
+      'MessageRetentionPeriod',
+      'DelaySeconds',
+      'ReceiveMessageWaitTimeSeconds',
+      'MaximumMessageSize',
+    ]) {
       if (props[key] !== undefined) attributes[key] = String(props[key]);
     }
     const { QueueUrl } = await cloud.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-    const { Attributes } = await cloud.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    resources.set(id, { ref: QueueUrl ?? '', attributes: { Arn: Attributes?.QueueArn ?? '', QueueName: name, QueueUrl: QueueUrl ?? '' } });
+    const { Attributes } = await cloud.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    resources.set(id, {
+      ref: QueueUrl ?? '',
+      attributes: { Arn: Attributes?.QueueArn ?? '', QueueName: name, QueueUrl: QueueUrl ?? '' },
+    });
   }
   for (const [id, resource] of queues) {
     const redrive = resource.Properties?.RedrivePolicy;
     if (!redrive) continue;
     const policy = resolveIntrinsics(typeof redrive === 'string' ? JSON.parse(redrive) : redrive, ctx);
-    await cloud.sqs.send(new SetQueueAttributesCommand({ QueueUrl: resources.get(id)?.ref, Attributes: { RedrivePolicy: JSON.stringify(policy) } }));
+    await cloud.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: resources.get(id)?.ref,
+        Attributes: { RedrivePolicy: JSON.stringify(policy) },
+      }),
+    );
   }
 }
 
-function functionDefinition(cloud: CloudHandles, config: ResolvedService, serviceDir: string, key: string, fn: ResolvedFunction, name: string, ctx: IntrinsicContext, extra: Record<string, string>): FunctionDefinition {
+function functionDefinition(
+  cloud: CloudHandles,
+  config: ResolvedService,
+  serviceDir: string,
+  key: string,
+  fn: ResolvedFunction,
+  name: string,
+  ctx: IntrinsicContext,
+  extra: Record<string, string>,
+): FunctionDefinition {
   const [modulePath, exportName = 'handler'] = splitHandler(fn.handler);
-  const declared = resolveIntrinsics({ ...config.provider.environment, ...fn.environment }, ctx) as Record<string, unknown>;
+  const declared = resolveIntrinsics({ ...config.provider.environment, ...fn.environment }, ctx) as Record<
+    string,
+    unknown
+  >;
   const environment: Record<string, string> = {
     ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, String(v)])),
     ...localRuntimeEnvironment(cloud, name, fn.memorySize ?? config.provider.memorySize ?? 1024),
     ...extra,
   };
   const onFailure = fn.destinations?.onFailure;
-  const onFailureArn = onFailure === undefined ? undefined : String(resolveIntrinsics(typeof onFailure === 'object' && onFailure && 'arn' in onFailure ? (onFailure as { arn: unknown }).arn : onFailure, ctx));
+  const onFailureArn =
+    onFailure === undefined
+      ? undefined
+      : String(
+          resolveIntrinsics(
+            typeof onFailure === 'object' && onFailure && 'arn' in onFailure
+              ? (onFailure as { arn: unknown }).arn
+              : onFailure,
+            ctx,
+          ),
+        );
   return {
     name,
     entry: path.join(serviceDir, `${modulePath}.ts`),
@@ -234,12 +340,20 @@ function functionDefinition(cloud: CloudHandles, config: ResolvedService, servic
     memoryMb: fn.memorySize ?? config.provider.memorySize ?? 1024,
     timeoutSeconds: fn.timeout ?? config.provider.timeout ?? 6,
     ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: Number(fn.reservedConcurrency) } : {}),
-    async: { maximumRetryAttempts: fn.maximumRetryAttempts ?? 2, maximumEventAgeSeconds: fn.maximumEventAge ?? 21600, ...(onFailureArn ? { onFailureArn } : {}) },
+    async: {
+      maximumRetryAttempts: fn.maximumRetryAttempts ?? 2,
+      maximumEventAgeSeconds: fn.maximumEventAge ?? 21600,
+      ...(onFailureArn ? { onFailureArn } : {}),
+    },
   };
 }
 
 /** The variables Lambda itself sets, plus the local endpoints the SDK clients read. */
-export function localRuntimeEnvironment(cloud: CloudHandles, functionName: string, memoryMb: number): Record<string, string> {
+export function localRuntimeEnvironment(
+  cloud: CloudHandles,
+  functionName: string,
+  memoryMb: number,
+): Record<string, string> {
   const endpoints = cloud.awsConfig.endpoints;
   return {
     AWS_REGION: cloud.region,
@@ -265,11 +379,19 @@ async function seedInventory(cloud: CloudHandles, config: ResolvedService, ctx: 
   const tableRef = config.provider.environment?.INVENTORY_TABLE;
   if (tableRef === undefined) return;
   const tableName = String(resolveIntrinsics(tableRef, ctx));
-  const store = new DynamoInventoryStore({ tableName, client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }) });
+  const store = new DynamoInventoryStore({
+    tableName,
+    client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }),
+  });
   await store.seed(createCatalog().entries);
 }
 
-function wireSqsSources(cloud: CloudHandles, config: ResolvedService, functions: Record<string, string>, ctx: IntrinsicContext): SqsEventSource[] {
+function wireSqsSources(
+  cloud: CloudHandles,
+  config: ResolvedService,
+  functions: Record<string, string>,
+  ctx: IntrinsicContext,
+): SqsEventSource[] {
   const sources: SqsEventSource[] = [];
   for (const [key, fn] of Object.entries(config.functions ?? {})) {
     for (const event of fn.events ?? []) {
@@ -279,39 +401,65 @@ function wireSqsSources(cloud: CloudHandles, config: ResolvedService, functions:
       const queueArn = String(resolveIntrinsics(spec.arn, ctx));
       const queue = [...ctx.resources.values()].find((r) => r.attributes.Arn === queueArn);
       if (!queue) throw new Error(`function ${key}: no local queue with ARN ${queueArn}`);
-      sources.push(new SqsEventSource({
-        functionName: functions[key] ?? key,
-        queueUrl: queue.ref,
-        queueArn,
-        region: cloud.region,
-        batchSize: Number(spec.batchSize ?? 10),
-        maximumBatchingWindowSeconds: Number(spec.maximumBatchingWindow ?? 0),
-        reportBatchItemFailures: spec.functionResponseType === 'ReportBatchItemFailures',
-      }, cloud.sqsWire, cloud.runtime, cloud.instruments));
+      sources.push(
+        new SqsEventSource(
+          {
+            functionName: functions[key] ?? key,
+            queueUrl: queue.ref,
+            queueArn,
+            region: cloud.region,
+            batchSize: Number(spec.batchSize ?? 10),
+            maximumBatchingWindowSeconds: Number(spec.maximumBatchingWindow ?? 0),
+            reportBatchItemFailures: spec.functionResponseType === 'ReportBatchItemFailures',
+          },
+          cloud.sqsWire,
+          cloud.runtime,
+          cloud.instruments,
+        ),
+      );
     }
   }
   return sources;
 }
 
-function wireEventBridgeRules(cloud: CloudHandles, config: ResolvedService, functions: Record<string, string>, ctx: IntrinsicContext): void {
+function wireEventBridgeRules(
+  cloud: CloudHandles,
+  config: ResolvedService,
+  functions: Record<string, string>,
+  ctx: IntrinsicContext,
+): void {
   for (const [key, fn] of Object.entries(config.functions ?? {})) {
     (fn.events ?? []).forEach((event, index) => {
       const spec = event.eventBridge as Record<string, unknown> | undefined;
       if (!spec) return;
       const eventBridge = requirePort(cloud.eventBridge, 'EventBridge');
       const bus = spec.eventBus === undefined ? 'default' : String(resolveIntrinsics(spec.eventBus, ctx));
-      const eventBusName = bus.startsWith('arn:') ? bus.split('/').pop() ?? 'default' : bus;
+      const eventBusName = bus.startsWith('arn:') ? (bus.split('/').pop() ?? 'default') : bus;
       const rule = String(spec.name ?? `${functions[key]}-rule-${index + 1}`);
       eventBridge.putRule({ name: rule, eventBusName, eventPattern: resolveIntrinsics(spec.pattern, ctx) as object });
       const retry = spec.retryPolicy as { maximumRetryAttempts?: number; maximumEventAge?: number } | undefined;
-      const dlq = spec.deadLetterQueueArn === undefined ? undefined : String(resolveIntrinsics(spec.deadLetterQueueArn, ctx));
+      const dlq =
+        spec.deadLetterQueueArn === undefined ? undefined : String(resolveIntrinsics(spec.deadLetterQueueArn, ctx));
       eventBridge.putTargets({
-        rule, eventBusName,
-        targets: [{
-          Id: `${key}-target`, Arn: cloud.runtime.arnOf(functions[key] ?? key),
-          ...(retry ? { RetryPolicy: { ...(retry.maximumRetryAttempts !== undefined ? { MaximumRetryAttempts: retry.maximumRetryAttempts } : {}), ...(retry.maximumEventAge !== undefined ? { MaximumEventAgeInSeconds: retry.maximumEventAge } : {}) } } : {}),
-          ...(dlq ? { DeadLetterConfig: { Arn: dlq } } : {}),
-        }],
+        rule,
+        eventBusName,
+        targets: [
+          {
+            Id: `${key}-target`,
+            Arn: cloud.runtime.arnOf(functions[key] ?? key),
+            ...(retry
+              ? {
+                  RetryPolicy: {
+                    ...(retry.maximumRetryAttempts !== undefined
+                      ? { MaximumRetryAttempts: retry.maximumRetryAttempts }
+                      : {}),
+                    ...(retry.maximumEventAge !== undefined ? { MaximumEventAgeInSeconds: retry.maximumEventAge } : {}),
+                  },
+                }
+              : {}),
+            ...(dlq ? { DeadLetterConfig: { Arn: dlq } } : {}),
+          },
+        ],
       });
     });
   }
@@ -323,7 +471,8 @@ function httpRoutes(config: ResolvedService, functions: Record<string, string>):
     for (const event of fn.events ?? []) {
       const http = event.httpApi as { method?: string; path?: string } | string | undefined;
       if (!http) continue;
-      const [method, routePath] = typeof http === 'string' ? (http.split(' ') as [string, string]) : [http.method ?? '*', http.path ?? '/'];
+      const [method, routePath] =
+        typeof http === 'string' ? (http.split(' ') as [string, string]) : [http.method ?? '*', http.path ?? '/'];
       routes.push({ method, path: routePath, functionName: functions[key] ?? key });
     }
   }

@@ -31,7 +31,11 @@ export class LocalHttpApi {
   private pending = 0;
   url = '';
 
-  constructor(private readonly routes: HttpRoute[], private readonly invoker: LambdaInvoker, private readonly maxPending = DEFAULT_MAX_PENDING_REQUESTS) {}
+  constructor(
+    private readonly routes: HttpRoute[],
+    private readonly invoker: LambdaInvoker,
+    private readonly maxPending = DEFAULT_MAX_PENDING_REQUESTS,
+  ) {}
 
   async start(port: number, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => {
@@ -50,15 +54,27 @@ export class LocalHttpApi {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
     const url = new URL(req.url ?? '/', 'http://local');
     const match = this.match(req.method ?? 'GET', url.pathname);
-    if (!match) return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
+    if (!match)
+      return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
     const body = await readBody(req);
-    if (body === undefined) return { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Entity Too Large"}' };
+    if (body === undefined)
+      return {
+        status: 413,
+        headers: { 'content-type': 'application/json' },
+        body: '{"message":"Request Entity Too Large"}',
+      };
     const event = toEvent(req, url, match.route, match.params, body);
     if (this.pending >= this.maxPending) {
-      return { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"Too Many Requests"}' };
+      return {
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': '1' },
+        body: '{"message":"Too Many Requests"}',
+      };
     }
     this.pending++;
     try {
@@ -66,7 +82,11 @@ export class LocalHttpApi {
     } catch (error) {
       // API Gateway answers a crashed integration with 500 and a fixed body.
       const message = error instanceof LambdaInvocationError ? 'Internal Server Error' : 'Service Unavailable';
-      return { status: error instanceof LambdaInvocationError ? 500 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) };
+      return {
+        status: error instanceof LambdaInvocationError ? 500 : 503,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message }),
+      };
     } finally {
       this.pending--;
     }
@@ -76,9 +96,12 @@ export class LocalHttpApi {
     for (const route of this.routes) {
       if (route.method.toUpperCase() !== method.toUpperCase() && route.method !== '*') continue;
       const names: string[] = [];
-      const pattern = new RegExp(`^${route.path.replace(/\{([^}]+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
+      const pattern = new RegExp(
+        `^${route.path.replace(/\{([^}]+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`,
+      );
       const found = pattern.exec(pathname);
-      if (found) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')])) };
+      if (found)
+        return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')])) };
     }
     return undefined;
   }
@@ -95,8 +118,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, route: HttpRoute, params: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v ?? '']));
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: HttpRoute,
+  params: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+  );
   const text = body.toString('utf8');
   // API Gateway base64-encodes bodies that are not valid UTF-8 text.
   const isBase64Encoded = Buffer.compare(Buffer.from(text, 'utf8'), body) !== 0;
@@ -110,10 +141,22 @@ function toEvent(req: IncomingMessage, url: URL, route: HttpRoute, params: Recor
     ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
     ...(Object.keys(params).length ? { pathParameters: params } : {}),
     requestContext: {
-      accountId: 'local', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(), routeKey: `${route.method.toUpperCase()} ${route.path}`, stage: '$default',
-      time: now.toUTCString(), timeEpoch: now.getTime(),
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method.toUpperCase()} ${route.path}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
     },
     ...(body.length ? { body: isBase64Encoded ? body.toString('base64') : text } : {}),
     isBase64Encoded,
@@ -122,8 +165,13 @@ function toEvent(req: IncomingMessage, url: URL, route: HttpRoute, params: Recor
 
 function toResponse(result: unknown): { status: number; headers: Record<string, string>; body: string } {
   if (result && typeof result === 'object' && 'statusCode' in result) {
-    const r = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
-    const body = r.isBase64Encoded && r.body ? Buffer.from(r.body, 'base64').toString('utf8') : r.body ?? '';
+    const r = result as {
+      statusCode: number;
+      headers?: Record<string, string>;
+      body?: string;
+      isBase64Encoded?: boolean;
+    };
+    const body = r.isBase64Encoded && r.body ? Buffer.from(r.body, 'base64').toString('utf8') : (r.body ?? '');
     return { status: r.statusCode, headers: r.headers ?? {}, body };
   }
   // Payload 2.0: a non-response result is JSON with status 200.

@@ -41,7 +41,8 @@ function ref(name: string, ctx: IntrinsicContext): string {
 
 function getAtt(logicalId: string, attribute: string, ctx: IntrinsicContext): string {
   const value = ctx.resources.get(logicalId)?.attributes[attribute];
-  if (value === undefined) throw new UnresolvedIntrinsicError(`Fn::GetAtt ${logicalId}.${attribute}: not available in the local stack`);
+  if (value === undefined)
+    throw new UnresolvedIntrinsicError(`Fn::GetAtt ${logicalId}.${attribute}: not available in the local stack`);
   return value;
 }
 
@@ -70,7 +71,9 @@ export function resolveIntrinsics(value: unknown, ctx: IntrinsicContext): unknow
         return getAtt(String(id), String(attr), ctx);
       }
       case 'Fn::Sub':
-        return Array.isArray(arg) ? sub(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>, ctx) : sub(String(arg), {}, ctx);
+        return Array.isArray(arg)
+          ? sub(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>, ctx)
+          : sub(String(arg), {}, ctx);
       case 'Fn::Join': {
         const [sep, parts] = arg as [string, unknown[]];
         return (resolveIntrinsics(parts, ctx) as unknown[]).join(sep);

@@ -5,8 +5,15 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
-  LambdaInvocationError, LOCAL_ACCOUNT, LOCAL_REGION, noInstruments,
-  type CloudInstruments, type CounterName, type InvokeOptions, type LambdaFunctionError, type LambdaInvoker,
+  LambdaInvocationError,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  noInstruments,
+  type CloudInstruments,
+  type CounterName,
+  type InvokeOptions,
+  type LambdaFunctionError,
+  type LambdaInvoker,
 } from './types.ts';
 
 /** A function as the deployer derives it from a service's resolved serverless config. */
@@ -110,12 +117,16 @@ interface Deployed {
 type WorkerReply =
   | { type: 'start'; id: number }
   | {
-    type: 'end'; id: number; ok: boolean; result?: unknown; error?: LambdaFunctionError;
-    /** Epoch ms, on the environment's own clock, when the handler started. */
-    startedAtMs: number;
-    durationMs: number;
-    usage: Partial<Record<CounterName, number>>;
-  };
+      type: 'end';
+      id: number;
+      ok: boolean;
+      result?: unknown;
+      error?: LambdaFunctionError;
+      /** Epoch ms, on the environment's own clock, when the handler started. */
+      startedAtMs: number;
+      durationMs: number;
+      usage: Partial<Record<CounterName, number>>;
+    };
 
 /** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
 const COLD_START_PATIENCE_MS = 100;
@@ -182,15 +193,30 @@ export class LambdaRuntime implements LambdaInvoker {
     await mkdir(this.options.buildDir, { recursive: true });
     const bundlePath = path.join(this.options.buildDir, `${definition.name}.mjs`);
     await build({
-      entryPoints: [definition.entry], outfile: bundlePath, bundle: true, platform: 'node', format: 'esm',
-      target: 'node22', sourcemap: 'linked', logLevel: 'error', banner: { js: BUNDLE_BANNER },
+      entryPoints: [definition.entry],
+      outfile: bundlePath,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      sourcemap: 'linked',
+      logLevel: 'error',
+      banner: { js: BUNDLE_BANNER },
       // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
       // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
       mainFields: ['module', 'main'],
     });
     await this.remove(definition.name);
     this.workerPath = await (this.workerBundle ??= this.bundleWorker());
-    const deployed: Deployed = { definition, arn: this.arnOf(definition.name), bundlePath, environments: new Set(), waiting: [], busy: 0, removed: false };
+    const deployed: Deployed = {
+      definition,
+      arn: this.arnOf(definition.name),
+      bundlePath,
+      environments: new Set(),
+      waiting: [],
+      busy: 0,
+      removed: false,
+    };
     this.functions.set(definition.name, deployed);
     return deployed.arn;
   }
@@ -201,17 +227,31 @@ export class LambdaRuntime implements LambdaInvoker {
 
   stats(): RuntimeStats {
     return {
-      environments: this.environmentCount, busy: this.busyCount, waiting: this.waitingCount,
-      retriesScheduled: this.retryTimers.size, inFlight: this.inFlight.size, coldStarts: this.coldStarts, evictions: this.evictions,
+      environments: this.environmentCount,
+      busy: this.busyCount,
+      waiting: this.waitingCount,
+      retriesScheduled: this.retryTimers.size,
+      inFlight: this.inFlight.size,
+      coldStarts: this.coldStarts,
+      evictions: this.evictions,
     };
   }
 
   async invoke(functionRef: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const fn = this.resolve(functionRef);
-    const enqueue = (onStart?: () => void) => new Promise<unknown>((resolve, reject) => {
-      fn.waiting.push({ id: this.nextId++, seq: this.nextSeq++, queuedAt: performance.now(), event: structuredClone(event), resolve, reject, ...(onStart ? { onStart } : {}) });
-      this.waitingCount++;
-    });
+    const enqueue = (onStart?: () => void) =>
+      new Promise<unknown>((resolve, reject) => {
+        fn.waiting.push({
+          id: this.nextId++,
+          seq: this.nextSeq++,
+          queuedAt: performance.now(),
+          event: structuredClone(event),
+          resolve,
+          reject,
+          ...(onStart ? { onStart } : {}),
+        });
+        this.waitingCount++;
+      });
     const call = enqueue(options.onStart);
     if (this.duplicates(fn.definition.name)) {
       // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
@@ -309,14 +349,29 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /** The invocation record Lambda sends to an on-failure destination (SQS), in AWS's shape. */
-  private async sendToDestination(fn: Deployed, arn: string, event: unknown, error: unknown, attempts: number, ageOk: boolean): Promise<void> {
+  private async sendToDestination(
+    fn: Deployed,
+    arn: string,
+    event: unknown,
+    error: unknown,
+    attempts: number,
+    ageOk: boolean,
+  ): Promise<void> {
     const queueName = arn.split(':').pop() ?? '';
     const { QueueUrl } = await this.options.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    const failure = error instanceof LambdaInvocationError ? error : new LambdaInvocationError({ errorType: 'Error', errorMessage: String(error) });
+    const failure =
+      error instanceof LambdaInvocationError
+        ? error
+        : new LambdaInvocationError({ errorType: 'Error', errorMessage: String(error) });
     const record = {
       version: '1.0',
       timestamp: new Date().toISOString(),
-      requestContext: { requestId: crypto.randomUUID(), functionArn: `${fn.arn}:$LATEST`, condition: ageOk ? 'RetriesExhausted' : 'EventAgeExceeded', approximateInvokeCount: attempts },
+      requestContext: {
+        requestId: crypto.randomUUID(),
+        functionArn: `${fn.arn}:$LATEST`,
+        condition: ageOk ? 'RetriesExhausted' : 'EventAgeExceeded',
+        approximateInvokeCount: attempts,
+      },
       requestPayload: event,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: failure.errorType, errorMessage: failure.errorMessage },
@@ -325,9 +380,13 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   private resolve(functionRef: string): Deployed {
-    const name = functionRef.startsWith('arn:') ? (functionRef.split(':')[6] ?? '') : functionRef.split(':')[0] ?? '';
+    const name = functionRef.startsWith('arn:') ? (functionRef.split(':')[6] ?? '') : (functionRef.split(':')[0] ?? '');
     const fn = this.functions.get(name);
-    if (!fn) throw new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionRef}` });
+    if (!fn)
+      throw new LambdaInvocationError({
+        errorType: 'ResourceNotFoundException',
+        errorMessage: `Function not found: ${functionRef}`,
+      });
     return fn;
   }
 
@@ -401,8 +460,12 @@ export class LambdaRuntime implements LambdaInvoker {
       // the parent process was started with.
       execArgv: [],
       workerData: {
-        bundlePath: fn.bundlePath, exportName: definition.exportName, functionName: definition.name,
-        functionArn: fn.arn, memoryMb: definition.memoryMb, timeoutMs: definition.timeoutSeconds * 1000,
+        bundlePath: fn.bundlePath,
+        exportName: definition.exportName,
+        functionName: definition.name,
+        functionArn: fn.arn,
+        memoryMb: definition.memoryMb,
+        timeoutMs: definition.timeoutSeconds * 1000,
       },
     });
     const env: Environment = { worker, fn, lastUsedAt: 0 };
@@ -410,7 +473,9 @@ export class LambdaRuntime implements LambdaInvoker {
     this.environmentCount++;
     worker.on('message', (reply: WorkerReply) => this.onReply(env, reply));
     worker.on('error', (error) => {
-      void this.kill(env, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }).then(() => this.dispatch());
+      void this.kill(env, { errorType: 'Runtime.ImportModuleError', errorMessage: error.message }).then(() =>
+        this.dispatch(),
+      );
     });
     worker.unref();
     return env;
@@ -434,20 +499,32 @@ export class LambdaRuntime implements LambdaInvoker {
         this.instruments.count('lambdaInvocations');
         this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * timeoutSeconds);
         // A timeout kills the environment, as Lambda does; the next invocation gets a fresh one.
-        void this.kill(env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds}.00 seconds` }).then(() => this.dispatch());
+        void this.kill(env, {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${timeoutSeconds}.00 seconds`,
+        }).then(() => this.dispatch());
       }, timeoutSeconds * 1000);
       return;
     }
     this.instruments.count('lambdaInvocations');
-    this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000));
+    this.instruments.count(
+      'lambdaGbSeconds',
+      (env.fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000),
+    );
     for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
-    this.instruments.invocation?.({ functionName: env.fn.definition.name, event: job.event, startedAtMs: reply.startedAtMs, endedAtMs: reply.startedAtMs + reply.durationMs });
+    this.instruments.invocation?.({
+      functionName: env.fn.definition.name,
+      event: job.event,
+      startedAtMs: reply.startedAtMs,
+      endedAtMs: reply.startedAtMs + reply.durationMs,
+    });
     this.release(env);
     env.lastUsedAt = performance.now();
     clearTimeout(job.timer);
     if (reply.ok) job.resolve(reply.result);
     else job.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
-    if (env.fn.removed) void this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: 'function removed' });
+    if (env.fn.removed)
+      void this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: 'function removed' });
     this.dispatch();
   }
 
@@ -479,14 +556,28 @@ export class LambdaRuntime implements LambdaInvoker {
     fn.removed = true;
     for (const job of fn.waiting.splice(0)) {
       this.waitingCount--;
-      job.reject(new LambdaInvocationError({ errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` }));
+      job.reject(
+        new LambdaInvocationError({
+          errorType: 'ResourceNotFoundException',
+          errorMessage: `function ${name} was removed`,
+        }),
+      );
     }
-    for (const env of [...fn.environments]) await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
+    for (const env of [...fn.environments])
+      await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
   }
 
   private async bundleWorker(): Promise<string> {
     const outfile = path.join(this.options.buildDir, '_lambda-worker.mjs');
-    await build({ entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'error' });
+    await build({
+      entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      logLevel: 'error',
+    });
     return outfile;
   }
 

@@ -74,13 +74,25 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
     started = performance.now();
     startedAtMs = performance.timeOrigin + started;
     const result = await handler(event, context(requestId, Date.now() + config.timeoutMs));
-    parentPort?.postMessage({ type: 'end', id, ok: true, result, startedAtMs, durationMs: performance.now() - started, usage: takeUsage() });
+    parentPort?.postMessage({
+      type: 'end',
+      id,
+      ok: true,
+      result,
+      startedAtMs,
+      durationMs: performance.now() - started,
+      usage: takeUsage(),
+    });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     parentPort?.postMessage({
-      type: 'end', id, ok: false,
+      type: 'end',
+      id,
+      ok: false,
       error: { errorType: e.name || 'Error', errorMessage: e.message, trace: (e.stack ?? '').split('\n') },
-      startedAtMs, durationMs: performance.now() - started, usage: takeUsage(),
+      startedAtMs,
+      durationMs: performance.now() - started,
+      usage: takeUsage(),
     });
   }
 });

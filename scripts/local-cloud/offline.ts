@@ -24,8 +24,17 @@ export interface OfflineSession {
  * rewrites the functions' environments with the local physical names, so serverless-offline's
  * handlers and the local cloud's consumers see the same queues, tables, bus and state machine.
  */
-export async function startOfflineCloud(serverless: ServerlessLike, options: { stage?: string }, log: Log): Promise<OfflineSession> {
-  const resolved: ResolvedService = { ...serverless.service, ...(serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions ? { stepFunctions: serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions } : {}) };
+export async function startOfflineCloud(
+  serverless: ServerlessLike,
+  options: { stage?: string },
+  log: Log,
+): Promise<OfflineSession> {
+  const resolved: ResolvedService = {
+    ...serverless.service,
+    ...((serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions)
+      ? { stepFunctions: serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions }
+      : {}),
+  };
   const cloud = await startLocalCloud({ optional: emulatorsNeeded(resolved) });
   try {
     const stage = options.stage ?? serverless.service.provider.stage ?? 'dev';
@@ -37,12 +46,21 @@ export async function startOfflineCloud(serverless: ServerlessLike, options: { s
     }
     for (const [key, fn] of Object.entries(serverless.service.functions ?? {})) {
       const resolved = stack.environments[key] ?? sample;
-      fn.environment = Object.fromEntries(Object.keys({ ...serverless.service.provider.environment, ...fn.environment }).map((k) => [k, resolved[k] ?? '']));
+      fn.environment = Object.fromEntries(
+        Object.keys({ ...serverless.service.provider.environment, ...fn.environment }).map((k) => [
+          k,
+          resolved[k] ?? '',
+        ]),
+      );
     }
     serverless.service.provider.environment = {};
     await writeEndpoints(cloud, { service: stack.service, stage });
-    log?.notice?.(`local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}`);
-    log?.notice?.(`deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ${stack.notEmulated.join(', ') || 'none'}`);
+    log?.notice?.(
+      `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}`,
+    );
+    log?.notice?.(
+      `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ${stack.notEmulated.join(', ') || 'none'}`,
+    );
     return { cloud, stack, stop: () => cloud.stop() };
   } catch (error) {
     await cloud.stop();
@@ -53,8 +71,9 @@ export async function startOfflineCloud(serverless: ServerlessLike, options: { s
 /** Starts only the optional emulators the service uses, so `sls offline` of one variant stays lean. */
 function emulatorsNeeded(config: ResolvedService): Array<'eventbridge' | 'stepfunctions'> {
   const needed: Array<'eventbridge' | 'stepfunctions'> = [];
-  const usesBus = Object.values(config.functions ?? {}).some((fn) => (fn.events ?? []).some((e) => 'eventBridge' in e))
-    || Object.values(config.resources?.Resources ?? {}).some((r) => r.Type === 'AWS::Events::EventBus');
+  const usesBus =
+    Object.values(config.functions ?? {}).some((fn) => (fn.events ?? []).some((e) => 'eventBridge' in e)) ||
+    Object.values(config.resources?.Resources ?? {}).some((r) => r.Type === 'AWS::Events::EventBus');
   if (usesBus) needed.push('eventbridge');
   if (Object.keys(config.stepFunctions?.stateMachines ?? {}).length > 0) needed.push('stepfunctions');
   return needed;

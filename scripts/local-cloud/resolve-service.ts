@@ -17,7 +17,10 @@ export interface ResolvedService {
     environment?: Record<string, unknown>;
   };
   functions: Record<string, ResolvedFunction>;
-  resources?: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Outputs?: Record<string, { Value: unknown }> };
+  resources?: {
+    Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    Outputs?: Record<string, { Value: unknown }>;
+  };
   stepFunctions?: { stateMachines?: Record<string, ResolvedStateMachine> };
 }
 
@@ -58,7 +61,10 @@ const SLS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..
 export async function resolveService(serviceDir: string, options: ResolveOptions): Promise<ResolvedService> {
   const yml = await readFile(path.join(serviceDir, 'serverless.yml'), 'utf8');
   const params = Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const key = createHash('sha256').update(JSON.stringify([yml, options.stage, params])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([yml, options.stage, params]))
+    .digest('hex')
+    .slice(0, 16);
   const cacheDir = options.cacheDir ?? path.resolve(serviceDir, '../../.local-cloud/resolved');
   const cacheFile = path.join(cacheDir, `${path.basename(serviceDir)}-${key}.json`);
   try {
@@ -66,8 +72,20 @@ export async function resolveService(serviceDir: string, options: ResolveOptions
   } catch {
     // not cached yet
   }
-  const args = [SLS, 'print', '--format', 'json', '--stage', options.stage, ...params.map(([k, v]) => `--param=${k}=${v}`)];
-  const { stdout } = await run(process.execPath, args, { cwd: serviceDir, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } });
+  const args = [
+    SLS,
+    'print',
+    '--format',
+    'json',
+    '--stage',
+    options.stage,
+    ...params.map(([k, v]) => `--param=${k}=${v}`),
+  ];
+  const { stdout } = await run(process.execPath, args, {
+    cwd: serviceDir,
+    maxBuffer: 32 * 1024 * 1024,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
   const start = stdout.indexOf('{');
   if (start < 0) throw new Error(`sls print in ${serviceDir} printed no JSON:\n${stdout.slice(0, 2000)}`);
   const resolved = JSON.parse(stdout.slice(start)) as ResolvedService;

@@ -32,9 +32,16 @@ export class SqsEventSource {
   private readonly loops: Promise<void>[] = [];
   private readonly deliveries = new Set<Promise<void>>();
   private readonly instruments: CloudInstruments;
-  private readonly aborted = new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+  private readonly aborted = new Promise<void>((resolve) =>
+    this.abort.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
-  constructor(private readonly config: SqsEventSourceConfig, private readonly sqs: SqsWireClient, private readonly invoker: CapacityAwareInvoker, instruments?: CloudInstruments) {
+  constructor(
+    private readonly config: SqsEventSourceConfig,
+    private readonly sqs: SqsWireClient,
+    private readonly invoker: CapacityAwareInvoker,
+    instruments?: CloudInstruments,
+  ) {
     this.instruments = instruments ?? noInstruments;
   }
 
@@ -72,7 +79,9 @@ export class SqsEventSource {
         if (this.abort.signal.aborted) return;
         const batch = await this.gather();
         if (batch.length > 0) {
-          const delivery: Promise<void> = this.deliver(batch).catch(() => undefined).finally(() => this.deliveries.delete(delivery));
+          const delivery: Promise<void> = this.deliver(batch)
+            .catch(() => undefined)
+            .finally(() => this.deliveries.delete(delivery));
           this.deliveries.add(delivery);
         }
       } catch (error) {
@@ -89,7 +98,10 @@ export class SqsEventSource {
     const batch = await this.receive(Math.min(10, this.config.batchSize), 20);
     const windowEnds = Date.now() + this.config.maximumBatchingWindowSeconds * 1000;
     while (batch.length > 0 && batch.length < this.config.batchSize && Date.now() < windowEnds) {
-      const more = await this.receive(Math.min(10, this.config.batchSize - batch.length), Math.max(0, Math.ceil((windowEnds - Date.now()) / 1000)));
+      const more = await this.receive(
+        Math.min(10, this.config.batchSize - batch.length),
+        Math.max(0, Math.ceil((windowEnds - Date.now()) / 1000)),
+      );
       if (more.length === 0) break;
       batch.push(...more);
     }
@@ -107,16 +119,25 @@ export class SqsEventSource {
     const endsAt = Date.now() + waitSeconds * 1000;
     for (;;) {
       const remaining = Math.ceil((endsAt - Date.now()) / 1000);
-      const messages = await this.sqs.receiveMessage({
-        QueueUrl: this.config.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: Math.max(0, Math.min(waitSeconds, remaining)),
-        MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
-      }, this.abort.signal);
+      const messages = await this.sqs.receiveMessage(
+        {
+          QueueUrl: this.config.queueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: Math.max(0, Math.min(waitSeconds, remaining)),
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        },
+        this.abort.signal,
+      );
       if (messages.length > 0 || remaining <= 0 || Date.now() >= endsAt || this.abort.signal.aborted) return messages;
     }
   }
 
   private async deliver(messages: Message[]): Promise<void> {
-    const hop = this.instruments.hopDelay('sqs', messages.map((m) => m.Body ?? ''));
+    const hop = this.instruments.hopDelay(
+      'sqs',
+      messages.map((m) => m.Body ?? ''),
+    );
     if (hop > 0) await sleep(hop);
     const event: SQSEvent = { Records: messages.map((m) => this.toRecord(m)) };
     // A redelivery is SQS's retry: count it as the other emulators count theirs.
@@ -156,7 +177,13 @@ export class SqsEventSource {
       messageAttributes: Object.fromEntries(
         Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
           name,
-          { stringValue: value.StringValue, binaryValue: binaryBase64(value.BinaryValue), stringListValues: [], binaryListValues: [], dataType: value.DataType ?? 'String' },
+          {
+            stringValue: value.StringValue,
+            binaryValue: binaryBase64(value.BinaryValue),
+            stringListValues: [],
+            binaryListValues: [],
+            dataType: value.DataType ?? 'String',
+          },
         ]),
       ),
       md5OfBody: message.MD5OfBody ?? '',

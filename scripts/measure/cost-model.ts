@@ -41,7 +41,10 @@ export const DEFAULT_PRICES_FILE = new URL('../../shared/data/prices.json', impo
 
 /** Thrown when the price file is malformed; the message names the offending field. */
 export class PriceTableError extends Error {
-  constructor(readonly field: string, problem: string) {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
     super(`prices: ${field} ${problem}`);
     this.name = 'PriceTableError';
   }
@@ -71,7 +74,11 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
  * const { perMillionOrdersUsd } = estimateCost({ stateTransitions: 8_000 }, 1_000, loadPrices());
  * // 8 transitions per order * $0.025 / 1,000 * 1,000,000 orders = $200
  */
-export function estimateCost(counts: Partial<Record<CounterName, number>>, orders: number, prices: PriceTable): CostEstimate {
+export function estimateCost(
+  counts: Partial<Record<CounterName, number>>,
+  orders: number,
+  prices: PriceTable,
+): CostEstimate {
   if (!(orders > 0)) throw new RangeError(`estimateCost needs a positive order count, got ${orders}`);
   const breakdown = Object.values(prices.items).map((price): CostLine => {
     const units = counts[price.counter] ?? 0;
@@ -96,9 +103,11 @@ export function loadPrices(file: string | URL = DEFAULT_PRICES_FILE): PriceTable
 export function parsePrices(raw: unknown): PriceTable {
   const table = requireObject(raw, '(root)');
   requireString(table, 'region', '');
-  if (table.currency !== 'USD') throw new PriceTableError('currency', `must be "USD", got ${JSON.stringify(table.currency)}`);
+  if (table.currency !== 'USD')
+    throw new PriceTableError('currency', `must be "USD", got ${JSON.stringify(table.currency)}`);
   const asOf = requireString(table, 'asOf', '');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new PriceTableError('asOf', `must be an ISO date (YYYY-MM-DD), got "${asOf}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf))
+    throw new PriceTableError('asOf', `must be an ISO date (YYYY-MM-DD), got "${asOf}"`);
   const items = requireObject(table.items, 'items');
   if (Object.keys(items).length === 0) throw new PriceTableError('items', 'must price at least one unit');
   const seen = new Map<string, string>();
@@ -106,7 +115,11 @@ export function parsePrices(raw: unknown): PriceTable {
     const price = parsePriceItem(item, `items.${id}`);
     const other = seen.get(price.counter);
     // Two prices for one counter would bill its units twice.
-    if (other) throw new PriceTableError(`items.${id}.counter`, `prices "${price.counter}" again (already priced by items.${other})`);
+    if (other)
+      throw new PriceTableError(
+        `items.${id}.counter`,
+        `prices "${price.counter}" again (already priced by items.${other})`,
+      );
     seen.set(price.counter, id);
   }
   return raw as PriceTable;
@@ -118,7 +131,10 @@ function parsePriceItem(raw: unknown, path: string): PriceItem {
   requireString(item, 'unit', path);
   const counter = requireString(item, 'counter', path);
   if (!Object.hasOwn(KNOWN_COUNTERS, counter)) {
-    throw new PriceTableError(`${path}.counter`, `must be one of ${Object.keys(KNOWN_COUNTERS).join(', ')}, got "${counter}"`);
+    throw new PriceTableError(
+      `${path}.counter`,
+      `must be one of ${Object.keys(KNOWN_COUNTERS).join(', ')}, got "${counter}"`,
+    );
   }
   requireNumber(item, 'usd', path, (n) => n >= 0, 'a non-negative number');
   requireNumber(item, 'perUnits', path, (n) => n > 0, 'a positive number');
@@ -128,19 +144,28 @@ function parsePriceItem(raw: unknown, path: string): PriceItem {
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PriceTableError(path, 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new PriceTableError(path, 'must be an object');
   return value as Record<string, unknown>;
 }
 
 function requireString(obj: Record<string, unknown>, key: string, path: string): string {
   const value = obj[key];
-  if (typeof value !== 'string' || value.trim() === '') throw new PriceTableError(join(path, key), `must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new PriceTableError(join(path, key), `must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
-function requireNumber(obj: Record<string, unknown>, key: string, path: string, ok: (n: number) => boolean, what: string): number {
+function requireNumber(
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  ok: (n: number) => boolean,
+  what: string,
+): number {
   const value = obj[key];
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw new PriceTableError(join(path, key), `must be ${what}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value))
+    throw new PriceTableError(join(path, key), `must be ${what}, got ${JSON.stringify(value)}`);
   return value;
 }
 

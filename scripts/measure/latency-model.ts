@@ -53,11 +53,13 @@ export function createLatencyModel(options: LatencyModelOptions): LatencyModel {
     return { hopDelay: () => 0, describe: () => 'no hop delay added: latencies are local only' };
   }
   const table = options.table ?? loadHopLatencyTable();
-  const samplers = new Map(HOP_TYPES.map((hop, index) => {
-    const random = mulberry32(streamSeed(options.seed, index));
-    const knots = quantileKnots(table.hops[hop]);
-    return [hop, () => inverseCdf(knots, random())] as const;
-  }));
+  const samplers = new Map(
+    HOP_TYPES.map((hop, index) => {
+      const random = mulberry32(streamSeed(options.seed, index));
+      const knots = quantileKnots(table.hops[hop]);
+      return [hop, () => inverseCdf(knots, random())] as const;
+    }),
+  );
   return {
     hopDelay: (hop) => {
       const sample = samplers.get(hop);

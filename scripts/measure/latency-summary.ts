@@ -24,7 +24,9 @@ export const LOWEST_MS = 1;
 export const HIGHEST_MS = 10 * 60 * 1000;
 
 // Dense at the tail, where the variants differ most; every 5% below it is enough for a chart.
-const CDF_PERCENTILES = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 92.5, 95, 97.5, 99, 99.5, 99.9, 100];
+const CDF_PERCENTILES = [
+  0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 92.5, 95, 97.5, 99, 99.5, 99.9, 100,
+];
 
 /**
  * Records latencies in an HDR histogram (1 ms .. 10 min, 3 significant digits, so every

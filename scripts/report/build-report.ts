@@ -2,7 +2,16 @@ import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '#domain/orde
 import { estimateCost, loadPrices, type PriceTable } from '../measure/cost-model.ts';
 import { loadHopLatencyTable, type HopLatencyTable } from '../measure/latency-model.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
-import type { ExampleTimeline, OrderRun, OverheadRatio, Report, ReportSources, RunInput, VariantReport, VariantRun } from './types.ts';
+import type {
+  ExampleTimeline,
+  OrderRun,
+  OverheadRatio,
+  Report,
+  ReportSources,
+  RunInput,
+  VariantReport,
+  VariantRun,
+} from './types.ts';
 
 const COMPENSATION_STEPS: ReadonlySet<string> = new Set(['refund-payment', 'release-inventory']);
 
@@ -20,10 +29,12 @@ export function buildReport(input: RunInput): Report {
   const hopLatency = input.hopLatency ?? loadHopLatencyTable();
   const exampleId = pickExampleOrderId(input.variants);
   const baseline = summarizeRun(input.baseline, prices, exampleId);
-  const variants = Object.fromEntries(input.variants.map((run) => {
-    const report = summarizeRun(run, prices, exampleId);
-    return [run.name, { ...report, overheadRatio: overheadAgainst(report, baseline) }];
-  }));
+  const variants = Object.fromEntries(
+    input.variants.map((run) => {
+      const report = summarizeRun(run, prices, exampleId);
+      return [run.name, { ...report, overheadRatio: overheadAgainst(report, baseline) }];
+    }),
+  );
   return {
     generatedAt: input.generatedAt ?? new Date().toISOString(),
     workload: input.workload,
@@ -37,26 +48,43 @@ export function buildReport(input: RunInput): Report {
 export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId?: string): VariantReport {
   const finished = run.orders.filter((order) => isTerminal(order.status) && order.terminalAtMs !== undefined);
   const local = summarizeLatencies(finished.map(localLatencyMs));
-  const modelled = finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
-    ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
-    : undefined;
-  const cost = run.orders.length > 0 ? estimateCost(run.counts, run.orders.length, prices) : { perMillionOrdersUsd: 0, breakdown: [] };
+  const modelled =
+    finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
+      ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
+      : undefined;
+  const cost =
+    run.orders.length > 0
+      ? estimateCost(run.counts, run.orders.length, prices)
+      : { perMillionOrdersUsd: 0, breakdown: [] };
   const example = run.orders.find((order) => order.orderId === exampleOrderId) ?? typicalConfirmedOrder(run.orders);
   const exampleTimeline = example ? toExampleTimeline(example) : undefined;
   return {
     orders: run.orders.length,
     terminal: countTerminal(run.orders),
     nonTerminal: run.orders.length - run.orders.filter((order) => isTerminal(order.status)).length,
-    stranded: run.stranded ?? run.orders.filter((order) => !isTerminal(order.status)).map((order) => ({ orderId: order.orderId, status: order.status, where: 'not observed' })),
+    stranded:
+      run.stranded ??
+      run.orders
+        .filter((order) => !isTerminal(order.status))
+        .map((order) => ({ orderId: order.orderId, status: order.status, where: 'not observed' })),
     latencyMs: {
-      local: local.quantiles, ...(modelled ? { modelledAws: modelled.quantiles } : {}),
+      local: local.quantiles,
+      ...(modelled ? { modelledAws: modelled.quantiles } : {}),
       ...(finished.length > 0 && finished.every((order) => order.betweenStepsMs !== undefined)
-        ? { betweenSteps: summarizeLatencies(finished.map((order) => order.betweenStepsMs ?? 0)).quantiles } : {}),
+        ? { betweenSteps: summarizeLatencies(finished.map((order) => order.betweenStepsMs ?? 0)).quantiles }
+        : {}),
     },
     latencyCdf: modelled ? { local: local.cdf, modelledAws: modelled.cdf } : { local: local.cdf },
     throughputPerSec: run.wallClockMs > 0 ? finished.length / (run.wallClockMs / 1000) : 0,
     ...(run.cpuMsPerOrder && run.cores
-      ? { localCapacity: { ordersPerSec: (run.cores * 1000) / run.cpuMsPerOrder, cpuMsPerOrder: run.cpuMsPerOrder, cores: run.cores } } : {}),
+      ? {
+          localCapacity: {
+            ordersPerSec: (run.cores * 1000) / run.cpuMsPerOrder,
+            cpuMsPerOrder: run.cpuMsPerOrder,
+            cores: run.cores,
+          },
+        }
+      : {}),
     counts: run.counts,
     countsUnavailable: run.countsUnavailable ?? [],
     costPerMillionUsd: cost.perMillionOrdersUsd,
@@ -65,7 +93,9 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     templateResources: run.templateResources,
     orchestrationLoc: run.orchestrationLoc,
     retries: sumOf(run.orders.map((order) => order.timeline.filter((entry) => entry.attempt > 1).length)),
-    compensations: run.orders.filter((order) => order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded')).length,
+    compensations: run.orders.filter((order) =>
+      order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded'),
+    ).length,
     dlq: run.orders.filter((order) => order.status === 'FAILED').length,
     ...(run.hopType && exampleTimeline ? { hopType: run.hopType, hopsPerOrder: countHops(exampleTimeline) } : {}),
     ...(exampleTimeline ? { exampleTimeline } : {}),
@@ -81,12 +111,16 @@ export function pickExampleOrderId(runs: readonly VariantRun[]): string | undefi
   const [first, ...rest] = runs;
   if (!first) return undefined;
   const confirmedElsewhere = rest.map((run) => new Set(run.orders.filter(isConfirmed).map((order) => order.orderId)));
-  const candidates = first.orders.filter((order) => isConfirmed(order) && confirmedElsewhere.every((ids) => ids.has(order.orderId)));
+  const candidates = first.orders.filter(
+    (order) => isConfirmed(order) && confirmedElsewhere.every((ids) => ids.has(order.orderId)),
+  );
   return typicalConfirmedOrder(candidates)?.orderId;
 }
 
 function typicalConfirmedOrder(orders: readonly OrderRun[]): OrderRun | undefined {
-  const confirmed = orders.filter(isConfirmed).sort((a, b) => localLatencyMs(a) - localLatencyMs(b) || a.orderId.localeCompare(b.orderId));
+  const confirmed = orders
+    .filter(isConfirmed)
+    .sort((a, b) => localLatencyMs(a) - localLatencyMs(b) || a.orderId.localeCompare(b.orderId));
   return confirmed[Math.floor((confirmed.length - 1) / 2)];
 }
 
@@ -134,7 +168,11 @@ function ratio(value: number, base: number): number | null {
 
 function describeSources(prices: PriceTable, hops: HopLatencyTable, latencyModel: string | undefined): ReportSources {
   return {
-    prices: { region: prices.region, asOf: prices.asOf, urls: [...new Set(Object.values(prices.items).map((item) => item.source))] },
+    prices: {
+      region: prices.region,
+      asOf: prices.asOf,
+      urls: [...new Set(Object.values(prices.items).map((item) => item.source))],
+    },
     hopLatency: {
       title: hops.source.title,
       url: hops.source.url,

@@ -1,6 +1,13 @@
 import type { CounterName } from '../local-cloud/types.ts';
 import { computeVerdicts } from './render-markdown.ts';
-import { COUNTER_LABELS, comparisonTable, formatNumber, formatUsd, reportColumns, type TableSection } from './render-table.ts';
+import {
+  COUNTER_LABELS,
+  comparisonTable,
+  formatNumber,
+  formatUsd,
+  reportColumns,
+  type TableSection,
+} from './render-table.ts';
 import type { CdfPoint, ExampleTimeline, Report, VariantReport } from './types.ts';
 
 /*
@@ -12,10 +19,30 @@ import type { CdfPoint, ExampleTimeline, Report, VariantReport } from './types.t
 
 const SERIES_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
 const BASELINE_COLOR = '#7f7f7f';
-const ITEM_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const ITEM_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 const OUTCOME_COLORS: Record<string, string> = { succeeded: '#2ca02c', failed: '#d62728', duplicate: '#ff7f0e' };
 /** Units per order worth comparing as counts (GB-seconds are durations, shown in the cost). */
-const COUNTED: readonly CounterName[] = ['lambdaInvocations', 'sqsRequests', 'eventsPut', 'eventDeliveries', 'stateTransitions', 'sfnExpressRequests', 'dynamoReadUnits', 'dynamoWriteUnits'];
+const COUNTED: readonly CounterName[] = [
+  'lambdaInvocations',
+  'sqsRequests',
+  'eventsPut',
+  'eventDeliveries',
+  'stateTransitions',
+  'sfnExpressRequests',
+  'dynamoReadUnits',
+  'dynamoWriteUnits',
+];
 const FONT = 12;
 
 interface Column {
@@ -26,13 +53,17 @@ interface Column {
 
 /** The whole `report.html`. */
 export function renderHtml(report: Report): string {
-  const columns = reportColumns(report).map(([name, variant], i, all): Column => ({
-    name,
-    report: variant,
-    color: i === all.length - 1 ? BASELINE_COLOR : SERIES_COLORS[i % SERIES_COLORS.length]!,
-  }));
+  const columns = reportColumns(report).map(
+    ([name, variant], i, all): Column => ({
+      name,
+      report: variant,
+      color: i === all.length - 1 ? BASELINE_COLOR : SERIES_COLORS[i % SERIES_COLORS.length]!,
+    }),
+  );
   const { hopLatency, prices, latencyModel } = report.sources;
-  const workload = Object.entries(report.workload).map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  const workload = Object.entries(report.workload)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -50,7 +81,9 @@ export function renderHtml(report: Report): string {
 <main>
 <section>
 <h2>Verdicts</h2>
-<ul>${computeVerdicts(report).map((verdict) => `<li>${esc(verdict)}</li>`).join('')}</ul>
+<ul>${computeVerdicts(report)
+    .map((verdict) => `<li>${esc(verdict)}</li>`)
+    .join('')}</ul>
 </section>
 <section class="charts">
 <h2>Charts</h2>
@@ -61,7 +94,14 @@ ${figure('timelines', 'One order per variant, measured locally: when each step f
 </section>
 <section>
 <h2>Side by side</h2>
-${comparisonTable(report).sections.map((section) => htmlTable(section, columns.map((c) => c.name))).join('\n')}
+${comparisonTable(report)
+  .sections.map((section) =>
+    htmlTable(
+      section,
+      columns.map((c) => c.name),
+    ),
+  )
+  .join('\n')}
 </section>
 <section>
 <h2>Sources</h2>
@@ -83,7 +123,9 @@ function figure(id: string, caption: string, body: string): string {
 
 function htmlTable(section: TableSection, columns: readonly string[]): string {
   const { source } = section;
-  const cited = source ? ` <span class="source">(source: ${source.url ? link(source.text, source.url) : esc(source.text)})</span>` : '';
+  const cited = source
+    ? ` <span class="source">(source: ${source.url ? link(source.text, source.url) : esc(source.text)})</span>`
+    : '';
   return `<table>
 <caption>${esc(section.title)}${cited}</caption>
 <thead><tr><th scope="col"></th>${columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>
@@ -112,14 +154,32 @@ interface LegendItem {
 }
 
 function latencyCdfChart(columns: readonly Column[]): string {
-  const series = columns.flatMap((c) => [
-    { column: c, kind: 'measured locally', points: c.report.latencyCdf.local, dashed: false },
-    // The baseline has no hops: its modelled curve is its local one, drawn once.
-    ...(c.report.latencyCdf.modelledAws && c.name !== 'baseline' ? [{ column: c, kind: 'modelled for AWS', points: c.report.latencyCdf.modelledAws, dashed: true }] : []),
-  ]).filter((s) => s.points.length > 0);
+  const series = columns
+    .flatMap((c) => [
+      { column: c, kind: 'measured locally', points: c.report.latencyCdf.local, dashed: false },
+      // The baseline has no hops: its modelled curve is its local one, drawn once.
+      ...(c.report.latencyCdf.modelledAws && c.name !== 'baseline'
+        ? [{ column: c, kind: 'modelled for AWS', points: c.report.latencyCdf.modelledAws, dashed: true }]
+        : []),
+    ])
+    .filter((s) => s.points.length > 0);
   const all = series.flatMap((s) => s.points.map((p) => p.ms));
-  const legend = legendItems([...columns.map((c) => ({ label: c.name, color: c.color })), { label: 'measured locally', color: '#333' }, { label: 'modelled for AWS', color: '#333', dashed: true }], 760 - 72);
-  const box: Box = { width: 760, height: 330 + legend.height, left: 56, right: 36, top: 16, bottom: 52 + legend.height };
+  const legend = legendItems(
+    [
+      ...columns.map((c) => ({ label: c.name, color: c.color })),
+      { label: 'measured locally', color: '#333' },
+      { label: 'modelled for AWS', color: '#333', dashed: true },
+    ],
+    760 - 72,
+  );
+  const box: Box = {
+    width: 760,
+    height: 330 + legend.height,
+    left: 56,
+    right: 36,
+    top: 16,
+    bottom: 52 + legend.height,
+  };
   if (all.length === 0) return emptyChart(box, 'no order reached a terminal status');
   const lo = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...all))));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(lo * 10, ...all)));
@@ -128,23 +188,47 @@ function latencyCdfChart(columns: readonly Column[]): string {
   const xTicks = logTicks(lo, hi);
   const yTicks = [0, 0.25, 0.5, 0.75, 1];
   const paths = series.map((s) => {
-    const d = s.points.map((p: CdfPoint, i) => `${i === 0 ? 'M' : 'L'}${num(x(Math.max(lo, p.ms)))},${num(y(p.fraction))}`).join('');
+    const d = s.points
+      .map((p: CdfPoint, i) => `${i === 0 ? 'M' : 'L'}${num(x(Math.max(lo, p.ms)))},${num(y(p.fraction))}`)
+      .join('');
     return `<path data-mark d="${d}" fill="none" stroke="${s.column.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${esc(`${s.column.name}, ${s.kind}`)}</title></path>`;
   });
   return svg(box, 'Latency CDF per variant', [
     grid(box, xTicks.map(x), yTicks.map(y)),
-    xAxis(box, xTicks.map((t) => ({ at: x(t), label: formatNumber(t) })), 'latency, ms (log scale)'),
-    yAxis(box, yTicks.map((t) => ({ at: y(t), label: `${t * 100}%` })), 'orders finished'),
+    xAxis(
+      box,
+      xTicks.map((t) => ({ at: x(t), label: formatNumber(t) })),
+      'latency, ms (log scale)',
+    ),
+    yAxis(
+      box,
+      yTicks.map((t) => ({ at: y(t), label: `${t * 100}%` })),
+      'orders finished',
+    ),
     ...paths,
     legend.render(box.left + 16, box.height - legend.height - 4),
   ]);
 }
 
 function costChart(columns: readonly Column[]): string {
-  const items = [...new Set(columns.flatMap((c) => c.report.costBreakdown.filter((l) => l.usdPerMillionOrders > 0).map((l) => l.item)))];
+  const items = [
+    ...new Set(
+      columns.flatMap((c) => c.report.costBreakdown.filter((l) => l.usdPerMillionOrders > 0).map((l) => l.item)),
+    ),
+  ];
   const colorOf = (item: string): string => ITEM_COLORS[items.indexOf(item) % ITEM_COLORS.length]!;
-  const legend = legendItems(items.map((item) => ({ label: item, color: colorOf(item) })), 760 - 72);
-  const box: Box = { width: 760, height: 330 + legend.height, left: 72, right: 16, top: 24, bottom: 52 + legend.height };
+  const legend = legendItems(
+    items.map((item) => ({ label: item, color: colorOf(item) })),
+    760 - 72,
+  );
+  const box: Box = {
+    width: 760,
+    height: 330 + legend.height,
+    left: 72,
+    right: 16,
+    top: 24,
+    bottom: 52 + legend.height,
+  };
   const max = Math.max(0, ...columns.map((c) => c.report.costPerMillionUsd));
   if (items.length === 0 || max === 0) return emptyChart(box, 'no priced units were counted');
   const ticks = niceTicks(max);
@@ -154,38 +238,69 @@ function costChart(columns: readonly Column[]): string {
   const bars = columns.flatMap((c, i) => {
     const x0 = box.left + band * i + (band - barWidth) / 2;
     let base = 0;
-    const segments = c.report.costBreakdown.filter((l) => l.usdPerMillionOrders > 0).map((line) => {
-      const top = base + line.usdPerMillionOrders;
-      const rect = `<rect data-mark x="${num(x0)}" y="${num(y(top))}" width="${num(barWidth)}" height="${num(y(base) - y(top))}" fill="${colorOf(line.item)}"><title>${esc(`${c.name}: ${line.item} ${formatUsd(line.usdPerMillionOrders)}`)}</title></rect>`;
-      base = top;
-      return rect;
-    });
+    const segments = c.report.costBreakdown
+      .filter((l) => l.usdPerMillionOrders > 0)
+      .map((line) => {
+        const top = base + line.usdPerMillionOrders;
+        const rect = `<rect data-mark x="${num(x0)}" y="${num(y(top))}" width="${num(barWidth)}" height="${num(y(base) - y(top))}" fill="${colorOf(line.item)}"><title>${esc(`${c.name}: ${line.item} ${formatUsd(line.usdPerMillionOrders)}`)}</title></rect>`;
+        base = top;
+        return rect;
+      });
     const partial = c.report.countsUnavailable.length > 0 ? ' (partial)' : '';
-    return [...segments, text(x0 + barWidth / 2, y(c.report.costPerMillionUsd) - 6, `${formatUsd(c.report.costPerMillionUsd)}${partial}`, 'middle', 'bold')];
+    return [
+      ...segments,
+      text(
+        x0 + barWidth / 2,
+        y(c.report.costPerMillionUsd) - 6,
+        `${formatUsd(c.report.costPerMillionUsd)}${partial}`,
+        'middle',
+        'bold',
+      ),
+    ];
   });
   return svg(box, 'Cost per million orders, stacked by priced unit', [
     grid(box, [], ticks.map(y)),
-    xAxis(box, columns.map((c, i) => ({ at: box.left + band * (i + 0.5), label: c.name })), 'variant'),
-    yAxis(box, ticks.map((t) => ({ at: y(t), label: formatUsd(t) })), 'USD per million orders'),
+    xAxis(
+      box,
+      columns.map((c, i) => ({ at: box.left + band * (i + 0.5), label: c.name })),
+      'variant',
+    ),
+    yAxis(
+      box,
+      ticks.map((t) => ({ at: y(t), label: formatUsd(t) })),
+      'USD per million orders',
+    ),
     ...bars,
     legend.render(box.left + 16, box.height - legend.height - 4),
   ]);
 }
 
 function countsChart(columns: readonly Column[]): string {
-  const perOrder = (c: Column, counter: CounterName): number => (c.report.counts[counter] ?? 0) / Math.max(1, c.report.orders);
+  const perOrder = (c: Column, counter: CounterName): number =>
+    (c.report.counts[counter] ?? 0) / Math.max(1, c.report.orders);
   const counters = COUNTED.filter((counter) => columns.some((c) => perOrder(c, counter) > 0));
   const barHeight = 12;
   const groupHeight = columns.length * (barHeight + 2) + 14;
-  const legend = legendItems(columns.map((c) => ({ label: c.name, color: c.color })), 760 - 200);
-  const box: Box = { width: 760, height: 24 + counters.length * groupHeight + 44 + legend.height, left: 184, right: 56, top: 16, bottom: 44 + legend.height };
+  const legend = legendItems(
+    columns.map((c) => ({ label: c.name, color: c.color })),
+    760 - 200,
+  );
+  const box: Box = {
+    width: 760,
+    height: 24 + counters.length * groupHeight + 44 + legend.height,
+    left: 184,
+    right: 56,
+    top: 16,
+    bottom: 44 + legend.height,
+  };
   if (counters.length === 0) return emptyChart(box, 'no counts were observed');
   const ticks = niceTicks(Math.max(...counters.flatMap((counter) => columns.map((c) => perOrder(c, counter)))));
   const x = linearScale(0, ticks[ticks.length - 1]!, box.left, box.width - box.right);
   const groups = counters.flatMap((counter, g) => {
     const y0 = box.top + g * groupHeight;
     const bars = columns.flatMap((c, i) => {
-      if (c.report.countsUnavailable.includes(counter)) return [text(box.left + 4, y0 + i * (barHeight + 2) + barHeight - 2, `${c.name}: n/a`, 'start')];
+      if (c.report.countsUnavailable.includes(counter))
+        return [text(box.left + 4, y0 + i * (barHeight + 2) + barHeight - 2, `${c.name}: n/a`, 'start')];
       const value = perOrder(c, counter);
       const yBar = y0 + i * (barHeight + 2);
       return [
@@ -193,11 +308,18 @@ function countsChart(columns: readonly Column[]): string {
         text(x(value) + 4, yBar + barHeight - 2, formatNumber(value, 2), 'start'),
       ];
     });
-    return [text(box.left - 8, y0 + (columns.length * (barHeight + 2)) / 2 + 4, COUNTER_LABELS[counter], 'end'), ...bars];
+    return [
+      text(box.left - 8, y0 + (columns.length * (barHeight + 2)) / 2 + 4, COUNTER_LABELS[counter], 'end'),
+      ...bars,
+    ];
   });
   return svg(box, 'Billable units per order', [
     grid(box, ticks.map(x), []),
-    xAxis(box, ticks.map((t) => ({ at: x(t), label: formatNumber(t, 2) })), 'units per order'),
+    xAxis(
+      box,
+      ticks.map((t) => ({ at: x(t), label: formatNumber(t, 2) })),
+      'units per order',
+    ),
     ...groups,
     legend.render(box.left, box.height - legend.height - 4),
   ]);
@@ -207,16 +329,28 @@ function timelines(columns: readonly Column[]): string {
   const examples = columns.map((c) => ({ column: c, example: c.report.exampleTimeline }));
   const longest = Math.max(1, ...examples.map(({ example }) => example?.totalMs ?? 0));
   const ticks = niceTicks(longest, 4);
-  const panels = examples.map(({ column, example }) =>
-    `<div class="panel"><h3 style="color:${column.color}">${esc(column.name)}</h3>${example ? timelineChart(example, ticks) : '<p>No example order.</p>'}</div>`);
-  const legend = legendItems(Object.entries(OUTCOME_COLORS).map(([label, color]) => ({ label, color })), 700);
+  const panels = examples.map(
+    ({ column, example }) =>
+      `<div class="panel"><h3 style="color:${column.color}">${esc(column.name)}</h3>${example ? timelineChart(example, ticks) : '<p>No example order.</p>'}</div>`,
+  );
+  const legend = legendItems(
+    Object.entries(OUTCOME_COLORS).map(([label, color]) => ({ label, color })),
+    700,
+  );
   const legendBox: Box = { width: 760, height: legend.height + 8, left: 0, right: 0, top: 0, bottom: 0 };
   return `<div class="timelines">${panels.join('')}</div>\n${svg(legendBox, 'Step outcomes', [legend.render(8, 4)])}`;
 }
 
 function timelineChart(example: ExampleTimeline, ticks: readonly number[]): string {
   const rowHeight = 22;
-  const box: Box = { width: 290, height: 40 + example.entries.length * rowHeight + 40, left: 128, right: 14, top: 36, bottom: 44 };
+  const box: Box = {
+    width: 290,
+    height: 40 + example.entries.length * rowHeight + 40,
+    left: 128,
+    right: 14,
+    top: 36,
+    bottom: 44,
+  };
   const x = linearScale(0, ticks[ticks.length - 1]!, box.left, box.width - box.right);
   const marks = example.entries.flatMap((entry, i) => {
     const yMid = box.top + i * rowHeight + rowHeight / 2;
@@ -233,7 +367,11 @@ function timelineChart(example: ExampleTimeline, ticks: readonly number[]): stri
   return svg(box, `Timeline of order ${example.orderId}`, [
     text(4, 18, `${example.orderId}: ${example.status} after ${formatNumber(example.totalMs)} ms`, 'start'),
     grid(box, ticks.map(x), []),
-    xAxis(box, ticks.map((t) => ({ at: x(t), label: formatNumber(t) })), 'ms after accepted'),
+    xAxis(
+      box,
+      ticks.map((t) => ({ at: x(t), label: formatNumber(t) })),
+      'ms after accepted',
+    ),
     ...marks,
   ]);
 }
@@ -254,25 +392,38 @@ function text(x: number, y: number, content: string, anchor: 'start' | 'middle' 
 }
 
 function grid(box: Box, xs: readonly number[], ys: readonly number[]): string {
-  const vertical = xs.map((x) => `<line x1="${num(x)}" x2="${num(x)}" y1="${box.top}" y2="${box.height - box.bottom}"/>`);
-  const horizontal = ys.map((y) => `<line x1="${box.left}" x2="${box.width - box.right}" y1="${num(y)}" y2="${num(y)}"/>`);
+  const vertical = xs.map(
+    (x) => `<line x1="${num(x)}" x2="${num(x)}" y1="${box.top}" y2="${box.height - box.bottom}"/>`,
+  );
+  const horizontal = ys.map(
+    (y) => `<line x1="${box.left}" x2="${box.width - box.right}" y1="${num(y)}" y2="${num(y)}"/>`,
+  );
   return `<g stroke="#e3e3e3">${[...vertical, ...horizontal].join('')}</g>`;
 }
 
 function xAxis(box: Box, ticks: readonly { at: number; label: string }[], title: string): string {
   const y0 = box.height - box.bottom;
-  const labels = ticks.map((t) => `<line x1="${num(t.at)}" x2="${num(t.at)}" y1="${y0}" y2="${y0 + 5}" stroke="#333"/>${text(t.at, y0 + 18, t.label, 'middle')}`);
+  const labels = ticks.map(
+    (t) =>
+      `<line x1="${num(t.at)}" x2="${num(t.at)}" y1="${y0}" y2="${y0 + 5}" stroke="#333"/>${text(t.at, y0 + 18, t.label, 'middle')}`,
+  );
   return `<g><line x1="${box.left}" x2="${box.width - box.right}" y1="${y0}" y2="${y0}" stroke="#333"/>${labels.join('')}${text((box.left + box.width - box.right) / 2, y0 + 36, title, 'middle', 'bold')}</g>`;
 }
 
 function yAxis(box: Box, ticks: readonly { at: number; label: string }[], title: string): string {
-  const labels = ticks.map((t) => `<line x1="${box.left - 5}" x2="${box.left}" y1="${num(t.at)}" y2="${num(t.at)}" stroke="#333"/>${text(box.left - 8, t.at + 4, t.label, 'end')}`);
+  const labels = ticks.map(
+    (t) =>
+      `<line x1="${box.left - 5}" x2="${box.left}" y1="${num(t.at)}" y2="${num(t.at)}" stroke="#333"/>${text(box.left - 8, t.at + 4, t.label, 'end')}`,
+  );
   const midY = (box.top + box.height - box.bottom) / 2;
   return `<g><line x1="${box.left}" x2="${box.left}" y1="${box.top}" y2="${box.height - box.bottom}" stroke="#333"/>${labels.join('')}<text x="14" y="${num(midY)}" text-anchor="middle" font-weight="bold" transform="rotate(-90 14 ${num(midY)})">${esc(title)}</text></g>`;
 }
 
 /** Legend entries laid out left to right, wrapping at `maxWidth` (text width estimated). */
-function legendItems(items: readonly LegendItem[], maxWidth: number): { height: number; render: (x: number, y: number) => string } {
+function legendItems(
+  items: readonly LegendItem[],
+  maxWidth: number,
+): { height: number; render: (x: number, y: number) => string } {
   const rowHeight = 18;
   let cx = 0;
   let row = 0;
@@ -288,12 +439,15 @@ function legendItems(items: readonly LegendItem[], maxWidth: number): { height: 
   });
   return {
     height: (row + 1) * rowHeight,
-    render: (x, y) => `<g>${placed.map(({ item, dx, dy }) => {
-      const swatch = item.dashed
-        ? `<line x1="${num(x + dx)}" x2="${num(x + dx + 22)}" y1="${num(y + dy + 9)}" y2="${num(y + dy + 9)}" stroke="${item.color}" stroke-width="2" stroke-dasharray="6 4"/>`
-        : `<rect x="${num(x + dx)}" y="${num(y + dy + 3)}" width="22" height="12" fill="${item.color}"/>`;
-      return `${swatch}${text(x + dx + 28, y + dy + 13, item.label, 'start')}`;
-    }).join('')}</g>`,
+    render: (x, y) =>
+      `<g>${placed
+        .map(({ item, dx, dy }) => {
+          const swatch = item.dashed
+            ? `<line x1="${num(x + dx)}" x2="${num(x + dx + 22)}" y1="${num(y + dy + 9)}" y2="${num(y + dy + 9)}" stroke="${item.color}" stroke-width="2" stroke-dasharray="6 4"/>`
+            : `<rect x="${num(x + dx)}" y="${num(y + dy + 3)}" width="22" height="12" fill="${item.color}"/>`;
+          return `${swatch}${text(x + dx + 28, y + dy + 13, item.label, 'start')}`;
+        })
+        .join('')}</g>`,
   };
 }
 
@@ -339,7 +493,10 @@ function link(label: string, url: string): string {
 
 /** Escapes text for HTML and SVG content and attribute values alike. */
 function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const STYLE = `

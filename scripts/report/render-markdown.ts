@@ -15,26 +15,39 @@ type Named = [name: string, variant: VariantReport];
 export function computeVerdicts(report: Report): string[] {
   const variants = Object.entries(report.variants);
   if (variants.length === 0) return [];
-  return [...costVerdicts(variants), ...modelledLatencyVerdicts(variants, report), localLatencyVerdict(variants, report.baseline), outcomeVerdict(variants), ...invariantVerdicts(variants), sizeVerdict(variants)]
-    .filter((verdict): verdict is string => verdict !== undefined);
+  return [
+    ...costVerdicts(variants),
+    ...modelledLatencyVerdicts(variants, report),
+    localLatencyVerdict(variants, report.baseline),
+    outcomeVerdict(variants),
+    ...invariantVerdicts(variants),
+    sizeVerdict(variants),
+  ].filter((verdict): verdict is string => verdict !== undefined);
 }
 
 function costVerdicts(variants: readonly Named[]): string[] {
   const partial = variants.filter(([, v]) => v.countsUnavailable.length > 0);
   if (partial.length > 0) {
-    return [`Costs are lower bounds, not compared: ${partial.map(([name, v]) => `${name} could not count ${v.countsUnavailable.join(', ')}`).join('; ')}.`];
+    return [
+      `Costs are lower bounds, not compared: ${partial.map(([name, v]) => `${name} could not count ${v.countsUnavailable.join(', ')}`).join('; ')}.`,
+    ];
   }
   const [cheapest, ...others] = [...variants].sort(([, a], [, b]) => a.costPerMillionUsd - b.costPerMillionUsd);
   if (!cheapest) return [];
   const [cheapName, cheap] = cheapest;
   const main = largestCostShare(cheap);
-  const lines = [`${cheapName} is the cheapest at ${formatUsd(cheap.costPerMillionUsd)} per million orders${main ? `, ${main.share} of it ${main.item}` : ''}.`];
+  const lines = [
+    `${cheapName} is the cheapest at ${formatUsd(cheap.costPerMillionUsd)} per million orders${main ? `, ${main.share} of it ${main.item}` : ''}.`,
+  ];
   for (const [name, v] of others) {
     const driver = largestCostShare(v);
-    const relation = cheap.costPerMillionUsd > 0 && v.costPerMillionUsd / cheap.costPerMillionUsd >= 1.05
-      ? `costs ${formatRatio(v.costPerMillionUsd / cheap.costPerMillionUsd)} ${cheapName}`
-      : `costs about the same as ${cheapName}`;
-    lines.push(`${name} ${relation} per million orders (${formatUsd(v.costPerMillionUsd)} vs ${formatUsd(cheap.costPerMillionUsd)})${driver ? `, driven by ${driver.item} (${driver.share})` : ''}.`);
+    const relation =
+      cheap.costPerMillionUsd > 0 && v.costPerMillionUsd / cheap.costPerMillionUsd >= 1.05
+        ? `costs ${formatRatio(v.costPerMillionUsd / cheap.costPerMillionUsd)} ${cheapName}`
+        : `costs about the same as ${cheapName}`;
+    lines.push(
+      `${name} ${relation} per million orders (${formatUsd(v.costPerMillionUsd)} vs ${formatUsd(cheap.costPerMillionUsd)})${driver ? `, driven by ${driver.item} (${driver.share})` : ''}.`,
+    );
   }
   return lines;
 }
@@ -46,7 +59,9 @@ function largestCostShare(v: VariantReport): { item: string; share: string } | u
 }
 
 function modelledLatencyVerdicts(variants: readonly Named[], report: Report): string[] {
-  const modelled = variants.filter(([, v]) => v.latencyMs.modelledAws).sort(([, a], [, b]) => a.latencyMs.modelledAws!.p99 - b.latencyMs.modelledAws!.p99);
+  const modelled = variants
+    .filter(([, v]) => v.latencyMs.modelledAws)
+    .sort(([, a], [, b]) => a.latencyMs.modelledAws!.p99 - b.latencyMs.modelledAws!.p99);
   const { hops } = report.sources.hopLatency;
   const lines = modelled.map(([name, v]) => {
     const p99 = `${name} p99 modelled on AWS is ${formatNumber(v.latencyMs.modelledAws!.p99)} ms (local p99 ${formatNumber(v.latencyMs.local.p99)} ms)`;
@@ -59,7 +74,9 @@ function modelledLatencyVerdicts(variants: readonly Named[], report: Report): st
   if (fastest && slowest && fastest !== slowest) {
     const low = fastest[1].latencyMs.modelledAws!.p99;
     const high = slowest[1].latencyMs.modelledAws!.p99;
-    lines.push(`Modelled on AWS, ${fastest[0]} has the lowest p99 (${formatNumber(low)} ms) and ${slowest[0]} the highest, ${formatRatio(high / Math.max(1, low))} as long (${formatNumber(high)} ms).`);
+    lines.push(
+      `Modelled on AWS, ${fastest[0]} has the lowest p99 (${formatNumber(low)} ms) and ${slowest[0]} the highest, ${formatRatio(high / Math.max(1, low))} as long (${formatNumber(high)} ms).`,
+    );
   }
   return lines;
 }
@@ -70,8 +87,12 @@ function localLatencyVerdict(variants: readonly Named[], baseline: VariantReport
   const slowest = sorted[sorted.length - 1];
   if (!fastest || !slowest) return undefined;
   const base = baseline.latencyMs.local.p99;
-  const overhead = base > 0 ? `, ${formatRatio(fastest[1].latencyMs.local.p99 / base)} the in-process baseline's ${formatNumber(base)} ms` : '';
-  const rest = fastest === slowest ? '' : `; ${slowest[0]} has the highest (${formatNumber(slowest[1].latencyMs.local.p99)} ms)`;
+  const overhead =
+    base > 0
+      ? `, ${formatRatio(fastest[1].latencyMs.local.p99 / base)} the in-process baseline's ${formatNumber(base)} ms`
+      : '';
+  const rest =
+    fastest === slowest ? '' : `; ${slowest[0]} has the highest (${formatNumber(slowest[1].latencyMs.local.p99)} ms)`;
   return `Measured locally, ${fastest[0]} has the lowest p99 (${formatNumber(fastest[1].latencyMs.local.p99)} ms${overhead})${rest}.`;
 }
 
@@ -88,31 +109,51 @@ function outcomeVerdict(variants: readonly Named[]): string | undefined {
 function invariantVerdicts(variants: readonly Named[]): string[] {
   const broken = variants.filter(([, v]) => v.invariantViolations.length > 0 || v.nonTerminal > 0);
   if (broken.length === 0) {
-    return [`All ${variants.length} variants kept every invariant over ${variants.map(([, v]) => formatNumber(v.orders)).filter(unique).join(' / ')} orders each.`];
+    return [
+      `All ${variants.length} variants kept every invariant over ${variants
+        .map(([, v]) => formatNumber(v.orders))
+        .filter(unique)
+        .join(' / ')} orders each.`,
+    ];
   }
   return broken.map(([name, v]) => {
     const rules = countBy(v.invariantViolations.map((violation) => violation.rule));
-    const list = Object.entries(rules).map(([rule, n]) => `${rule} x${n}`).join(', ');
-    const stranded = v.stranded.slice(0, 5).map((s) => `${s.orderId}: ${s.where}`).join('; ');
-    const strandedNote = v.nonTerminal > 0 ? `; ${v.nonTerminal} orders never reached a terminal status (${stranded}${v.stranded.length > 5 ? '; ...' : ''})` : '';
+    const list = Object.entries(rules)
+      .map(([rule, n]) => `${rule} x${n}`)
+      .join(', ');
+    const stranded = v.stranded
+      .slice(0, 5)
+      .map((s) => `${s.orderId}: ${s.where}`)
+      .join('; ');
+    const strandedNote =
+      v.nonTerminal > 0
+        ? `; ${v.nonTerminal} orders never reached a terminal status (${stranded}${v.stranded.length > 5 ? '; ...' : ''})`
+        : '';
     return `${name} broke ${v.invariantViolations.length} invariant checks${list ? ` (${list})` : ''}${strandedNote}.`;
   });
 }
 
 function sizeVerdict(variants: readonly Named[]): string | undefined {
-  const sorted = [...variants].sort(([, a], [, b]) => a.templateResources - b.templateResources || a.orchestrationLoc - b.orchestrationLoc);
+  const sorted = [...variants].sort(
+    ([, a], [, b]) => a.templateResources - b.templateResources || a.orchestrationLoc - b.orchestrationLoc,
+  );
   const smallest = sorted[0];
   const largest = sorted[sorted.length - 1];
   if (!smallest || !largest || smallest === largest) return undefined;
-  const size = (v: VariantReport): string => `${formatNumber(v.templateResources)} template resources and ${formatNumber(v.orchestrationLoc)} lines of orchestration code`;
+  const size = (v: VariantReport): string =>
+    `${formatNumber(v.templateResources)} template resources and ${formatNumber(v.orchestrationLoc)} lines of orchestration code`;
   return `${smallest[0]} is the smallest stack to operate (${size(smallest[1])}); ${largest[0]} is the largest (${size(largest[1])}).`;
 }
 
 /** The whole `report.md`: verdicts, then the side-by-side tables, then sources. */
 export function renderMarkdown(report: Report): string {
   const table = comparisonTable(report);
-  const workload = Object.entries(report.workload).map(([key, value]) => `${key}=${String(value)}`).join(', ');
-  const violations = Object.entries(report.variants).flatMap(([name, v]) => v.invariantViolations.slice(0, 10).map((x) => `- ${escapeMarkdown(name)}: ${escapeMarkdown(x.message)}`));
+  const workload = Object.entries(report.workload)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
+  const violations = Object.entries(report.variants).flatMap(([name, v]) =>
+    v.invariantViolations.slice(0, 10).map((x) => `- ${escapeMarkdown(name)}: ${escapeMarkdown(x.message)}`),
+  );
   const { prices, hopLatency, latencyModel } = report.sources;
   return [
     '# Order pipelines compared',

@@ -44,14 +44,30 @@ export function reportColumns(report: Report): [name: string, variant: VariantRe
 
 export function comparisonTable(report: Report): ComparisonTable {
   const columns = reportColumns(report);
-  const row = (label: string, value: (v: VariantReport) => string): TableRow => ({ label, values: columns.map(([, v]) => value(v)) });
+  const row = (label: string, value: (v: VariantReport) => string): TableRow => ({
+    label,
+    values: columns.map(([, v]) => value(v)),
+  });
   const latencyRows = (pick: (v: VariantReport) => LatencyQuantiles | undefined): TableRow[] =>
-    (['p50', 'p90', 'p99', 'max'] as const).map((q) => row(`Latency ${q} (ms)`, (v) => { const l = pick(v); return l ? formatNumber(l[q]) : 'n/a'; }));
+    (['p50', 'p90', 'p99', 'max'] as const).map((q) =>
+      row(`Latency ${q} (ms)`, (v) => {
+        const l = pick(v);
+        return l ? formatNumber(l[q]) : 'n/a';
+      }),
+    );
   const { hopLatency, prices } = report.sources;
   const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
   const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
-  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter((c) => columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)));
-  const costItems = [...new Set(columns.flatMap(([, v]) => v.costBreakdown.filter((line) => line.usdPerMillionOrders > 0).map((line) => line.item)))];
+  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter((c) =>
+    columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
+  );
+  const costItems = [
+    ...new Set(
+      columns.flatMap(([, v]) =>
+        v.costBreakdown.filter((line) => line.usdPerMillionOrders > 0).map((line) => line.item),
+      ),
+    ),
+  ];
 
   const sections: TableSection[] = [
     {
@@ -66,30 +82,46 @@ export function comparisonTable(report: Report): ComparisonTable {
         ...latencyRows((v) => v.latencyMs.local),
         row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99)),
         row('Throughput (orders/s)', (v) => formatNumber(v.throughputPerSec, 1)),
-        ...(columns.some(([, v]) => v.localCapacity) ? [
-          row('Local CPU per order (ms)', (v) => (v.localCapacity ? formatNumber(v.localCapacity.cpuMsPerOrder, 1) : '-')),
-          row('Emulator capacity here (orders/s)', (v) => (v.localCapacity ? formatNumber(v.localCapacity.ordersPerSec, 1) : '-')),
-        ] : []),
+        ...(columns.some(([, v]) => v.localCapacity)
+          ? [
+              row('Local CPU per order (ms)', (v) =>
+                v.localCapacity ? formatNumber(v.localCapacity.cpuMsPerOrder, 1) : '-',
+              ),
+              row('Emulator capacity here (orders/s)', (v) =>
+                v.localCapacity ? formatNumber(v.localCapacity.ordersPerSec, 1) : '-',
+              ),
+            ]
+          : []),
         row('Retried step attempts', (v) => formatNumber(v.retries)),
         row('Compensated orders', (v) => formatNumber(v.compensations)),
         row('Invariant violations', (v) => formatNumber(v.invariantViolations.length)),
         ...counters.map((c) => row(`${COUNTER_LABELS[c]} / order`, (v) => perOrder(v, c))),
       ],
     },
-    ...(anyModelled ? [{
-      title: 'Modelled for AWS',
-      source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
-      rows: [
-        ...latencyRows((v) => v.latencyMs.modelledAws),
-        row('Hops per order (example)', (v) => v.hopType && v.hopsPerOrder !== undefined ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}` : '-'),
-      ],
-    }] : []),
+    ...(anyModelled
+      ? [
+          {
+            title: 'Modelled for AWS',
+            source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
+            rows: [
+              ...latencyRows((v) => v.latencyMs.modelledAws),
+              row('Hops per order (example)', (v) =>
+                v.hopType && v.hopsPerOrder !== undefined
+                  ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}`
+                  : '-',
+              ),
+            ],
+          },
+        ]
+      : []),
     {
       title: 'Estimated cost per million orders (USD)',
       source: { text: `shared/data/prices.json: ${prices.region} on-demand prices as of ${prices.asOf}` },
       rows: [
         row('Total', (v) => `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}`),
-        ...costItems.map((item) => row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0))),
+        ...costItems.map((item) =>
+          row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0)),
+        ),
         row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion)),
       ],
     },
@@ -114,13 +146,17 @@ export function comparisonTable(report: Report): ComparisonTable {
 export function renderTable(report: Report, verdicts: readonly string[] = []): string {
   const table = comparisonTable(report);
   const labelWidth = Math.max(...table.sections.flatMap((s) => s.rows.map((r) => r.label.length + 2)));
-  const widths = table.columns.map((column, i) => Math.max(column.length, ...table.sections.flatMap((s) => s.rows.map((r) => r.values[i]!.length))));
+  const widths = table.columns.map((column, i) =>
+    Math.max(column.length, ...table.sections.flatMap((s) => s.rows.map((r) => r.values[i]!.length))),
+  );
   const line = (label: string, cells: readonly string[]): string =>
     [label.padEnd(labelWidth), ...cells.map((cell, i) => cell.padStart(widths[i]!))].join('  ').trimEnd();
   const rule = '-'.repeat(labelWidth + sumOf(widths) + 2 * widths.length);
   const out = [line('', table.columns), rule];
   for (const section of table.sections) {
-    const source = section.source ? ` (source: ${[section.source.text, section.source.url].filter(Boolean).join(', ')})` : '';
+    const source = section.source
+      ? ` (source: ${[section.source.text, section.source.url].filter(Boolean).join(', ')})`
+      : '';
     out.push(`${section.title}${source}`);
     for (const row of section.rows) out.push(line(`  ${row.label}`, row.values));
   }

@@ -2,9 +2,19 @@ import { TransientDependencyError } from '../domain/errors.ts';
 
 /** SDK errors that mean "try again later": throttling, capacity, timeouts, 5xx, sockets. */
 const TRANSIENT_NAMES = new Set([
-  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded',
-  'InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout',
-  'TransactionConflictException', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'TransactionConflictException',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
 ]);
 
 export function isConditionFailure(error: unknown): boolean {

@@ -29,7 +29,9 @@ function baseConfig(service: AwsService, options: ClientOptions) {
 /** Write operations of DynamoDB: a failed condition still consumes (and bills) a write unit. */
 const DYNAMO_WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 
-export function createDynamoDocumentClient(options: ClientOptions & { clientConfig?: DynamoDBClientConfig } = {}): DynamoDBDocumentClient {
+export function createDynamoDocumentClient(
+  options: ClientOptions & { clientConfig?: DynamoDBClientConfig } = {},
+): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ ...baseConfig('dynamodb', options), ...options.clientConfig });
   if (options.metered ?? true) {
     client.middlewareStack.add(
@@ -42,7 +44,8 @@ export function createDynamoDocumentClient(options: ClientOptions & { clientConf
           recordCapacity((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, isWrite);
           return result;
         } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException') recordUsage(isWrite ? 'dynamoWriteUnits' : 'dynamoReadUnits', 1);
+          if ((error as Error).name === 'ConditionalCheckFailedException')
+            recordUsage(isWrite ? 'dynamoWriteUnits' : 'dynamoReadUnits', 1);
           throw error;
         }
       },
@@ -55,8 +58,8 @@ export function createDynamoDocumentClient(options: ClientOptions & { clientConf
 function recordCapacity(consumed: unknown, isWrite: boolean): void {
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
   for (const entry of list as { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }[]) {
-    const reads = entry.ReadCapacityUnits ?? (isWrite ? 0 : entry.CapacityUnits ?? 0);
-    const writes = entry.WriteCapacityUnits ?? (isWrite ? entry.CapacityUnits ?? 0 : 0);
+    const reads = entry.ReadCapacityUnits ?? (isWrite ? 0 : (entry.CapacityUnits ?? 0));
+    const writes = entry.WriteCapacityUnits ?? (isWrite ? (entry.CapacityUnits ?? 0) : 0);
     if (reads) recordUsage('dynamoReadUnits', reads);
     if (writes) recordUsage('dynamoWriteUnits', writes);
   }

@@ -41,7 +41,8 @@ export function intFromEnv(key: string, fallback: number, env: NodeJS.ProcessEnv
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`environment variable ${key} must be a whole number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`environment variable ${key} must be a whole number, got "${raw}"`);
   return value;
 }
 
@@ -53,5 +54,9 @@ export interface TableNames {
 }
 
 export function tableNamesFromEnv(): TableNames {
-  return { orders: requireEnv('ORDERS_TABLE'), inventory: requireEnv('INVENTORY_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
+  return {
+    orders: requireEnv('ORDERS_TABLE'),
+    inventory: requireEnv('INVENTORY_TABLE'),
+    ledger: requireEnv('LEDGER_TABLE'),
+  };
 }

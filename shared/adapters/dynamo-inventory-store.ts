@@ -118,8 +118,11 @@ export class DynamoInventoryStore implements InventoryStore {
     const out: StockSnapshot[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
-      for (const raw of (page.Items ?? []) as SkuItem[]) out.push({ sku: raw.sku, initial: raw.initialStock, current: raw.stock, holds: raw.holds ?? {} });
+      const page = await this.client.send(
+        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+      );
+      for (const raw of (page.Items ?? []) as SkuItem[])
+        out.push({ sku: raw.sku, initial: raw.initialStock, current: raw.stock, holds: raw.holds ?? {} });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return out;

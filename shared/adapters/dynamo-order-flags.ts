@@ -109,18 +109,27 @@ export class DynamoOrderFlags {
     for (let round = 0; round < 3; round++) {
       try {
         const { Attributes } = await callAws('flags-table', () =>
-          this.client.send(new UpdateCommand({
-            TableName: this.tableName,
-            Key: { orderId: request.orderId },
-            UpdateExpression: 'SET #claim = :until, #claimBy = :token ADD #n :one',
-            // attribute_not_exists(#done): the step has no outcome yet, else this is a duplicate.
-            // #claim < :now: no other delivery is running it (or its holder died and the lease ran out).
-            // #n < :max: this event still has attempts left; past them the order is parked FAILED.
-            ConditionExpression: 'attribute_not_exists(#done) AND (attribute_not_exists(#claim) OR #claim < :now) AND (attribute_not_exists(#n) OR #n < :max)',
-            ExpressionAttributeNames: { '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy, '#n': attempts },
-            ExpressionAttributeValues: { ':until': now + request.leaseMs, ':token': token, ':now': now, ':one': 1, ':max': request.maxAttempts },
-            ReturnValues: 'ALL_NEW',
-          })),
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { orderId: request.orderId },
+              UpdateExpression: 'SET #claim = :until, #claimBy = :token ADD #n :one',
+              // attribute_not_exists(#done): the step has no outcome yet, else this is a duplicate.
+              // #claim < :now: no other delivery is running it (or its holder died and the lease ran out).
+              // #n < :max: this event still has attempts left; past them the order is parked FAILED.
+              ConditionExpression:
+                'attribute_not_exists(#done) AND (attribute_not_exists(#claim) OR #claim < :now) AND (attribute_not_exists(#n) OR #n < :max)',
+              ExpressionAttributeNames: { '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy, '#n': attempts },
+              ExpressionAttributeValues: {
+                ':until': now + request.leaseMs,
+                ':token': token,
+                ':now': now,
+                ':one': 1,
+                ':max': request.maxAttempts,
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
         );
         const item = (Attributes ?? {}) as OrderFlagsItem;
         const attempt = Number(item[attempts] ?? 1);
@@ -156,7 +165,12 @@ export class DynamoOrderFlags {
    * (epoch ms) passes. Returns whether the claim is still held. A duplicate copy of an event uses
    * it to wait for the copy that is running, instead of failing and being retried.
    */
-  async waitWhileClaimed(orderId: string, step: string, deadline: number, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<boolean> {
+  async waitWhileClaimed(
+    orderId: string,
+    step: string,
+    deadline: number,
+    sleep: (ms: number) => Promise<void> = defaultSleep,
+  ): Promise<boolean> {
     const n = names(step);
     for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
       const item = await this.get(orderId);
@@ -172,15 +186,17 @@ export class DynamoOrderFlags {
     const n = names(step);
     try {
       await callAws('flags-table', () =>
-        this.client.send(new UpdateCommand({
-          TableName: this.tableName,
-          Key: { orderId },
-          UpdateExpression: 'REMOVE #claim, #claimBy',
-          // Never release a claim another delivery took after ours lapsed.
-          ConditionExpression: '#claimBy = :token',
-          ExpressionAttributeNames: { '#claim': n.claim, '#claimBy': n.claimBy },
-          ExpressionAttributeValues: { ':token': token },
-        })),
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId },
+            UpdateExpression: 'REMOVE #claim, #claimBy',
+            // Never release a claim another delivery took after ours lapsed.
+            ConditionExpression: '#claimBy = :token',
+            ExpressionAttributeNames: { '#claim': n.claim, '#claimBy': n.claimBy },
+            ExpressionAttributeValues: { ':token': token },
+          }),
+        ),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -192,19 +208,30 @@ export class DynamoOrderFlags {
    * it set and gets the recorded one back. With `keepClaim` (an event is still to be put) the
    * claim stays until `markEmitted`, so copies keep waiting instead of putting the event too.
    */
-  async settle(orderId: string, step: string, outcome: FlagOutcome, options: { keepClaim?: boolean } = {}): Promise<FlagOutcome> {
+  async settle(
+    orderId: string,
+    step: string,
+    outcome: FlagOutcome,
+    options: { keepClaim?: boolean } = {},
+  ): Promise<FlagOutcome> {
     const n = names(step);
     try {
       await callAws('flags-table', () =>
-        this.client.send(new UpdateCommand({
-          TableName: this.tableName,
-          Key: { orderId },
-          UpdateExpression: `SET #done = :outcome, #at = :at${options.keepClaim ? '' : ' REMOVE #claim, #claimBy'}`,
-          // attribute_not_exists(#done): an outcome is written once and never changed.
-          ConditionExpression: 'attribute_not_exists(#done)',
-          ExpressionAttributeNames: { '#done': n.done, '#at': `doneAt:${step}`, ...(options.keepClaim ? {} : { '#claim': n.claim, '#claimBy': n.claimBy }) },
-          ExpressionAttributeValues: { ':outcome': outcome, ':at': new Date(this.now()).toISOString() },
-        })),
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId },
+            UpdateExpression: `SET #done = :outcome, #at = :at${options.keepClaim ? '' : ' REMOVE #claim, #claimBy'}`,
+            // attribute_not_exists(#done): an outcome is written once and never changed.
+            ConditionExpression: 'attribute_not_exists(#done)',
+            ExpressionAttributeNames: {
+              '#done': n.done,
+              '#at': `doneAt:${step}`,
+              ...(options.keepClaim ? {} : { '#claim': n.claim, '#claimBy': n.claimBy }),
+            },
+            ExpressionAttributeValues: { ':outcome': outcome, ':at': new Date(this.now()).toISOString() },
+          }),
+        ),
       );
       return outcome;
     } catch (error) {
@@ -222,15 +249,22 @@ export class DynamoOrderFlags {
   async markEmitted(orderId: string, step: string): Promise<void> {
     const n = names(step);
     await callAws('flags-table', () =>
-      this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { orderId },
-        UpdateExpression: 'SET #emitted = :at REMOVE #claim, #claimBy',
-        // Only after an outcome: never flag an event for a step that has not settled.
-        ConditionExpression: 'attribute_exists(#done)',
-        ExpressionAttributeNames: { '#emitted': n.emitted, '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy },
-        ExpressionAttributeValues: { ':at': new Date(this.now()).toISOString() },
-      })),
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET #emitted = :at REMOVE #claim, #claimBy',
+          // Only after an outcome: never flag an event for a step that has not settled.
+          ConditionExpression: 'attribute_exists(#done)',
+          ExpressionAttributeNames: {
+            '#emitted': n.emitted,
+            '#done': n.done,
+            '#claim': n.claim,
+            '#claimBy': n.claimBy,
+          },
+          ExpressionAttributeValues: { ':at': new Date(this.now()).toISOString() },
+        }),
+      ),
     ).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });

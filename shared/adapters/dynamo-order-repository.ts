@@ -26,7 +26,13 @@ export class DynamoOrderRepository implements OrderRepository {
     try {
       // attribute_not_exists: the client-chosen orderId is the idempotency key of the pipeline.
       await callAws('orders-table', () =>
-        this.client.send(new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' })),
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record,
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          }),
+        ),
       );
       return { created: true, order: record };
     } catch (error) {

@@ -1,8 +1,20 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { PaymentDeclinedError, TransientDependencyError } from '../domain/errors.ts';
 import type { LedgerEntry } from '../domain/invariants.ts';
-import { decideChargeOutcome, decideMailOutcome, simulatedLatencyMs, type OutsideWorldConfig } from '../domain/outside-world.ts';
+import {
+  decideChargeOutcome,
+  decideMailOutcome,
+  simulatedLatencyMs,
+  type OutsideWorldConfig,
+} from '../domain/outside-world.ts';
 import type { Charge, ChargeRequest, EmailMessage, Mailer, PaymentGateway, RefundRequest } from '../domain/ports.ts';
 import { isConditionFailure } from './aws-errors.ts';
 import { createDynamoDocumentClient } from './clients.ts';
@@ -32,9 +44,25 @@ interface Outage {
 const WORLD_KEY = '#world';
 
 /** Declares an outage of a simulated dependency until `untilMs` (failure drills, demos). */
-export async function declareOutage(options: { tableName: string; client?: DynamoDBDocumentClient; dependency: 'payment' | 'mailer'; transientRate: number; untilMs: number }): Promise<void> {
+export async function declareOutage(options: {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  dependency: 'payment' | 'mailer';
+  transientRate: number;
+  untilMs: number;
+}): Promise<void> {
   const client = options.client ?? createDynamoDocumentClient({ metered: false });
-  await client.send(new PutCommand({ TableName: options.tableName, Item: { orderId: WORLD_KEY, entryId: `outage#${options.dependency}`, transientRate: options.transientRate, untilMs: options.untilMs } }));
+  await client.send(
+    new PutCommand({
+      TableName: options.tableName,
+      Item: {
+        orderId: WORLD_KEY,
+        entryId: `outage#${options.dependency}`,
+        transientRate: options.transientRate,
+        untilMs: options.untilMs,
+      },
+    }),
+  );
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -76,24 +104,39 @@ abstract class SimulatedProvider {
   protected async currentConfig(dependency: 'payment' | 'mailer'): Promise<OutsideWorldConfig> {
     const cached = this.outages.get(dependency);
     if (!cached || Date.now() - cached.readAt > 250) {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { orderId: WORLD_KEY, entryId: `outage#${dependency}` } }));
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { orderId: WORLD_KEY, entryId: `outage#${dependency}` } }),
+      );
       this.outages.set(dependency, { readAt: Date.now(), outage: Item as Outage | undefined });
     }
     const outage = this.outages.get(dependency)?.outage;
     if (!outage) return this.config;
-    return { ...this.config, [dependency]: { ...this.config[dependency], transientRate: Number(outage.transientRate), untilMs: Number(outage.untilMs) } };
+    return {
+      ...this.config,
+      [dependency]: {
+        ...this.config[dependency],
+        transientRate: Number(outage.transientRate),
+        untilMs: Number(outage.untilMs),
+      },
+    };
   }
 
   /** Records an entry once per idempotency key; a repeat returns the first one. */
   protected async recordOnce<T extends Record<string, unknown>>(orderId: string, entryId: string, item: T): Promise<T> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { orderId, entryId, ...item }, ConditionExpression: 'attribute_not_exists(entryId)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { orderId, entryId, ...item },
+          ConditionExpression: 'attribute_not_exists(entryId)',
+        }),
       );
       return item;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { orderId, entryId }, ConsistentRead: true }));
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { orderId, entryId }, ConsistentRead: true }),
+      );
       return Item as T;
     }
   }
@@ -107,11 +150,27 @@ export class SimulatedPaymentGateway extends SimulatedProvider implements Paymen
   async charge(request: ChargeRequest): Promise<Charge> {
     const call = await this.nextCall(request.orderId, 'charge');
     await this.sleep(simulatedLatencyMs(this.config, 'payment', `${request.orderId}#${call}`));
-    const outcome = decideChargeOutcome(await this.currentConfig('payment'), request.paymentToken, request.orderId, call);
+    const outcome = decideChargeOutcome(
+      await this.currentConfig('payment'),
+      request.paymentToken,
+      request.orderId,
+      call,
+    );
     if (outcome === 'decline') throw new PaymentDeclinedError(request.orderId, 'card_declined');
-    if (outcome === 'transient') throw new TransientDependencyError('payment-gateway', `simulated timeout on call ${call}`);
-    const charge: Charge = { chargeId: stableId('ch', request.idempotencyKey), orderId: request.orderId, amountCents: request.amountCents, currency: request.currency };
-    const stored = await this.recordOnce(request.orderId, `charge#${request.idempotencyKey}`, { kind: 'charge', id: charge.chargeId, amountCents: charge.amountCents, currency: charge.currency });
+    if (outcome === 'transient')
+      throw new TransientDependencyError('payment-gateway', `simulated timeout on call ${call}`);
+    const charge: Charge = {
+      chargeId: stableId('ch', request.idempotencyKey),
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      currency: request.currency,
+    };
+    const stored = await this.recordOnce(request.orderId, `charge#${request.idempotencyKey}`, {
+      kind: 'charge',
+      id: charge.chargeId,
+      amountCents: charge.amountCents,
+      currency: charge.currency,
+    });
     return { ...charge, chargeId: String(stored.id), amountCents: Number(stored.amountCents) };
   }
 
@@ -119,7 +178,10 @@ export class SimulatedPaymentGateway extends SimulatedProvider implements Paymen
     const call = await this.nextCall(request.orderId, 'refund');
     await this.sleep(simulatedLatencyMs(this.config, 'payment', `${request.orderId}#refund#${call}`));
     const stored = await this.recordOnce(request.orderId, `refund#${request.idempotencyKey}`, {
-      kind: 'refund', id: stableId('re', request.idempotencyKey), chargeId: request.chargeId, amountCents: request.amountCents,
+      kind: 'refund',
+      id: stableId('re', request.idempotencyKey),
+      chargeId: request.chargeId,
+      amountCents: request.amountCents,
     });
     return { refundId: String(stored.id) };
   }
@@ -133,25 +195,47 @@ export class SimulatedMailer extends SimulatedProvider implements Mailer {
       throw new TransientDependencyError('mailer', `simulated 503 on call ${call}`);
     }
     const stored = await this.recordOnce(message.orderId, `email#${message.idempotencyKey}`, {
-      kind: 'email', id: stableId('msg', message.idempotencyKey), to: message.to, subject: message.subject,
+      kind: 'email',
+      id: stableId('msg', message.idempotencyKey),
+      to: message.to,
+      subject: message.subject,
     });
     return { messageId: String(stored.id) };
   }
 }
 
 /** Reads the provider's books: every charge and refund (for the invariant checker). */
-export async function readLedger(options: { tableName: string; client?: DynamoDBDocumentClient; orderId?: string }): Promise<LedgerEntry[]> {
+export async function readLedger(options: {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  orderId?: string;
+}): Promise<LedgerEntry[]> {
   const client = options.client ?? createDynamoDocumentClient({ metered: false });
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = options.orderId
-      ? await client.send(new QueryCommand({ TableName: options.tableName, KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': options.orderId }, ExclusiveStartKey: startKey, ConsistentRead: true }))
-      : await client.send(new ScanCommand({ TableName: options.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      ? await client.send(
+          new QueryCommand({
+            TableName: options.tableName,
+            KeyConditionExpression: 'orderId = :o',
+            ExpressionAttributeValues: { ':o': options.orderId },
+            ExclusiveStartKey: startKey,
+            ConsistentRead: true,
+          }),
+        )
+      : await client.send(
+          new ScanCommand({ TableName: options.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        );
     items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items
     .filter((item) => item.kind === 'charge' || item.kind === 'refund')
-    .map((item) => ({ orderId: String(item.orderId), kind: item.kind as 'charge' | 'refund', id: String(item.id), amountCents: Number(item.amountCents) }));
+    .map((item) => ({
+      orderId: String(item.orderId),
+      kind: item.kind as 'charge' | 'refund',
+      id: String(item.id),
+      amountCents: Number(item.amountCents),
+    }));
 }

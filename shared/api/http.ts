@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, OrderConflictError, OrderNotFoundError, ValidationError, type FieldIssue } from '../domain/errors.ts';
+import {
+  DomainError,
+  OrderConflictError,
+  OrderNotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../domain/errors.ts';
 import { logger } from '../observability/logger.ts';
 
 /** Orders are small; anything larger is refused before parsing (SQS and EventBridge cap at 256 KB). */
@@ -22,7 +28,12 @@ export function errorResponse(statusCode: number, error: string, message: string
 export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
   const contentType = header(event, 'content-type');
   if (!contentType || !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
-    throw new ValidationError([{ field: 'content-type', reason: `must be application/json, got ${contentType ? JSON.stringify(contentType.slice(0, 60)) : 'none'}` }]);
+    throw new ValidationError([
+      {
+        field: 'content-type',
+        reason: `must be application/json, got ${contentType ? JSON.stringify(contentType.slice(0, 60)) : 'none'}`,
+      },
+    ]);
   }
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -55,8 +66,12 @@ export function toHttpError(error: unknown): HttpResult {
     const status = error.issues.some((i) => i.field === 'content-type') ? 415 : 400;
     return errorResponse(status, error.name, error.message, error.issues);
   }
-  if (error instanceof PayloadTooLargeError) return errorResponse(413, error.name, error.message, [{ field: 'body', reason: error.message }]);
-  if (error instanceof OrderConflictError) return errorResponse(409, error.name, error.message, [{ field: 'orderId', reason: 'already used for an order with a different body' }]);
+  if (error instanceof PayloadTooLargeError)
+    return errorResponse(413, error.name, error.message, [{ field: 'body', reason: error.message }]);
+  if (error instanceof OrderConflictError)
+    return errorResponse(409, error.name, error.message, [
+      { field: 'orderId', reason: 'already used for an order with a different body' },
+    ]);
   if (error instanceof OrderNotFoundError) return errorResponse(404, error.name, error.message);
   logger.error('unhandled error', { error: error as Error });
   return errorResponse(500, 'InternalError', 'the order service failed; retry with the same orderId, which is safe');

@@ -24,7 +24,11 @@ export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipel
       const { order, created } = await acceptOrder(body, correlationHeader(event));
       return await withOrderContext(order, async () => {
         if (order.status === 'ACCEPTED') await start(order);
-        return json(created ? 202 : 200, { orderId: order.orderId, status: order.status, correlationId: order.correlationId }, { location: `/orders/${order.orderId}` });
+        return json(
+          created ? 202 : 200,
+          { orderId: order.orderId, status: order.status, correlationId: order.correlationId },
+          { location: `/orders/${order.orderId}` },
+        );
       });
     } catch (error) {
       return toHttpError(error);
@@ -37,7 +41,8 @@ export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const orderId = event.pathParameters?.orderId ?? '';
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderId)) throw new ValidationError([{ field: 'orderId', reason: 'must be 1-64 letters, digits, "-" or "_"' }]);
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderId))
+        throw new ValidationError([{ field: 'orderId', reason: 'must be 1-64 letters, digits, "-" or "_"' }]);
       const order = await deps.orders.get(orderId);
       if (!order) throw new OrderNotFoundError(orderId);
       return json(200, presentOrder(order));

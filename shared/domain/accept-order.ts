@@ -27,7 +27,9 @@ export interface AcceptedOrder {
  * @example
  * const { order, created } = await createAcceptOrder(deps)(JSON.parse(body), requestId);
  */
-export function createAcceptOrder(deps: AcceptOrderDeps): (body: unknown, correlationId?: string) => Promise<AcceptedOrder> {
+export function createAcceptOrder(
+  deps: AcceptOrderDeps,
+): (body: unknown, correlationId?: string) => Promise<AcceptedOrder> {
   return async (body, correlationId) => {
     const command = parsePlaceOrderCommand(body, deps.catalog);
     const now = deps.clock.now().toISOString();
@@ -50,7 +52,11 @@ export function createAcceptOrder(deps: AcceptOrderDeps): (body: unknown, correl
 /** Hash of the command with keys in a fixed order, so key order in the JSON does not matter. */
 export function hashCommand(command: PlaceOrderCommand): string {
   const canonical = JSON.stringify([
-    command.orderId, command.customerId, command.email, command.currency, command.paymentToken,
+    command.orderId,
+    command.customerId,
+    command.email,
+    command.currency,
+    command.paymentToken,
     command.items.map((item) => [item.sku, item.qty]),
   ]);
   return createHash('sha256').update(canonical).digest('hex');

@@ -19,6 +19,9 @@ export function createChargePayment(deps: StepDeps): (input: StepInput) => Promi
         currency: order.command.currency,
         paymentToken: order.command.paymentToken,
       });
-      return { patch: { chargeId: charge.chargeId }, detail: { chargeId: charge.chargeId, amountCents: charge.amountCents } };
+      return {
+        patch: { chargeId: charge.chargeId },
+        detail: { chargeId: charge.chargeId, amountCents: charge.amountCents },
+      };
     });
 }

@@ -22,7 +22,8 @@ export function createCompensateOrder(deps: StepDeps): (input: CompensationInput
   return async (input) => {
     if (input.reason === 'ValidationError') return reject(input);
     const order = await loadOrder(deps, input.orderId);
-    if (order.lines && (hasSucceeded(order, 'reserve-inventory') || input.reason === 'OutOfStockError')) await release(input);
+    if (order.lines && (hasSucceeded(order, 'reserve-inventory') || input.reason === 'OutOfStockError'))
+      await release(input);
     if (order.chargeId) await refund(input);
     return cancel(input);
   };

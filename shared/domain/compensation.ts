@@ -1,7 +1,14 @@
 import type { OrderRecord, StepInput, StepName } from './order.ts';
 import {
-  COMPENSABLE, duplicateOf, hasSucceeded, loadOrder, recordingFailures, timelineEntry,
-  type ForwardEffect, type StepDeps, type StepResult,
+  COMPENSABLE,
+  duplicateOf,
+  hasSucceeded,
+  loadOrder,
+  recordingFailures,
+  timelineEntry,
+  type ForwardEffect,
+  type StepDeps,
+  type StepResult,
 } from './step-runner.ts';
 
 /** Input of a compensation: which order, and why it is being unwound (an error name or rule). */
@@ -25,7 +32,12 @@ export async function runInverseStep(
     if (!COMPENSABLE.includes(order.status) || hasSucceeded(order, step)) return duplicateOf(deps, step, input, order);
     const { detail } = await effect(order);
     const entry = timelineEntry(deps, step, input, 'succeeded', detail ? { detail } : {});
-    const moved = await deps.orders.transition(order.orderId, { from: COMPENSABLE, to: 'COMPENSATING', entry, patch: { reason: input.reason } });
+    const moved = await deps.orders.transition(order.orderId, {
+      from: COMPENSABLE,
+      to: 'COMPENSATING',
+      entry,
+      patch: { reason: input.reason },
+    });
     if (!moved) return duplicateOf(deps, step, input, await loadOrder(deps, input.orderId));
     return { orderId: order.orderId, status: 'COMPENSATING', duplicate: false, correlationId: order.correlationId };
   });

@@ -16,7 +16,11 @@ export abstract class DomainError extends Error {
 export class TransientDependencyError extends DomainError {
   override readonly name = 'TransientDependencyError' as const;
   readonly retryable = true;
-  constructor(readonly dependency: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${dependency}: ${message}`, options);
   }
 }
@@ -40,7 +44,10 @@ export class ValidationError extends DomainError {
 export class PaymentDeclinedError extends DomainError {
   override readonly name = 'PaymentDeclinedError' as const;
   readonly retryable = false;
-  constructor(readonly orderId: string, readonly declineCode: string) {
+  constructor(
+    readonly orderId: string,
+    readonly declineCode: string,
+  ) {
     super(`payment for order ${orderId} declined: ${declineCode}`);
   }
 }
@@ -49,7 +56,11 @@ export class PaymentDeclinedError extends DomainError {
 export class OutOfStockError extends DomainError {
   override readonly name = 'OutOfStockError' as const;
   readonly retryable = false;
-  constructor(readonly orderId: string, readonly sku: string, readonly requested: number) {
+  constructor(
+    readonly orderId: string,
+    readonly sku: string,
+    readonly requested: number,
+  ) {
     super(`order ${orderId}: not enough stock of ${sku} for ${requested}`);
   }
 }

@@ -60,14 +60,30 @@ export function checkInvariants(run: RunSnapshot): InvariantViolation[] {
   const byId = new Map(run.orders.map((order) => [order.orderId, order]));
   const ledgerByOrder = groupBy(run.ledger, (entry) => entry.orderId);
   return [
-    ...run.acceptedOrderIds.filter((id) => !byId.has(id)).map((orderId): InvariantViolation => ({ rule: 'order-lost', orderId, message: `order ${orderId} was accepted but has no record` })),
+    ...run.acceptedOrderIds
+      .filter((id) => !byId.has(id))
+      .map(
+        (orderId): InvariantViolation => ({
+          rule: 'order-lost',
+          orderId,
+          message: `order ${orderId} was accepted but has no record`,
+        }),
+      ),
     ...run.orders.flatMap((order) => checkOrder(order, ledgerByOrder.get(order.orderId) ?? [], run.parkedOrderIds)),
     ...run.stock.flatMap((sku) => checkStock(sku, byId)),
   ];
 }
 
-function checkOrder(order: OrderRecord, ledger: readonly LedgerEntry[], parked: ReadonlySet<string>): InvariantViolation[] {
-  const v = (rule: InvariantRule, message: string): InvariantViolation => ({ rule, orderId: order.orderId, message: `order ${order.orderId}: ${message}` });
+function checkOrder(
+  order: OrderRecord,
+  ledger: readonly LedgerEntry[],
+  parked: ReadonlySet<string>,
+): InvariantViolation[] {
+  const v = (rule: InvariantRule, message: string): InvariantViolation => ({
+    rule,
+    orderId: order.orderId,
+    message: `order ${order.orderId}: ${message}`,
+  });
   const charges = ledger.filter((entry) => entry.kind === 'charge');
   const refunds = ledger.filter((entry) => entry.kind === 'refund');
   const charged = sum(charges.map((c) => c.amountCents));
@@ -79,16 +95,19 @@ function checkOrder(order: OrderRecord, ledger: readonly LedgerEntry[], parked: 
     case 'CONFIRMED':
       if (charges.length === 0) out.push(v('charge-count', 'CONFIRMED but never charged'));
       if (refunds.length > 0) out.push(v('charge-count', 'CONFIRMED but refunded'));
-      if (charges.length === 1 && charged !== order.totalCents) out.push(v('charge-amount', `charged ${charged} cents for a total of ${order.totalCents}`));
+      if (charges.length === 1 && charged !== order.totalCents)
+        out.push(v('charge-amount', `charged ${charged} cents for a total of ${order.totalCents}`));
       break;
     case 'CANCELLED':
-      if (charged !== refunded) out.push(v('refund-missing', `CANCELLED with ${charged} cents charged and ${refunded} refunded`));
+      if (charged !== refunded)
+        out.push(v('refund-missing', `CANCELLED with ${charged} cents charged and ${refunded} refunded`));
       break;
     case 'REJECTED':
       if (charges.length > 0) out.push(v('charged-when-rejected', 'REJECTED but charged'));
       break;
     case 'FAILED':
-      if (!parked.has(order.orderId)) out.push(v('failed-not-findable', 'FAILED but in no DLQ and no failed execution'));
+      if (!parked.has(order.orderId))
+        out.push(v('failed-not-findable', 'FAILED but in no DLQ and no failed execution'));
       break;
     default:
       break;
@@ -107,19 +126,33 @@ function checkStock(snapshot: StockSnapshot, orders: ReadonlyMap<string, OrderRe
   if (snapshot.current < 0) out.push({ rule: 'stock-negative', sku, message: `${sku}: stock is ${snapshot.current}` });
   const held = sum(Object.values(snapshot.holds));
   if (snapshot.current !== snapshot.initial - held) {
-    out.push({ rule: 'stock-mismatch', sku, message: `${sku}: stock ${snapshot.current} but initial ${snapshot.initial} - held ${held} = ${snapshot.initial - held}` });
+    out.push({
+      rule: 'stock-mismatch',
+      sku,
+      message: `${sku}: stock ${snapshot.current} but initial ${snapshot.initial} - held ${held} = ${snapshot.initial - held}`,
+    });
   }
   for (const [orderId, qty] of Object.entries(snapshot.holds)) {
     const status = orders.get(orderId)?.status;
     if (status !== 'CONFIRMED' && status !== 'FAILED') {
-      out.push({ rule: 'hold-mismatch', sku, orderId, message: `${sku}: order ${orderId} (${status ?? 'unknown'}) still holds ${qty}` });
+      out.push({
+        rule: 'hold-mismatch',
+        sku,
+        orderId,
+        message: `${sku}: order ${orderId} (${status ?? 'unknown'}) still holds ${qty}`,
+      });
     }
   }
   for (const order of orders.values()) {
     if (order.status !== 'CONFIRMED') continue;
     const line = (order.lines ?? order.command.items).find((l) => l.sku === sku);
     if (line && snapshot.holds[order.orderId] !== line.qty) {
-      out.push({ rule: 'hold-mismatch', sku, orderId: order.orderId, message: `${sku}: CONFIRMED order ${order.orderId} ordered ${line.qty} but holds ${snapshot.holds[order.orderId] ?? 0}` });
+      out.push({
+        rule: 'hold-mismatch',
+        sku,
+        orderId: order.orderId,
+        message: `${sku}: CONFIRMED order ${order.orderId} ordered ${line.qty} but holds ${snapshot.holds[order.orderId] ?? 0}`,
+      });
     }
   }
   return out;

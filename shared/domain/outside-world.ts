@@ -39,15 +39,28 @@ const FLAKY = /^tok_flaky_(\d+)$/;
  * Decides a payment call. `callNumber` counts this order's charge calls (1-based), kept by the
  * provider itself, so retries through any transport see the same sequence.
  */
-export function decideChargeOutcome(config: OutsideWorldConfig, paymentToken: string, orderId: string, callNumber: number, nowMs = Date.now()): CallOutcome {
+export function decideChargeOutcome(
+  config: OutsideWorldConfig,
+  paymentToken: string,
+  orderId: string,
+  callNumber: number,
+  nowMs = Date.now(),
+): CallOutcome {
   if (paymentToken === 'tok_decline') return 'decline';
   const flaky = FLAKY.exec(paymentToken);
   if (flaky) return callNumber <= Number(flaky[1]) ? 'transient' : 'ok';
-  return chance(config.seed, `payment#${orderId}#${callNumber}`) < activeRate(config.payment, nowMs) ? 'transient' : 'ok';
+  return chance(config.seed, `payment#${orderId}#${callNumber}`) < activeRate(config.payment, nowMs)
+    ? 'transient'
+    : 'ok';
 }
 
 /** Decides a mail call, with the mailer's own failure rate. */
-export function decideMailOutcome(config: OutsideWorldConfig, orderId: string, callNumber: number, nowMs = Date.now()): CallOutcome {
+export function decideMailOutcome(
+  config: OutsideWorldConfig,
+  orderId: string,
+  callNumber: number,
+  nowMs = Date.now(),
+): CallOutcome {
   return chance(config.seed, `mailer#${orderId}#${callNumber}`) < activeRate(config.mailer, nowMs) ? 'transient' : 'ok';
 }
 
@@ -80,7 +93,8 @@ export function outsideWorldFromEnv(env: Record<string, string | undefined>): Ou
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
+    if (!Number.isFinite(value) || value < 0 || value > 1)
+      throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
     return value;
   };
   const range = (name: string, fallback: { min: number; max: number }): { min: number; max: number } => {

@@ -17,7 +17,7 @@ const ORDER_ID = /^[A-Za-z0-9_-]+$/;
 const PAYMENT_TOKEN = /^tok_[a-z0-9_]{1,59}$/;
 /** Deliberately plain: one @, a dot in the domain, no spaces. Deliverability is the mailer's job. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
@@ -36,10 +36,22 @@ export function parsePlaceOrderCommand(input: unknown, catalog: Catalog): PlaceO
   for (const key of Object.keys(body)) {
     if (!(COMMAND_FIELDS as readonly string[]).includes(key)) issues.push({ field: key, reason: 'unknown field' });
   }
-  checkString(body, 'orderId', issues, { max: ORDER_LIMITS.maxIdLength, pattern: ORDER_ID, patternReason: 'may contain only letters, digits, "-" and "_"' });
+  checkString(body, 'orderId', issues, {
+    max: ORDER_LIMITS.maxIdLength,
+    pattern: ORDER_ID,
+    patternReason: 'may contain only letters, digits, "-" and "_"',
+  });
   checkString(body, 'customerId', issues, { max: ORDER_LIMITS.maxIdLength });
-  checkString(body, 'email', issues, { max: ORDER_LIMITS.maxEmailLength, pattern: EMAIL, patternReason: 'must be an email address' });
-  checkString(body, 'paymentToken', issues, { max: 64, pattern: PAYMENT_TOKEN, patternReason: 'must look like tok_<letters, digits, _>' });
+  checkString(body, 'email', issues, {
+    max: ORDER_LIMITS.maxEmailLength,
+    pattern: EMAIL,
+    patternReason: 'must be an email address',
+  });
+  checkString(body, 'paymentToken', issues, {
+    max: 64,
+    pattern: PAYMENT_TOKEN,
+    patternReason: 'must look like tok_<letters, digits, _>',
+  });
   if (body.currency === undefined) issues.push({ field: 'currency', reason: 'is required' });
   else if (!(SUPPORTED_CURRENCIES as readonly unknown[]).includes(body.currency)) {
     issues.push({ field: 'currency', reason: `must be one of ${SUPPORTED_CURRENCIES.join(', ')}` });
@@ -69,15 +81,20 @@ function checkString(body: Record<string, unknown>, field: string, issues: Field
   if (value.trim().length === 0) return void issues.push({ field, reason: 'must not be empty' });
   if (value.length > rule.max) return void issues.push({ field, reason: `must be at most ${rule.max} characters` });
   if (CONTROL_CHARS.test(value)) return void issues.push({ field, reason: 'must not contain control characters' });
-  if (rule.pattern && !rule.pattern.test(value)) issues.push({ field, reason: rule.patternReason ?? 'has an invalid format' });
+  if (rule.pattern && !rule.pattern.test(value))
+    issues.push({ field, reason: rule.patternReason ?? 'has an invalid format' });
 }
 
 function checkItems(items: unknown, catalog: Catalog, issues: FieldIssue[]): void {
   if (items === undefined || items === null) return void issues.push({ field: 'items', reason: 'is required' });
-  if (!Array.isArray(items)) return void issues.push({ field: 'items', reason: `must be an array, got ${typeName(items)}` });
+  if (!Array.isArray(items))
+    return void issues.push({ field: 'items', reason: `must be an array, got ${typeName(items)}` });
   if (items.length === 0) return void issues.push({ field: 'items', reason: 'must contain at least one item' });
   if (items.length > ORDER_LIMITS.maxLines) {
-    return void issues.push({ field: 'items', reason: `must contain at most ${ORDER_LIMITS.maxLines} items, got ${items.length}` });
+    return void issues.push({
+      field: 'items',
+      reason: `must contain at most ${ORDER_LIMITS.maxLines} items, got ${items.length}`,
+    });
   }
   const seen = new Set<string>();
   items.forEach((item: unknown, index) => {
@@ -87,7 +104,8 @@ function checkItems(items: unknown, catalog: Catalog, issues: FieldIssue[]): voi
     }
     const line = item as Record<string, unknown>;
     for (const key of Object.keys(line)) {
-      if (!(ITEM_FIELDS as readonly string[]).includes(key)) issues.push({ field: `${at}.${key}`, reason: 'unknown field' });
+      if (!(ITEM_FIELDS as readonly string[]).includes(key))
+        issues.push({ field: `${at}.${key}`, reason: 'unknown field' });
     }
     checkSku(line.sku, `${at}.sku`, catalog, seen, issues);
     checkQty(line.qty, `${at}.qty`, issues);
@@ -98,13 +116,15 @@ function checkSku(sku: unknown, field: string, catalog: Catalog, seen: Set<strin
   if (sku === undefined || sku === null) return void issues.push({ field, reason: 'is required' });
   if (typeof sku !== 'string') return void issues.push({ field, reason: `must be a string, got ${typeName(sku)}` });
   if (!catalog.find(sku)) return void issues.push({ field, reason: `unknown SKU "${printable(sku)}"` });
-  if (seen.has(sku)) return void issues.push({ field, reason: `SKU ${sku} appears more than once; put the total in one line` });
+  if (seen.has(sku))
+    return void issues.push({ field, reason: `SKU ${sku} appears more than once; put the total in one line` });
   seen.add(sku);
 }
 
 function checkQty(qty: unknown, field: string, issues: FieldIssue[]): void {
   if (qty === undefined || qty === null) return void issues.push({ field, reason: 'is required' });
-  if (typeof qty !== 'number' || !Number.isFinite(qty)) return void issues.push({ field, reason: `must be a number, got ${typeName(qty)}` });
+  if (typeof qty !== 'number' || !Number.isFinite(qty))
+    return void issues.push({ field, reason: `must be a number, got ${typeName(qty)}` });
   if (!Number.isInteger(qty)) return void issues.push({ field, reason: 'must be a whole number' });
   if (qty <= 0) return void issues.push({ field, reason: 'must be at least 1' });
   if (qty > ORDER_LIMITS.maxQtyPerLine) issues.push({ field, reason: `must be at most ${ORDER_LIMITS.maxQtyPerLine}` });

@@ -11,9 +11,18 @@ import { runForwardStep, type StepDeps, type StepResult } from './step-runner.ts
  */
 export function createReserveInventory(deps: StepDeps): (input: StepInput) => Promise<StepResult> {
   return (input) =>
-    runForwardStep(deps, 'reserve-inventory', input, { from: 'PAYMENT_CHARGED', to: 'INVENTORY_RESERVED' }, async (order) => {
-      const items = order.lines ?? order.command.items;
-      await deps.inventory.reserve(order.orderId, items.map(({ sku, qty }) => ({ sku, qty })));
-      return { detail: { skus: items.length } };
-    });
+    runForwardStep(
+      deps,
+      'reserve-inventory',
+      input,
+      { from: 'PAYMENT_CHARGED', to: 'INVENTORY_RESERVED' },
+      async (order) => {
+        const items = order.lines ?? order.command.items;
+        await deps.inventory.reserve(
+          order.orderId,
+          items.map(({ sku, qty }) => ({ sku, qty })),
+        );
+        return { detail: { skus: items.length } };
+      },
+    );
 }

@@ -33,12 +33,22 @@ export interface StepResult {
 export class StepOutOfOrderError extends DomainError {
   override readonly name = 'StepOutOfOrderError' as const;
   readonly retryable = true;
-  constructor(readonly orderId: string, readonly step: StepName, readonly status: OrderStatus) {
+  constructor(
+    readonly orderId: string,
+    readonly step: StepName,
+    readonly status: OrderStatus,
+  ) {
     super(`order ${orderId}: ${step} cannot run while the order is ${status}`);
   }
 }
 
-export function timelineEntry(deps: StepDeps, step: TimelineEntry['step'], input: StepInput, outcome: TimelineEntry['outcome'], extra: Partial<TimelineEntry> = {}): TimelineEntry {
+export function timelineEntry(
+  deps: StepDeps,
+  step: TimelineEntry['step'],
+  input: StepInput,
+  outcome: TimelineEntry['outcome'],
+  extra: Partial<TimelineEntry> = {},
+): TimelineEntry {
   return { step, outcome, attempt: input.attempt, at: deps.clock.now().toISOString(), variant: deps.variant, ...extra };
 }
 
@@ -52,13 +62,21 @@ export async function loadOrder(deps: StepDeps, orderId: string): Promise<OrderR
  * Runs a step body and records a failed attempt on the timeline before rethrowing, so retries and
  * business failures are visible per order whatever the transport.
  */
-export async function recordingFailures<T>(deps: StepDeps, step: StepName, input: StepInput, body: () => Promise<T>): Promise<T> {
+export async function recordingFailures<T>(
+  deps: StepDeps,
+  step: StepName,
+  input: StepInput,
+  body: () => Promise<T>,
+): Promise<T> {
   try {
     return await body();
   } catch (error) {
     if (!(error instanceof OrderNotFoundError)) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
-      await deps.orders.appendTimeline(input.orderId, timelineEntry(deps, step, input, 'failed', { error: { name, message } }));
+      await deps.orders.appendTimeline(
+        input.orderId,
+        timelineEntry(deps, step, input, 'failed', { error: { name, message } }),
+      );
     }
     throw error;
   }
@@ -78,13 +96,25 @@ export function positionOf(order: OrderRecord, from: OrderStatus): 'run' | 'dupl
 }
 
 /** Records a repeated delivery on the timeline and answers with the order's current status. */
-export async function duplicateOf(deps: StepDeps, step: StepName, input: StepInput, order: OrderRecord): Promise<StepResult> {
+export async function duplicateOf(
+  deps: StepDeps,
+  step: StepName,
+  input: StepInput,
+  order: OrderRecord,
+): Promise<StepResult> {
   await deps.orders.appendTimeline(order.orderId, timelineEntry(deps, step, input, 'duplicate'));
   return { orderId: order.orderId, status: order.status, duplicate: true, correlationId: order.correlationId };
 }
 
 /** Statuses from which compensation may start: any order not yet ended, or parked as FAILED. */
-export const COMPENSABLE: readonly OrderStatus[] = ['ACCEPTED', 'VALIDATED', 'PAYMENT_CHARGED', 'INVENTORY_RESERVED', 'COMPENSATING', 'FAILED'];
+export const COMPENSABLE: readonly OrderStatus[] = [
+  'ACCEPTED',
+  'VALIDATED',
+  'PAYMENT_CHARGED',
+  'INVENTORY_RESERVED',
+  'COMPENSATING',
+  'FAILED',
+];
 
 export interface ForwardEffect {
   patch?: import('./ports.ts').OrderPatch;
@@ -110,7 +140,13 @@ export async function runForwardStep(
     if (position === 'early') throw new StepOutOfOrderError(order.orderId, step, order.status);
     const { patch, detail } = await effect(order);
     const entry = timelineEntry(deps, step, input, 'succeeded', detail ? { detail } : {});
-    const moved = await deps.orders.transition(order.orderId, { from: [move.from], to: move.to, resumeFrom: move.from, entry, ...(patch ? { patch } : {}) });
+    const moved = await deps.orders.transition(order.orderId, {
+      from: [move.from],
+      to: move.to,
+      resumeFrom: move.from,
+      entry,
+      ...(patch ? { patch } : {}),
+    });
     if (!moved) return duplicateOf(deps, step, input, await loadOrder(deps, input.orderId));
     return { orderId: order.orderId, status: move.to, duplicate: false, correlationId: order.correlationId };
   });

@@ -22,7 +22,9 @@ export function createValidateOrder(deps: StepDeps): (input: StepInput) => Promi
       const command = parsePlaceOrderCommand(order.command, deps.catalog);
       const { lines, totalCents } = priceOrder(command.items, deps.catalog);
       if (totalCents > limit) {
-        throw new ValidationError([{ field: 'items', reason: `order total ${totalCents} cents exceeds the credit limit of ${limit} cents` }]);
+        throw new ValidationError([
+          { field: 'items', reason: `order total ${totalCents} cents exceeds the credit limit of ${limit} cents` },
+        ]);
       }
       return { patch: { lines, totalCents }, detail: { totalCents } };
     });

@@ -1,4 +1,4 @@
-import type { CounterName } from '../../scripts/local-cloud/types.ts';
+import type { CounterName } from '#cloud/types';
 
 /**
  * Usage counters of billable calls, counted where the calls are made (an SDK middleware in

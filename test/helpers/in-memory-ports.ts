@@ -2,9 +2,23 @@ import { createCatalog, type Catalog } from '#domain/catalog';
 import { OutOfStockError, PaymentDeclinedError, TransientDependencyError } from '#domain/errors';
 import type { LedgerEntry, StockSnapshot } from '#domain/invariants';
 import { isTerminal, type OrderItem, type OrderRecord, type TimelineEntry } from '#domain/order';
-import { DEFAULT_OUTSIDE_WORLD, decideChargeOutcome, decideMailOutcome, type OutsideWorldConfig } from '#domain/outside-world';
+import {
+  DEFAULT_OUTSIDE_WORLD,
+  decideChargeOutcome,
+  decideMailOutcome,
+  type OutsideWorldConfig,
+} from '#domain/outside-world';
 import type {
-  Charge, ChargeRequest, Clock, EmailMessage, InventoryStore, Mailer, OrderRepository, PaymentGateway, RefundRequest, StatusChange,
+  Charge,
+  ChargeRequest,
+  Clock,
+  EmailMessage,
+  InventoryStore,
+  Mailer,
+  OrderRepository,
+  PaymentGateway,
+  RefundRequest,
+  StatusChange,
 } from '#domain/ports';
 import type { StepDeps } from '#domain/step-runner';
 import { createOrderSteps, type OrderSteps } from '#domain/steps';
@@ -37,9 +51,15 @@ export class InMemoryOrderRepository implements OrderRepository {
   async transition(orderId: string, change: StatusChange): Promise<boolean> {
     const current = this.records.get(orderId);
     if (!current) return false;
-    const resuming = change.resumeFrom !== undefined && current.status === 'FAILED' && current.resumeStatus === change.resumeFrom;
+    const resuming =
+      change.resumeFrom !== undefined && current.status === 'FAILED' && current.resumeStatus === change.resumeFrom;
     if (!change.from.includes(current.status) && !resuming) return false;
-    const next: OrderRecord = { ...current, status: change.to, timeline: [...current.timeline, copy(change.entry)], updatedAt: change.entry.at };
+    const next: OrderRecord = {
+      ...current,
+      status: change.to,
+      timeline: [...current.timeline, copy(change.entry)],
+      updatedAt: change.entry.at,
+    };
     if (isTerminal(change.to)) next.terminalAt = change.entry.at;
     // Same as the DynamoDB adapter: a step that may resume a FAILED order clears why it failed.
     if (change.resumeFrom !== undefined) {
@@ -93,10 +113,16 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     const call = increment(this.chargeCallsByOrder, request.orderId);
     const outcome = decideChargeOutcome(this.world, request.paymentToken, request.orderId, call);
     if (outcome === 'decline') throw new PaymentDeclinedError(request.orderId, 'card_declined');
-    if (outcome === 'transient') throw new TransientDependencyError('payment-gateway', `simulated timeout on call ${call}`);
+    if (outcome === 'transient')
+      throw new TransientDependencyError('payment-gateway', `simulated timeout on call ${call}`);
     const existing = this.chargesByKey.get(request.idempotencyKey);
     if (existing) return { ...existing };
-    const charge: Charge = { chargeId: `ch_${request.idempotencyKey}`, orderId: request.orderId, amountCents: request.amountCents, currency: request.currency };
+    const charge: Charge = {
+      chargeId: `ch_${request.idempotencyKey}`,
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      currency: request.currency,
+    };
     this.chargesByKey.set(request.idempotencyKey, charge);
     return { ...charge };
   }
@@ -105,7 +131,12 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     increment(this.refundCallsByOrder, request.orderId);
     const existing = this.refundsByKey.get(request.idempotencyKey);
     if (existing) return { refundId: existing.refundId };
-    const refund: RecordedRefund = { refundId: `re_${request.idempotencyKey}`, orderId: request.orderId, chargeId: request.chargeId, amountCents: request.amountCents };
+    const refund: RecordedRefund = {
+      refundId: `re_${request.idempotencyKey}`,
+      orderId: request.orderId,
+      chargeId: request.chargeId,
+      amountCents: request.amountCents,
+    };
     this.refundsByKey.set(request.idempotencyKey, refund);
     return { refundId: refund.refundId };
   }
@@ -131,8 +162,12 @@ export class InMemoryPaymentGateway implements PaymentGateway {
   /** The provider's books in the shape the invariant checker reads. */
   ledger(): LedgerEntry[] {
     return [
-      ...[...this.chargesByKey.values()].map((c): LedgerEntry => ({ orderId: c.orderId, kind: 'charge', id: c.chargeId, amountCents: c.amountCents })),
-      ...[...this.refundsByKey.values()].map((r): LedgerEntry => ({ orderId: r.orderId, kind: 'refund', id: r.refundId, amountCents: r.amountCents })),
+      ...[...this.chargesByKey.values()].map(
+        (c): LedgerEntry => ({ orderId: c.orderId, kind: 'charge', id: c.chargeId, amountCents: c.amountCents }),
+      ),
+      ...[...this.refundsByKey.values()].map(
+        (r): LedgerEntry => ({ orderId: r.orderId, kind: 'refund', id: r.refundId, amountCents: r.amountCents }),
+      ),
     ];
   }
 }
@@ -152,7 +187,8 @@ export class InMemoryInventoryStore implements InventoryStore {
   private readonly skus = new Map<string, SkuStock>();
 
   constructor(stock: Record<string, number>) {
-    for (const [sku, qty] of Object.entries(stock)) this.skus.set(sku, { initial: qty, current: qty, holds: new Map() });
+    for (const [sku, qty] of Object.entries(stock))
+      this.skus.set(sku, { initial: qty, current: qty, holds: new Map() });
   }
 
   async reserve(orderId: string, items: readonly OrderItem[]): Promise<void> {
@@ -198,7 +234,12 @@ export class InMemoryInventoryStore implements InventoryStore {
   }
 
   snapshot(): StockSnapshot[] {
-    return [...this.skus].map(([sku, entry]) => ({ sku, initial: entry.initial, current: entry.current, holds: Object.fromEntries(entry.holds) }));
+    return [...this.skus].map(([sku, entry]) => ({
+      sku,
+      initial: entry.initial,
+      current: entry.current,
+      holds: Object.fromEntries(entry.holds),
+    }));
   }
 }
 
@@ -280,7 +321,11 @@ export function createTestDeps(overrides: TestDepsOverrides = {}): TestDeps {
   const inventory = new InMemoryInventoryStore({ ...initialStock, ...overrides.stock });
   const mailer = new InMemoryMailer(world);
   const deps: StepDeps = {
-    orders, payments, inventory, mailer, catalog,
+    orders,
+    payments,
+    inventory,
+    mailer,
+    catalog,
     clock: overrides.clock ?? createTestClock(),
     variant: overrides.variant ?? 'test',
     ...(overrides.maxOrderTotalCents !== undefined ? { maxOrderTotalCents: overrides.maxOrderTotalCents } : {}),

@@ -1,9 +1,9 @@
 import type { VariantHarness } from './variant-harness.ts';
 import { order } from './variant-harness.ts';
 import type { PathCase } from './path-cases.ts';
-import { checkInvariants } from '../../shared/domain/invariants.ts';
-import { driveWorkload, type DriveResult } from '../../scripts/lib/driver.ts';
-import { EXPECTED_TERMINAL, generateWorkload } from '../../scripts/lib/workload.ts';
+import { checkInvariants } from '#domain/invariants';
+import { driveWorkload, type DriveResult } from '#lib/driver';
+import { EXPECTED_TERMINAL, generateWorkload } from '#lib/workload';
 
 /**
  * Runs one shared path case against a deployed variant and asserts what a user would notice:
@@ -27,7 +27,8 @@ export async function runPathCase(harness: VariantHarness, pathCase: PathCase): 
   expect(ledger.filter((e) => e.kind === 'refund')).toHaveLength(pathCase.expect.refunds);
 
   const after = new Map((await harness.probe.stock()).map((s) => [s.sku, s.current]));
-  for (const [sku, qty] of before) expect({ sku, delta: (after.get(sku) ?? 0) - qty }).toEqual({ sku, delta: pathCase.expect.stockDelta[sku] ?? 0 });
+  for (const [sku, qty] of before)
+    expect({ sku, delta: (after.get(sku) ?? 0) - qty }).toEqual({ sku, delta: pathCase.expect.stockDelta[sku] ?? 0 });
 
   const timeline = body.timeline as Array<{ step: string; outcome: string; attempt: number }>;
   const succeeded = timeline.filter((e) => e.outcome === 'succeeded').map((e) => e.step);
@@ -35,7 +36,10 @@ export async function runPathCase(harness: VariantHarness, pathCase: PathCase): 
   expect(inOrder).toEqual(pathCase.expect.steps);
   expect(succeeded.filter((s) => pathCase.expect.steps.includes(s as never))).toEqual(pathCase.expect.steps);
   for (const [step, count] of Object.entries(pathCase.expect.failedAttempts ?? {})) {
-    expect({ step, failed: timeline.filter((e) => e.step === step && e.outcome === 'failed').length }).toEqual({ step, failed: count });
+    expect({ step, failed: timeline.filter((e) => e.step === step && e.outcome === 'failed').length }).toEqual({
+      step,
+      failed: count,
+    });
   }
 }
 
@@ -44,15 +48,33 @@ export async function runPathCase(harness: VariantHarness, pathCase: PathCase): 
  * rejections) and asserts what the acceptance asks of every variant: each order ends in the
  * state its kind implies, and no invariant is violated. Returns the outcomes for extra checks.
  */
-export async function expectSeededMixSound(harness: VariantHarness, options: { runId: string; deadlineMs?: number }): Promise<DriveResult['outcomes']> {
-  const workload = generateWorkload({ orders: 200, seed: 7, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.15, rejectRate: 0.05, runId: `${options.runId}-${Date.now().toString(36)}` });
+export async function expectSeededMixSound(
+  harness: VariantHarness,
+  options: { runId: string; deadlineMs?: number },
+): Promise<DriveResult['outcomes']> {
+  const workload = generateWorkload({
+    orders: 200,
+    seed: 7,
+    declineRate: 0.1,
+    outOfStockRate: 0.1,
+    transientRate: 0.15,
+    rejectRate: 0.05,
+    runId: `${options.runId}-${Date.now().toString(36)}`,
+  });
   const result = await driveWorkload({
-    apiUrl: harness.stack.apiUrl ?? '', orders: workload, concurrency: 200, deadlineMs: options.deadlineMs ?? 60_000,
+    apiUrl: harness.stack.apiUrl ?? '',
+    orders: workload,
+    concurrency: 200,
+    deadlineMs: options.deadlineMs ?? 60_000,
     readOrders: (ids) => harness.probe.orders(ids),
   });
   expect(result.timedOut).toEqual([]);
   expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
-  for (const outcome of result.outcomes) expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({ id: outcome.orderId, status: EXPECTED_TERMINAL[outcome.kind] });
+  for (const outcome of result.outcomes)
+    expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({
+      id: outcome.orderId,
+      status: EXPECTED_TERMINAL[outcome.kind],
+    });
   await harness.cloud.idle();
   expect(checkInvariants(await harness.probe.snapshot(result.outcomes.map((o) => o.orderId)))).toEqual([]);
   return result.outcomes;

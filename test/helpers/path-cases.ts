@@ -1,4 +1,4 @@
-import type { OrderItem, StepName } from '../../shared/domain/order.ts';
+import type { OrderItem, StepName } from '#domain/order';
 
 /**
  * The paths every variant must take the same way: one table drives the integration tests of
@@ -28,9 +28,15 @@ export const PATH_CASES: PathCase[] = [
   {
     name: 'confirms a paid order, charges it once and takes its stock',
     paymentToken: 'tok_ok',
-    items: [{ sku: 'SKU-MOUSE', qty: 2 }, { sku: 'SKU-CABLE', qty: 3 }],
+    items: [
+      { sku: 'SKU-MOUSE', qty: 2 },
+      { sku: 'SKU-CABLE', qty: 3 },
+    ],
     expect: {
-      status: 'CONFIRMED', charges: 1, refunds: 0, stockDelta: { 'SKU-MOUSE': -2, 'SKU-CABLE': -3 },
+      status: 'CONFIRMED',
+      charges: 1,
+      refunds: 0,
+      stockDelta: { 'SKU-MOUSE': -2, 'SKU-CABLE': -3 },
       steps: ['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation'],
     },
   },
@@ -38,14 +44,28 @@ export const PATH_CASES: PathCase[] = [
     name: 'cancels a declined order without charging it or touching stock',
     paymentToken: 'tok_decline',
     items: [{ sku: 'SKU-MOUSE', qty: 1 }],
-    expect: { status: 'CANCELLED', reason: 'PaymentDeclinedError', charges: 0, refunds: 0, stockDelta: {}, steps: ['validate-order', 'cancel-order'] },
+    expect: {
+      status: 'CANCELLED',
+      reason: 'PaymentDeclinedError',
+      charges: 0,
+      refunds: 0,
+      stockDelta: {},
+      steps: ['validate-order', 'cancel-order'],
+    },
   },
   {
     name: 'refunds the charge and gives back the other stock when stock runs out',
     paymentToken: 'tok_ok',
-    items: [{ sku: 'SKU-KEYBOARD', qty: 1 }, { sku: 'SKU-LIMITED', qty: 41 }],
+    items: [
+      { sku: 'SKU-KEYBOARD', qty: 1 },
+      { sku: 'SKU-LIMITED', qty: 41 },
+    ],
     expect: {
-      status: 'CANCELLED', reason: 'OutOfStockError', charges: 1, refunds: 1, stockDelta: {},
+      status: 'CANCELLED',
+      reason: 'OutOfStockError',
+      charges: 1,
+      refunds: 1,
+      stockDelta: {},
       steps: ['validate-order', 'charge-payment', 'refund-payment', 'cancel-order'],
       failedAttempts: { 'reserve-inventory': 1 },
     },
@@ -55,7 +75,10 @@ export const PATH_CASES: PathCase[] = [
     paymentToken: 'tok_flaky_2',
     items: [{ sku: 'SKU-WEBCAM', qty: 1 }],
     expect: {
-      status: 'CONFIRMED', charges: 1, refunds: 0, stockDelta: { 'SKU-WEBCAM': -1 },
+      status: 'CONFIRMED',
+      charges: 1,
+      refunds: 0,
+      stockDelta: { 'SKU-WEBCAM': -1 },
       steps: ['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation'],
       failedAttempts: { 'charge-payment': 2 },
     },
@@ -64,7 +87,14 @@ export const PATH_CASES: PathCase[] = [
     name: 'rejects an order over the credit limit without charging it',
     paymentToken: 'tok_ok',
     items: [{ sku: 'SKU-MONITOR', qty: 31 }],
-    expect: { status: 'REJECTED', reason: 'ValidationError', charges: 0, refunds: 0, stockDelta: {}, steps: ['reject-order'] },
+    expect: {
+      status: 'REJECTED',
+      reason: 'ValidationError',
+      charges: 0,
+      refunds: 0,
+      stockDelta: {},
+      steps: ['reject-order'],
+    },
   },
 ];
 

@@ -1,8 +1,8 @@
 import type { HopType } from '#cloud/types';
 import type { StepName, TerminalStatus } from '#domain/order';
-import { mulberry32 } from '../../scripts/local-cloud/eventbridge/prng.ts';
-import { createLatencyModel } from '../../scripts/measure/latency-model.ts';
-import type { Counts, OrderRun, OrderTimelineEntry, RunInput, VariantRun } from '../../scripts/report/types.ts';
+import { mulberry32 } from '#cloud/eventbridge/prng';
+import { createLatencyModel } from '#measure/latency-model';
+import type { Counts, OrderRun, OrderTimelineEntry, RunInput, VariantRun } from '#report/types';
 
 /** How a synthetic variant behaves: local delay per hop, what it counts per order, its size. */
 interface VariantProfile {
@@ -16,21 +16,51 @@ interface VariantProfile {
 // Plausible shapes, not measurements: enough for every chart and verdict to have something to say.
 const PROFILES: Record<string, VariantProfile> = {
   'sqs-chain': {
-    hopType: 'sqs', localHopMs: 6, templateResources: 38, orchestrationLoc: 140,
-    countsPerOrder: { lambdaInvocations: 5, lambdaGbSeconds: 0.08, sqsRequests: 12, dynamoReadUnits: 6, dynamoWriteUnits: 9 },
+    hopType: 'sqs',
+    localHopMs: 6,
+    templateResources: 38,
+    orchestrationLoc: 140,
+    countsPerOrder: {
+      lambdaInvocations: 5,
+      lambdaGbSeconds: 0.08,
+      sqsRequests: 12,
+      dynamoReadUnits: 6,
+      dynamoWriteUnits: 9,
+    },
   },
   'eventbridge-flags': {
-    hopType: 'eventbridge', localHopMs: 9, templateResources: 44, orchestrationLoc: 210,
-    countsPerOrder: { lambdaInvocations: 7, lambdaGbSeconds: 0.11, eventsPut: 5, eventDeliveries: 7, dynamoReadUnits: 10, dynamoWriteUnits: 16 },
+    hopType: 'eventbridge',
+    localHopMs: 9,
+    templateResources: 44,
+    orchestrationLoc: 210,
+    countsPerOrder: {
+      lambdaInvocations: 7,
+      lambdaGbSeconds: 0.11,
+      eventsPut: 5,
+      eventDeliveries: 7,
+      dynamoReadUnits: 10,
+      dynamoWriteUnits: 16,
+    },
   },
   'step-functions': {
-    hopType: 'sfn-standard', localHopMs: 11, templateResources: 27, orchestrationLoc: 95,
-    countsPerOrder: { lambdaInvocations: 5, lambdaGbSeconds: 0.08, stateTransitions: 9, dynamoReadUnits: 6, dynamoWriteUnits: 9 },
+    hopType: 'sfn-standard',
+    localHopMs: 11,
+    templateResources: 27,
+    orchestrationLoc: 95,
+    countsPerOrder: {
+      lambdaInvocations: 5,
+      lambdaGbSeconds: 0.08,
+      stateTransitions: 9,
+      dynamoReadUnits: 6,
+      dynamoWriteUnits: 9,
+    },
   },
 };
 
 const BASELINE: VariantProfile = {
-  localHopMs: 0.4, templateResources: 0, orchestrationLoc: 0,
+  localHopMs: 0.4,
+  templateResources: 0,
+  orchestrationLoc: 0,
   countsPerOrder: { lambdaInvocations: 1, lambdaGbSeconds: 0.02, dynamoReadUnits: 6, dynamoWriteUnits: 9 },
 };
 
@@ -38,12 +68,70 @@ type Step = [step: StepName, outcome: OrderTimelineEntry['outcome'], attempt: nu
 
 /** The order paths of the domain, with the share of the workload that takes each. */
 const PATHS: { share: number; status: TerminalStatus; reason?: string; steps: Step[] }[] = [
-  { share: 0.8, status: 'CONFIRMED', steps: [['validate-order', 'succeeded', 1], ['charge-payment', 'succeeded', 1], ['reserve-inventory', 'succeeded', 1], ['send-confirmation', 'succeeded', 1]] },
-  { share: 0.06, status: 'CONFIRMED', steps: [['validate-order', 'succeeded', 1], ['charge-payment', 'failed', 1], ['charge-payment', 'succeeded', 2], ['reserve-inventory', 'succeeded', 1], ['send-confirmation', 'succeeded', 1]] },
-  { share: 0.05, status: 'CANCELLED', reason: 'PaymentDeclinedError', steps: [['validate-order', 'succeeded', 1], ['charge-payment', 'failed', 1], ['cancel-order', 'succeeded', 1]] },
-  { share: 0.04, status: 'CANCELLED', reason: 'OutOfStockError', steps: [['validate-order', 'succeeded', 1], ['charge-payment', 'succeeded', 1], ['reserve-inventory', 'failed', 1], ['refund-payment', 'succeeded', 1], ['cancel-order', 'succeeded', 1]] },
-  { share: 0.04, status: 'REJECTED', reason: 'ValidationError', steps: [['validate-order', 'failed', 1], ['reject-order', 'succeeded', 1]] },
-  { share: 0.01, status: 'FAILED', reason: 'TransientDependencyError', steps: [['validate-order', 'succeeded', 1], ['charge-payment', 'failed', 1], ['charge-payment', 'failed', 2], ['charge-payment', 'failed', 3], ['fail-order', 'succeeded', 1]] },
+  {
+    share: 0.8,
+    status: 'CONFIRMED',
+    steps: [
+      ['validate-order', 'succeeded', 1],
+      ['charge-payment', 'succeeded', 1],
+      ['reserve-inventory', 'succeeded', 1],
+      ['send-confirmation', 'succeeded', 1],
+    ],
+  },
+  {
+    share: 0.06,
+    status: 'CONFIRMED',
+    steps: [
+      ['validate-order', 'succeeded', 1],
+      ['charge-payment', 'failed', 1],
+      ['charge-payment', 'succeeded', 2],
+      ['reserve-inventory', 'succeeded', 1],
+      ['send-confirmation', 'succeeded', 1],
+    ],
+  },
+  {
+    share: 0.05,
+    status: 'CANCELLED',
+    reason: 'PaymentDeclinedError',
+    steps: [
+      ['validate-order', 'succeeded', 1],
+      ['charge-payment', 'failed', 1],
+      ['cancel-order', 'succeeded', 1],
+    ],
+  },
+  {
+    share: 0.04,
+    status: 'CANCELLED',
+    reason: 'OutOfStockError',
+    steps: [
+      ['validate-order', 'succeeded', 1],
+      ['charge-payment', 'succeeded', 1],
+      ['reserve-inventory', 'failed', 1],
+      ['refund-payment', 'succeeded', 1],
+      ['cancel-order', 'succeeded', 1],
+    ],
+  },
+  {
+    share: 0.04,
+    status: 'REJECTED',
+    reason: 'ValidationError',
+    steps: [
+      ['validate-order', 'failed', 1],
+      ['reject-order', 'succeeded', 1],
+    ],
+  },
+  {
+    share: 0.01,
+    status: 'FAILED',
+    reason: 'TransientDependencyError',
+    steps: [
+      ['validate-order', 'succeeded', 1],
+      ['charge-payment', 'failed', 1],
+      ['charge-payment', 'failed', 2],
+      ['charge-payment', 'failed', 3],
+      ['fail-order', 'succeeded', 1],
+    ],
+  },
 ];
 
 const START_MS = Date.UTC(2026, 0, 1, 12);
@@ -90,7 +178,12 @@ function pickPath(u: number): (typeof PATHS)[number] {
   return PATHS[0]!;
 }
 
-function generateRun(name: string, profile: VariantProfile, paths: readonly (typeof PATHS)[number][], seed: number): VariantRun {
+function generateRun(
+  name: string,
+  profile: VariantProfile,
+  paths: readonly (typeof PATHS)[number][],
+  seed: number,
+): VariantRun {
   const random = mulberry32(seed);
   const model = createLatencyModel({ mode: 'aws', seed });
   const orders = paths.map((path, i): OrderRun => {
@@ -114,7 +207,9 @@ function generateRun(name: string, profile: VariantProfile, paths: readonly (typ
     };
   });
   const retries = orders.reduce((n, order) => n + order.timeline.filter((entry) => entry.attempt > 1).length, 0);
-  const counts = Object.fromEntries(Object.entries(profile.countsPerOrder).map(([counter, perOrder]) => [counter, perOrder * orders.length]));
+  const counts = Object.fromEntries(
+    Object.entries(profile.countsPerOrder).map(([counter, perOrder]) => [counter, perOrder * orders.length]),
+  );
   return {
     name,
     orders,

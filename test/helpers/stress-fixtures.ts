@@ -1,7 +1,7 @@
 import type { OrderStatus } from '#domain/order';
 import type { InvariantViolation } from '#domain/invariants';
-import type { ComparisonOptions } from '../../scripts/lib/comparison.ts';
-import type { OrderRun, RunInput, VariantRun } from '../../scripts/report/types.ts';
+import type { ComparisonOptions } from '#lib/comparison';
+import type { OrderRun, RunInput, VariantRun } from '#report/types';
 
 const START_MS = Date.UTC(2026, 0, 1, 12);
 
@@ -21,14 +21,25 @@ export function aVariantRun(
   const orders = statuses.map((status, i): OrderRun => {
     const acceptedAtMs = START_MS + i * 10;
     return {
-      orderId: `o-${String(i).padStart(4, '0')}`, acceptedAtMs, status,
+      orderId: `o-${String(i).padStart(4, '0')}`,
+      acceptedAtMs,
+      status,
       ...(terminal.has(status) ? { terminalAtMs: acceptedAtMs + (options.latencyMs?.(i) ?? 100) } : {}),
       timeline: [{ step: 'accept-order', outcome: 'succeeded', attempt: 1, at: new Date(acceptedAtMs).toISOString() }],
     };
   });
-  const violation: InvariantViolation = { rule: 'charge-count', orderId: 'o-0000', message: 'charged twice (synthetic)' };
+  const violation: InvariantViolation = {
+    rule: 'charge-count',
+    orderId: 'o-0000',
+    message: 'charged twice (synthetic)',
+  };
   return {
-    name, orders, counts: {}, wallClockMs: options.wallClockMs ?? 1000, templateResources: 1, orchestrationLoc: 1,
+    name,
+    orders,
+    counts: {},
+    wallClockMs: options.wallClockMs ?? 1000,
+    templateResources: 1,
+    orchestrationLoc: 1,
     invariantViolations: Array.from({ length: options.violations ?? 0 }, () => violation),
   };
 }
@@ -46,8 +57,13 @@ export function aFakeMeasure(perSec: (variant: string, options: ComparisonOption
   const measure = async (options: ComparisonOptions): Promise<RunInput> => {
     calls.push(options);
     const statuses = Array.from({ length: options.orders }, () => 'CONFIRMED' as const);
-    const runOf = (name: string) => aVariantRun(name, statuses, { wallClockMs: (options.orders / perSec(name, options)) * 1000 });
-    return { workload: { orders: options.orders, seed: options.seed }, variants: options.variants.map(runOf), baseline: runOf('baseline') };
+    const runOf = (name: string) =>
+      aVariantRun(name, statuses, { wallClockMs: (options.orders / perSec(name, options)) * 1000 });
+    return {
+      workload: { orders: options.orders, seed: options.seed },
+      variants: options.variants.map(runOf),
+      baseline: runOf('baseline'),
+    };
   };
   return { measure, calls };
 }

@@ -1,8 +1,8 @@
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../scripts/local-cloud/cloud.ts';
-import type { DeployedStack, DeployOptions } from '../../scripts/local-cloud/deploy.ts';
-import { LocalStackProbe } from '../../scripts/lib/local-probe.ts';
-import { serviceDir, type Variant } from '../../scripts/lib/variants.ts';
-import { isTerminal, type OrderRecord, type PlaceOrderCommand } from '../../shared/domain/order.ts';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#cloud/cloud';
+import type { DeployedStack, DeployOptions } from '#cloud/deploy';
+import { LocalStackProbe } from '#lib/local-probe';
+import { serviceDir, type Variant } from '#lib/variants';
+import { isTerminal, type OrderRecord, type PlaceOrderCommand } from '#domain/order';
 
 export interface VariantHarness {
   cloud: LocalCloud;
@@ -23,7 +23,10 @@ const EMULATORS: Record<Variant, Array<'eventbridge' | 'stepfunctions'>> = {
 };
 
 /** Boots a local cloud on free ports and deploys one variant into it, as `npm start` does. */
-export async function startVariant(variant: Variant, options: { deploy?: DeployOptions; cloud?: LocalCloudOptions } = {}): Promise<VariantHarness> {
+export async function startVariant(
+  variant: Variant,
+  options: { deploy?: DeployOptions; cloud?: LocalCloudOptions } = {},
+): Promise<VariantHarness> {
   const cloud = await startLocalCloud({
     ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
     asyncRetryDelaysMs: [300, 600],
@@ -32,16 +35,24 @@ export async function startVariant(variant: Variant, options: { deploy?: DeployO
     ...options.cloud,
   });
   try {
-    const stack = await cloud.deploy(serviceDir(variant), { httpPort: 0, ...options.deploy, environment: { LOG_LEVEL: 'CRITICAL', ...options.deploy?.environment } });
+    const stack = await cloud.deploy(serviceDir(variant), {
+      httpPort: 0,
+      ...options.deploy,
+      environment: { LOG_LEVEL: 'CRITICAL', ...options.deploy?.environment },
+    });
     const probe = new LocalStackProbe(cloud, stack);
     const request = async (path: string, init?: RequestInit) => {
       const response = await fetch(`${stack.apiUrl}${path}`, init);
       const text = await response.text();
       return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     };
-    const postRaw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => request('/orders', { method: 'POST', headers, body });
+    const postRaw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      request('/orders', { method: 'POST', headers, body });
     const harness: VariantHarness = {
-      cloud, stack, probe, postRaw,
+      cloud,
+      stack,
+      probe,
+      postRaw,
       post: (body, headers) => postRaw(JSON.stringify(body), headers),
       get: (orderId) => request(`/orders/${encodeURIComponent(orderId)}`),
       async waitFor(orderId, { timeoutMs = 30_000, statuses } = {}) {
@@ -52,7 +63,9 @@ export async function startVariant(variant: Variant, options: { deploy?: DeployO
           if (last && (statuses ? statuses.includes(last.status) : isTerminal(last.status))) return last;
           await new Promise((r) => setTimeout(r, 100));
         }
-        throw new Error(`order ${orderId} did not reach ${statuses?.join('/') ?? 'a terminal state'} within ${timeoutMs} ms; last: ${last?.status ?? 'no record'}`);
+        throw new Error(
+          `order ${orderId} did not reach ${statuses?.join('/') ?? 'a terminal state'} within ${timeoutMs} ms; last: ${last?.status ?? 'no record'}`,
+        );
       },
       stop: () => cloud.stop(),
     };

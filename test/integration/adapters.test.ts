@@ -36,12 +36,28 @@ async function createTable(input: CreateTableCommandInput): Promise<void> {
 beforeAll(async () => {
   cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
   const payPerRequest = { BillingMode: 'PAY_PER_REQUEST' as const };
-  await createTable({ TableName: TABLES.orders, KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }], ...payPerRequest });
-  await createTable({ TableName: TABLES.inventory, KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }], ...payPerRequest });
+  await createTable({
+    TableName: TABLES.orders,
+    KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+    ...payPerRequest,
+  });
+  await createTable({
+    TableName: TABLES.inventory,
+    KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+    ...payPerRequest,
+  });
   await createTable({
     TableName: TABLES.ledger,
-    KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }, { AttributeName: 'entryId', KeyType: 'RANGE' }],
-    AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }, { AttributeName: 'entryId', AttributeType: 'S' }],
+    KeySchema: [
+      { AttributeName: 'orderId', KeyType: 'HASH' },
+      { AttributeName: 'entryId', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'orderId', AttributeType: 'S' },
+      { AttributeName: 'entryId', AttributeType: 'S' },
+    ],
     ...payPerRequest,
   });
   client = createDynamoDocumentClient({ config: cloud.awsConfig });
@@ -102,7 +118,12 @@ describe('DynamoOrderRepository', () => {
     await orders.create(record);
     const entry = anEntry('charge-payment', '2024-05-01T12:00:01.000Z');
 
-    const moved = await orders.transition(record.orderId, { from: ['VALIDATED'], to: 'PAYMENT_CHARGED', entry, patch: { chargeId: 'ch_1' } });
+    const moved = await orders.transition(record.orderId, {
+      from: ['VALIDATED'],
+      to: 'PAYMENT_CHARGED',
+      entry,
+      patch: { chargeId: 'ch_1' },
+    });
 
     expect(moved).toBe(true);
     const stored = await orders.get(record.orderId);
@@ -125,7 +146,12 @@ describe('DynamoOrderRepository', () => {
     const record = anOrderRecord({ status: 'PAYMENT_CHARGED' });
     await orders.create(record);
 
-    const moved = await orders.transition(record.orderId, { from: ['VALIDATED'], to: 'PAYMENT_CHARGED', entry: anEntry('charge-payment'), patch: { chargeId: 'ch_again' } });
+    const moved = await orders.transition(record.orderId, {
+      from: ['VALIDATED'],
+      to: 'PAYMENT_CHARGED',
+      entry: anEntry('charge-payment'),
+      patch: { chargeId: 'ch_again' },
+    });
 
     expect(moved).toBe(false);
     expect(await orders.get(record.orderId)).toEqual(record);
@@ -136,14 +162,23 @@ describe('DynamoOrderRepository', () => {
     await orders.create(record);
     const change = { from: ['VALIDATED'] as const, to: 'PAYMENT_CHARGED' as const, entry: anEntry('charge-payment') };
 
-    const results = await Promise.all([orders.transition(record.orderId, change), orders.transition(record.orderId, change)]);
+    const results = await Promise.all([
+      orders.transition(record.orderId, change),
+      orders.transition(record.orderId, change),
+    ]);
 
     expect(results.sort()).toEqual([false, true]);
     expect((await orders.get(record.orderId))?.timeline).toHaveLength(2);
   });
 
   it('returns false for a move of an unknown order and does not create it', async () => {
-    expect(await orders.transition('order-ghost-move', { from: ['ACCEPTED'], to: 'VALIDATED', entry: anEntry('validate-order') })).toBe(false);
+    expect(
+      await orders.transition('order-ghost-move', {
+        from: ['ACCEPTED'],
+        to: 'VALIDATED',
+        entry: anEntry('validate-order'),
+      }),
+    ).toBe(false);
     expect(await orders.get('order-ghost-move')).toBeUndefined();
   });
 
@@ -151,7 +186,13 @@ describe('DynamoOrderRepository', () => {
     const record = anOrderRecord({ status: 'FAILED', resumeStatus: 'VALIDATED', reason: 'TransientDependencyError' });
     await orders.create(record);
 
-    const moved = await orders.transition(record.orderId, { from: ['VALIDATED'], to: 'PAYMENT_CHARGED', resumeFrom: 'VALIDATED', entry: anEntry('charge-payment'), patch: { chargeId: 'ch_r' } });
+    const moved = await orders.transition(record.orderId, {
+      from: ['VALIDATED'],
+      to: 'PAYMENT_CHARGED',
+      resumeFrom: 'VALIDATED',
+      entry: anEntry('charge-payment'),
+      patch: { chargeId: 'ch_r' },
+    });
 
     expect(moved).toBe(true);
     const stored = await orders.get(record.orderId);
@@ -164,7 +205,12 @@ describe('DynamoOrderRepository', () => {
     const record = anOrderRecord({ status: 'FAILED', resumeStatus: 'VALIDATED', reason: 'TransientDependencyError' });
     await orders.create(record);
 
-    const moved = await orders.transition(record.orderId, { from: ['PAYMENT_CHARGED'], to: 'INVENTORY_RESERVED', resumeFrom: 'PAYMENT_CHARGED', entry: anEntry('reserve-inventory') });
+    const moved = await orders.transition(record.orderId, {
+      from: ['PAYMENT_CHARGED'],
+      to: 'INVENTORY_RESERVED',
+      resumeFrom: 'PAYMENT_CHARGED',
+      entry: anEntry('reserve-inventory'),
+    });
 
     expect(moved).toBe(false);
     expect(await orders.get(record.orderId)).toEqual(record);
@@ -178,7 +224,13 @@ describe('DynamoOrderRepository', () => {
   it('moves a resumable order with a reason in the patch', async () => {
     const record = anOrderRecord({ status: 'VALIDATED' });
     await orders.create(record);
-    const moved = await orders.transition(record.orderId, { from: ['VALIDATED'], to: 'COMPENSATING', resumeFrom: 'VALIDATED', entry: anEntry('refund-payment'), patch: { reason: 'OutOfStockError' } });
+    const moved = await orders.transition(record.orderId, {
+      from: ['VALIDATED'],
+      to: 'COMPENSATING',
+      resumeFrom: 'VALIDATED',
+      entry: anEntry('refund-payment'),
+      patch: { reason: 'OutOfStockError' },
+    });
     expect(moved).toBe(true);
   });
 
@@ -190,7 +242,10 @@ describe('DynamoOrderRepository', () => {
     await orders.appendTimeline(record.orderId, duplicate);
     await orders.appendTimeline('order-stray-message', duplicate);
 
-    expect(await orders.get(record.orderId)).toMatchObject({ status: 'VALIDATED', timeline: [...record.timeline, duplicate] });
+    expect(await orders.get(record.orderId)).toMatchObject({
+      status: 'VALIDATED',
+      timeline: [...record.timeline, duplicate],
+    });
     expect(await orders.get('order-stray-message')).toBeUndefined();
   });
 });
@@ -204,7 +259,10 @@ describe('DynamoInventoryStore', () => {
   it('takes stock for every line and records what the order holds', async () => {
     const { mouse, cable } = await seedSkus({ mouse: 7, cable: 3 });
 
-    await inventory.reserve('order-inv-1', [{ sku: mouse!, qty: 2 }, { sku: cable!, qty: 3 }]);
+    await inventory.reserve('order-inv-1', [
+      { sku: mouse!, qty: 2 },
+      { sku: cable!, qty: 3 },
+    ]);
 
     expect(await stockRow(mouse!)).toMatchObject({ current: 5, holds: { 'order-inv-1': 2 } });
     expect(await stockRow(cable!)).toMatchObject({ current: 0, holds: { 'order-inv-1': 3 } });
@@ -222,7 +280,10 @@ describe('DynamoInventoryStore', () => {
   it('gives back the lines it took when one line is short, and says which SKU ran out', async () => {
     const { alpha, beta } = await seedSkus({ alpha: 5, beta: 1 });
 
-    const attempt = inventory.reserve('order-inv-3', [{ sku: beta!, qty: 2 }, { sku: alpha!, qty: 1 }]);
+    const attempt = inventory.reserve('order-inv-3', [
+      { sku: beta!, qty: 2 },
+      { sku: alpha!, qty: 1 },
+    ]);
 
     await expect(attempt).rejects.toBeInstanceOf(OutOfStockError);
     await expect(attempt).rejects.toMatchObject({ sku: beta, requested: 2 });
@@ -231,7 +292,9 @@ describe('DynamoInventoryStore', () => {
   });
 
   it('treats an unknown SKU as out of stock', async () => {
-    await expect(inventory.reserve('order-inv-4', [{ sku: 'SKU-NOT-SEEDED', qty: 1 }])).rejects.toBeInstanceOf(OutOfStockError);
+    await expect(inventory.reserve('order-inv-4', [{ sku: 'SKU-NOT-SEEDED', qty: 1 }])).rejects.toBeInstanceOf(
+      OutOfStockError,
+    );
   });
 
   it('gives stock back once when an order is released twice, and nothing for an order that holds none', async () => {
@@ -268,14 +331,22 @@ describe('DynamoInventoryStore', () => {
   it('takes stock once when the same order races itself', async () => {
     const { limited } = await seedSkus({ limited: 10 });
 
-    await Promise.all(Array.from({ length: 5 }, () => inventory.reserve('order-self-race', [{ sku: limited!, qty: 2 }])));
+    await Promise.all(
+      Array.from({ length: 5 }, () => inventory.reserve('order-self-race', [{ sku: limited!, qty: 2 }])),
+    );
 
     expect(await stockRow(limited!)).toMatchObject({ current: 8, holds: { 'order-self-race': 2 } });
   });
 });
 
 describe('SimulatedPaymentGateway and SimulatedMailer on the ledger table', () => {
-  const charge = (orderId: string, paymentToken = 'tok_ok') => ({ idempotencyKey: `${orderId}#charge`, orderId, amountCents: 14_700, currency: 'EUR' as const, paymentToken });
+  const charge = (orderId: string, paymentToken = 'tok_ok') => ({
+    idempotencyKey: `${orderId}#charge`,
+    orderId,
+    amountCents: 14_700,
+    currency: 'EUR' as const,
+    paymentToken,
+  });
 
   it('records one charge when the same charge is sent twice with the same key', async () => {
     const { payments } = providers();
@@ -285,7 +356,9 @@ describe('SimulatedPaymentGateway and SimulatedMailer on the ledger table', () =
     const second = await payments.charge(charge(orderId));
 
     expect(second).toEqual(first);
-    expect(await readLedger({ tableName: TABLES.ledger, client, orderId })).toEqual([{ orderId, kind: 'charge', id: first.chargeId, amountCents: 14_700 }]);
+    expect(await readLedger({ tableName: TABLES.ledger, client, orderId })).toEqual([
+      { orderId, kind: 'charge', id: first.chargeId, amountCents: 14_700 },
+    ]);
   });
 
   it('declines tok_decline and records no charge', async () => {
@@ -304,12 +377,16 @@ describe('SimulatedPaymentGateway and SimulatedMailer on the ledger table', () =
     await expect(payments.charge(charge(orderId, 'tok_flaky_2'))).rejects.toBeInstanceOf(TransientDependencyError);
     const charged = await payments.charge(charge(orderId, 'tok_flaky_2'));
 
-    expect(await readLedger({ tableName: TABLES.ledger, client, orderId })).toEqual([{ orderId, kind: 'charge', id: charged.chargeId, amountCents: 14_700 }]);
+    expect(await readLedger({ tableName: TABLES.ledger, client, orderId })).toEqual([
+      { orderId, kind: 'charge', id: charged.chargeId, amountCents: 14_700 },
+    ]);
   });
 
   it('counts calls per order, so a new provider instance (a new Lambda) continues the flaky sequence', async () => {
     const orderId = anOrder().orderId;
-    await expect(providers().payments.charge(charge(orderId, 'tok_flaky_1'))).rejects.toBeInstanceOf(TransientDependencyError);
+    await expect(providers().payments.charge(charge(orderId, 'tok_flaky_1'))).rejects.toBeInstanceOf(
+      TransientDependencyError,
+    );
     await expect(providers().payments.charge(charge(orderId, 'tok_flaky_1'))).resolves.toMatchObject({ orderId });
   });
 
@@ -329,23 +406,48 @@ describe('SimulatedPaymentGateway and SimulatedMailer on the ledger table', () =
   it('sends one email per idempotency key', async () => {
     const { mailer } = providers();
     const orderId = anOrder().orderId;
-    const message = { idempotencyKey: `${orderId}#confirmation`, orderId, to: 'ada@example.com', subject: 'confirmed', body: 'thanks' };
+    const message = {
+      idempotencyKey: `${orderId}#confirmation`,
+      orderId,
+      to: 'ada@example.com',
+      subject: 'confirmed',
+      body: 'thanks',
+    };
 
     const first = await mailer.send(message);
     const second = await mailer.send(message);
 
     expect(second).toEqual(first);
-    const { Items = [] } = await client.send(new QueryCommand({ TableName: TABLES.ledger, KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId }, ConsistentRead: true }));
-    expect(Items.filter((item) => item.kind === 'email')).toEqual([expect.objectContaining({ to: 'ada@example.com', id: first.messageId })]);
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: TABLES.ledger,
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': orderId },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Items.filter((item) => item.kind === 'email')).toEqual([
+      expect.objectContaining({ to: 'ada@example.com', id: first.messageId }),
+    ]);
   });
 });
 
 describe('the steps over the DynamoDB adapters', () => {
   async function stepsWithStock(stock: Record<string, number>) {
     const skus = await seedSkus(stock);
-    const catalog = createCatalog(Object.entries(skus).map(([name, sku]) => ({ sku, name, unitPriceCents: 1_000, stock: stock[name]! })));
+    const catalog = createCatalog(
+      Object.entries(skus).map(([name, sku]) => ({ sku, name, unitPriceCents: 1_000, stock: stock[name]! })),
+    );
     const { payments, mailer } = providers();
-    const steps = createOrderSteps({ orders, inventory, payments, mailer, catalog, clock: { now: () => new Date() }, variant: 'adapters-test' });
+    const steps = createOrderSteps({
+      orders,
+      inventory,
+      payments,
+      mailer,
+      catalog,
+      clock: { now: () => new Date() },
+      variant: 'adapters-test',
+    });
     return { skus, steps };
   }
 
@@ -371,21 +473,37 @@ describe('the steps over the DynamoDB adapters', () => {
     const order = await run(steps, command.orderId);
 
     expect(order.status).toBe('CONFIRMED');
-    expect(order.timeline.map((e) => e.step)).toEqual(['accept-order', 'validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation']);
-    expect(await readLedger({ tableName: TABLES.ledger, client, orderId: command.orderId })).toEqual([expect.objectContaining({ kind: 'charge', amountCents: 2_000 })]);
+    expect(order.timeline.map((e) => e.step)).toEqual([
+      'accept-order',
+      'validate-order',
+      'charge-payment',
+      'reserve-inventory',
+      'send-confirmation',
+    ]);
+    expect(await readLedger({ tableName: TABLES.ledger, client, orderId: command.orderId })).toEqual([
+      expect.objectContaining({ kind: 'charge', amountCents: 2_000 }),
+    ]);
     expect(await stockRow(skus.desk!)).toMatchObject({ current: 3, holds: { [command.orderId]: 2 } });
   });
 
   it('refunds the charge and gives back other lines when stock runs out', async () => {
     const { skus, steps } = await stepsWithStock({ chair: 5, lamp: 0 });
-    const command = anOrder({ items: [{ sku: skus.chair!, qty: 1 }, { sku: skus.lamp!, qty: 1 }] });
+    const command = anOrder({
+      items: [
+        { sku: skus.chair!, qty: 1 },
+        { sku: skus.lamp!, qty: 1 },
+      ],
+    });
     await steps.acceptOrder(command);
 
     const order = await run(steps, command.orderId);
 
     expect(order).toMatchObject({ status: 'CANCELLED', reason: 'OutOfStockError' });
     const ledger = await readLedger({ tableName: TABLES.ledger, client, orderId: command.orderId });
-    expect(ledger.map((e) => [e.kind, e.amountCents]).sort()).toEqual([['charge', 2_000], ['refund', 2_000]]);
+    expect(ledger.map((e) => [e.kind, e.amountCents]).sort()).toEqual([
+      ['charge', 2_000],
+      ['refund', 2_000],
+    ]);
     expect(await stockRow(skus.chair!)).toMatchObject({ current: 5, holds: {} });
   });
 });
@@ -418,7 +536,13 @@ describe('metering', () => {
       await repository.create(record);
       takeUsage();
 
-      expect(await repository.transition(record.orderId, { from: ['CONFIRMED'], to: 'CANCELLED', entry: anEntry('cancel-order') })).toBe(false);
+      expect(
+        await repository.transition(record.orderId, {
+          from: ['CONFIRMED'],
+          to: 'CANCELLED',
+          entry: anEntry('cancel-order'),
+        }),
+      ).toBe(false);
 
       expect(takeUsage()).toEqual({ dynamoWriteUnits: 1 });
     } finally {
@@ -430,7 +554,9 @@ describe('metering', () => {
     const unmetered = createDynamoDocumentClient({ config: cloud.awsConfig, metered: false });
     try {
       takeUsage();
-      await unmetered.send(new PutCommand({ TableName: TABLES.ledger, Item: { orderId: 'order-unmetered', entryId: 'x' } }));
+      await unmetered.send(
+        new PutCommand({ TableName: TABLES.ledger, Item: { orderId: 'order-unmetered', entryId: 'x' } }),
+      );
       expect(takeUsage()).toEqual({});
     } finally {
       unmetered.destroy();

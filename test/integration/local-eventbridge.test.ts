@@ -23,7 +23,7 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type CloudInstruments, type CounterName, type LambdaInvoker } from '#cloud/types';
-import { startEventBridge, type EventBridgeServer } from '../../scripts/local-cloud/eventbridge/server.ts';
+import { startEventBridge, type EventBridgeServer } from '#cloud/eventbridge/server';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const FUNCTION_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:validate-order`;
@@ -108,19 +108,36 @@ async function createQueue(prefix: string): Promise<{ arn: string; url: string }
 
 async function receiveAll(queueUrl: string): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
+      WaitTimeSeconds: 1,
+    }),
   );
   return Messages;
 }
 
-async function ruleWithTargets(name: string, pattern: object, targets: Target[], eventBusName?: string): Promise<string> {
-  const { RuleArn } = await events.send(new PutRuleCommand({ Name: name, EventBusName: eventBusName, EventPattern: JSON.stringify(pattern) }));
+async function ruleWithTargets(
+  name: string,
+  pattern: object,
+  targets: Target[],
+  eventBusName?: string,
+): Promise<string> {
+  const { RuleArn } = await events.send(
+    new PutRuleCommand({ Name: name, EventBusName: eventBusName, EventPattern: JSON.stringify(pattern) }),
+  );
   await events.send(new PutTargetsCommand({ Rule: name, EventBusName: eventBusName, Targets: targets }));
   return RuleArn!;
 }
 
 function orderPlaced(overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry {
-  return { Source: 'shop.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId: 'o-1', total: 42 }), ...overrides };
+  return {
+    Source: 'shop.orders',
+    DetailType: 'OrderPlaced',
+    Detail: JSON.stringify({ orderId: 'o-1', total: 42 }),
+    ...overrides,
+  };
 }
 
 async function putEvents(...entries: PutEventsRequestEntry[]) {
@@ -130,7 +147,12 @@ async function putEvents(...entries: PutEventsRequestEntry[]) {
 describe('delivery to Lambda targets', () => {
   it('delivers a matching event to the function as an AWS event envelope', async () => {
     const busArn = server.createEventBus('orders');
-    await ruleWithTargets('validate-order', { source: ['shop.orders'], 'detail-type': ['OrderPlaced'] }, [{ Id: 'validate', Arn: FUNCTION_ARN }], 'orders');
+    await ruleWithTargets(
+      'validate-order',
+      { source: ['shop.orders'], 'detail-type': ['OrderPlaced'] },
+      [{ Id: 'validate', Arn: FUNCTION_ARN }],
+      'orders',
+    );
 
     const result = await putEvents(orderPlaced({ EventBusName: busArn, Resources: ['arn:aws:shop:order/o-1'] }));
     await server.idle();
@@ -168,7 +190,9 @@ describe('delivery to Lambda targets', () => {
 
   it('delivers nothing when no enabled rule matches', async () => {
     await ruleWithTargets('on-shipped', { 'detail-type': ['OrderShipped'] }, [{ Id: 'a', Arn: FUNCTION_ARN }]);
-    await events.send(new PutRuleCommand({ Name: 'disabled', EventPattern: '{"source":["shop.orders"]}', State: 'DISABLED' }));
+    await events.send(
+      new PutRuleCommand({ Name: 'disabled', EventPattern: '{"source":["shop.orders"]}', State: 'DISABLED' }),
+    );
     await events.send(new PutTargetsCommand({ Rule: 'disabled', Targets: [{ Id: 'b', Arn: FUNCTION_ARN }] }));
 
     await putEvents(orderPlaced());
@@ -207,7 +231,9 @@ describe('delivery to Lambda targets', () => {
 
 describe('retries and dead-letter queues', () => {
   it('retries a failed hand-off and delivers once it succeeds', async () => {
-    await ruleWithTargets('validate-order', { source: ['shop.orders'] }, [{ Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 3 } }]);
+    await ruleWithTargets('validate-order', { source: ['shop.orders'] }, [
+      { Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 3 } },
+    ]);
     invoker.failNext(2);
 
     await putEvents(orderPlaced());
@@ -221,7 +247,12 @@ describe('retries and dead-letter queues', () => {
   it('dead-letters the event with the AWS attributes once the retry policy is exhausted', async () => {
     const dlq = await createQueue('validate-order-dlq');
     const ruleArn = await ruleWithTargets('validate-order', { source: ['shop.orders'] }, [
-      { Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: dlq.arn } },
+      {
+        Id: 'validate',
+        Arn: FUNCTION_ARN,
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: dlq.arn },
+      },
     ]);
     invoker.failNext(100);
 
@@ -245,13 +276,19 @@ describe('retries and dead-letter queues', () => {
   it('dead-letters at once, without retries, when the target queue does not exist', async () => {
     const dlq = await createQueue('missing-target-dlq');
     const missingQueueArn = `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:no-such-queue`;
-    await ruleWithTargets('to-missing-queue', { source: ['shop.orders'] }, [{ Id: 'missing', Arn: missingQueueArn, DeadLetterConfig: { Arn: dlq.arn } }]);
+    await ruleWithTargets('to-missing-queue', { source: ['shop.orders'] }, [
+      { Id: 'missing', Arn: missingQueueArn, DeadLetterConfig: { Arn: dlq.arn } },
+    ]);
 
     await putEvents(orderPlaced());
     await server.idle();
 
     const [message] = await receiveAll(dlq.url);
-    expect(stringAttributes(message!)).toMatchObject({ TARGET_ARN: missingQueueArn, ERROR_CODE: 'RESOURCE_NOT_FOUND', RETRY_ATTEMPTS: '0' });
+    expect(stringAttributes(message!)).toMatchObject({
+      TARGET_ARN: missingQueueArn,
+      ERROR_CODE: 'RESOURCE_NOT_FOUND',
+      RETRY_ATTEMPTS: '0',
+    });
     expect(stringAttributes(message!)).not.toHaveProperty('EXHAUSTED_RETRY_CONDITION');
   });
 
@@ -282,7 +319,11 @@ describe('delivery to SQS targets', () => {
     await server.idle();
 
     const [event] = await receiveAll(whole.url);
-    expect(JSON.parse(event!.Body!)).toMatchObject({ id: result.Entries![0]!.EventId, source: 'shop.orders', detail: { orderId: 'o-1' } });
+    expect(JSON.parse(event!.Body!)).toMatchObject({
+      id: result.Entries![0]!.EventId,
+      source: 'shop.orders',
+      detail: { orderId: 'o-1' },
+    });
     const [detail] = await receiveAll(details.url);
     expect(JSON.parse(detail!.Body!)).toEqual({ orderId: 'o-1', total: 42 });
   });
@@ -318,24 +359,50 @@ describe('PutEvents validation', () => {
 describe('management API', () => {
   it('answers TestEventPattern from the rule matcher', async () => {
     const event = JSON.stringify({
-      id: '1', source: 'shop.orders', 'detail-type': 'OrderPlaced', account: LOCAL_ACCOUNT,
-      region: LOCAL_REGION, time: '2017-04-11T20:11:04Z', resources: [], detail: { total: 42 },
+      id: '1',
+      source: 'shop.orders',
+      'detail-type': 'OrderPlaced',
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      time: '2017-04-11T20:11:04Z',
+      resources: [],
+      detail: { total: 42 },
     });
-    const test = (pattern: object) => events.send(new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: event }));
+    const test = (pattern: object) =>
+      events.send(new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: event }));
 
     expect((await test({ detail: { total: [{ numeric: ['>', 40] }] } })).Result).toBe(true);
     expect((await test({ detail: { total: ['42'] } })).Result).toBe(false);
-    await expect(test({ source: [{ contains: 'shop' }] })).rejects.toMatchObject({ name: 'InvalidEventPatternException' });
-    await expect(events.send(new TestEventPatternCommand({ EventPattern: '{"source":["x"]}', Event: '{}' }))).rejects.toMatchObject({
+    await expect(test({ source: [{ contains: 'shop' }] })).rejects.toMatchObject({
+      name: 'InvalidEventPatternException',
+    });
+    await expect(
+      events.send(new TestEventPatternCommand({ EventPattern: '{"source":["x"]}', Event: '{}' })),
+    ).rejects.toMatchObject({
       name: 'ValidationException',
     });
   });
 
   it('lists buses, rules and targets', async () => {
     await events.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await ruleWithTargets('order-placed', { 'detail-type': ['OrderPlaced'] }, [{ Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 4 } }], 'orders');
-    await ruleWithTargets('order-confirmed', { 'detail-type': ['OrderConfirmed'] }, [{ Id: 'notify', Arn: FUNCTION_ARN }], 'orders');
-    await ruleWithTargets('payment-charged', { 'detail-type': ['PaymentCharged'] }, [{ Id: 'reserve', Arn: FUNCTION_ARN }], 'orders');
+    await ruleWithTargets(
+      'order-placed',
+      { 'detail-type': ['OrderPlaced'] },
+      [{ Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 4 } }],
+      'orders',
+    );
+    await ruleWithTargets(
+      'order-confirmed',
+      { 'detail-type': ['OrderConfirmed'] },
+      [{ Id: 'notify', Arn: FUNCTION_ARN }],
+      'orders',
+    );
+    await ruleWithTargets(
+      'payment-charged',
+      { 'detail-type': ['PaymentCharged'] },
+      [{ Id: 'reserve', Arn: FUNCTION_ARN }],
+      'orders',
+    );
 
     const { EventBuses } = await events.send(new ListEventBusesCommand({}));
     expect(EventBuses!.map((bus) => bus.Name)).toEqual(['default', 'orders']);
@@ -350,26 +417,39 @@ describe('management API', () => {
     });
     expect((await events.send(new ListRulesCommand({}))).Rules).toEqual([]);
 
-    const { Targets } = await events.send(new ListTargetsByRuleCommand({ Rule: 'order-placed', EventBusName: 'orders' }));
+    const { Targets } = await events.send(
+      new ListTargetsByRuleCommand({ Rule: 'order-placed', EventBusName: 'orders' }),
+    );
     expect(Targets).toEqual([{ Id: 'validate', Arn: FUNCTION_ARN, RetryPolicy: { MaximumRetryAttempts: 4 } }]);
   });
 
   it('refuses to delete a rule that still has targets, and deletes it once they are removed', async () => {
     await ruleWithTargets('order-placed', { 'detail-type': ['OrderPlaced'] }, [{ Id: 'validate', Arn: FUNCTION_ARN }]);
 
-    await expect(events.send(new DeleteRuleCommand({ Name: 'order-placed' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(events.send(new DeleteRuleCommand({ Name: 'order-placed' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     await events.send(new RemoveTargetsCommand({ Rule: 'order-placed', Ids: ['validate'] }));
     await events.send(new DeleteRuleCommand({ Name: 'order-placed' }));
 
-    await expect(events.send(new DescribeRuleCommand({ Name: 'order-placed' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(events.send(new DescribeRuleCommand({ Name: 'order-placed' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('rejects an invalid pattern and an unsupported target type', async () => {
-    await expect(events.send(new PutRuleCommand({ Name: 'bad', EventPattern: '{"source":"shop"}' }))).rejects.toMatchObject({
+    await expect(
+      events.send(new PutRuleCommand({ Name: 'bad', EventPattern: '{"source":"shop"}' })),
+    ).rejects.toMatchObject({
       name: 'InvalidEventPatternException',
     });
     await events.send(new PutRuleCommand({ Name: 'good', EventPattern: '{"source":["shop"]}' }));
-    const result = await events.send(new PutTargetsCommand({ Rule: 'good', Targets: [{ Id: 'sns', Arn: 'arn:aws:sns:us-east-1:000000000000:topic' }] }));
+    const result = await events.send(
+      new PutTargetsCommand({
+        Rule: 'good',
+        Targets: [{ Id: 'sns', Arn: 'arn:aws:sns:us-east-1:000000000000:topic' }],
+      }),
+    );
     expect(result.FailedEntryCount).toBe(1);
     expect(result.FailedEntries![0]).toMatchObject({ TargetId: 'sns', ErrorCode: 'ValidationException' });
   });
@@ -386,5 +466,7 @@ describe('management API', () => {
 });
 
 function stringAttributes(message: Message): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]));
+  return Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
+  );
 }

@@ -17,8 +17,14 @@ import {
   StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { LambdaInvocationError, type CloudInstruments, type CounterName, type HopType, type LambdaInvoker } from '#cloud/types';
-import { startStepFunctions, type StepFunctionsServer } from '../../scripts/local-cloud/stepfunctions/server.ts';
+import {
+  LambdaInvocationError,
+  type CloudInstruments,
+  type CounterName,
+  type HopType,
+  type LambdaInvoker,
+} from '#cloud/types';
+import { startStepFunctions, type StepFunctionsServer } from '#cloud/stepfunctions/server';
 
 type TestFunction = (event: unknown) => unknown;
 
@@ -126,7 +132,11 @@ describe('local Step Functions', () => {
     await sfn.stop();
   });
 
-  async function createMachine(name: string, definition: object, type: 'STANDARD' | 'EXPRESS' = 'STANDARD'): Promise<string> {
+  async function createMachine(
+    name: string,
+    definition: object,
+    type: 'STANDARD' | 'EXPRESS' = 'STANDARD',
+  ): Promise<string> {
     const created = await client.send(
       new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE_ARN, type }),
     );
@@ -134,7 +144,9 @@ describe('local Step Functions', () => {
   }
 
   async function runToEnd(stateMachineArn: string, input: object, name?: string) {
-    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name }));
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name }),
+    );
     await sfn.idle();
     return client.send(new DescribeExecutionCommand({ executionArn }));
   }
@@ -161,8 +173,15 @@ describe('local Step Functions', () => {
     expect(ofType(events, 'TaskScheduled')).toHaveLength(3);
     const failures = ofType(events, 'TaskFailed').map((event) => event.taskFailedEventDetails!);
     expect(failures).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ resourceType: 'lambda', resource: 'invoke', error: 'TransientDependencyError' });
-    expect(JSON.parse(failures[0]!.cause!)).toEqual({ errorType: 'TransientDependencyError', errorMessage: 'gateway timeout #1' });
+    expect(failures[0]).toMatchObject({
+      resourceType: 'lambda',
+      resource: 'invoke',
+      error: 'TransientDependencyError',
+    });
+    expect(JSON.parse(failures[0]!.cause!)).toEqual({
+      errorType: 'TransientDependencyError',
+      errorMessage: 'gateway timeout #1',
+    });
     // Waits of 1 s and 2 s (IntervalSeconds * BackoffRate^n), scaled by 0.1.
     const gaps = ofType(events, 'TaskFailed').map((failed) => {
       const next = events.find((event) => event.id! > failed.id! && event.type === 'TaskScheduled')!;
@@ -232,14 +251,26 @@ describe('local Step Functions', () => {
         const output = JSON.parse(execution.output!);
         expect(output).toMatchObject({ orderId: 'o-2', refund: { result: { refunded: true } } });
         expect(output.error.Error).toBe('OutOfStockError');
-        expect(JSON.parse(output.error.Cause)).toEqual({ errorType: 'OutOfStockError', errorMessage: 'sku-1 is out of stock' });
+        expect(JSON.parse(output.error.Cause)).toEqual({
+          errorType: 'OutOfStockError',
+          errorMessage: 'sku-1 is out of stock',
+        });
         expect(invoker.calls).toEqual(['reserve-inventory', 'refund-payment']);
         const types = (await historyOf(execution.executionArn!)).map((event) => event.type);
         expect(types).toEqual([
           'ExecutionStarted',
-          'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskStateExited',
-          'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-          'SucceedStateEntered', 'SucceedStateExited',
+          'TaskStateEntered',
+          'TaskScheduled',
+          'TaskStarted',
+          'TaskFailed',
+          'TaskStateExited',
+          'TaskStateEntered',
+          'TaskScheduled',
+          'TaskStarted',
+          'TaskSucceeded',
+          'TaskStateExited',
+          'SucceedStateEntered',
+          'SucceedStateExited',
           'ExecutionSucceeded',
         ]);
       },
@@ -320,7 +351,8 @@ describe('local Step Functions', () => {
       StartAt: 'ChargePayment',
       States: { ChargePayment: lambdaInvokeTask('charge-payment', { End: true }) },
     });
-    const start = (input: string) => client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-4', input }));
+    const start = (input: string) =>
+      client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-4', input }));
 
     const first = await start('{"orderId":"o-4"}');
     const second = await start('{"orderId":"o-4"}');
@@ -347,7 +379,9 @@ describe('local Step Functions', () => {
       States: { Step: lambdaInvokeTask('step', { End: true }) },
     });
     for (const outcome of ['ok', 'fail', 'wait']) {
-      await client.send(new StartExecutionCommand({ stateMachineArn: arn, name: outcome, input: JSON.stringify({ outcome }) }));
+      await client.send(
+        new StartExecutionCommand({ stateMachineArn: arn, name: outcome, input: JSON.stringify({ outcome }) }),
+      );
     }
     await waitFor(async () => (await listNames(arn, 'RUNNING')).length === 1);
 
@@ -364,7 +398,10 @@ describe('local Step Functions', () => {
     gate.open();
   });
 
-  async function listNames(stateMachineArn: string, statusFilter: 'RUNNING' | 'SUCCEEDED' | 'FAILED'): Promise<string[]> {
+  async function listNames(
+    stateMachineArn: string,
+    statusFilter: 'RUNNING' | 'SUCCEEDED' | 'FAILED',
+  ): Promise<string[]> {
     const { executions } = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter }));
     return executions!.map((execution) => execution.name!);
   }
@@ -377,12 +414,17 @@ describe('local Step Functions', () => {
     };
     const arn = await createMachine('stoppable', {
       StartAt: 'SendConfirmation',
-      States: { SendConfirmation: lambdaInvokeTask('send-confirmation', { Next: 'Done' }), Done: { Type: 'Pass', End: true } },
+      States: {
+        SendConfirmation: lambdaInvokeTask('send-confirmation', { Next: 'Done' }),
+        Done: { Type: 'Pass', End: true },
+      },
     });
     const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: arn }));
     await waitFor(async () => (await historyOf(executionArn!)).some((event) => event.type === 'TaskStarted'));
 
-    const { stopDate } = await client.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'drill' }));
+    const { stopDate } = await client.send(
+      new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'drill' }),
+    );
     gate.open();
     await sfn.idle();
 
@@ -406,7 +448,9 @@ describe('local Step Functions', () => {
     const { executionArn } = await runToEnd(arn, {});
 
     const first = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 4 }));
-    const rest = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 4, nextToken: first.nextToken }));
+    const rest = await client.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 4, nextToken: first.nextToken }),
+    );
     const reversed = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true }));
 
     expect([...first.events!, ...rest.events!].map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -426,7 +470,9 @@ describe('local Step Functions', () => {
     await expect(createMachine('managed', { ...definition, Comment: 'changed' })).rejects.toMatchObject({
       name: 'StateMachineAlreadyExists',
     });
-    await expect(createMachine('broken', { StartAt: 'Nowhere', States: {} })).rejects.toMatchObject({ name: 'InvalidDefinition' });
+    await expect(createMachine('broken', { StartAt: 'Nowhere', States: {} })).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+    });
     const { stateMachines } = await client.send(new ListStateMachinesCommand({}));
     expect(stateMachines!.map((machine) => machine.stateMachineArn)).toEqual([arn]);
 
@@ -443,11 +489,16 @@ describe('local Step Functions', () => {
     functions['charge-payment'] = flaky(1, { chargeId: 'ch_2' });
     const arn = await createMachine(
       'express',
-      { StartAt: 'ChargePayment', States: { ChargePayment: lambdaInvokeTask('charge-payment', { Retry: [TRANSIENT_RETRY], End: true }) } },
+      {
+        StartAt: 'ChargePayment',
+        States: { ChargePayment: lambdaInvokeTask('charge-payment', { Retry: [TRANSIENT_RETRY], End: true }) },
+      },
       'EXPRESS',
     );
 
-    const result = await client.send(new StartSyncExecutionCommand({ stateMachineArn: arn, input: '{"orderId":"o-5"}' }));
+    const result = await client.send(
+      new StartSyncExecutionCommand({ stateMachineArn: arn, input: '{"orderId":"o-5"}' }),
+    );
 
     expect(result).toMatchObject({ status: 'SUCCEEDED', stateMachineArn: arn, input: '{"orderId":"o-5"}' });
     expect(JSON.parse(result.output!)).toEqual({ result: { chargeId: 'ch_2' } });
@@ -456,7 +507,9 @@ describe('local Step Functions', () => {
     expect(instruments.counts.stateTransitions).toBeUndefined();
     expect(instruments.hops).toEqual(['sfn-express', 'sfn-express']);
     expect(ofType([...sfn.executionHistory(result.executionArn!)], 'TaskScheduled')).toHaveLength(2);
-    await expect(client.send(new DescribeExecutionCommand({ executionArn: result.executionArn }))).rejects.toMatchObject({
+    await expect(
+      client.send(new DescribeExecutionCommand({ executionArn: result.executionArn })),
+    ).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });
     await expect(client.send(new ListExecutionsCommand({ stateMachineArn: arn }))).rejects.toMatchObject({
@@ -479,7 +532,11 @@ describe('local Step Functions', () => {
       States: {
         Prepare: { Type: 'Pass', Next: 'ChargePayment' },
         ChargePayment: lambdaInvokeTask('charge-payment', { Retry: [TRANSIENT_RETRY], Next: 'Approved?' }),
-        'Approved?': { Type: 'Choice', Choices: [{ Variable: '$.result.approved', BooleanEquals: true, Next: 'Done' }], Default: 'Done' },
+        'Approved?': {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.result.approved', BooleanEquals: true, Next: 'Done' }],
+          Default: 'Done',
+        },
         Done: { Type: 'Succeed' },
       },
     });

@@ -1,7 +1,7 @@
 import { TERMINAL_STATUSES, type TerminalStatus } from '#domain/order';
-import { presetCells, runStressCell, type StressRow } from '../../scripts/lib/stress-matrix.ts';
-import { VARIANTS } from '../../scripts/lib/variants.ts';
-import { EXPECTED_TERMINAL, generateWorkload } from '../../scripts/lib/workload.ts';
+import { presetCells, runStressCell, type StressRow } from '#lib/stress-matrix';
+import { VARIANTS } from '#lib/variants';
+import { EXPECTED_TERMINAL, generateWorkload } from '#lib/workload';
 
 // The one small, hard cell CI runs: 150 orders, 100 in flight, 90% of them off the happy path.
 const [cell] = presetCells('ci');
@@ -15,7 +15,8 @@ beforeAll(async () => {
 /** What the seeded workload says each order must end as: no fault is injected beyond its tokens. */
 function expectedTerminalCounts(): Record<TerminalStatus, number> {
   const counts = Object.fromEntries(TERMINAL_STATUSES.map((s) => [s, 0])) as Record<TerminalStatus, number>;
-  for (const order of generateWorkload({ ...cell!, runId: 'expected' })) counts[EXPECTED_TERMINAL[order.kind] as TerminalStatus]++;
+  for (const order of generateWorkload({ ...cell!, runId: 'expected' }))
+    counts[EXPECTED_TERMINAL[order.kind] as TerminalStatus]++;
   return counts;
 }
 
@@ -24,14 +25,27 @@ describe(`npm run stress -- --preset ci (${cell!.name})`, () => {
     expect(rows.map((r) => r.variant)).toEqual([...VARIANTS, 'baseline']);
   });
 
-  it.each([...VARIANTS, 'baseline'])('%s: every order placed ends, as the workload says, with no invariant violated', (variant) => {
-    const row = rows.find((r) => r.variant === variant)!;
-    expect({ variant, orders: row.orders, violations: row.violations, stranded: row.strandedSample, strandedCount: row.stranded }).toEqual({
-      variant, orders: cell!.orders, violations: 0, stranded: [], strandedCount: 0,
-    });
-    expect(Object.values(row.terminal).reduce((a, b) => a + b, 0)).toBe(cell!.orders);
-    expect(row.terminal).toEqual(expectedTerminalCounts());
-  });
+  it.each([...VARIANTS, 'baseline'])(
+    '%s: every order placed ends, as the workload says, with no invariant violated',
+    (variant) => {
+      const row = rows.find((r) => r.variant === variant)!;
+      expect({
+        variant,
+        orders: row.orders,
+        violations: row.violations,
+        stranded: row.strandedSample,
+        strandedCount: row.stranded,
+      }).toEqual({
+        variant,
+        orders: cell!.orders,
+        violations: 0,
+        stranded: [],
+        strandedCount: 0,
+      });
+      expect(Object.values(row.terminal).reduce((a, b) => a + b, 0)).toBe(cell!.orders);
+      expect(row.terminal).toEqual(expectedTerminalCounts());
+    },
+  );
 
   it.each([...VARIANTS])('%s: each order ends in the same state as in the baseline', (variant) => {
     const row = rows.find((r) => r.variant === variant)!;

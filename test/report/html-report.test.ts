@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { buildReport } from '../../scripts/report/build-report.ts';
-import { renderHtml } from '../../scripts/report/render-html.ts';
+import { buildReport } from '#report/build-report';
+import { renderHtml } from '#report/render-html';
 import { aRunInput } from '../helpers/report-fixtures.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -14,7 +14,9 @@ const CHARTS = ['latency-cdf', 'cost', 'counts', 'timelines'];
 /** Fails (never skips) with the way out when the browser or its driver is missing. */
 async function launchChromium(userDataDir: string): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (Debian/Ubuntu), or point CHROMIUM_PATH at a Chromium or Chrome binary.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (Debian/Ubuntu), or point CHROMIUM_PATH at a Chromium or Chrome binary.`,
+    );
   }
   const playwright = await import('playwright-core').catch((error: unknown) => {
     throw new Error(`playwright-core is not installed: run \`npm install\` (it is a devDependency). ${String(error)}`);
@@ -23,7 +25,16 @@ async function launchChromium(userDataDir: string): Promise<BrowserContext> {
   // the flags keep Chromium from reaching the network on its own (updates, sync, QUIC probes).
   return playwright.chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 }
@@ -38,10 +49,15 @@ describe('report.html in headless Chromium', () => {
     workDir = mkdtempSync(path.join(tmpdir(), 'report-html-'));
     browser = await launchChromium(path.join(workDir, 'profile'));
     page = await browser.newPage();
-    page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`); });
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console.${message.type()}: ${message.text()}`);
+    });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-    page.on('request', (request) => { if (!request.url().startsWith('file:')) problems.push(`external request: ${request.url()}`); });
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) problems.push(`external request: ${request.url()}`);
+    });
     const file = path.join(workDir, 'report.html');
     writeFileSync(file, renderHtml(buildReport(aRunInput())));
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
@@ -71,7 +87,14 @@ describe('report.html in headless Chromium', () => {
 
   it('labels measured and modelled numbers', async () => {
     const captions = await page.locator('table caption').allTextContents();
-    expect(captions).toEqual(expect.arrayContaining([expect.stringMatching(/^Measured locally/), expect.stringMatching(/^Modelled for AWS \(source: per-hop delays from "Serverless Messaging: Latency Compared"/)]));
+    expect(captions).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Measured locally/),
+        expect.stringMatching(
+          /^Modelled for AWS \(source: per-hop delays from "Serverless Messaging: Latency Compared"/,
+        ),
+      ]),
+    );
   });
 
   it('shows data text as text, never as markup', async () => {

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { findBreaches, packageService, resourcesOfType, statementsOf, type CfnResource, type CfnTemplate } from '../helpers/template.ts';
+import {
+  findBreaches,
+  packageService,
+  resourcesOfType,
+  statementsOf,
+  type CfnResource,
+  type CfnTemplate,
+} from '../helpers/template.ts';
 
 let template: CfnTemplate;
 
@@ -7,7 +14,16 @@ beforeAll(async () => {
   template = await packageService('eventbridge-flags');
 }, 120_000);
 
-const FUNCTIONS = ['PlaceOrder', 'GetOrder', 'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation', 'CompensateOrder', 'NotifyWarehouse'];
+const FUNCTIONS = [
+  'PlaceOrder',
+  'GetOrder',
+  'ValidateOrder',
+  'ChargePayment',
+  'ReserveInventory',
+  'SendConfirmation',
+  'CompensateOrder',
+  'NotifyWarehouse',
+];
 const STEPS: Record<string, { detailType: string; dlq: string }> = {
   ValidateOrder: { detailType: 'OrderPlaced', dlq: 'ValidateOrderDlq' },
   ChargePayment: { detailType: 'OrderValidated', dlq: 'ChargePaymentDlq' },
@@ -18,8 +34,12 @@ const STEPS: Record<string, { detailType: string; dlq: string }> = {
 };
 
 const roleOf = (fn: string): CfnResource => template.Resources[`${fn}Role`]!;
-const actionsOf = (fn: string) => statementsOf(roleOf(fn)).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-const resourcesFor = (fn: string, action: string) => statementsOf(roleOf(fn)).filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+const actionsOf = (fn: string) =>
+  statementsOf(roleOf(fn)).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const resourcesFor = (fn: string, action: string) =>
+  statementsOf(roleOf(fn))
+    .filter((s) => [s.Action].flat().includes(action))
+    .flatMap((s) => [s.Resource].flat());
 
 describe('eventbridge-flags packaged template', () => {
   it('breaks none of the deploy rules', () => {
@@ -30,12 +50,20 @@ describe('eventbridge-flags packaged template', () => {
     const rules = resourcesOfType(template, 'AWS::Events::Rule');
     expect(rules).toHaveLength(Object.keys(STEPS).length);
     for (const [fn, { detailType, dlq }] of Object.entries(STEPS)) {
-      const rule = rules.map(([, r]) => r.Properties ?? {}).find((p) => JSON.stringify(p.Targets).includes(`"${fn}LambdaFunction"`));
+      const rule = rules
+        .map(([, r]) => r.Properties ?? {})
+        .find((p) => JSON.stringify(p.Targets).includes(`"${fn}LambdaFunction"`));
       expect(rule).toBeDefined();
       expect(rule?.EventBusName).toEqual({ Ref: 'OrdersBus' });
-      expect(rule?.EventPattern).toEqual({ source: ['order-pipelines.eventbridge-flags'], 'detail-type': [detailType] });
+      expect(rule?.EventPattern).toEqual({
+        source: ['order-pipelines.eventbridge-flags'],
+        'detail-type': [detailType],
+      });
       const [target] = rule?.Targets as Array<Record<string, unknown>>;
-      expect(target).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } } });
+      expect(target).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+      });
     }
     expect(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id)).toEqual(['OrdersBus']);
   });
@@ -44,8 +72,13 @@ describe('eventbridge-flags packaged template', () => {
     const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties ?? {});
     expect(configs).toHaveLength(Object.keys(STEPS).length);
     for (const [fn, { dlq }] of Object.entries(STEPS)) {
-      const config = configs.find((c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: `${fn}LambdaFunction` }));
-      expect(config).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } } });
+      const config = configs.find(
+        (c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: `${fn}LambdaFunction` }),
+      );
+      expect(config).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+      });
       // Lambda delivers the on-failure record with the function's role.
       expect(resourcesFor(fn, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [dlq, 'Arn'] }]);
     }
@@ -61,17 +94,27 @@ describe('eventbridge-flags packaged template', () => {
     const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
     expect(policies).toHaveLength(queues.length);
     for (const [, policy] of policies) {
-      const [statement] = (policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
-      expect(statement).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } } });
+      const [statement] = (policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+        .Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+      });
     }
   });
 
   it('keeps the tables every variant shares, plus the flags table', () => {
-    const tables = Object.fromEntries(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id, t]) => [id, t.Properties?.KeySchema]));
+    const tables = Object.fromEntries(
+      resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id, t]) => [id, t.Properties?.KeySchema]),
+    );
     expect(tables).toEqual({
       OrdersTable: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
       InventoryTable: [{ AttributeName: 'sku', KeyType: 'HASH' }],
-      LedgerTable: [{ AttributeName: 'orderId', KeyType: 'HASH' }, { AttributeName: 'entryId', KeyType: 'RANGE' }],
+      LedgerTable: [
+        { AttributeName: 'orderId', KeyType: 'HASH' },
+        { AttributeName: 'entryId', KeyType: 'RANGE' },
+      ],
       FlagsTable: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
     });
   });
@@ -89,7 +132,12 @@ describe('eventbridge-flags packaged template', () => {
     }
     const putters = FUNCTIONS.filter((fn) => actionsOf(fn).includes('events:PutEvents'));
     expect(putters).toEqual(['PlaceOrder', 'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation']);
-    const tablesOf = (fn: string) => JSON.stringify(statementsOf(roleOf(fn)).filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:'))).map((s) => s.Resource));
+    const tablesOf = (fn: string) =>
+      JSON.stringify(
+        statementsOf(roleOf(fn))
+          .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
+          .map((s) => s.Resource),
+      );
     expect(tablesOf('GetOrder')).toBe(JSON.stringify([{ 'Fn::GetAtt': ['OrdersTable', 'Arn'] }]));
     expect(actionsOf('GetOrder')).not.toContain('dynamodb:PutItem');
     expect(tablesOf('PlaceOrder')).not.toMatch(/FlagsTable|LedgerTable|InventoryTable/);

@@ -13,16 +13,30 @@ describe('sqs-chain packaged template', () => {
 
   it('gives every step queue a DLQ with the configured maxReceiveCount and SSE', () => {
     const queues = resourcesOfType(template, 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Queue'));
-    expect(queues.map(([id]) => id).sort()).toEqual(['ChargePaymentQueue', 'CompensateOrderQueue', 'ReserveInventoryQueue', 'SendConfirmationQueue', 'ValidateOrderQueue']);
+    expect(queues.map(([id]) => id).sort()).toEqual([
+      'ChargePaymentQueue',
+      'CompensateOrderQueue',
+      'ReserveInventoryQueue',
+      'SendConfirmationQueue',
+      'ValidateOrderQueue',
+    ]);
     for (const [, queue] of queues) {
-      expect(queue.Properties?.RedrivePolicy).toMatchObject({ maxReceiveCount: 3, deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/Dlq$/), 'Arn'] } });
+      expect(queue.Properties?.RedrivePolicy).toMatchObject({
+        maxReceiveCount: 3,
+        deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/Dlq$/), 'Arn'] },
+      });
       expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
     }
   });
 
   it('lets each function touch only its own queues and tables', () => {
     const roleOf = (fn: string) => template.Resources[`${fn}Role`]!;
-    const resourcesNamed = (fn: string) => JSON.stringify(statementsOf(roleOf(fn)).filter((s) => s.Resource !== '*').map((s) => s.Resource));
+    const resourcesNamed = (fn: string) =>
+      JSON.stringify(
+        statementsOf(roleOf(fn))
+          .filter((s) => s.Resource !== '*')
+          .map((s) => s.Resource),
+      );
     expect(resourcesNamed('ChargePayment')).not.toContain('InventoryTable');
     expect(resourcesNamed('ChargePayment')).not.toContain('ValidateOrderQueue');
     expect(resourcesNamed('ReserveInventory')).not.toContain('LedgerTable');
@@ -35,7 +49,8 @@ describe('sqs-chain packaged template', () => {
   it('consumes every step queue with partial batch responses', () => {
     const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(5);
-    for (const [, mapping] of mappings) expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    for (const [, mapping] of mappings)
+      expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 });
 
@@ -45,16 +60,20 @@ describe('the template rules themselves', () => {
     delete broken.Resources.ValidateOrderQueue!.Properties!.SqsManagedSseEnabled;
     delete broken.Resources.ChargePaymentQueue!.Properties!.RedrivePolicy;
     (broken.Resources.OrdersTable!.Properties!.SSESpecification as { SSEEnabled: boolean }).SSEEnabled = false;
-    const policy = (broken.Resources.GetOrderRole!.Properties!.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>)[0]!;
+    const policy = (
+      broken.Resources.GetOrderRole!.Properties!.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>
+    )[0]!;
     policy.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' });
     broken.Resources.Ghost = { Type: 'AWS::SQS::QueuePolicy', Properties: { Queues: [{ Ref: 'NoSuchQueue' }] } };
-    expect(findBreaches(broken)).toEqual(expect.arrayContaining([
-      'queue ValidateOrderQueue has no SSE',
-      'queue ChargePaymentQueue has no DLQ (RedrivePolicy)',
-      'table OrdersTable has no SSE',
-      'role GetOrderRole grants a wildcard action: dynamodb:*',
-      'role GetOrderRole grants dynamodb:* on "*"',
-      'unresolved reference: Ref NoSuchQueue',
-    ]));
+    expect(findBreaches(broken)).toEqual(
+      expect.arrayContaining([
+        'queue ValidateOrderQueue has no SSE',
+        'queue ChargePaymentQueue has no DLQ (RedrivePolicy)',
+        'table OrdersTable has no SSE',
+        'role GetOrderRole grants a wildcard action: dynamodb:*',
+        'role GetOrderRole grants dynamodb:* on "*"',
+        'unresolved reference: Ref NoSuchQueue',
+      ]),
+    );
   });
 });

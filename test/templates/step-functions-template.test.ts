@@ -1,21 +1,46 @@
-import { findBreaches, packageService, resourcesOfType, statementsOf, type CfnResource, type CfnTemplate } from '../helpers/template.ts';
+import {
+  findBreaches,
+  packageService,
+  resourcesOfType,
+  statementsOf,
+  type CfnResource,
+  type CfnTemplate,
+} from '../helpers/template.ts';
 
 /** The machine's logical id (`id:` in services/step-functions/serverless.yml). */
 const MACHINE = 'OrderPipelineStateMachine';
 /** The functions the Task states invoke: every step and compensation, not the API's two. */
 const TASK_FUNCTIONS = [
-  'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation',
-  'ReleaseInventory', 'RefundPayment', 'CancelOrder', 'RejectOrder', 'FailOrder',
-].map((name) => `${name}LambdaFunction`).sort();
+  'ValidateOrder',
+  'ChargePayment',
+  'ReserveInventory',
+  'SendConfirmation',
+  'ReleaseInventory',
+  'RefundPayment',
+  'CancelOrder',
+  'RejectOrder',
+  'FailOrder',
+]
+  .map((name) => `${name}LambdaFunction`)
+  .sort();
 
 /**
  * Actions AWS grants only on "*" (no resource-level permissions exist for them): X-Ray trace
  * delivery and sampling (tracingConfig), and CloudWatch Logs vended log delivery (loggingConfig).
  */
 const STAR_ONLY_ACTIONS = new Set([
-  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
 ]);
 
 interface AslState {
@@ -23,13 +48,21 @@ interface AslState {
   Resource?: string;
   Next?: string;
   End?: boolean;
-  Retry?: Array<{ ErrorEquals: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; JitterStrategy?: string }>;
+  Retry?: Array<{
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxAttempts?: number;
+    JitterStrategy?: string;
+  }>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
 }
 
 /** The definition as CloudFormation receives it: `Fn::Sub [text, { hash: intrinsic }]`. */
 function definitionOf(template: CfnTemplate): { states: Record<string, AslState>; variables: Record<string, unknown> } {
-  const sub = (template.Resources[MACHINE]?.Properties?.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+  const sub = (
+    template.Resources[MACHINE]?.Properties?.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
+  )['Fn::Sub'];
   return { states: (JSON.parse(sub[0]) as { States: Record<string, AslState> }).States, variables: sub[1] };
 }
 
@@ -40,7 +73,7 @@ function taskFunction(state: AslState, variables: Record<string, unknown>): stri
   return value?.['Fn::GetAtt']?.[1] === 'Arn' ? value['Fn::GetAtt'][0] : undefined;
 }
 
-const asList = <T,>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const roleOf = (template: CfnTemplate, id: string): CfnResource => template.Resources[id]!;
 
 const templates: Record<'STANDARD' | 'EXPRESS', CfnTemplate> = {} as never;
@@ -76,9 +109,13 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
     });
     expect(template().Resources.OrderPipelineLogGroup?.Properties?.RetentionInDays).toBe(14);
     const alarms = resourcesOfType(template(), 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
-    expect(alarms).toContainEqual(expect.objectContaining({
-      Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: MACHINE } }],
-    }));
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: MACHINE } }],
+      }),
+    );
   });
 
   it('resolves every Task of the definition by Fn::GetAtt to a function of this stack', () => {
@@ -86,16 +123,24 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     const invoked = tasks.map(([name, state]) => ({ name, fn: taskFunction(state, variables) }));
     for (const { name, fn } of invoked) {
-      expect({ name, type: fn === undefined ? undefined : template().Resources[fn]?.Type }).toEqual({ name, type: 'AWS::Lambda::Function' });
+      expect({ name, type: fn === undefined ? undefined : template().Resources[fn]?.Type }).toEqual({
+        name,
+        type: 'AWS::Lambda::Function',
+      });
       // States are named with the same words as the functions and files.
       expect(fn).toBe(`${name}LambdaFunction`);
     }
     expect(invoked.map((t) => t.fn).sort()).toEqual(TASK_FUNCTIONS);
     // Every Next names a state that exists; the machine ends FAILED only through OrderFailed.
     for (const state of Object.values(states)) {
-      for (const next of [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean)) expect(Object.keys(states)).toContain(next);
+      for (const next of [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean))
+        expect(Object.keys(states)).toContain(next);
     }
-    expect(Object.entries(states).filter(([, s]) => s.Type === 'Fail').map(([name]) => name)).toEqual(['OrderFailed']);
+    expect(
+      Object.entries(states)
+        .filter(([, s]) => s.Type === 'Fail')
+        .map(([name]) => name),
+    ).toEqual(['OrderFailed']);
   });
 
   it('retries transient errors 3 times in all with backoff and full jitter, and routes the rest', () => {
@@ -103,12 +148,28 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
     for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
       expect({ name, retry: state.Retry }).toEqual({
         name,
-        retry: [expect.objectContaining({ IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2, JitterStrategy: 'FULL', ErrorEquals: expect.arrayContaining(['TransientDependencyError', 'StepOutOfOrderError']) })],
+        retry: [
+          expect.objectContaining({
+            IntervalSeconds: 1,
+            BackoffRate: 2,
+            MaxAttempts: 2,
+            JitterStrategy: 'FULL',
+            ErrorEquals: expect.arrayContaining(['TransientDependencyError', 'StepOutOfOrderError']),
+          }),
+        ],
       });
       // Whatever the Retry did not handle ends the saga through FailOrder (FailOrder: OrderFailed).
-      expect({ name, last: state.Catch?.at(-1) }).toEqual({ name, last: { ErrorEquals: ['States.ALL'], ResultPath: expect.any(String), Next: name === 'FailOrder' ? 'OrderFailed' : 'FailOrder' } });
+      expect({ name, last: state.Catch?.at(-1) }).toEqual({
+        name,
+        last: {
+          ErrorEquals: ['States.ALL'],
+          ResultPath: expect.any(String),
+          Next: name === 'FailOrder' ? 'OrderFailed' : 'FailOrder',
+        },
+      });
     }
-    const catchOf = (state: string, error: string) => states[state]?.Catch?.find((c) => c.ErrorEquals.includes(error))?.Next;
+    const catchOf = (state: string, error: string) =>
+      states[state]?.Catch?.find((c) => c.ErrorEquals.includes(error))?.Next;
     expect(catchOf('ValidateOrder', 'ValidationError')).toBe('RejectOrder');
     expect(catchOf('ChargePayment', 'PaymentDeclinedError')).toBe('CancelOrder');
     // After stock runs out: undo in reverse order of the steps.
@@ -123,7 +184,9 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
     const invoke = statements.filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(asList(invoke[0]!.Action)).toEqual(['lambda:InvokeFunction']);
-    const targets = asList(invoke[0]!.Resource as unknown[]).map((r) => (r as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']);
+    const targets = asList(invoke[0]!.Resource as unknown[]).map(
+      (r) => (r as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'],
+    );
     expect(targets.map((t) => t?.[1])).toEqual(targets.map(() => 'Arn'));
     expect(targets.map((t) => t?.[0]).sort()).toEqual(TASK_FUNCTIONS);
     // Anything else it may do is X-Ray and log delivery, which AWS grants only on "*".
@@ -133,11 +196,21 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
   });
 
   it('lets placeOrder start this machine and nothing else, and no step function start any', () => {
-    const placeOrder = statementsOf(roleOf(template(), 'PlaceOrderRole')).filter((s) => asList(s.Action).some((a) => a.startsWith('states:')));
+    const placeOrder = statementsOf(roleOf(template(), 'PlaceOrderRole')).filter((s) =>
+      asList(s.Action).some((a) => a.startsWith('states:')),
+    );
     expect(placeOrder).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: MACHINE } }]);
-    expect((template().Resources.PlaceOrderLambdaFunction?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN).toEqual({ Ref: MACHINE });
+    expect(
+      (template().Resources.PlaceOrderLambdaFunction?.Properties?.Environment as { Variables: Record<string, unknown> })
+        .Variables.STATE_MACHINE_ARN,
+    ).toEqual({ Ref: MACHINE });
     for (const [id, role] of resourcesOfType(template(), 'AWS::IAM::Role').filter(([id]) => id !== 'PlaceOrderRole')) {
-      expect({ id, states: statementsOf(role).flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('states:')) }).toEqual({ id, states: [] });
+      expect({
+        id,
+        states: statementsOf(role)
+          .flatMap((s) => asList(s.Action))
+          .filter((a) => a.startsWith('states:')),
+      }).toEqual({ id, states: [] });
     }
   });
 
@@ -146,7 +219,8 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
       for (const statement of statementsOf(role)) {
         const actions = asList(statement.Action);
         expect({ id, wildcard: actions.filter((a) => a === '*' || a.endsWith(':*')) }).toEqual({ id, wildcard: [] });
-        if (asList(statement.Resource).includes('*')) expect({ id, onStar: actions.filter((a) => !STAR_ONLY_ACTIONS.has(a)) }).toEqual({ id, onStar: [] });
+        if (asList(statement.Resource).includes('*'))
+          expect({ id, onStar: actions.filter((a) => !STAR_ONLY_ACTIONS.has(a)) }).toEqual({ id, onStar: [] });
       }
     }
   });

@@ -10,7 +10,16 @@ import { anOrder } from '../helpers/order-factory.ts';
 let requestSeq = 0;
 
 /** An API Gateway HTTP API (payload v2) event, as the variants' `POST /orders` receive it. */
-function anHttpEvent(overrides: { method?: string; path?: string; body?: string; headers?: Record<string, string>; pathParameters?: Record<string, string>; isBase64Encoded?: boolean } = {}): APIGatewayProxyEventV2 {
+function anHttpEvent(
+  overrides: {
+    method?: string;
+    path?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    pathParameters?: Record<string, string>;
+    isBase64Encoded?: boolean;
+  } = {},
+): APIGatewayProxyEventV2 {
   const method = overrides.method ?? 'POST';
   const path = overrides.path ?? '/orders';
   requestSeq += 1;
@@ -21,9 +30,16 @@ function anHttpEvent(overrides: { method?: string; path?: string; body?: string;
     rawQueryString: '',
     headers: overrides.headers ?? { 'content-type': 'application/json' },
     requestContext: {
-      accountId: '000000000000', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost',
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: `req-${requestSeq}`, routeKey: `${method} ${path}`, stage: '$default', time: '01/May/2024:12:00:00 +0000', timeEpoch: 1714564800000,
+      requestId: `req-${requestSeq}`,
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '01/May/2024:12:00:00 +0000',
+      timeEpoch: 1714564800000,
     },
     isBase64Encoded: overrides.isBase64Encoded ?? false,
     ...(overrides.body !== undefined ? { body: overrides.body } : {}),
@@ -31,7 +47,8 @@ function anHttpEvent(overrides: { method?: string; path?: string; body?: string;
   };
 }
 
-const post = (body: unknown, headers?: Record<string, string>) => anHttpEvent({ body: typeof body === 'string' ? body : JSON.stringify(body), ...(headers ? { headers } : {}) });
+const post = (body: unknown, headers?: Record<string, string>) =>
+  anHttpEvent({ body: typeof body === 'string' ? body : JSON.stringify(body), ...(headers ? { headers } : {}) });
 
 interface ErrorBody {
   error: string;
@@ -62,16 +79,27 @@ describe('POST /orders', () => {
     const result = await api.placeOrder(event);
 
     expect(result.statusCode).toBe(202);
-    expect(bodyOf(result)).toEqual({ orderId: command.orderId, status: 'ACCEPTED', correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    expect(result.headers).toMatchObject({ 'content-type': 'application/json', location: `/orders/${command.orderId}` });
+    expect(bodyOf(result)).toEqual({
+      orderId: command.orderId,
+      status: 'ACCEPTED',
+      correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(result.headers).toMatchObject({
+      'content-type': 'application/json',
+      location: `/orders/${command.orderId}`,
+    });
     expect(api.started.map((o) => o.orderId)).toEqual([command.orderId]);
     expect((await api.t.orders.get(command.orderId))?.status).toBe('ACCEPTED');
   });
 
   it("keeps the caller's x-correlation-id and ignores one that is not a plain token", async () => {
     const api = anApi();
-    const kept = await api.placeOrder(post(anOrder(), { 'content-type': 'application/json', 'X-Correlation-Id': 'trace-7:abc' }));
-    const ignored = await api.placeOrder(post(anOrder(), { 'content-type': 'application/json', 'x-correlation-id': 'bad id\n' }));
+    const kept = await api.placeOrder(
+      post(anOrder(), { 'content-type': 'application/json', 'X-Correlation-Id': 'trace-7:abc' }),
+    );
+    const ignored = await api.placeOrder(
+      post(anOrder(), { 'content-type': 'application/json', 'x-correlation-id': 'bad id\n' }),
+    );
 
     expect(bodyOf(kept).correlationId).toBe('trace-7:abc');
     expect(bodyOf(ignored).correlationId).toMatch(/^[0-9a-f-]{36}$/);
@@ -119,7 +147,10 @@ describe('POST /orders', () => {
     const result = await api.placeOrder(post({ ...command, items: [{ sku: 'SKU-MONITOR', qty: 1 }] }));
 
     expect(result.statusCode).toBe(409);
-    expect(bodyOf<ErrorBody>(result)).toMatchObject({ error: 'OrderConflictError', issues: [{ field: 'orderId', reason: 'already used for an order with a different body' }] });
+    expect(bodyOf<ErrorBody>(result)).toMatchObject({
+      error: 'OrderConflictError',
+      issues: [{ field: 'orderId', reason: 'already used for an order with a different body' }],
+    });
     expect(api.start).toHaveBeenCalledTimes(1);
     expect((await api.t.orders.get(command.orderId))?.command.items).toEqual(command.items);
   });
@@ -128,7 +159,9 @@ describe('POST /orders', () => {
     const api = anApi();
     const command = anOrder();
 
-    const result = await api.placeOrder(post({ ...command, email: 'nope', currency: 'JPY', items: [{ sku: 'SKU-MOUSE', qty: 0 }] }));
+    const result = await api.placeOrder(
+      post({ ...command, email: 'nope', currency: 'JPY', items: [{ sku: 'SKU-MOUSE', qty: 0 }] }),
+    );
 
     expect(result.statusCode).toBe(400);
     const body = bodyOf<ErrorBody>(result);
@@ -196,7 +229,10 @@ describe('POST /orders', () => {
 
   it('reads a base64-encoded body', async () => {
     const api = anApi();
-    const event = anHttpEvent({ body: Buffer.from(JSON.stringify(anOrder())).toString('base64'), isBase64Encoded: true });
+    const event = anHttpEvent({
+      body: Buffer.from(JSON.stringify(anOrder())).toString('base64'),
+      isBase64Encoded: true,
+    });
     expect((await api.placeOrder(event)).statusCode).toBe(202);
   });
 
@@ -206,7 +242,10 @@ describe('POST /orders', () => {
     const start = jest.fn(async () => {
       if (failStart) throw new Error('queue https://sqs.internal/secret unreachable');
     });
-    const placeOrder = createPlaceOrderHandler({ orders: t.orders, catalog: t.catalog, clock: t.deps.clock, variant: 'test' }, start);
+    const placeOrder = createPlaceOrderHandler(
+      { orders: t.orders, catalog: t.catalog, clock: t.deps.clock, variant: 'test' },
+      start,
+    );
     const command = anOrder();
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
@@ -228,26 +267,47 @@ describe('POST /orders', () => {
 });
 
 describe('GET /orders/{orderId}', () => {
-  const get = (orderId: string) => anHttpEvent({ method: 'GET', path: `/orders/${orderId}`, pathParameters: { orderId }, headers: {} });
+  const get = (orderId: string) =>
+    anHttpEvent({ method: 'GET', path: `/orders/${orderId}`, pathParameters: { orderId }, headers: {} });
 
   it('answers 200 with status, total, lines and the timeline of a processed order', async () => {
     const api = anApi();
     const command = anOrder();
     await api.placeOrder(post(command));
-    for (const step of [api.t.steps.validateOrder, api.t.steps.chargePayment, api.t.steps.reserveInventory, api.t.steps.sendConfirmation]) {
+    for (const step of [
+      api.t.steps.validateOrder,
+      api.t.steps.chargePayment,
+      api.t.steps.reserveInventory,
+      api.t.steps.sendConfirmation,
+    ]) {
       await step({ orderId: command.orderId, attempt: 1 });
     }
 
     const result = await api.getOrder(get(command.orderId));
 
     expect(result.statusCode).toBe(200);
-    const body = bodyOf<{ status: string; totalCents: number; currency: string; items: unknown[]; timeline: Array<{ step: string }>; terminalAt?: string; command?: unknown; requestHash?: unknown }>(result);
+    const body = bodyOf<{
+      status: string;
+      totalCents: number;
+      currency: string;
+      items: unknown[];
+      timeline: Array<{ step: string }>;
+      terminalAt?: string;
+      command?: unknown;
+      requestHash?: unknown;
+    }>(result);
     expect(body).toMatchObject({ orderId: command.orderId, status: 'CONFIRMED', totalCents: 14_700, currency: 'EUR' });
     expect(body.items).toEqual([
       { sku: 'SKU-KEYBOARD', qty: 1, unitPriceCents: 8_900, lineTotalCents: 8_900 },
       { sku: 'SKU-MOUSE', qty: 2, unitPriceCents: 2_900, lineTotalCents: 5_800 },
     ]);
-    expect(body.timeline.map((e) => e.step)).toEqual(['accept-order', 'validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation']);
+    expect(body.timeline.map((e) => e.step)).toEqual([
+      'accept-order',
+      'validate-order',
+      'charge-payment',
+      'reserve-inventory',
+      'send-confirmation',
+    ]);
     expect(body.terminalAt).toBeDefined();
     // Internals of the record (payment token, request hash) are not part of the public view.
     expect(body.command).toBeUndefined();
@@ -263,7 +323,10 @@ describe('GET /orders/{orderId}', () => {
     await api.t.steps.chargePayment({ orderId: command.orderId, attempt: 1 }).catch(() => undefined);
     await api.t.steps.compensateOrder({ orderId: command.orderId, attempt: 1, reason: 'PaymentDeclinedError' });
 
-    expect(bodyOf(await api.getOrder(get(command.orderId)))).toMatchObject({ status: 'CANCELLED', reason: 'PaymentDeclinedError' });
+    expect(bodyOf(await api.getOrder(get(command.orderId)))).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'PaymentDeclinedError',
+    });
   });
 
   it('answers 404 for an order nobody placed', async () => {

@@ -1,4 +1,4 @@
-import { estimateCost, loadPrices, parsePrices, PriceTableError, type PriceTable } from '../../scripts/measure/cost-model.ts';
+import { estimateCost, loadPrices, parsePrices, PriceTableError, type PriceTable } from '#measure/cost-model';
 
 const prices = loadPrices();
 
@@ -14,19 +14,23 @@ function lineFor(counter: string, estimate: ReturnType<typeof estimateCost>) {
 
 describe('estimateCost', () => {
   it('scales the counted units of a run to one million orders at the published prices', () => {
-    const estimate = estimateCost({
-      lambdaInvocations: 5_000, // 5 per order: 5 x $0.20 = $1.00
-      lambdaGbSeconds: 100, // 0.1 GB-s per order: 100,000 GB-s x $0.0000166667 = $1.66667
-      sqsRequests: 12_000, // 12 per order: 12 x $0.40 = $4.80
-      eventsPut: 5_000, // 5 per order: 5 x $1.00 = $5.00
-      stateTransitions: 9_000, // 9 per order: 9,000,000 x $0.025 / 1,000 = $225
-      sfnExpressRequests: 1_000, // $1.00
-      sfnExpressGbSeconds: 50, // 50,000 GB-s x $0.00001667 = $0.8335
-      dynamoWriteUnits: 16_000, // 16 x $0.625 = $10.00
-      dynamoReadUnits: 8_000, // 8 x $0.125 = $1.00
-      eventDeliveries: 7_000, // not billed
-      retries: 40, // not billed by itself
-    }, 1_000, prices);
+    const estimate = estimateCost(
+      {
+        lambdaInvocations: 5_000, // 5 per order: 5 x $0.20 = $1.00
+        lambdaGbSeconds: 100, // 0.1 GB-s per order: 100,000 GB-s x $0.0000166667 = $1.66667
+        sqsRequests: 12_000, // 12 per order: 12 x $0.40 = $4.80
+        eventsPut: 5_000, // 5 per order: 5 x $1.00 = $5.00
+        stateTransitions: 9_000, // 9 per order: 9,000,000 x $0.025 / 1,000 = $225
+        sfnExpressRequests: 1_000, // $1.00
+        sfnExpressGbSeconds: 50, // 50,000 GB-s x $0.00001667 = $0.8335
+        dynamoWriteUnits: 16_000, // 16 x $0.625 = $10.00
+        dynamoReadUnits: 8_000, // 8 x $0.125 = $1.00
+        eventDeliveries: 7_000, // not billed
+        retries: 40, // not billed by itself
+      },
+      1_000,
+      prices,
+    );
 
     expect(lineFor('lambdaInvocations', estimate).usdPerMillionOrders).toBeCloseTo(1, 10);
     expect(lineFor('lambdaGbSeconds', estimate).usdPerMillionOrders).toBeCloseTo(1.66667, 10);
@@ -43,7 +47,13 @@ describe('estimateCost', () => {
 
   it('reports the unit price and the raw units of each line', () => {
     const line = lineFor('stateTransitions', estimateCost({ stateTransitions: 9 }, 1, prices));
-    expect(line).toEqual({ item: 'Step Functions state transitions', counter: 'stateTransitions', units: 9, unitPriceUsd: 0.000025, usdPerMillionOrders: 225 });
+    expect(line).toEqual({
+      item: 'Step Functions state transitions',
+      counter: 'stateTransitions',
+      units: 9,
+      unitPriceUsd: 0.000025,
+      usdPerMillionOrders: 225,
+    });
   });
 
   it('costs nothing for counters a run did not use', () => {

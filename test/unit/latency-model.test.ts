@@ -1,5 +1,5 @@
 import type { HopType } from '#cloud/types';
-import { createLatencyModel, inverseCdf, loadHopLatencyTable, quantileKnots } from '../../scripts/measure/latency-model.ts';
+import { createLatencyModel, inverseCdf, loadHopLatencyTable, quantileKnots } from '#measure/latency-model';
 
 const table = loadHopLatencyTable();
 const HOPS: HopType[] = ['sqs', 'eventbridge', 'sfn-standard', 'sfn-express'];
@@ -21,7 +21,10 @@ describe('createLatencyModel', () => {
 
   it('keeps each hop type on its own stream, whatever the interleaving', () => {
     const interleaved = createLatencyModel({ mode: 'aws', seed: 9 });
-    const sqs = Array.from({ length: 20 }, () => { interleaved.hopDelay('eventbridge'); return interleaved.hopDelay('sqs'); });
+    const sqs = Array.from({ length: 20 }, () => {
+      interleaved.hopDelay('eventbridge');
+      return interleaved.hopDelay('sqs');
+    });
     expect(sqs).toEqual(draw(9, 'sqs', 20));
   });
 

@@ -15,7 +15,13 @@ let flags: DynamoOrderFlags;
 let seq = 0;
 
 const request = (orderId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
-  orderId, step: 'charge-payment', after: 'validate-order', eventId: 'evt-1', maxAttempts: 3, leaseMs: 5_000, ...overrides,
+  orderId,
+  step: 'charge-payment',
+  after: 'validate-order',
+  eventId: 'evt-1',
+  maxAttempts: 3,
+  leaseMs: 5_000,
+  ...overrides,
 });
 
 /** An order whose validate-order flag is already set (the usual state when OrderValidated arrives). */
@@ -29,11 +35,19 @@ async function validatedOrder(): Promise<string> {
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
-  await cloud.dynamo.send(new CreateTableCommand({
-    TableName: TABLE, BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
-  }));
-  flags = new DynamoOrderFlags({ tableName: TABLE, client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }), now: () => clock });
+  await cloud.dynamo.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+    }),
+  );
+  flags = new DynamoOrderFlags({
+    tableName: TABLE,
+    client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }),
+    now: () => clock,
+  });
 });
 
 afterAll(async () => {
@@ -101,7 +115,10 @@ describe('DynamoOrderFlags', () => {
       if (claim.kind === 'claimed') await flags.release(orderId, 'charge-payment', claim.token);
     }
     expect(await flags.claim(request(orderId))).toEqual({ kind: 'exhausted', attempts: 3 });
-    expect(await flags.claim(request(orderId, { eventId: 'evt-redriven' }))).toMatchObject({ kind: 'claimed', attempt: 1 });
+    expect(await flags.claim(request(orderId, { eventId: 'evt-redriven' }))).toMatchObject({
+      kind: 'claimed',
+      attempt: 1,
+    });
   });
 
   it('keeps the first outcome when two runs settle', async () => {

@@ -1,15 +1,25 @@
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { summarizeLatencies } from '../../scripts/measure/latency-summary.ts';
-import { buildReport } from '../../scripts/report/build-report.ts';
-import { computeVerdicts, renderMarkdown } from '../../scripts/report/render-markdown.ts';
-import { renderTable } from '../../scripts/report/render-table.ts';
-import type { Report, VariantRun } from '../../scripts/report/types.ts';
-import { writeReport } from '../../scripts/report/write-report.ts';
+import { summarizeLatencies } from '#measure/latency-summary';
+import { buildReport } from '#report/build-report';
+import { computeVerdicts, renderMarkdown } from '#report/render-markdown';
+import { renderTable } from '#report/render-table';
+import type { Report, VariantRun } from '#report/types';
+import { writeReport } from '#report/write-report';
 import { aRunInput } from '../helpers/report-fixtures.ts';
 
-const VARIANT_KEYS = ['orders', 'terminal', 'latencyMs', 'throughputPerSec', 'counts', 'costPerMillionUsd', 'invariantViolations', 'templateResources', 'orchestrationLoc'];
+const VARIANT_KEYS = [
+  'orders',
+  'terminal',
+  'latencyMs',
+  'throughputPerSec',
+  'counts',
+  'costPerMillionUsd',
+  'invariantViolations',
+  'templateResources',
+  'orchestrationLoc',
+];
 
 describe('buildReport', () => {
   const report = buildReport(aRunInput());
@@ -36,17 +46,26 @@ describe('buildReport', () => {
     expect(sqs.compensations).toBeGreaterThan(0);
   });
 
-  it('models AWS latency as local latency plus each order\'s hop delays', () => {
+  it("models AWS latency as local latency plus each order's hop delays", () => {
     const input = aRunInput({ orders: 50 });
     const run = input.variants[1]!;
-    const expected = summarizeLatencies(run.orders.map((o) => o.terminalAtMs! - o.acceptedAtMs + o.modelledAwsExtraMs!)).quantiles;
+    const expected = summarizeLatencies(
+      run.orders.map((o) => o.terminalAtMs! - o.acceptedAtMs + o.modelledAwsExtraMs!),
+    ).quantiles;
     expect(buildReport(input).variants[run.name]!.latencyMs.modelledAws).toEqual(expected);
   });
 
   it('leaves modelled latency out when the run did not model it', () => {
     const input = aRunInput({ orders: 20 });
-    const unmodelled = (run: VariantRun): VariantRun => ({ ...run, orders: run.orders.map(({ modelledAwsExtraMs: _, ...order }) => order) });
-    const local = buildReport({ ...input, variants: input.variants.map(unmodelled), baseline: unmodelled(input.baseline) });
+    const unmodelled = (run: VariantRun): VariantRun => ({
+      ...run,
+      orders: run.orders.map(({ modelledAwsExtraMs: _, ...order }) => order),
+    });
+    const local = buildReport({
+      ...input,
+      variants: input.variants.map(unmodelled),
+      baseline: unmodelled(input.baseline),
+    });
     expect(local.variants['sqs-chain']!.latencyMs.modelledAws).toBeUndefined();
     expect(renderMarkdown(local)).not.toMatch(/Modelled for AWS \(source/);
   });
@@ -60,7 +79,10 @@ describe('buildReport', () => {
 
   it('compares each variant with the baseline', () => {
     const sfn = report.variants['step-functions']!;
-    expect(sfn.overheadRatio!.costPerMillion).toBeCloseTo(sfn.costPerMillionUsd / report.baseline.costPerMillionUsd, 10);
+    expect(sfn.overheadRatio!.costPerMillion).toBeCloseTo(
+      sfn.costPerMillionUsd / report.baseline.costPerMillionUsd,
+      10,
+    );
     expect(report.baseline.overheadRatio).toBeUndefined();
   });
 });
@@ -74,7 +96,9 @@ describe('renderMarkdown', () => {
 
   it('labels measured and modelled numbers and cites the sources', () => {
     expect(markdown).toContain('## Measured locally');
-    expect(markdown).toMatch(/## Modelled for AWS \(source: \[.*Serverless Messaging: Latency Compared.*\]\(https:\/\/bitesizedserverless\.com\//);
+    expect(markdown).toMatch(
+      /## Modelled for AWS \(source: \[.*Serverless Messaging: Latency Compared.*\]\(https:\/\/bitesizedserverless\.com\//,
+    );
     expect(markdown).toContain('https://aws.amazon.com/step-functions/pricing/');
   });
 });
@@ -83,35 +107,57 @@ describe('computeVerdicts', () => {
   it('derives the cost verdict from the numbers and its driver from the breakdown', () => {
     const verdicts = computeVerdicts(buildReport(aRunInput()));
     expect(verdicts).toContainEqual(expect.stringMatching(/^sqs-chain is the cheapest at \$13\.51 per million orders/));
-    expect(verdicts).toContainEqual('step-functions costs 17x sqs-chain per million orders ($233.71 vs $13.51), driven by Step Functions state transitions (96%).');
+    expect(verdicts).toContainEqual(
+      'step-functions costs 17x sqs-chain per million orders ($233.71 vs $13.51), driven by Step Functions state transitions (96%).',
+    );
   });
 
   it('changes when the numbers change', () => {
     const before = computeVerdicts(buildReport(aRunInput()));
     // 400 orders: 0.1 transition and 5 invocations per order = $2.50 + $1.00 per million orders.
-    const fewerTransitions = aRunInput({ adjust: { 'step-functions': { counts: { lambdaInvocations: 2_000, stateTransitions: 40 } } } });
+    const fewerTransitions = aRunInput({
+      adjust: { 'step-functions': { counts: { lambdaInvocations: 2_000, stateTransitions: 40 } } },
+    });
     const after = computeVerdicts(buildReport(fewerTransitions));
     expect(after).not.toEqual(before);
-    expect(after[0]).toBe('step-functions is the cheapest at $3.50 per million orders, 71% of it Step Functions state transitions.');
-    expect(after).toContainEqual('sqs-chain costs 3.9x step-functions per million orders ($13.51 vs $3.50), driven by DynamoDB writes (42%).');
+    expect(after[0]).toBe(
+      'step-functions is the cheapest at $3.50 per million orders, 71% of it Step Functions state transitions.',
+    );
+    expect(after).toContainEqual(
+      'sqs-chain costs 3.9x step-functions per million orders ($13.51 vs $3.50), driven by DynamoDB writes (42%).',
+    );
   });
 
   it('names the variant that broke an invariant and the rules it broke', () => {
-    const broken = aRunInput({ adjust: { 'eventbridge-flags': { invariantViolations: [
-      { rule: 'charge-count', orderId: 'order-0001', message: 'order order-0001: charged 2 times' },
-      { rule: 'charge-count', orderId: 'order-0002', message: 'order order-0002: charged 2 times' },
-    ] } } });
-    expect(computeVerdicts(buildReport(broken))).toContain('eventbridge-flags broke 2 invariant checks (charge-count x2).');
+    const broken = aRunInput({
+      adjust: {
+        'eventbridge-flags': {
+          invariantViolations: [
+            { rule: 'charge-count', orderId: 'order-0001', message: 'order order-0001: charged 2 times' },
+            { rule: 'charge-count', orderId: 'order-0002', message: 'order order-0002: charged 2 times' },
+          ],
+        },
+      },
+    });
+    expect(computeVerdicts(buildReport(broken))).toContain(
+      'eventbridge-flags broke 2 invariant checks (charge-count x2).',
+    );
   });
 
   it('explains modelled p99 by the hops a typical order crosses', () => {
     const verdicts = computeVerdicts(buildReport(aRunInput()));
-    expect(verdicts).toContainEqual(expect.stringMatching(/^eventbridge-flags p99 modelled on AWS is [\d,]+ ms \(local p99 \d+ ms\): a typical order crosses 4 EventBridge hops at 148 ms p50 each\.$/));
+    expect(verdicts).toContainEqual(
+      expect.stringMatching(
+        /^eventbridge-flags p99 modelled on AWS is [\d,]+ ms \(local p99 \d+ ms\): a typical order crosses 4 EventBridge hops at 148 ms p50 each\.$/,
+      ),
+    );
   });
 
   it('does not compare costs it could not count', () => {
     const blind = aRunInput({ adjust: { 'sqs-chain': { countsUnavailable: ['sqsRequests'] } } });
-    expect(computeVerdicts(buildReport(blind))[0]).toBe('Costs are lower bounds, not compared: sqs-chain could not count sqsRequests.');
+    expect(computeVerdicts(buildReport(blind))[0]).toBe(
+      'Costs are lower bounds, not compared: sqs-chain could not count sqsRequests.',
+    );
   });
 });
 

@@ -4,7 +4,15 @@
  */
 import type { CloudInstruments } from '#cloud/types';
 import type { Dispatcher } from './delivery.ts';
-import { buildEnvelope, entrySize, isEntryError, MAX_REQUEST_BYTES, type EntryError, type Identity, type PutEventsEntry } from './envelope.ts';
+import {
+  buildEnvelope,
+  entrySize,
+  isEntryError,
+  MAX_REQUEST_BYTES,
+  type EntryError,
+  type Identity,
+  type PutEventsEntry,
+} from './envelope.ts';
 import { EventBridgeApiError, validationError } from './errors.ts';
 import { matchesEventPattern, parseEventPattern } from './event-pattern.ts';
 import type { EventBridgeRegistry, EventBus, FailedTargetEntry, Rule, RuleState, Target } from './registry.ts';
@@ -43,7 +51,9 @@ export function createOperations(context: ApiContext): Record<string, Operation>
       CreatedBy: context.identity.account,
     }),
     ListRules: (input) => ({
-      Rules: registry.listRules(optionalString(input, 'EventBusName'), optionalString(input, 'NamePrefix')).map(describeRule),
+      Rules: registry
+        .listRules(optionalString(input, 'EventBusName'), optionalString(input, 'NamePrefix'))
+        .map(describeRule),
     }),
     DeleteRule: (input) => {
       registry.deleteRule(requiredString(input, 'Name'), optionalString(input, 'EventBusName'));
@@ -51,14 +61,24 @@ export function createOperations(context: ApiContext): Record<string, Operation>
     },
     PutTargets: (input) =>
       failedEntries(
-        registry.putTargets(requiredString(input, 'Rule'), optionalString(input, 'EventBusName'), requiredTargets(input)),
+        registry.putTargets(
+          requiredString(input, 'Rule'),
+          optionalString(input, 'EventBusName'),
+          requiredTargets(input),
+        ),
       ),
     ListTargetsByRule: (input) => ({
-      Targets: [...registry.rule(requiredString(input, 'Rule'), optionalString(input, 'EventBusName')).targets.values()],
+      Targets: [
+        ...registry.rule(requiredString(input, 'Rule'), optionalString(input, 'EventBusName')).targets.values(),
+      ],
     }),
     RemoveTargets: (input) =>
       failedEntries(
-        registry.removeTargets(requiredString(input, 'Rule'), optionalString(input, 'EventBusName'), requiredIds(input)),
+        registry.removeTargets(
+          requiredString(input, 'Rule'),
+          optionalString(input, 'EventBusName'),
+          requiredIds(input),
+        ),
       ),
     TestEventPattern: (input) => ({
       Result: matchesEventPattern(parseEventPattern(requiredString(input, 'EventPattern')), testEvent(input)),
@@ -103,12 +123,14 @@ function putEvent(context: ApiContext, entry: PutEventsEntry): { EventId: string
 
 function putRuleInput(input: Input) {
   const state = optionalString(input, 'State') ?? 'ENABLED';
-  if (state !== 'ENABLED' && state !== 'DISABLED') throw validationError(`State ${state} is not supported; use ENABLED or DISABLED.`);
+  if (state !== 'ENABLED' && state !== 'DISABLED')
+    throw validationError(`State ${state} is not supported; use ENABLED or DISABLED.`);
   if (input.ScheduleExpression !== undefined) {
     throw validationError('ScheduleExpression is not supported by the local EventBridge; use an EventPattern.');
   }
   const eventPattern = optionalString(input, 'EventPattern');
-  if (eventPattern === undefined) throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+  if (eventPattern === undefined)
+    throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
   const description = optionalString(input, 'Description');
   return {
     name: requiredString(input, 'Name'),
@@ -129,7 +151,9 @@ function testEvent(input: Input): unknown {
   }
   const missing = isRecord(event) ? REQUIRED_EVENT_FIELDS.filter((field) => !(field in event)) : REQUIRED_EVENT_FIELDS;
   if (missing.length > 0) {
-    throw validationError(`Parameter Event is not valid. Reason: Provided Event is missing required field ${missing.join(', ')}.`);
+    throw validationError(
+      `Parameter Event is not valid. Reason: Provided Event is missing required field ${missing.join(', ')}.`,
+    );
   }
   return event;
 }
@@ -174,7 +198,9 @@ function requiredIds(input: Input): string[] {
 function requiredString(input: Input, key: string): string {
   const value = optionalString(input, key);
   if (value === undefined || value === '') {
-    throw validationError(`1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`);
+    throw validationError(
+      `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

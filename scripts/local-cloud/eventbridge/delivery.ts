@@ -2,7 +2,12 @@
  * Asynchronous delivery of matched events to rule targets, with the target's retry policy and
  * dead-letter queue as AWS applies them, plus the duplicate/reorder chaos knob.
  */
-import { GetQueueUrlCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { LambdaInvocationError, type CloudInstruments, type LambdaInvoker } from '#cloud/types';
 import type { EventEnvelope } from './envelope.ts';
 import { mulberry32 } from './prng.ts';
@@ -45,7 +50,11 @@ const FIRST_COPY_DELAY_CHANCE = 0.3;
 const DEFAULT_SEED = 0x5eed;
 
 /** AWS sends these failures to the DLQ at once: retrying a target that does not exist cannot help. */
-const NOT_FOUND_ERRORS = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
+const NOT_FOUND_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+]);
 
 type ExhaustedCondition = 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds';
 

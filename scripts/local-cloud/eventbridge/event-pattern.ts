@@ -129,7 +129,10 @@ function validateAffix(operator: string, argument: unknown, at: string): void {
     const [inner, value] = onlyEntry(argument, at);
     if (inner === 'equals-ignore-case') return requireString(`${operator} equals-ignore-case`, value, at);
   }
-  throw new InvalidEventPatternException(`${operator} match pattern must be a string or an equals-ignore-case object`, at);
+  throw new InvalidEventPatternException(
+    `${operator} match pattern must be a string or an equals-ignore-case object`,
+    at,
+  );
 }
 
 function requireString(operator: string, argument: unknown, at: string): asserts argument is string {
@@ -144,7 +147,8 @@ function validateWildcard(argument: unknown, at: string): void {
   for (let i = 0; i < argument.length; i++) {
     const next = argument[i + 1];
     if (argument[i] === '\\') {
-      if (next !== '*' && next !== '\\') throw new InvalidEventPatternException(`Invalid escape character at pos ${i + 1}`, at);
+      if (next !== '*' && next !== '\\')
+        throw new InvalidEventPatternException(`Invalid escape character at pos ${i + 1}`, at);
       i++;
     } else if (argument[i] === '*' && next === '*') {
       throw new InvalidEventPatternException(`Consecutive wildcard characters at pos ${i + 1}`, at);
@@ -167,7 +171,10 @@ function validateAnythingBut(argument: unknown, at: string): void {
   if (typeof argument === 'string' || typeof argument === 'number') return;
   if (Array.isArray(argument)) return validateExcludedValues(argument, at);
   if (!isObject(argument)) {
-    throw new InvalidEventPatternException('Value of anything-but must be an array, an object or a single string/number value', at);
+    throw new InvalidEventPatternException(
+      'Value of anything-but must be an array, an object or a single string/number value',
+      at,
+    );
   }
   const [operator, inner] = onlyEntry(argument, at);
   const form = lookup(anythingButOperators, operator);
@@ -196,10 +203,15 @@ function validateNumeric(argument: unknown, at: string): void {
   }
   const comparisons = toComparisons(argument);
   for (const [operator, bound] of comparisons) {
-    if (!lookup(comparators, operator)) throw new InvalidEventPatternException(`Unrecognized numeric range operator: ${operator}`, at);
-    if (typeof bound !== 'number') throw new InvalidEventPatternException('Value of numeric range must be a number', at);
+    if (!lookup(comparators, operator))
+      throw new InvalidEventPatternException(`Unrecognized numeric range operator: ${operator}`, at);
+    if (typeof bound !== 'number')
+      throw new InvalidEventPatternException('Value of numeric range must be a number', at);
     if (Math.abs(bound) > NUMERIC_LIMIT) {
-      throw new InvalidEventPatternException(`Value of numeric range must be between -${NUMERIC_LIMIT} and ${NUMERIC_LIMIT}`, at);
+      throw new InvalidEventPatternException(
+        `Value of numeric range must be between -${NUMERIC_LIMIT} and ${NUMERIC_LIMIT}`,
+        at,
+      );
     }
   }
   if (comparisons.length === 2) validateRange(comparisons, at);
@@ -209,7 +221,10 @@ function validateRange(comparisons: Array<[unknown, unknown]>, at: string): void
   const lower = comparisons.find(([operator]) => LOWER_BOUNDS.has(operator as string));
   const upper = comparisons.find(([operator]) => UPPER_BOUNDS.has(operator as string));
   if (!lower || !upper) {
-    throw new InvalidEventPatternException('A numeric range needs one lower bound (>, >=) and one upper bound (<, <=)', at);
+    throw new InvalidEventPatternException(
+      'A numeric range needs one lower bound (>, >=) and one upper bound (<, <=)',
+      at,
+    );
   }
   if ((lower[1] as number) >= (upper[1] as number)) {
     throw new InvalidEventPatternException('Bottom must be less than top', at);
@@ -236,7 +251,7 @@ function matchNested(pattern: EventPattern, child: unknown): boolean {
 function matchLeaf(matchers: unknown[], value: unknown): boolean {
   const leaves = leafValues(value);
   return matchers.some((matcher) => {
-    if (isObject(matcher) && 'exists' in matcher) return matcher.exists === (leaves.length > 0);
+    if (isObject(matcher) && 'exists' in matcher) return matcher.exists === leaves.length > 0;
     return leaves.some((leaf) => matchValue(matcher, leaf));
   });
 }
@@ -266,7 +281,9 @@ const valueMatchers: Record<string, ValueMatcher> = {
   'anything-but': (argument, value) => !matchesExcluded(argument, value),
   numeric: (argument, value) =>
     typeof value === 'number' &&
-    toComparisons(argument as unknown[]).every(([operator, bound]) => comparators[operator as string]!(value, bound as number)),
+    toComparisons(argument as unknown[]).every(([operator, bound]) =>
+      comparators[operator as string]!(value, bound as number),
+    ),
   cidr: (argument, value) => typeof value === 'string' && isInCidr(parseCidr(argument as string)!, value),
 };
 

@@ -44,9 +44,7 @@ function ipv6ToBigInt(text: string): bigint {
   const withoutZone = text.split('%')[0] ?? '';
   const lastColon = withoutZone.lastIndexOf(':');
   const tail = withoutZone.slice(lastColon + 1);
-  const hex = isIPv4(tail)
-    ? `${withoutZone.slice(0, lastColon + 1)}${ipv4TailToGroups(tail)}`
-    : withoutZone;
+  const hex = isIPv4(tail) ? `${withoutZone.slice(0, lastColon + 1)}${ipv4TailToGroups(tail)}` : withoutZone;
   const [head = '', rest] = hex.split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');

@@ -106,7 +106,8 @@ export class EventBridgeRegistry {
   putRule(input: PutRuleInput): string {
     if (!RULE_NAME.test(input.name)) throw validationError(`Rule name ${input.name} is not valid.`);
     const bus = this.eventBus(input.eventBusName);
-    const eventPattern = typeof input.eventPattern === 'string' ? input.eventPattern : JSON.stringify(input.eventPattern);
+    const eventPattern =
+      typeof input.eventPattern === 'string' ? input.eventPattern : JSON.stringify(input.eventPattern);
     const existing = bus.rules.get(input.name);
     const rule: Rule = {
       name: input.name,
@@ -148,7 +149,10 @@ export class EventBridgeRegistry {
     for (const target of targets) validateTargetFields(target);
     const newIds = new Set(targets.map((target) => target.Id).filter((id) => !rule.targets.has(id)));
     if (rule.targets.size + newIds.size > MAX_TARGETS_PER_RULE) {
-      throw new EventBridgeApiError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
+      throw new EventBridgeApiError(
+        'LimitExceededException',
+        'The requested resource exceeds the maximum number allowed.',
+      );
     }
     const failures: FailedTargetEntry[] = [];
     for (const target of targets) {
@@ -164,7 +168,11 @@ export class EventBridgeRegistry {
     const failures: FailedTargetEntry[] = [];
     for (const id of ids) {
       if (!rule.targets.delete(id)) {
-        failures.push({ TargetId: id, ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Target ${id} does not exist.` });
+        failures.push({
+          TargetId: id,
+          ErrorCode: 'ResourceNotFoundException',
+          ErrorMessage: `Target ${id} does not exist.`,
+        });
       }
     }
     return failures;

@@ -61,7 +61,10 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
   const identity = { region: options.region ?? LOCAL_REGION, account: options.account ?? LOCAL_ACCOUNT };
   const instruments = options.instruments ?? noInstruments;
   const registry = new EventBridgeRegistry(identity.region, identity.account);
-  const dispatcher = new Dispatcher({ invoker: options.invoker, sqs: options.sqs, instruments }, options.duplicateDelivery);
+  const dispatcher = new Dispatcher(
+    { invoker: options.invoker, sqs: options.sqs, instruments },
+    options.duplicateDelivery,
+  );
   const operations = createOperations({ registry, dispatcher, identity, instruments });
 
   const server = createServer((request, response) => void handleRequest(request, response, operations));
@@ -90,7 +93,11 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
   };
 }
 
-async function handleRequest(request: IncomingMessage, response: ServerResponse, operations: Record<string, Operation>) {
+async function handleRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  operations: Record<string, Operation>,
+) {
   try {
     const body = await readBody(request);
     const operation = operationOf(request.headers['x-amz-target'], operations);
@@ -104,7 +111,10 @@ function operationOf(target: string | string[] | undefined, operations: Record<s
   const name = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
   if (!operation) {
-    throw new EventBridgeApiError('UnknownOperationException', `Operation ${target ?? '(no X-Amz-Target)'} is not supported.`);
+    throw new EventBridgeApiError(
+      'UnknownOperationException',
+      `Operation ${target ?? '(no X-Amz-Target)'} is not supported.`,
+    );
   }
   return operation;
 }

@@ -7,9 +7,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { SfnApiError } from './errors.ts';
 
 /** What a Task state calls: a function ARN directly, or the `lambda:invoke` service integration. */
-export type TaskResource =
-  | { kind: 'lambda-function'; functionArn: string }
-  | { kind: 'lambda-invoke' };
+export type TaskResource = { kind: 'lambda-function'; functionArn: string } | { kind: 'lambda-invoke' };
 
 export interface CompiledDefinition {
   /** Runnable copy of the definition with the local adaptations below applied. */
@@ -127,5 +125,6 @@ function adaptForLocalRun(state: StateNode, scale: number): void {
   }
   if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds *= scale;
   // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts).
-  if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
+  if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined)
+    state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
 }

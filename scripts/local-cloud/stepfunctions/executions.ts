@@ -69,15 +69,23 @@ export class Execution {
     const input = JSON.parse(this.input) as JsonValue;
     const inputJson = payload(input);
     this.history.add('ExecutionStarted', {
-      executionStartedEventDetails: { input: inputJson.text, inputDetails: inputJson.details, roleArn: machine.roleArn },
+      executionStartedEventDetails: {
+        input: inputJson.text,
+        inputDetails: inputJson.details,
+        roleArn: machine.roleArn,
+      },
     });
-    const tasks = new TaskRunner(machine.compiled.tasks, {
-      history: this.history,
-      invoker: options.invoker,
-      instruments: options.instruments,
-      hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
-      region: options.region,
-    }, machine.compiled.timeouts);
+    const tasks = new TaskRunner(
+      machine.compiled.tasks,
+      {
+        history: this.history,
+        invoker: options.invoker,
+        instruments: options.instruments,
+        hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
+        region: options.region,
+      },
+      machine.compiled.timeouts,
+    );
     const running = machine.compiled.machine.run(input, {
       overrides: { taskResourceLocalHandlers: tasks.handlers() },
       context: this.contextObject(),
@@ -128,7 +136,9 @@ export class Execution {
     } else if (outcome.error instanceof ExecutionAbortedError) {
       this.error = this.abortReason.error;
       this.cause = this.abortReason.cause;
-      this.end('ABORTED', () => this.history.close('ExecutionAborted', { executionAbortedEventDetails: this.abortReason }));
+      this.end('ABORTED', () =>
+        this.history.close('ExecutionAborted', { executionAbortedEventDetails: this.abortReason }),
+      );
     } else if (outcome.error instanceof ExecutionTimeoutError) {
       this.error = 'States.Timeout';
       this.end('TIMED_OUT', () =>
@@ -140,7 +150,9 @@ export class Execution {
       this.error = failure.name;
       this.cause = failure.message;
       this.end('FAILED', () =>
-        this.history.close('ExecutionFailed', { executionFailedEventDetails: { error: this.error, cause: this.cause } }),
+        this.history.close('ExecutionFailed', {
+          executionFailedEventDetails: { error: this.error, cause: this.cause },
+        }),
       );
     }
   }
@@ -150,7 +162,8 @@ export class Execution {
     this.stopDate = new Date();
     this.status = status;
     if (this.machine.type === 'EXPRESS') {
-      const billedMs = Math.ceil((this.stopDate.getTime() - this.startDate.getTime()) / EXPRESS_BILLING_MS) * EXPRESS_BILLING_MS;
+      const billedMs =
+        Math.ceil((this.stopDate.getTime() - this.startDate.getTime()) / EXPRESS_BILLING_MS) * EXPRESS_BILLING_MS;
       this.options.instruments.count('sfnExpressGbSeconds', (billedMs / 1000) * EXPRESS_BILLED_GB);
     }
   }

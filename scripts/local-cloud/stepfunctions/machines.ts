@@ -29,6 +29,7 @@ export interface MachinesOptions {
 }
 
 /** AWS naming rule for state machines and executions: 1-80 chars, none of these. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: AWS names exclude control characters
 const VALID_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
 export function assertValidName(name: string): void {
@@ -51,14 +52,27 @@ export class StateMachines {
     const type = input.type ?? 'STANDARD';
     const roleArn = input.roleArn ?? `arn:aws:iam::${account}:role/local-stepfunctions`;
     const existing = this.byArn.get(arn);
-    if (existing && existing.definition === input.definition && existing.type === type && existing.roleArn === roleArn) {
+    if (
+      existing &&
+      existing.definition === input.definition &&
+      existing.type === type &&
+      existing.roleArn === roleArn
+    ) {
       return existing;
     }
     if (existing && onConflict === 'reject') {
       throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
     const compiled = compileDefinition(input.definition, { retryIntervalScale });
-    const record = { arn, name: input.name, type, definition: input.definition, roleArn, creationDate: new Date(), compiled };
+    const record = {
+      arn,
+      name: input.name,
+      type,
+      definition: input.definition,
+      roleArn,
+      creationDate: new Date(),
+      compiled,
+    };
     this.byArn.set(arn, record);
     return record;
   }

@@ -62,7 +62,12 @@ class StepFunctionsApi {
     const type = input.type ?? 'STANDARD';
     if (type !== 'STANDARD' && type !== 'EXPRESS') throw validation(`Unknown state machine type '${type}'`);
     const machine = this.machines.create(
-      { name: required(input.name, 'name'), definition: required(input.definition, 'definition'), type, roleArn: input.roleArn },
+      {
+        name: required(input.name, 'name'),
+        definition: required(input.definition, 'definition'),
+        type,
+        roleArn: input.roleArn,
+      },
       'reject',
     );
     return { stateMachineArn: machine.arn, creationDate: machine.creationDate };
@@ -71,7 +76,12 @@ class StepFunctionsApi {
   listStateMachines(input: ListStateMachinesInput): ListStateMachinesOutput {
     const { page, nextToken } = paginate(this.machines.list(), input.maxResults, input.nextToken);
     return {
-      stateMachines: page.map(({ arn, name, type, creationDate }) => ({ stateMachineArn: arn, name, type, creationDate })),
+      stateMachines: page.map(({ arn, name, type, creationDate }) => ({
+        stateMachineArn: arn,
+        name,
+        type,
+        creationDate,
+      })),
       nextToken,
     };
   }
@@ -192,7 +202,8 @@ function decodeToken(token: string): number {
 }
 
 function required<T>(value: T | undefined, field: string): T {
-  if (value === undefined || value === null) throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (value === undefined || value === null)
+    throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   return value;
 }
 

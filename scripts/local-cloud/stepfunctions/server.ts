@@ -73,7 +73,12 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   const region = options.region ?? LOCAL_REGION;
   const account = options.account ?? LOCAL_ACCOUNT;
   const machines = new StateMachines({ region, account, retryIntervalScale: options.retryIntervalScale ?? 1 });
-  const executions = new Executions({ region, account, invoker: options.invoker, instruments: options.instruments ?? noInstruments });
+  const executions = new Executions({
+    region,
+    account,
+    invoker: options.invoker,
+    instruments: options.instruments ?? noInstruments,
+  });
   const operations = createOperations(machines, executions);
 
   const server = createServer((request, response) => void handle(operations, request, response));
@@ -107,10 +112,17 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   };
 }
 
-async function handle(operations: Record<string, Operation>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  operations: Record<string, Operation>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   try {
     const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX)
+        ? operations[target.slice(TARGET_PREFIX.length)]
+        : undefined;
     if (request.method !== 'POST' || !operation) {
       throw new SfnApiError('UnknownOperationException', `Unknown operation ${String(target)}`);
     }

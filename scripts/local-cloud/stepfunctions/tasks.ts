@@ -65,12 +65,22 @@ export class TaskError extends Error {
  * so a timeout the task runner raises must be one. Taken once from a Task that times out at once.
  */
 const StatesTimeout: new () => Error = await (async () => {
-  const probe = new StateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 0.001, End: true } } } as never, {
-    validationOptions: { noValidate: true },
-  });
+  const probe = new StateMachine(
+    {
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 0.001, End: true } },
+    } as never,
+    {
+      validationOptions: { noValidate: true },
+    },
+  );
   const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { T: () => new Promise(() => {}) } } });
-  const error = await run.result.then(() => undefined, (e: unknown) => (e as Error).cause ?? e);
-  if (!(error instanceof Error) || error.name !== 'States.Timeout') throw new Error('aws-local-stepfunctions no longer raises States.Timeout as expected');
+  const error = await run.result.then(
+    () => undefined,
+    (e: unknown) => (e as Error).cause ?? e,
+  );
+  if (!(error instanceof Error) || error.name !== 'States.Timeout')
+    throw new Error('aws-local-stepfunctions no longer raises States.Timeout as expected');
   return error.constructor as new () => Error;
 })();
 
@@ -89,7 +99,10 @@ export class TaskRunner {
   /** Overrides for every Task state, so the interpreter never calls AWS itself. */
   handlers(): TaskHandlers {
     return Object.fromEntries(
-      [...this.tasks].map(([stateName, resource]) => [stateName, (input: JsonValue) => this.run(stateName, resource, input)]),
+      [...this.tasks].map(([stateName, resource]) => [
+        stateName,
+        (input: JsonValue) => this.run(stateName, resource, input),
+      ]),
     );
   }
 
@@ -107,7 +120,10 @@ export class TaskRunner {
     await nextTurn();
     const retryCount = this.calls.get(stateName) ?? 0;
     this.calls.set(stateName, retryCount + 1);
-    const attempt: Attempt = { call: describeCall(resource, withStateContext(input, stateName, retryCount), this.context.region), abandoned: false };
+    const attempt: Attempt = {
+      call: describeCall(resource, withStateContext(input, stateName, retryCount), this.context.region),
+      abandoned: false,
+    };
     const attempts = this.inFlight.get(stateName) ?? [];
     this.inFlight.set(stateName, [...attempts, attempt]);
     try {
@@ -167,14 +183,19 @@ function withStateContext(input: JsonValue, stateName: string, retryCount: numbe
   const out: Record<string, JsonValue> = { ...input };
   for (const [key, value] of Object.entries(input)) {
     if (value && typeof value === 'object' && !Array.isArray(value) && 'Execution' in value && !('State' in value)) {
-      out[key] = { ...value, State: { Name: stateName, EnteredTime: new Date().toISOString(), RetryCount: retryCount } };
+      out[key] = {
+        ...value,
+        State: { Name: stateName, EnteredTime: new Date().toISOString(), RetryCount: retryCount },
+      };
     }
   }
   return out;
 }
 
 function describeCall(resource: TaskResource, input: JsonValue, region: string): TaskCall {
-  return resource.kind === 'lambda-function' ? directLambdaCall(resource.functionArn, input) : lambdaInvokeCall(input, region);
+  return resource.kind === 'lambda-function'
+    ? directLambdaCall(resource.functionArn, input)
+    : lambdaInvokeCall(input, region);
 }
 
 /** `Resource: arn:aws:lambda:...:function:name`: the state input is the event, the return the result. */
@@ -191,7 +212,10 @@ function directLambdaCall(functionArn: string, input: JsonValue): TaskCall {
     started: ['LambdaFunctionStarted', {}],
     succeeded: (output) => {
       const sentBack = payload(output);
-      return ['LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: sentBack.text, outputDetails: sentBack.details } }];
+      return [
+        'LambdaFunctionSucceeded',
+        { lambdaFunctionSucceededEventDetails: { output: sentBack.text, outputDetails: sentBack.details } },
+      ];
     },
     failed: (error, cause) => ['LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error, cause } }],
     timedOut: ['LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } }],
@@ -220,7 +244,10 @@ function lambdaInvokeCall(input: JsonValue, region: string): TaskCall {
     started: ['TaskStarted', { taskStartedEventDetails: task }],
     succeeded: (output) => {
       const sentBack = payload(output);
-      return ['TaskSucceeded', { taskSucceededEventDetails: { ...task, output: sentBack.text, outputDetails: sentBack.details } }];
+      return [
+        'TaskSucceeded',
+        { taskSucceededEventDetails: { ...task, output: sentBack.text, outputDetails: sentBack.details } },
+      ];
     },
     failed: (error, cause) => ['TaskFailed', { taskFailedEventDetails: { ...task, error, cause } }],
     timedOut: ['TaskTimedOut', { taskTimedOutEventDetails: { ...task, error: 'States.Timeout' } }],

@@ -5,5 +5,10 @@ import { flagsConfig } from '../lib/wiring.ts';
 const config = flagsConfig();
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'charge-payment', after: 'validate-order', run: config.steps.chargePayment, next: 'PaymentCharged', reaches: 'PAYMENT_CHARGED', compensable: true,
+  step: 'charge-payment',
+  after: 'validate-order',
+  run: config.steps.chargePayment,
+  next: 'PaymentCharged',
+  reaches: 'PAYMENT_CHARGED',
+  compensable: true,
 });

@@ -1,6 +1,6 @@
-import { createDynamoDocumentClient } from '../../../shared/adapters/clients.ts';
-import { requireEnv } from '../../../shared/adapters/config.ts';
-import { DynamoOrderRepository } from '../../../shared/adapters/dynamo-order-repository.ts';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { requireEnv } from '#adapters/config';
+import { DynamoOrderRepository } from '#adapters/dynamo-order-repository';
 import { createFlaggedStepHandler } from '../lib/flags-step.ts';
 import { createNotifyWarehouse } from '../lib/notify-warehouse.ts';
 import { flagsConfig } from '../lib/wiring.ts';
@@ -8,6 +8,15 @@ import { flagsConfig } from '../lib/wiring.ts';
 /** OrderConfirmed -> warehouse pick entry: a second, independent consumer of the same event (fan-out). */
 const config = flagsConfig();
 const client = createDynamoDocumentClient();
-const notifyWarehouse = createNotifyWarehouse({ orders: new DynamoOrderRepository({ tableName: requireEnv('ORDERS_TABLE'), client }), client, ledgerTable: requireEnv('LEDGER_TABLE') });
+const notifyWarehouse = createNotifyWarehouse({
+  orders: new DynamoOrderRepository({ tableName: requireEnv('ORDERS_TABLE'), client }),
+  client,
+  ledgerTable: requireEnv('LEDGER_TABLE'),
+});
 
-export const handler = createFlaggedStepHandler(config, { step: 'notify-warehouse', after: 'send-confirmation', run: notifyWarehouse, parksOrder: false });
+export const handler = createFlaggedStepHandler(config, {
+  step: 'notify-warehouse',
+  after: 'send-confirmation',
+  run: notifyWarehouse,
+  parksOrder: false,
+});

@@ -1,5 +1,5 @@
-import { createStepDepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { createPlaceOrderHandler } from '../../../shared/api/order-api.ts';
+import { createStepDepsFromEnv } from '#adapters/composition';
+import { createPlaceOrderHandler } from '#api/order-api';
 import { putOrderEvent } from '../lib/events.ts';
 import { publisherFromEnv, VARIANT } from '../lib/wiring.ts';
 

@@ -5,5 +5,10 @@ import { flagsConfig } from '../lib/wiring.ts';
 const config = flagsConfig();
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'reserve-inventory', after: 'charge-payment', run: config.steps.reserveInventory, next: 'InventoryReserved', reaches: 'INVENTORY_RESERVED', compensable: true,
+  step: 'reserve-inventory',
+  after: 'charge-payment',
+  run: config.steps.reserveInventory,
+  next: 'InventoryReserved',
+  reaches: 'INVENTORY_RESERVED',
+  compensable: true,
 });

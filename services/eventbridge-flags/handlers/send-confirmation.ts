@@ -5,5 +5,10 @@ import { flagsConfig } from '../lib/wiring.ts';
 const config = flagsConfig();
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'send-confirmation', after: 'reserve-inventory', run: config.steps.sendConfirmation, next: 'OrderConfirmed', reaches: 'CONFIRMED', compensable: true,
+  step: 'send-confirmation',
+  after: 'reserve-inventory',
+  run: config.steps.sendConfirmation,
+  next: 'OrderConfirmed',
+  reaches: 'CONFIRMED',
+  compensable: true,
 });

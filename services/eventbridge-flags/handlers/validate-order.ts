@@ -5,5 +5,9 @@ import { flagsConfig } from '../lib/wiring.ts';
 const config = flagsConfig();
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'validate-order', run: config.steps.validateOrder, next: 'OrderValidated', reaches: 'VALIDATED', compensable: true,
+  step: 'validate-order',
+  run: config.steps.validateOrder,
+  next: 'OrderValidated',
+  reaches: 'VALIDATED',
+  compensable: true,
 });

@@ -1,13 +1,20 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { callAws } from '../../../shared/adapters/aws-errors.ts';
-import { TransientDependencyError } from '../../../shared/domain/errors.ts';
+import { callAws } from '#adapters/aws-errors';
+import { TransientDependencyError } from '#domain/errors';
 
 /**
  * The events of the choreography. Each names the fact a step established; rules route each to
  * the next step (see serverless.yml), and any other consumer may subscribe (fan-out).
  */
-export const ORDER_EVENTS = ['OrderPlaced', 'OrderValidated', 'PaymentCharged', 'InventoryReserved', 'OrderConfirmed', 'OrderStepFailed'] as const;
+export const ORDER_EVENTS = [
+  'OrderPlaced',
+  'OrderValidated',
+  'PaymentCharged',
+  'InventoryReserved',
+  'OrderConfirmed',
+  'OrderStepFailed',
+] as const;
 export type OrderEventName = (typeof ORDER_EVENTS)[number];
 
 /** Every event carries only ids: consumers read the order itself, never a stale copy of it. */
@@ -29,14 +36,30 @@ export interface EventPublisher {
 }
 
 /** Puts one event on the bus; a rejected entry is a transient failure (retried by the caller's transport). */
-export async function putOrderEvent(publisher: EventPublisher, name: OrderEventName, detail: OrderEventDetail): Promise<void> {
+export async function putOrderEvent(
+  publisher: EventPublisher,
+  name: OrderEventName,
+  detail: OrderEventDetail,
+): Promise<void> {
   const result = await callAws('event-bus', () =>
-    publisher.eventBridge.send(new PutEventsCommand({
-      Entries: [{ EventBusName: publisher.eventBusName, Source: publisher.source, DetailType: name, Detail: JSON.stringify(detail) }],
-    })),
+    publisher.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: publisher.eventBusName,
+            Source: publisher.source,
+            DetailType: name,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    ),
   );
   if (result.FailedEntryCount) {
     const entry = result.Entries?.[0];
-    throw new TransientDependencyError('event-bus', `PutEvents rejected ${name}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+    throw new TransientDependencyError(
+      'event-bus',
+      `PutEvents rejected ${name}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`,
+    );
   }
 }

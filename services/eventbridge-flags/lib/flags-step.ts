@@ -1,14 +1,26 @@
 import type { Context } from 'aws-lambda';
-import type { DynamoOrderFlags, FlagOutcome } from '../../../shared/adapters/dynamo-order-flags.ts';
-import { isBusinessError, isRetryable } from '../../../shared/domain/errors.ts';
-import type { OrderStatus, StepInput } from '../../../shared/domain/order.ts';
-import type { StepResult } from '../../../shared/domain/step-runner.ts';
-import type { OrderSteps } from '../../../shared/domain/steps.ts';
-import { logger, withOrderContext } from '../../../shared/observability/logger.ts';
-import { putOrderEvent, type EventPublisher, type OrderEvent, type OrderEventDetail, type OrderEventName } from './events.ts';
+import type { DynamoOrderFlags, FlagOutcome } from '#adapters/dynamo-order-flags';
+import { isBusinessError, isRetryable } from '#domain/errors';
+import type { OrderStatus, StepInput } from '#domain/order';
+import type { StepResult } from '#domain/step-runner';
+import type { OrderSteps } from '#domain/steps';
+import { logger, withOrderContext } from '#observability/logger';
+import {
+  putOrderEvent,
+  type EventPublisher,
+  type OrderEvent,
+  type OrderEventDetail,
+  type OrderEventName,
+} from './events.ts';
 
 /** The steps that keep a flag: the four forward steps, compensation and the warehouse notice. */
-export type FlagStep = 'validate-order' | 'charge-payment' | 'reserve-inventory' | 'send-confirmation' | 'compensate-order' | 'notify-warehouse';
+export type FlagStep =
+  | 'validate-order'
+  | 'charge-payment'
+  | 'reserve-inventory'
+  | 'send-confirmation'
+  | 'compensate-order'
+  | 'notify-warehouse';
 
 export interface FlagsConfig {
   flags: DynamoOrderFlags;
@@ -79,25 +91,55 @@ export function createFlaggedStepHandler(config: FlagsConfig, spec: FlaggedStep)
 
 async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderEvent, context: Context): Promise<void> {
   const { detail } = event;
-  const claimStep = () => config.flags.claim({
-    orderId: detail.orderId, step: spec.step, ...(spec.after ? { after: spec.after } : {}), eventId: event.id,
-    maxAttempts: config.maxAttempts, leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
-  });
+  const claimStep = () =>
+    config.flags.claim({
+      orderId: detail.orderId,
+      step: spec.step,
+      ...(spec.after ? { after: spec.after } : {}),
+      eventId: event.id,
+      maxAttempts: config.maxAttempts,
+      leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+    });
   let claim = await claimStep();
   if (claim.kind === 'busy') {
     // A copy of this event is running the step right now (duplicate delivery): wait for it, for at
     // most half our time, then decide again; usually it has settled and this copy is a no-op.
-    const stillHeld = await config.flags.waitWhileClaimed(detail.orderId, spec.step, Date.now() + context.getRemainingTimeInMillis() / 2);
+    const stillHeld = await config.flags.waitWhileClaimed(
+      detail.orderId,
+      spec.step,
+      Date.now() + context.getRemainingTimeInMillis() / 2,
+    );
     if (!stillHeld) claim = await claimStep();
   }
   if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
   if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
-  if (claim.kind === 'exhausted') return failRetryable(config, spec, detail, claim.attempts, new StepAttemptsExhaustedError(detail.orderId, spec.step, claim.attempts));
-  if (claim.kind === 'early') return failRetryable(config, spec, detail, claim.attempt, new StepNotReadyError(detail.orderId, spec.step, spec.after));
+  if (claim.kind === 'exhausted')
+    return failRetryable(
+      config,
+      spec,
+      detail,
+      claim.attempts,
+      new StepAttemptsExhaustedError(detail.orderId, spec.step, claim.attempts),
+    );
+  if (claim.kind === 'early')
+    return failRetryable(
+      config,
+      spec,
+      detail,
+      claim.attempt,
+      new StepNotReadyError(detail.orderId, spec.step, spec.after),
+    );
 
   let outcome: FlagOutcome;
   try {
-    const result = await spec.run({ orderId: detail.orderId, attempt: claim.attempt, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) }, detail);
+    const result = await spec.run(
+      {
+        orderId: detail.orderId,
+        attempt: claim.attempt,
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+      },
+      detail,
+    );
     outcome = !result || !result.duplicate || result.status === spec.reaches ? 'succeeded' : 'noop';
   } catch (error) {
     if (!(spec.compensable && isBusinessError(error))) {
@@ -108,7 +150,9 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
   }
   // Flag first, then put: the successor's claim needs this flag, so it never sees the event early.
   // The claim is kept until the event is out, so a racing copy waits instead of putting it too.
-  const recorded = await config.flags.settle(detail.orderId, spec.step, outcome, { keepClaim: eventFor(spec, outcome) !== undefined });
+  const recorded = await config.flags.settle(detail.orderId, spec.step, outcome, {
+    keepClaim: eventFor(spec, outcome) !== undefined,
+  });
   try {
     await handOn(config, spec, detail, recorded);
   } catch (error) {
@@ -125,19 +169,40 @@ function eventFor(spec: FlaggedStep, outcome: FlagOutcome): OrderEventName | und
 }
 
 /** Puts the event an outcome calls for, then flags it put (which drops the claim). */
-async function handOn(config: FlagsConfig, spec: FlaggedStep, detail: OrderEventDetail, outcome: FlagOutcome): Promise<void> {
+async function handOn(
+  config: FlagsConfig,
+  spec: FlaggedStep,
+  detail: OrderEventDetail,
+  outcome: FlagOutcome,
+): Promise<void> {
   const name = eventFor(spec, outcome);
   if (!name) return;
   const ids = { orderId: detail.orderId, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) };
-  await putOrderEvent(config.publisher, name, name === 'OrderStepFailed' ? { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step } : ids);
+  await putOrderEvent(
+    config.publisher,
+    name,
+    name === 'OrderStepFailed' ? { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step } : ids,
+  );
   await config.flags.markEmitted(detail.orderId, spec.step);
 }
 
-async function failRetryable(config: FlagsConfig, spec: FlaggedStep, detail: OrderEventDetail, attempt: number, error: unknown): Promise<never> {
+async function failRetryable(
+  config: FlagsConfig,
+  spec: FlaggedStep,
+  detail: OrderEventDetail,
+  attempt: number,
+  error: unknown,
+): Promise<never> {
   logger.warn('step failed', { step: spec.step, attempt, error: error as Error, retryable: isRetryable(error) });
   if (attempt >= config.maxAttempts && spec.parksOrder !== false) {
     const reason = `${(error as Error).name}@${spec.step}`;
-    await config.steps.failOrder({ orderId: detail.orderId, attempt, reason, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) })
+    await config.steps
+      .failOrder({
+        orderId: detail.orderId,
+        attempt,
+        reason,
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+      })
       .catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
   }
   throw error;

@@ -1,6 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { callAws, isConditionFailure } from '../../../shared/adapters/aws-errors.ts';
-import type { OrderRepository } from '../../../shared/domain/ports.ts';
+import { callAws, isConditionFailure } from '#adapters/aws-errors';
+import type { OrderRepository } from '#domain/ports';
 
 export interface WarehouseDeps {
   orders: OrderRepository;
@@ -27,12 +27,20 @@ export function createNotifyWarehouse(deps: WarehouseDeps) {
     if (order?.status !== 'CONFIRMED') return;
     try {
       await callAws('ledger-table', () =>
-        deps.client.send(new PutCommand({
-          TableName: deps.ledgerTable,
-          Item: { orderId: order.orderId, entryId: WAREHOUSE_PICK_ENTRY, kind: 'warehouse-pick', items: order.lines ?? order.command.items, at: new Date().toISOString() },
-          // attribute_not_exists: one pick per order, whatever the number of notices.
-          ConditionExpression: 'attribute_not_exists(entryId)',
-        })),
+        deps.client.send(
+          new PutCommand({
+            TableName: deps.ledgerTable,
+            Item: {
+              orderId: order.orderId,
+              entryId: WAREHOUSE_PICK_ENTRY,
+              kind: 'warehouse-pick',
+              items: order.lines ?? order.command.items,
+              at: new Date().toISOString(),
+            },
+            // attribute_not_exists: one pick per order, whatever the number of notices.
+            ConditionExpression: 'attribute_not_exists(entryId)',
+          }),
+        ),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

@@ -1,7 +1,7 @@
-import { createEventBridgeClient, createDynamoDocumentClient } from '../../../shared/adapters/clients.ts';
-import { createStepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { intFromEnv, requireEnv } from '../../../shared/adapters/config.ts';
-import { DynamoOrderFlags } from '../../../shared/adapters/dynamo-order-flags.ts';
+import { createEventBridgeClient, createDynamoDocumentClient } from '#adapters/clients';
+import { createStepsFromEnv } from '#adapters/composition';
+import { intFromEnv, requireEnv } from '#adapters/config';
+import { DynamoOrderFlags } from '#adapters/dynamo-order-flags';
 import type { EventPublisher } from './events.ts';
 import type { FlagsConfig } from './flags-step.ts';
 
@@ -9,7 +9,11 @@ export const VARIANT = 'eventbridge-flags';
 
 /** The bus and source every event of this service goes out with (both set by serverless.yml). */
 export function publisherFromEnv(): EventPublisher {
-  return { eventBridge: createEventBridgeClient(), eventBusName: requireEnv('EVENT_BUS_NAME'), source: requireEnv('EVENT_SOURCE') };
+  return {
+    eventBridge: createEventBridgeClient(),
+    eventBusName: requireEnv('EVENT_BUS_NAME'),
+    source: requireEnv('EVENT_SOURCE'),
+  };
 }
 
 /** Composition root of a flagged step: env read once per cold start. */

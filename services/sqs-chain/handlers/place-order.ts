@@ -1,7 +1,7 @@
-import { createStepDepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { createSqsClient } from '../../../shared/adapters/clients.ts';
-import { requireEnv } from '../../../shared/adapters/config.ts';
-import { createPlaceOrderHandler } from '../../../shared/api/order-api.ts';
+import { createStepDepsFromEnv } from '#adapters/composition';
+import { createSqsClient } from '#adapters/clients';
+import { requireEnv } from '#adapters/config';
+import { createPlaceOrderHandler } from '#api/order-api';
 import { sendToQueue } from '../lib/sqs-step.ts';
 import { VARIANT } from '../lib/wiring.ts';
 

@@ -1,11 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { isBusinessError, isRetryable } from '../../../shared/domain/errors.ts';
-import type { StepInput, StepName } from '../../../shared/domain/order.ts';
-import type { OrderSteps } from '../../../shared/domain/steps.ts';
-import type { StepResult } from '../../../shared/domain/step-runner.ts';
-import { logger, withOrderContext } from '../../../shared/observability/logger.ts';
+import { isBusinessError, isRetryable } from '#domain/errors';
+import type { StepInput, StepName } from '#domain/order';
+import type { OrderSteps } from '#domain/steps';
+import type { StepResult } from '#domain/step-runner';
+import { logger, withOrderContext } from '#observability/logger';
 
 /** What travels in every queue of the chain: the order id; the correlation id rides in attributes. */
 export interface ChainMessage {
@@ -33,12 +33,21 @@ export function correlationIdOf(record: SQSRecord): string | undefined {
   return record.messageAttributes?.correlationId?.stringValue;
 }
 
-export async function sendToQueue(sqs: SQSClient, queueUrl: string, message: ChainMessage, correlationId?: string): Promise<void> {
-  await sqs.send(new SendMessageCommand({
-    QueueUrl: queueUrl,
-    MessageBody: JSON.stringify(message),
-    ...(correlationId ? { MessageAttributes: { correlationId: { DataType: 'String', StringValue: correlationId } } } : {}),
-  }));
+export async function sendToQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  message: ChainMessage,
+  correlationId?: string,
+): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(message),
+      ...(correlationId
+        ? { MessageAttributes: { correlationId: { DataType: 'String', StringValue: correlationId } } }
+        : {}),
+    }),
+  );
 }
 
 /**
@@ -50,7 +59,11 @@ export async function sendToQueue(sqs: SQSClient, queueUrl: string, message: Cha
  *    is set to a growing backoff; on the last allowed delivery the order is first parked FAILED,
  *    so the redrive to the DLQ leaves a findable, replayable order.
  */
-export function createSqsStepHandler(config: ChainConfig, step: StepName, run: (input: StepInput, message: ChainMessage) => Promise<StepResult>) {
+export function createSqsStepHandler(
+  config: ChainConfig,
+  step: StepName,
+  run: (input: StepInput, message: ChainMessage) => Promise<StepResult>,
+) {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const message = JSON.parse(record.body) as ChainMessage;
@@ -59,11 +72,17 @@ export function createSqsStepHandler(config: ChainConfig, step: StepName, run: (
     await withOrderContext({ orderId: message.orderId, correlationId }, async () => {
       try {
         const result = await run({ orderId: message.orderId, attempt, correlationId }, message);
-        if (config.nextQueueUrl && !result.duplicate) await sendToQueue(config.sqs, config.nextQueueUrl, { orderId: message.orderId }, correlationId);
+        if (config.nextQueueUrl && !result.duplicate)
+          await sendToQueue(config.sqs, config.nextQueueUrl, { orderId: message.orderId }, correlationId);
       } catch (error) {
         // A compensation never compensates itself: its failures are retried, then parked.
         if (isBusinessError(error) && message.reason === undefined) {
-          await sendToQueue(config.sqs, config.compensationQueueUrl, { orderId: message.orderId, reason: error.name, failedStep: step }, correlationId);
+          await sendToQueue(
+            config.sqs,
+            config.compensationQueueUrl,
+            { orderId: message.orderId, reason: error.name, failedStep: step },
+            correlationId,
+          );
           return;
         }
         await onRetryableFailure(config, step, record, attempt, error);
@@ -72,18 +91,47 @@ export function createSqsStepHandler(config: ChainConfig, step: StepName, run: (
     });
   };
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
+    processPartialResponse(event, handleRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      processInParallel: true,
+    });
 }
 
-async function onRetryableFailure(config: ChainConfig, step: StepName, record: SQSRecord, attempt: number, error: unknown): Promise<void> {
+async function onRetryableFailure(
+  config: ChainConfig,
+  step: StepName,
+  record: SQSRecord,
+  attempt: number,
+  error: unknown,
+): Promise<void> {
   const { orderId } = JSON.parse(record.body) as ChainMessage;
   logger.warn('step failed', { step, attempt, error: error as Error, retryable: isRetryable(error) });
   if (attempt >= config.maxReceiveCount) {
-    await config.steps.failOrder({ orderId, attempt, reason: `${(error as Error).name}@${step}`, correlationId: correlationIdOf(record) }).catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
+    await config.steps
+      .failOrder({
+        orderId,
+        attempt,
+        reason: `${(error as Error).name}@${step}`,
+        correlationId: correlationIdOf(record),
+      })
+      .catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
     // Visible again at once: the next receive exceeds maxReceiveCount and SQS moves it to the DLQ.
-    await config.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.sourceQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }));
+    await config.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: config.sourceQueueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
     return;
   }
   const backoff = Math.min(900, config.baseBackoffSeconds * 2 ** (attempt - 1));
-  await config.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.sourceQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoff }));
+  await config.sqs.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: config.sourceQueueUrl,
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: backoff,
+    }),
+  );
 }

@@ -1,6 +1,6 @@
-import { createStepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { createSqsClient } from '../../../shared/adapters/clients.ts';
-import { intFromEnv, requireEnv } from '../../../shared/adapters/config.ts';
+import { createStepsFromEnv } from '#adapters/composition';
+import { createSqsClient } from '#adapters/clients';
+import { intFromEnv, requireEnv } from '#adapters/config';
 import type { ChainConfig } from './sqs-step.ts';
 
 export const VARIANT = 'sqs-chain';

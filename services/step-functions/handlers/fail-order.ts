@@ -8,4 +8,6 @@ import { stepsFromEnv } from '../lib/wiring.ts';
  */
 const steps = stepsFromEnv();
 
-export const handler = createTaskHandler((input, event) => steps.failOrder({ ...input, reason: failureReason(event.failed) }));
+export const handler = createTaskHandler((input, event) =>
+  steps.failOrder({ ...input, reason: failureReason(event.failed) }),
+);

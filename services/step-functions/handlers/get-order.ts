@@ -1,5 +1,5 @@
-import { createStepDepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { createGetOrderHandler } from '../../../shared/api/order-api.ts';
+import { createStepDepsFromEnv } from '#adapters/composition';
+import { createGetOrderHandler } from '#api/order-api';
 import { VARIANT } from '../lib/wiring.ts';
 
 /** GET /orders/{orderId}: status, reason and timeline, as in every variant. */

@@ -1,7 +1,7 @@
-import { createStepDepsFromEnv } from '../../../shared/adapters/composition.ts';
-import { createSfnClient } from '../../../shared/adapters/clients.ts';
-import { requireEnv } from '../../../shared/adapters/config.ts';
-import { createPlaceOrderHandler } from '../../../shared/api/order-api.ts';
+import { createStepDepsFromEnv } from '#adapters/composition';
+import { createSfnClient } from '#adapters/clients';
+import { requireEnv } from '#adapters/config';
+import { createPlaceOrderHandler } from '#api/order-api';
 import { startOrderExecution } from '../lib/start-execution.ts';
 import { VARIANT } from '../lib/wiring.ts';
 
@@ -9,4 +9,6 @@ import { VARIANT } from '../lib/wiring.ts';
 const sfn = createSfnClient();
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
 
-export const handler = createPlaceOrderHandler(createStepDepsFromEnv(VARIANT), (order) => startOrderExecution(sfn, stateMachineArn, order));
+export const handler = createPlaceOrderHandler(createStepDepsFromEnv(VARIANT), (order) =>
+  startOrderExecution(sfn, stateMachineArn, order),
+);

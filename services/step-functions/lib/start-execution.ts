@@ -1,5 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { OrderRecord } from '../../../shared/domain/order.ts';
+import type { OrderRecord } from '#domain/order';
 
 /** The execution's input: what every Task state reads (`$.orderId`, `$.correlationId`). */
 export interface PipelineInput {
@@ -15,7 +15,11 @@ export interface PipelineInput {
  * Express executions need not have unique names; there the idempotent steps keep a second start
  * from doing anything twice, and the API only starts orders still ACCEPTED.
  */
-export async function startOrderExecution(sfn: SFNClient, stateMachineArn: string, order: Pick<OrderRecord, 'orderId' | 'correlationId'>): Promise<void> {
+export async function startOrderExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  order: Pick<OrderRecord, 'orderId' | 'correlationId'>,
+): Promise<void> {
   const input: PipelineInput = { orderId: order.orderId, correlationId: order.correlationId };
   try {
     await sfn.send(new StartExecutionCommand({ stateMachineArn, name: order.orderId, input: JSON.stringify(input) }));

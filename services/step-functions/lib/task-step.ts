@@ -1,7 +1,7 @@
-import type { StepInput, StepName, OrderStatus } from '../../../shared/domain/order.ts';
-import type { CompensationInput } from '../../../shared/domain/compensation.ts';
-import type { StepResult } from '../../../shared/domain/step-runner.ts';
-import { withOrderContext } from '../../../shared/observability/logger.ts';
+import type { StepInput, StepName, OrderStatus } from '#domain/order';
+import type { CompensationInput } from '#domain/compensation';
+import type { StepResult } from '#domain/step-runner';
+import { withOrderContext } from '#observability/logger';
 
 /** What every Task state sends its Lambda (Parameters in state-machine.asl.yml). */
 export interface TaskEvent {
@@ -30,7 +30,11 @@ export function attemptOf(event: TaskEvent): number {
 }
 
 export function stepInputOf(event: TaskEvent): StepInput {
-  return { orderId: event.orderId, attempt: attemptOf(event), ...(event.correlationId ? { correlationId: event.correlationId } : {}) };
+  return {
+    orderId: event.orderId,
+    attempt: attemptOf(event),
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+  };
 }
 
 /**
@@ -40,10 +44,13 @@ export function stepInputOf(event: TaskEvent): StepInput {
  */
 export function createTaskHandler(run: (input: StepInput, event: TaskEvent) => Promise<StepResult>) {
   return (event: TaskEvent): Promise<TaskResult> =>
-    withOrderContext({ orderId: event.orderId, ...(event.correlationId ? { correlationId: event.correlationId } : {}) }, async () => {
-      const { orderId, status, duplicate } = await run(stepInputOf(event), event);
-      return { orderId, status, duplicate };
-    });
+    withOrderContext(
+      { orderId: event.orderId, ...(event.correlationId ? { correlationId: event.correlationId } : {}) },
+      async () => {
+        const { orderId, status, duplicate } = await run(stepInputOf(event), event);
+        return { orderId, status, duplicate };
+      },
+    );
 }
 
 /** A compensation's input: the step input plus why the order is being unwound. */

@@ -1,5 +1,5 @@
-import { createStepsFromEnv } from '../../../shared/adapters/composition.ts';
-import type { OrderSteps } from '../../../shared/domain/steps.ts';
+import { createStepsFromEnv } from '#adapters/composition';
+import type { OrderSteps } from '#domain/steps';
 
 export const VARIANT = 'step-functions';
 

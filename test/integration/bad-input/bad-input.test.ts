@@ -1,9 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { RunInstruments } from '../../../scripts/lib/run-instruments.ts';
-import { VARIANTS, type Variant } from '../../../scripts/lib/variants.ts';
-import { BAD_REQUESTS } from '../../helpers/bad-requests.ts';
-import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+import { RunInstruments } from '#lib/run-instruments';
+import { VARIANTS, type Variant } from '#lib/variants';
+import { BAD_REQUESTS } from '#test/helpers/bad-requests';
+import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 
 describe.each(VARIANTS.map((v) => [v] as [Variant]))('%s: bad input at POST /orders', (variant) => {
   let harness: VariantHarness;
@@ -19,13 +19,16 @@ describe.each(VARIANTS.map((v) => [v] as [Variant]))('%s: bad input at POST /ord
     await harness?.stop();
   });
 
-  it.each(BAD_REQUESTS.map((r) => [r.name, r] as const))('refuses %s with a 4xx naming the field', async (_name, bad) => {
-    const response = await harness.postRaw(bad.body, { 'content-type': bad.contentType ?? 'application/json' });
-    expect(response.status).toBe(bad.status);
-    expect(response.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
-    const issues = response.body.issues as Array<{ field: string; reason: string }>;
-    for (const field of bad.fields) expect(issues).toContainEqual({ field, reason: expect.stringMatching(/\S/) });
-  });
+  it.each(BAD_REQUESTS.map((r) => [r.name, r] as const))(
+    'refuses %s with a 4xx naming the field',
+    async (_name, bad) => {
+      const response = await harness.postRaw(bad.body, { 'content-type': bad.contentType ?? 'application/json' });
+      expect(response.status).toBe(bad.status);
+      expect(response.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+      const issues = response.body.issues as Array<{ field: string; reason: string }>;
+      for (const field of bad.fields) expect(issues).toContainEqual({ field, reason: expect.stringMatching(/\S/) });
+    },
+  );
 
   it('leaves no order, no charge, no stock change and no message behind', async () => {
     await harness.cloud.idle();
@@ -34,13 +37,30 @@ describe.each(VARIANTS.map((v) => [v] as [Variant]))('%s: bad input at POST /ord
     expect(new Map((await harness.probe.stock()).map((s) => [s.sku, s.current]))).toEqual(stockBefore);
     for (const resource of harness.stack.resources.values()) {
       if (!resource.attributes.QueueUrl) continue;
-      const { Attributes } = await harness.cloud.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resource.ref, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-      expect({ queue: resource.attributes.QueueName, depth: Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) }).toEqual({ queue: resource.attributes.QueueName, depth: 0 });
+      const { Attributes } = await harness.cloud.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: resource.ref,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      expect({
+        queue: resource.attributes.QueueName,
+        depth:
+          Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+      }).toEqual({ queue: resource.attributes.QueueName, depth: 0 });
     }
     expect(instruments.counters().eventsPut ?? 0).toBe(0);
-    for (const arn of [...harness.stack.resources.values()].map((r) => r.ref).filter((ref) => ref.startsWith('arn:aws:states:'))) {
-      const sfn = new SFNClient({ region: 'us-east-1', endpoint: harness.cloud.endpoints.stepfunctions, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-      const { executions } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn })).catch(() => ({ executions: [] }));
+    for (const arn of [...harness.stack.resources.values()]
+      .map((r) => r.ref)
+      .filter((ref) => ref.startsWith('arn:aws:states:'))) {
+      const sfn = new SFNClient({
+        region: 'us-east-1',
+        endpoint: harness.cloud.endpoints.stepfunctions,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      const { executions } = await sfn
+        .send(new ListExecutionsCommand({ stateMachineArn: arn }))
+        .catch(() => ({ executions: [] }));
       expect(executions).toEqual([]);
       sfn.destroy();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startLocalCloud, type LocalCloud } from '#cloud/cloud';
-import { measureBaseline, runBaseline } from '../../../scripts/lib/baseline.ts';
-import { EXPECTED_TERMINAL, generateWorkload, type WorkloadOrder } from '../../../scripts/lib/workload.ts';
+import { measureBaseline, runBaseline } from '#lib/baseline';
+import { EXPECTED_TERMINAL, generateWorkload, type WorkloadOrder } from '#lib/workload';
 
 /**
  * The baseline runs the steps in a process of its own (nothing of the local cloud shares its
@@ -30,7 +30,11 @@ function workload(runId: string): WorkloadOrder[] {
 
 describe('the baseline', () => {
   it('runs in a process of its own, gone once the run is returned, spread over its worker threads', async () => {
-    const { pid, threads, run } = await measureBaseline(cloud, workload('own-process'), { concurrency: 4, seed: SEED, threads: 2 });
+    const { pid, threads, run } = await measureBaseline(cloud, workload('own-process'), {
+      concurrency: 4,
+      seed: SEED,
+      threads: 2,
+    });
     expect(pid).not.toBe(process.pid);
     expect(threads).toBe(2);
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
@@ -57,7 +61,8 @@ describe('the baseline', () => {
       const timeline = run.orders.find((o) => o.orderId === command.orderId)!.timeline;
       const charges = timeline.filter((entry) => entry.step === 'charge-payment');
       expect(charges.map((entry) => [entry.outcome, entry.attempt])).toEqual([
-        ...Array.from({ length: failures }, (_, i) => ['failed', i + 1]), ['succeeded', failures + 1],
+        ...Array.from({ length: failures }, (_, i) => ['failed', i + 1]),
+        ['succeeded', failures + 1],
       ]);
     }
   });

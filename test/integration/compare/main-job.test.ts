@@ -1,11 +1,21 @@
-import { measureVariants, type ComparisonOptions } from '../../../scripts/lib/comparison.ts';
-import { buildReport } from '../../../scripts/report/build-report.ts';
-import { generateWorkload } from '../../../scripts/lib/workload.ts';
-import type { Report, RunInput } from '../../../scripts/report/types.ts';
+import { measureVariants, type ComparisonOptions } from '#lib/comparison';
+import { buildReport } from '#report/build-report';
+import { generateWorkload } from '#lib/workload';
+import type { Report, RunInput } from '#report/types';
 
 const small: ComparisonOptions = {
-  orders: 30, concurrency: 10, rate: 0, seed: 11, declineRate: 0.15, outOfStockRate: 0.15, transientRate: 0.1, rejectRate: 0.1,
-  variants: ['sqs-chain', 'eventbridge-flags', 'step-functions'], latencyModel: 'aws', sfnType: 'standard', deadlineMs: 90_000,
+  orders: 30,
+  concurrency: 10,
+  rate: 0,
+  seed: 11,
+  declineRate: 0.15,
+  outOfStockRate: 0.15,
+  transientRate: 0.1,
+  rejectRate: 0.1,
+  variants: ['sqs-chain', 'eventbridge-flags', 'step-functions'],
+  latencyModel: 'aws',
+  sfnType: 'standard',
+  deadlineMs: 90_000,
 };
 
 let runs: RunInput;
@@ -20,13 +30,31 @@ describe('npm start: the same workload through every variant', () => {
   it('writes the report.json contract for each variant and the baseline', () => {
     expect(Object.keys(report.variants).sort()).toEqual(['eventbridge-flags', 'sqs-chain', 'step-functions']);
     for (const variant of [...Object.values(report.variants), report.baseline]) {
-      expect(variant).toEqual(expect.objectContaining({
-        orders: 30,
-        terminal: expect.objectContaining({ CONFIRMED: expect.any(Number), CANCELLED: expect.any(Number), REJECTED: expect.any(Number), FAILED: expect.any(Number) }),
-        latencyMs: expect.objectContaining({ local: expect.objectContaining({ p50: expect.any(Number), p90: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) }) }),
-        throughputPerSec: expect.any(Number), counts: expect.any(Object), costPerMillionUsd: expect.any(Number),
-        invariantViolations: [], templateResources: expect.any(Number), orchestrationLoc: expect.any(Number),
-      }));
+      expect(variant).toEqual(
+        expect.objectContaining({
+          orders: 30,
+          terminal: expect.objectContaining({
+            CONFIRMED: expect.any(Number),
+            CANCELLED: expect.any(Number),
+            REJECTED: expect.any(Number),
+            FAILED: expect.any(Number),
+          }),
+          latencyMs: expect.objectContaining({
+            local: expect.objectContaining({
+              p50: expect.any(Number),
+              p90: expect.any(Number),
+              p99: expect.any(Number),
+              max: expect.any(Number),
+            }),
+          }),
+          throughputPerSec: expect.any(Number),
+          counts: expect.any(Object),
+          costPerMillionUsd: expect.any(Number),
+          invariantViolations: [],
+          templateResources: expect.any(Number),
+          orchestrationLoc: expect.any(Number),
+        }),
+      );
     }
     expect(report.workload).toMatchObject({ orders: 30, seed: 11 });
   });
@@ -39,7 +67,13 @@ describe('npm start: the same workload through every variant', () => {
   });
 
   it('gives each order the same terminal state in every variant for the same seed', () => {
-    const statesOf = (name: string) => Object.fromEntries((name === 'baseline' ? runs.baseline : runs.variants.find((v) => v.name === name)!).orders.map((o) => [o.orderId, o.status]));
+    const statesOf = (name: string) =>
+      Object.fromEntries(
+        (name === 'baseline' ? runs.baseline : runs.variants.find((v) => v.name === name)!).orders.map((o) => [
+          o.orderId,
+          o.status,
+        ]),
+      );
     const expected = statesOf('baseline');
     expect(Object.keys(expected)).toHaveLength(30);
     for (const variant of small.variants) expect(statesOf(variant)).toEqual(expected);
@@ -66,7 +100,14 @@ describe('npm start: the same workload through every variant', () => {
 });
 
 describe('the seeded workload', () => {
-  const options = { orders: 200, declineRate: 0.1, outOfStockRate: 0.1, transientRate: 0.1, rejectRate: 0.05, runId: 'w' };
+  const options = {
+    orders: 200,
+    declineRate: 0.1,
+    outOfStockRate: 0.1,
+    transientRate: 0.1,
+    rejectRate: 0.05,
+    runId: 'w',
+  };
 
   it('is the same for the same seed and different for another', () => {
     const a = generateWorkload({ ...options, seed: 1 });

@@ -1,35 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient, createEventBridgeClient } from '../../../shared/adapters/clients.ts';
-import { DynamoOrderFlags, flagOutcome } from '../../../shared/adapters/dynamo-order-flags.ts';
-import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { redriveEventBridge } from '../../../scripts/lib/redrive-eventbridge.ts';
-import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { dlqsHolding, expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
-import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+import { createDynamoDocumentClient, createEventBridgeClient } from '#adapters/clients';
+import { DynamoOrderFlags, flagOutcome } from '#adapters/dynamo-order-flags';
+import { checkInvariants } from '#domain/invariants';
+import { redriveEventBridge } from '#lib/redrive-eventbridge';
+import { EXHAUSTING_TOKEN, PATH_CASES } from '#test/helpers/path-cases';
+import { dlqsHolding, expectSeededMixSound, runPathCase } from '#test/helpers/path-assertions';
+import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 
 const SOURCE = 'order-pipelines.eventbridge-flags';
 
 /** What an operator (or a stray producer) would do: put an event of the choreography by hand. */
-async function putEvent(harness: VariantHarness, eventBridge: EventBridgeClient, detailType: string, detail: Record<string, unknown>): Promise<void> {
-  const result = await eventBridge.send(new PutEventsCommand({
-    Entries: [{ EventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '', Source: SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
-  }));
+async function putEvent(
+  harness: VariantHarness,
+  eventBridge: EventBridgeClient,
+  detailType: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  const result = await eventBridge.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
+          Source: SOURCE,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    }),
+  );
   expect(result.FailedEntryCount).toBe(0);
 }
 
 async function warehousePicks(harness: VariantHarness, orderId: string): Promise<unknown[]> {
   const db = createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false });
-  const { Items } = await db.send(new QueryCommand({
-    TableName: harness.probe.tables.ledger, KeyConditionExpression: 'orderId = :o AND begins_with(entryId, :w)',
-    ExpressionAttributeValues: { ':o': orderId, ':w': 'warehouse#' }, ConsistentRead: true,
-  }));
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: harness.probe.tables.ledger,
+      KeyConditionExpression: 'orderId = :o AND begins_with(entryId, :w)',
+      ExpressionAttributeValues: { ':o': orderId, ':w': 'warehouse#' },
+      ConsistentRead: true,
+    }),
+  );
   return Items ?? [];
 }
 
 function flagsOf(harness: VariantHarness): DynamoOrderFlags {
-  return new DynamoOrderFlags({ tableName: harness.stack.resources.get('FlagsTable')?.ref ?? '', client: createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false }) });
+  return new DynamoOrderFlags({
+    tableName: harness.stack.resources.get('FlagsTable')?.ref ?? '',
+    client: createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false }),
+  });
 }
 
 describe('eventbridge-flags, one delivery per event', () => {
@@ -62,7 +83,12 @@ describe('eventbridge-flags, one delivery per event', () => {
     await new Promise((r) => setTimeout(r, 100));
     await harness.cloud.idle();
     const picks = await warehousePicks(harness, command.orderId);
-    expect(picks).toEqual([expect.objectContaining({ kind: 'warehouse-pick', items: [expect.objectContaining({ sku: 'SKU-HEADSET', qty: 1 })] })]);
+    expect(picks).toEqual([
+      expect.objectContaining({
+        kind: 'warehouse-pick',
+        items: [expect.objectContaining({ sku: 'SKU-HEADSET', qty: 1 })],
+      }),
+    ]);
     expect(flagOutcome(await flagsOf(harness).get(command.orderId), 'notify-warehouse')).toBe('succeeded');
   });
 
@@ -73,7 +99,11 @@ describe('eventbridge-flags, one delivery per event', () => {
     await harness.cloud.idle();
     expect(await warehousePicks(harness, command.orderId)).toEqual([]);
     const flags = await flagsOf(harness).get(command.orderId);
-    expect([flagOutcome(flags, 'charge-payment'), flagOutcome(flags, 'compensate-order'), flagOutcome(flags, 'reserve-inventory')]).toEqual(['failed:PaymentDeclinedError', 'succeeded', undefined]);
+    expect([
+      flagOutcome(flags, 'charge-payment'),
+      flagOutcome(flags, 'compensate-order'),
+      flagOutcome(flags, 'reserve-inventory'),
+    ]).toEqual(['failed:PaymentDeclinedError', 'succeeded', undefined]);
   });
 
   it('holds back a step whose predecessor is not done: an early PaymentCharged waits for the charge', async () => {
@@ -84,7 +114,9 @@ describe('eventbridge-flags, one delivery per event', () => {
     const done = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
     await harness.cloud.idle();
     const forward = ['validate-order', 'charge-payment', 'reserve-inventory', 'send-confirmation'];
-    const succeeded = (await harness.probe.order(command.orderId))?.timeline.filter((e) => e.outcome === 'succeeded' && forward.includes(e.step)).map((e) => e.step);
+    const succeeded = (await harness.probe.order(command.orderId))?.timeline
+      .filter((e) => e.outcome === 'succeeded' && forward.includes(e.step))
+      .map((e) => e.step);
     // Reserved once, and only after the charge. (On a slow machine the early event may use up its
     // three attempts first and park the order FAILED; the real chain then resumes it.)
     expect(succeeded).toEqual(forward);
@@ -112,10 +144,15 @@ describe('eventbridge-flags, one delivery per event', () => {
 
     // Lambda sends the invocation record to the function's on-failure destination after its last retry.
     expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
-    expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
+    expect(
+      checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId),
+    ).toEqual([]);
 
     const moved = await redriveEventBridge({
-      sqs: harness.cloud.sqs, eventBridge, queuePrefix: `${harness.stack.service}-${harness.stack.stage}-`, eventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
+      sqs: harness.cloud.sqs,
+      eventBridge,
+      queuePrefix: `${harness.stack.service}-${harness.stack.stage}-`,
+      eventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
     });
     expect(Object.values(moved).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
@@ -130,7 +167,9 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
   let harness: VariantHarness;
 
   beforeAll(async () => {
-    harness = await startVariant('eventbridge-flags', { cloud: { eventBridgeDuplicates: { enabled: true, reorder: true, seed: 1 } } });
+    harness = await startVariant('eventbridge-flags', {
+      cloud: { eventBridgeDuplicates: { enabled: true, reorder: true, seed: 1 } },
+    });
   });
 
   afterAll(async () => {
@@ -143,9 +182,15 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
     const outcomes = await expectSeededMixSound(harness, { runId: 'ebdup', deadlineMs: 150_000 });
     const ledger = await harness.probe.ledger();
     const confirmed = outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
-    for (const id of confirmed) expect({ id, charges: ledger.filter((e) => e.orderId === id && e.kind === 'charge').length }).toEqual({ id, charges: 1 });
+    for (const id of confirmed)
+      expect({ id, charges: ledger.filter((e) => e.orderId === id && e.kind === 'charge').length }).toEqual({
+        id,
+        charges: 1,
+      });
     // Fan-out under duplicates: each confirmed order picked exactly once.
-    const picks = await Promise.all(confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })));
+    const picks = await Promise.all(
+      confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })),
+    );
     expect(picks.filter((p) => p.picks !== 1)).toEqual([]);
   }, 180_000);
 });

@@ -3,17 +3,19 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../../scripts/local-cloud/cloud.ts';
+import { PROJECT_ROOT } from '#cloud/cloud';
 
 const run = promisify(execFile);
 
 /** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    const server = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
   });
 }
 
@@ -23,12 +25,33 @@ let target = '';
 beforeAll(async () => {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   // `sls offline start` in the sqs-chain service, as a user runs it; the local cloud behind it on free ports.
-  offline = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)], {
-    cwd: path.join(PROJECT_ROOT, 'services/sqs-chain'),
-    env: { ...process.env, LOCAL_DYNAMODB_PORT: '0', LOCAL_SQS_PORT: '0', LOCAL_EVENTBRIDGE_PORT: '0', LOCAL_STEPFUNCTIONS_PORT: '0', SLS_TELEMETRY_DISABLED: '1' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  offline = spawn(
+    process.execPath,
+    [
+      path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
+      'offline',
+      'start',
+      '--stage',
+      'local',
+      '--httpPort',
+      String(httpPort),
+      '--lambdaPort',
+      String(lambdaPort),
+    ],
+    {
+      cwd: path.join(PROJECT_ROOT, 'services/sqs-chain'),
+      env: {
+        ...process.env,
+        LOCAL_DYNAMODB_PORT: '0',
+        LOCAL_SQS_PORT: '0',
+        LOCAL_EVENTBRIDGE_PORT: '0',
+        LOCAL_STEPFUNCTIONS_PORT: '0',
+        SLS_TELEMETRY_DISABLED: '1',
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sls offline did not start:\n${output}`)), 90_000);
@@ -64,9 +87,28 @@ afterAll(async () => {
 
 describe('npm run loadtest against sls offline', () => {
   it('drives the seeded workload through the API and reports what the client can see', async () => {
-    const { stdout } = await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/loadtest.ts', '--target', target, '--variant', 'sqs-chain', '--orders', '24', '--concurrency', '6', '--seed', '3'], {
-      cwd: PROJECT_ROOT, maxBuffer: 8 * 1024 * 1024, timeout: 150_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        'scripts/loadtest.ts',
+        '--target',
+        target,
+        '--variant',
+        'sqs-chain',
+        '--orders',
+        '24',
+        '--concurrency',
+        '6',
+        '--seed',
+        '3',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        maxBuffer: 8 * 1024 * 1024,
+        timeout: 150_000,
+      },
+    );
     expect(stdout).toContain('Latency p50 (ms)');
     const json = /report: (\S+)report\.md/.exec(stdout)?.[1];
     expect(json).toBeDefined();

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { findRedrivePairs, redriveQueues } from '../../../scripts/lib/redrive.ts';
-import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { dlqsHolding, expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
-import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+import { checkInvariants } from '#domain/invariants';
+import { findRedrivePairs, redriveQueues } from '#lib/redrive';
+import { EXHAUSTING_TOKEN, PATH_CASES } from '#test/helpers/path-cases';
+import { dlqsHolding, expectSeededMixSound, runPathCase } from '#test/helpers/path-assertions';
+import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 
 let harness: VariantHarness;
 
@@ -28,7 +28,9 @@ describe('sqs-chain: delivery semantics', () => {
     await harness.waitFor(command.orderId);
     // An operator (or SQS at-least-once delivery) sends the charge message again by hand.
     const chargeQueue = harness.stack.resources.get('ChargePaymentQueue')?.ref ?? '';
-    await harness.cloud.sqs.send(new SendMessageCommand({ QueueUrl: chargeQueue, MessageBody: JSON.stringify({ orderId: command.orderId }) }));
+    await harness.cloud.sqs.send(
+      new SendMessageCommand({ QueueUrl: chargeQueue, MessageBody: JSON.stringify({ orderId: command.orderId }) }),
+    );
     await new Promise((r) => setTimeout(r, 500));
     await harness.cloud.idle();
     const ledger = await harness.probe.ledger(command.orderId);
@@ -48,7 +50,9 @@ describe('sqs-chain: delivery semantics', () => {
 
     // The message reaches the charge-payment DLQ on the next receive.
     expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
-    expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
+    expect(
+      checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId),
+    ).toEqual([]);
 
     const pairs = await findRedrivePairs(harness.cloud.sqs, `${harness.stack.service}-${harness.stack.stage}-`);
     const moved = await redriveQueues(harness.cloud.sqs, pairs);

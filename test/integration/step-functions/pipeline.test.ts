@@ -1,10 +1,17 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { checkInvariants } from '../../../shared/domain/invariants.ts';
-import { redriveStepFunctions } from '../../../scripts/lib/redrive-step-functions.ts';
-import { startOrderExecution } from '../../../services/step-functions/lib/start-execution.ts';
-import { EXHAUSTING_TOKEN, PATH_CASES } from '../../helpers/path-cases.ts';
-import { expectSeededMixSound, runPathCase } from '../../helpers/path-assertions.ts';
-import { order, startVariant, type VariantHarness } from '../../helpers/variant-harness.ts';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type ExecutionListItem,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { checkInvariants } from '#domain/invariants';
+import { redriveStepFunctions } from '#lib/redrive-step-functions';
+import { startOrderExecution } from '#services/step-functions/lib/start-execution';
+import { EXHAUSTING_TOKEN, PATH_CASES } from '#test/helpers/path-cases';
+import { expectSeededMixSound, runPathCase } from '#test/helpers/path-assertions';
+import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 
 /** The machine's logical id in services/step-functions/serverless.yml (`id:`). */
 const MACHINE_ID = 'OrderPipelineStateMachine';
@@ -16,7 +23,12 @@ let stateMachineArn: string;
 beforeAll(async () => {
   harness = await startVariant('step-functions');
   // disableHostPrefix: StartSyncExecution's `sync-` host prefix would not reach 127.0.0.1.
-  sfn = new SFNClient({ region: harness.cloud.region, endpoint: harness.cloud.endpoints.stepfunctions, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true });
+  sfn = new SFNClient({
+    region: harness.cloud.region,
+    endpoint: harness.cloud.endpoints.stepfunctions,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    disableHostPrefix: true,
+  });
   stateMachineArn = harness.stack.resources.get(MACHINE_ID)?.ref ?? '';
 }, 120_000);
 
@@ -43,10 +55,16 @@ async function historyOf(executionArn: string): Promise<HistoryEvent[]> {
 
 /** Lambda calls of one Task state, told apart by the function the state invokes. */
 function lambdaCalls(events: HistoryEvent[], functionKey: string) {
-  const scheduled = events.filter((e) => e.type === 'LambdaFunctionScheduled' && e.lambdaFunctionScheduledEventDetails?.resource?.endsWith(`-${functionKey}`));
+  const scheduled = events.filter(
+    (e) =>
+      e.type === 'LambdaFunctionScheduled' &&
+      e.lambdaFunctionScheduledEventDetails?.resource?.endsWith(`-${functionKey}`),
+  );
   return {
     scheduled: scheduled.length,
-    failedWith: (error: string) => events.filter((e) => e.type === 'LambdaFunctionFailed' && e.lambdaFunctionFailedEventDetails?.error === error).length,
+    failedWith: (error: string) =>
+      events.filter((e) => e.type === 'LambdaFunctionFailed' && e.lambdaFunctionFailedEventDetails?.error === error)
+        .length,
   };
 }
 
@@ -84,17 +102,25 @@ describe('step-functions: executions', () => {
     expect(described).toMatchObject({ name: command.orderId, status: 'FAILED', error: 'OrderFailed' });
     expect(lambdaCalls(await historyOf(described.executionArn ?? ''), 'chargePayment').scheduled).toBe(3);
     // Findable: the invariant checker counts the failed execution as where the order is parked.
-    expect(checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId)).toEqual([]);
+    expect(
+      checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId),
+    ).toEqual([]);
 
     expect(await redriveStepFunctions({ sfn, stateMachineArn })).toBeGreaterThanOrEqual(1);
     const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
     await harness.cloud.idle();
     // The redriven execution resumed at ChargePayment: validate-order ran once, the charge once.
     expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
-    expect(recovered.timeline.filter((e) => e.step === 'validate-order').map((e) => e.outcome)).toEqual(['succeeded', 'duplicate']);
+    expect(recovered.timeline.filter((e) => e.step === 'validate-order').map((e) => e.outcome)).toEqual([
+      'succeeded',
+      'duplicate',
+    ]);
     expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
     const executions = await executionsOf(command.orderId);
-    expect(executions.map((e) => [e.name, e.status]).sort()).toEqual([[command.orderId, 'FAILED'], [`${command.orderId}-redrive-1`, 'SUCCEEDED']]);
+    expect(executions.map((e) => [e.name, e.status]).sort()).toEqual([
+      [command.orderId, 'FAILED'],
+      [`${command.orderId}-redrive-1`, 'SUCCEEDED'],
+    ]);
     // The order's latest execution succeeded: a second redrive leaves it alone.
     await redriveStepFunctions({ sfn, stateMachineArn });
     expect(await executionsOf(command.orderId)).toHaveLength(2);
@@ -107,7 +133,12 @@ describe('step-functions: executions', () => {
     await harness.waitFor(command.orderId);
     await harness.cloud.idle();
     // After the execution ended, its name is taken (ExecutionAlreadyExists): a late start is a no-op.
-    await expect(startOrderExecution(sfn, stateMachineArn, { orderId: command.orderId, correlationId: String(answers[0].body.correlationId) })).resolves.toBeUndefined();
+    await expect(
+      startOrderExecution(sfn, stateMachineArn, {
+        orderId: command.orderId,
+        correlationId: String(answers[0].body.correlationId),
+      }),
+    ).resolves.toBeUndefined();
     expect((await harness.post(command)).body).toMatchObject({ status: 'CONFIRMED' });
     await harness.cloud.idle();
 
@@ -139,8 +170,14 @@ describe('step-functions: Express (--param="type=EXPRESS")', () => {
   it('confirms a paid order on an Express machine', async () => {
     await runPathCase(express, PATH_CASES[0]!);
     // Express executions are not in the API (AWS sends them to CloudWatch Logs): ListExecutions refuses.
-    const client = new SFNClient({ region: express.cloud.region, endpoint: express.cloud.endpoints.stepfunctions, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await expect(client.send(new ListExecutionsCommand({ stateMachineArn: express.stack.resources.get(MACHINE_ID)?.ref }))).rejects.toMatchObject({ name: 'StateMachineTypeNotSupported' });
+    const client = new SFNClient({
+      region: express.cloud.region,
+      endpoint: express.cloud.endpoints.stepfunctions,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await expect(
+      client.send(new ListExecutionsCommand({ stateMachineArn: express.stack.resources.get(MACHINE_ID)?.ref })),
+    ).rejects.toMatchObject({ name: 'StateMachineTypeNotSupported' });
     client.destroy();
   });
 });

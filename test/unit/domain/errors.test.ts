@@ -1,38 +1,72 @@
 import {
-  BUSINESS_ERROR_NAMES, DomainError, isBusinessError, isRetryable, OrderConflictError, OrderNotFoundError, OutOfStockError,
-  PaymentDeclinedError, TransientDependencyError, ValidationError,
+  BUSINESS_ERROR_NAMES,
+  DomainError,
+  isBusinessError,
+  isRetryable,
+  OrderConflictError,
+  OrderNotFoundError,
+  OutOfStockError,
+  PaymentDeclinedError,
+  TransientDependencyError,
+  ValidationError,
 } from '#domain/errors';
 import { StepOutOfOrderError } from '#domain/step-runner';
 
 /** Every domain error, with the name each variant matches on and whether a transport retries it. */
 const cases: Array<{ error: DomainError; name: string; retryable: boolean; business: boolean }> = [
-  { error: new TransientDependencyError('payment-gateway', 'timeout'), name: 'TransientDependencyError', retryable: true, business: false },
-  { error: new ValidationError([{ field: 'items', reason: 'is required' }]), name: 'ValidationError', retryable: false, business: true },
-  { error: new PaymentDeclinedError('o-1', 'card_declined'), name: 'PaymentDeclinedError', retryable: false, business: true },
+  {
+    error: new TransientDependencyError('payment-gateway', 'timeout'),
+    name: 'TransientDependencyError',
+    retryable: true,
+    business: false,
+  },
+  {
+    error: new ValidationError([{ field: 'items', reason: 'is required' }]),
+    name: 'ValidationError',
+    retryable: false,
+    business: true,
+  },
+  {
+    error: new PaymentDeclinedError('o-1', 'card_declined'),
+    name: 'PaymentDeclinedError',
+    retryable: false,
+    business: true,
+  },
   { error: new OutOfStockError('o-1', 'SKU-LIMITED', 3), name: 'OutOfStockError', retryable: false, business: true },
   { error: new OrderConflictError('o-1'), name: 'OrderConflictError', retryable: false, business: false },
   { error: new OrderNotFoundError('o-1'), name: 'OrderNotFoundError', retryable: false, business: false },
-  { error: new StepOutOfOrderError('o-1', 'charge-payment', 'ACCEPTED'), name: 'StepOutOfOrderError', retryable: true, business: false },
+  {
+    error: new StepOutOfOrderError('o-1', 'charge-payment', 'ACCEPTED'),
+    name: 'StepOutOfOrderError',
+    retryable: true,
+    business: false,
+  },
 ];
 
 describe('domain errors', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s carries its literal name, which survives class renaming', (_name, { error, name }) => {
-    expect(error.name).toBe(name);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toBeInstanceOf(DomainError);
-    // An own literal value, not derived from the constructor a bundler may rename.
-    expect(Object.getOwnPropertyDescriptor(error, 'name')?.value).toBe(name);
-    expect(JSON.parse(JSON.stringify(error)) as unknown).toMatchObject({ name });
-  });
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s carries its literal name, which survives class renaming',
+    (_name, { error, name }) => {
+      expect(error.name).toBe(name);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).toBeInstanceOf(DomainError);
+      // An own literal value, not derived from the constructor a bundler may rename.
+      expect(Object.getOwnPropertyDescriptor(error, 'name')?.value).toBe(name);
+      expect(JSON.parse(JSON.stringify(error)) as unknown).toMatchObject({ name });
+    },
+  );
 
   it.each(cases.map((c) => [c.name, c] as const))('%s says whether a retry can help', (_name, { error, retryable }) => {
     expect(error.retryable).toBe(retryable);
     expect(isRetryable(error)).toBe(retryable);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s is a business outcome only if it routes to compensation', (_name, { error, business }) => {
-    expect(isBusinessError(error)).toBe(business);
-  });
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s is a business outcome only if it routes to compensation',
+    (_name, { error, business }) => {
+      expect(isBusinessError(error)).toBe(business);
+    },
+  );
 
   it('lists exactly the three business errors that end an order', () => {
     expect([...BUSINESS_ERROR_NAMES].sort()).toEqual(['OutOfStockError', 'PaymentDeclinedError', 'ValidationError']);
@@ -61,7 +95,10 @@ describe('domain errors', () => {
   });
 
   it('puts every field issue into the message of a validation error', () => {
-    const error = new ValidationError([{ field: 'email', reason: 'must be an email address' }, { field: 'items[0].qty', reason: 'must be at least 1' }]);
+    const error = new ValidationError([
+      { field: 'email', reason: 'must be an email address' },
+      { field: 'items[0].qty', reason: 'must be at least 1' },
+    ]);
     expect(error.message).toBe('email: must be an email address; items[0].qty: must be at least 1');
     expect(error.issues).toHaveLength(2);
   });
@@ -73,6 +110,9 @@ describe('domain errors', () => {
   });
 
   it('keeps the decline code of a declined payment', () => {
-    expect(new PaymentDeclinedError('o-2', 'insufficient_funds')).toMatchObject({ orderId: 'o-2', declineCode: 'insufficient_funds' });
+    expect(new PaymentDeclinedError('o-2', 'insufficient_funds')).toMatchObject({
+      orderId: 'o-2',
+      declineCode: 'insufficient_funds',
+    });
   });
 });

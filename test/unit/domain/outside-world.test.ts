@@ -1,5 +1,11 @@
 import {
-  chance, DEFAULT_OUTSIDE_WORLD, decideChargeOutcome, decideMailOutcome, outsideWorldFromEnv, simulatedLatencyMs, type OutsideWorldConfig,
+  chance,
+  DEFAULT_OUTSIDE_WORLD,
+  decideChargeOutcome,
+  decideMailOutcome,
+  outsideWorldFromEnv,
+  simulatedLatencyMs,
+  type OutsideWorldConfig,
 } from '#domain/outside-world';
 
 function world(overrides: { seed?: number; paymentRate?: number; mailerRate?: number } = {}): OutsideWorldConfig {
@@ -18,7 +24,8 @@ describe('test tokens', () => {
   });
 
   it('always declines tok_decline, even with a transient rate of 1', () => {
-    for (let call = 1; call <= 5; call++) expect(decideChargeOutcome(world({ paymentRate: 1 }), 'tok_decline', 'o-1', call)).toBe('decline');
+    for (let call = 1; call <= 5; call++)
+      expect(decideChargeOutcome(world({ paymentRate: 1 }), 'tok_decline', 'o-1', call)).toBe('decline');
   });
 
   it('fails tok_flaky_2 transiently on the first two calls, then succeeds', () => {
@@ -27,7 +34,9 @@ describe('test tokens', () => {
   });
 
   it('honours any N in tok_flaky_N, whatever the seeded rate says', () => {
-    const outcomes = Array.from({ length: 7 }, (_, i) => decideChargeOutcome(world({ paymentRate: 1 }), 'tok_flaky_5', 'o-1', i + 1));
+    const outcomes = Array.from({ length: 7 }, (_, i) =>
+      decideChargeOutcome(world({ paymentRate: 1 }), 'tok_flaky_5', 'o-1', i + 1),
+    );
     expect(outcomes).toEqual(['transient', 'transient', 'transient', 'transient', 'transient', 'ok', 'ok']);
     expect(decideChargeOutcome(world(), 'tok_flaky_0', 'o-1', 1)).toBe('ok');
   });
@@ -41,14 +50,22 @@ describe('test tokens', () => {
 describe('seeded determinism', () => {
   it('gives the same outcome for the same seed, order and call, whenever it is asked', () => {
     const config = world({ paymentRate: 0.3, mailerRate: 0.3 });
-    const first = orderIds.slice(0, 200).map((id) => [decideChargeOutcome(config, 'tok_ok', id, 1), decideMailOutcome(config, id, 2)]);
-    const again = orderIds.slice(0, 200).map((id) => [decideChargeOutcome(config, 'tok_ok', id, 1), decideMailOutcome(config, id, 2)]);
+    const first = orderIds
+      .slice(0, 200)
+      .map((id) => [decideChargeOutcome(config, 'tok_ok', id, 1), decideMailOutcome(config, id, 2)]);
+    const again = orderIds
+      .slice(0, 200)
+      .map((id) => [decideChargeOutcome(config, 'tok_ok', id, 1), decideMailOutcome(config, id, 2)]);
     expect(again).toEqual(first);
   });
 
   it('gives another sequence for another seed', () => {
-    const a = orderIds.slice(0, 200).map((id) => decideChargeOutcome(world({ seed: 1, paymentRate: 0.5 }), 'tok_ok', id, 1));
-    const b = orderIds.slice(0, 200).map((id) => decideChargeOutcome(world({ seed: 2, paymentRate: 0.5 }), 'tok_ok', id, 1));
+    const a = orderIds
+      .slice(0, 200)
+      .map((id) => decideChargeOutcome(world({ seed: 1, paymentRate: 0.5 }), 'tok_ok', id, 1));
+    const b = orderIds
+      .slice(0, 200)
+      .map((id) => decideChargeOutcome(world({ seed: 2, paymentRate: 0.5 }), 'tok_ok', id, 1));
     expect(b).not.toEqual(a);
   });
 
@@ -80,13 +97,17 @@ describe('seeded determinism', () => {
 
 describe('fault rates', () => {
   it.each([0.05, 0.2, 0.5])('fails roughly %p of first payment calls', (rate) => {
-    const failures = orderIds.filter((id) => decideChargeOutcome(world({ paymentRate: rate }), 'tok_ok', id, 1) === 'transient').length;
+    const failures = orderIds.filter(
+      (id) => decideChargeOutcome(world({ paymentRate: rate }), 'tok_ok', id, 1) === 'transient',
+    ).length;
     expect(failures / orderIds.length).toBeGreaterThan(rate - 0.03);
     expect(failures / orderIds.length).toBeLessThan(rate + 0.03);
   });
 
   it('fails roughly the mailer rate of mail calls', () => {
-    const failures = orderIds.filter((id) => decideMailOutcome(world({ mailerRate: 0.1 }), id, 1) === 'transient').length;
+    const failures = orderIds.filter(
+      (id) => decideMailOutcome(world({ mailerRate: 0.1 }), id, 1) === 'transient',
+    ).length;
     expect(failures / orderIds.length).toBeGreaterThan(0.07);
     expect(failures / orderIds.length).toBeLessThan(0.13);
   });
@@ -106,9 +127,15 @@ describe('outsideWorldFromEnv', () => {
   });
 
   it('reads seed, rates and latency ranges', () => {
-    expect(outsideWorldFromEnv({
-      FAULT_SEED: '42', PAYMENT_TRANSIENT_RATE: '0.1', MAILER_TRANSIENT_RATE: '0.05', PAYMENT_LATENCY_MS: '10-30', MAILER_LATENCY_MS: '3',
-    })).toEqual({
+    expect(
+      outsideWorldFromEnv({
+        FAULT_SEED: '42',
+        PAYMENT_TRANSIENT_RATE: '0.1',
+        MAILER_TRANSIENT_RATE: '0.05',
+        PAYMENT_LATENCY_MS: '10-30',
+        MAILER_LATENCY_MS: '3',
+      }),
+    ).toEqual({
       seed: 42,
       payment: { transientRate: 0.1, latencyMs: { min: 10, max: 30 } },
       mailer: { transientRate: 0.05, latencyMs: { min: 3, max: 3 } },
@@ -125,14 +152,20 @@ describe('outsideWorldFromEnv', () => {
     ['FAULT_SEED', 'abc'],
     ['FAULT_SEED', '1.5'],
   ])('names %s when its value %p is invalid', (variable, value) => {
-    expect(() => outsideWorldFromEnv({ [variable]: value })).toThrow(new RegExp(`^${variable}\\b.*${value.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}`));
+    expect(() => outsideWorldFromEnv({ [variable]: value })).toThrow(
+      new RegExp(`^${variable}\\b.*${value.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}`),
+    );
   });
 });
 
 describe('a storm that passes', () => {
   it('fails calls only until the storm window closes', () => {
     const until = 1_000_000;
-    const config = { ...DEFAULT_OUTSIDE_WORLD, payment: { ...DEFAULT_OUTSIDE_WORLD.payment, transientRate: 1, untilMs: until }, mailer: { ...DEFAULT_OUTSIDE_WORLD.mailer, transientRate: 1, untilMs: until } };
+    const config = {
+      ...DEFAULT_OUTSIDE_WORLD,
+      payment: { ...DEFAULT_OUTSIDE_WORLD.payment, transientRate: 1, untilMs: until },
+      mailer: { ...DEFAULT_OUTSIDE_WORLD.mailer, transientRate: 1, untilMs: until },
+    };
     expect(decideChargeOutcome(config, 'tok_ok', 'o-1', 1, until - 1)).toBe('transient');
     expect(decideChargeOutcome(config, 'tok_ok', 'o-1', 2, until)).toBe('ok');
     expect(decideMailOutcome(config, 'o-1', 1, until - 1)).toBe('transient');

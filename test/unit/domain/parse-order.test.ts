@@ -1,7 +1,7 @@
 import { createCatalog } from '#domain/catalog';
 import { ValidationError, type FieldIssue } from '#domain/errors';
 import { parsePlaceOrderCommand } from '#domain/parse-order';
-import { anOrder } from '../../helpers/order-factory.ts';
+import { anOrder } from '#test/helpers/order-factory';
 
 const catalog = createCatalog();
 
@@ -28,7 +28,9 @@ describe('parsePlaceOrderCommand', () => {
 
   it('accepts every supported currency and an email with plus addressing', () => {
     for (const currency of ['USD', 'EUR', 'GBP'] as const) {
-      expect(parsePlaceOrderCommand(anOrder({ currency, email: 'ada+orders@mail.example.co.uk' }), catalog).currency).toBe(currency);
+      expect(
+        parsePlaceOrderCommand(anOrder({ currency, email: 'ada+orders@mail.example.co.uk' }), catalog).currency,
+      ).toBe(currency);
     }
   });
 
@@ -44,19 +46,30 @@ describe('parsePlaceOrderCommand', () => {
   });
 
   it('names fields of the wrong type with the type it got', () => {
-    const issues = issuesOf({ ...anOrder(), orderId: 42, customerId: true, email: ['a@b.co'], paymentToken: null, items: 'SKU-MOUSE' });
-    expect(issues).toEqual(expect.arrayContaining([
-      { field: 'orderId', reason: 'must be a string, got number' },
-      { field: 'customerId', reason: 'must be a string, got boolean' },
-      { field: 'email', reason: 'must be a string, got array' },
-      { field: 'paymentToken', reason: 'is required' },
-      { field: 'items', reason: 'must be an array, got string' },
-    ]));
+    const issues = issuesOf({
+      ...anOrder(),
+      orderId: 42,
+      customerId: true,
+      email: ['a@b.co'],
+      paymentToken: null,
+      items: 'SKU-MOUSE',
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { field: 'orderId', reason: 'must be a string, got number' },
+        { field: 'customerId', reason: 'must be a string, got boolean' },
+        { field: 'email', reason: 'must be a string, got array' },
+        { field: 'paymentToken', reason: 'is required' },
+        { field: 'items', reason: 'must be an array, got string' },
+      ]),
+    );
     expect(issues).toHaveLength(5);
   });
 
   it('refuses blank strings', () => {
-    expect(issuesOf({ ...anOrder(), customerId: '   ' })).toEqual([{ field: 'customerId', reason: 'must not be empty' }]);
+    expect(issuesOf({ ...anOrder(), customerId: '   ' })).toEqual([
+      { field: 'customerId', reason: 'must not be empty' },
+    ]);
   });
 
   it('refuses an order without items', () => {
@@ -64,13 +77,15 @@ describe('parsePlaceOrderCommand', () => {
   });
 
   it('refuses a zero, negative, fractional or huge quantity, naming each line', () => {
-    const issues = issuesOf(withItems([
-      { sku: 'SKU-KEYBOARD', qty: 0 },
-      { sku: 'SKU-MOUSE', qty: -3 },
-      { sku: 'SKU-CABLE', qty: 1.5 },
-      { sku: 'SKU-DOCK', qty: 1001 },
-      { sku: 'SKU-WEBCAM', qty: '2' },
-    ]));
+    const issues = issuesOf(
+      withItems([
+        { sku: 'SKU-KEYBOARD', qty: 0 },
+        { sku: 'SKU-MOUSE', qty: -3 },
+        { sku: 'SKU-CABLE', qty: 1.5 },
+        { sku: 'SKU-DOCK', qty: 1001 },
+        { sku: 'SKU-WEBCAM', qty: '2' },
+      ]),
+    );
     expect(issues).toEqual([
       { field: 'items[0].qty', reason: 'must be at least 1' },
       { field: 'items[1].qty', reason: 'must be at least 1' },
@@ -81,26 +96,44 @@ describe('parsePlaceOrderCommand', () => {
   });
 
   it('accepts the largest quantity the contract allows', () => {
-    expect(parsePlaceOrderCommand(withItems([{ sku: 'SKU-CABLE', qty: 1000 }]), catalog).items).toEqual([{ sku: 'SKU-CABLE', qty: 1000 }]);
+    expect(parsePlaceOrderCommand(withItems([{ sku: 'SKU-CABLE', qty: 1000 }]), catalog).items).toEqual([
+      { sku: 'SKU-CABLE', qty: 1000 },
+    ]);
   });
 
   it('refuses an unknown SKU, quoting it', () => {
-    expect(issuesOf(withItems([{ sku: 'SKU-TOASTER', qty: 1 }]))).toEqual([{ field: 'items[0].sku', reason: 'unknown SKU "SKU-TOASTER"' }]);
+    expect(issuesOf(withItems([{ sku: 'SKU-TOASTER', qty: 1 }]))).toEqual([
+      { field: 'items[0].sku', reason: 'unknown SKU "SKU-TOASTER"' },
+    ]);
   });
 
   it('refuses the same SKU on two lines and asks for one line', () => {
-    const issues = issuesOf(withItems([{ sku: 'SKU-MOUSE', qty: 1 }, { sku: 'SKU-MOUSE', qty: 2 }]));
-    expect(issues).toEqual([{ field: 'items[1].sku', reason: 'SKU SKU-MOUSE appears more than once; put the total in one line' }]);
+    const issues = issuesOf(
+      withItems([
+        { sku: 'SKU-MOUSE', qty: 1 },
+        { sku: 'SKU-MOUSE', qty: 2 },
+      ]),
+    );
+    expect(issues).toEqual([
+      { field: 'items[1].sku', reason: 'SKU SKU-MOUSE appears more than once; put the total in one line' },
+    ]);
   });
 
   it('refuses an unsupported currency and lists the supported ones', () => {
-    expect(issuesOf({ ...anOrder(), currency: 'JPY' })).toEqual([{ field: 'currency', reason: 'must be one of USD, EUR, GBP' }]);
-    expect(issuesOf({ ...anOrder(), currency: 'eur' })).toEqual([{ field: 'currency', reason: 'must be one of USD, EUR, GBP' }]);
+    expect(issuesOf({ ...anOrder(), currency: 'JPY' })).toEqual([
+      { field: 'currency', reason: 'must be one of USD, EUR, GBP' },
+    ]);
+    expect(issuesOf({ ...anOrder(), currency: 'eur' })).toEqual([
+      { field: 'currency', reason: 'must be one of USD, EUR, GBP' },
+    ]);
   });
 
-  it.each(['ada', 'ada@example', 'ada @example.com', '@example.com', 'ada@@example.com'])('refuses the malformed email %p', (email) => {
-    expect(issuesOf({ ...anOrder(), email })).toEqual([{ field: 'email', reason: 'must be an email address' }]);
-  });
+  it.each(['ada', 'ada@example', 'ada @example.com', '@example.com', 'ada@@example.com'])(
+    'refuses the malformed email %p',
+    (email) => {
+      expect(issuesOf({ ...anOrder(), email })).toEqual([{ field: 'email', reason: 'must be an email address' }]);
+    },
+  );
 
   it('refuses an order of more than 50 items', () => {
     const items = Array.from({ length: 51 }, () => ({ sku: 'SKU-MOUSE', qty: 1 }));
@@ -108,7 +141,12 @@ describe('parsePlaceOrderCommand', () => {
   });
 
   it('refuses unknown fields at the top level and in items', () => {
-    const issues = issuesOf({ ...anOrder(), priceCents: 1, coupon: 'FREE', items: [{ sku: 'SKU-MOUSE', qty: 1, unitPriceCents: 0 }] });
+    const issues = issuesOf({
+      ...anOrder(),
+      priceCents: 1,
+      coupon: 'FREE',
+      items: [{ sku: 'SKU-MOUSE', qty: 1, unitPriceCents: 0 }],
+    });
     expect(issues).toEqual([
       { field: 'priceCents', reason: 'unknown field' },
       { field: 'coupon', reason: 'unknown field' },
@@ -117,7 +155,12 @@ describe('parsePlaceOrderCommand', () => {
   });
 
   it('refuses control characters and does not echo them back', () => {
-    const issues = issuesOf({ ...anOrder(), customerId: 'eve\u0000', email: 'eve\n@example.com', items: [{ sku: 'SKU-\u001bEVIL', qty: 1 }] });
+    const issues = issuesOf({
+      ...anOrder(),
+      customerId: 'eve\u0000',
+      email: 'eve\n@example.com',
+      items: [{ sku: 'SKU-\u001bEVIL', qty: 1 }],
+    });
     expect(issues).toEqual([
       { field: 'customerId', reason: 'must not contain control characters' },
       { field: 'email', reason: 'must not contain control characters' },
@@ -134,16 +177,25 @@ describe('parsePlaceOrderCommand', () => {
     expect(issuesOf(body)).toEqual([{ field: 'body', reason: 'must be a JSON object' }]);
   });
 
-  it.each(['order 1', 'order/1', 'order.1', 'ordér-1'])('refuses the orderId %p outside the letters, digits, - and _ charset', (orderId) => {
-    expect(issuesOf({ ...anOrder(), orderId })).toEqual([{ field: 'orderId', reason: 'may contain only letters, digits, "-" and "_"' }]);
-  });
+  it.each(['order 1', 'order/1', 'order.1', 'ordér-1'])(
+    'refuses the orderId %p outside the letters, digits, - and _ charset',
+    (orderId) => {
+      expect(issuesOf({ ...anOrder(), orderId })).toEqual([
+        { field: 'orderId', reason: 'may contain only letters, digits, "-" and "_"' },
+      ]);
+    },
+  );
 
   it('refuses an orderId longer than 64 characters', () => {
-    expect(issuesOf({ ...anOrder(), orderId: 'a'.repeat(65) })).toEqual([{ field: 'orderId', reason: 'must be at most 64 characters' }]);
+    expect(issuesOf({ ...anOrder(), orderId: 'a'.repeat(65) })).toEqual([
+      { field: 'orderId', reason: 'must be at most 64 characters' },
+    ]);
   });
 
   it('refuses a payment token that does not look like a token', () => {
-    expect(issuesOf({ ...anOrder(), paymentToken: '4111111111111111' })).toEqual([{ field: 'paymentToken', reason: 'must look like tok_<letters, digits, _>' }]);
+    expect(issuesOf({ ...anOrder(), paymentToken: '4111111111111111' })).toEqual([
+      { field: 'paymentToken', reason: 'must look like tok_<letters, digits, _>' },
+    ]);
   });
 
   it('refuses a line that is not an object and a line without sku or qty', () => {
@@ -161,7 +213,10 @@ describe('parsePlaceOrderCommand', () => {
       email: 'not-an-email',
       currency: 'XYZ',
       paymentToken: 'card',
-      items: [{ sku: 'SKU-NOPE', qty: 0 }, { sku: 'SKU-MOUSE', qty: 2.5, colour: 'red' }],
+      items: [
+        { sku: 'SKU-NOPE', qty: 0 },
+        { sku: 'SKU-MOUSE', qty: 2.5, colour: 'red' },
+      ],
       giftWrap: true,
     };
     let caught: unknown;

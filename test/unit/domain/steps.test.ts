@@ -1,8 +1,8 @@
 import { isBusinessError, isRetryable, OrderConflictError, OrderNotFoundError, ValidationError } from '#domain/errors';
 import type { OrderRecord, PlaceOrderCommand, StepInput } from '#domain/order';
 import { StepOutOfOrderError, type StepResult } from '#domain/step-runner';
-import { createTestDeps, type TestDeps } from '../../helpers/in-memory-ports.ts';
-import { anOrder, anOrderRecord } from '../../helpers/order-factory.ts';
+import { createTestDeps, type TestDeps } from '#test/helpers/in-memory-ports';
+import { anOrder, anOrderRecord } from '#test/helpers/order-factory';
 
 /** The default order (one keyboard at 8,900 and two mice at 2,900) costs 14,700 cents. */
 const TOTAL = 14_700;
@@ -10,7 +10,12 @@ const TOTAL = 14_700;
 type Step = (input: StepInput) => Promise<StepResult>;
 
 /** Delivers a step like a transport does: retryable failures are delivered again, up to `maxAttempts`. */
-async function deliver(step: Step, orderId: string, maxAttempts: number, firstAttempt = 1): Promise<{ error?: unknown; attempts: number }> {
+async function deliver(
+  step: Step,
+  orderId: string,
+  maxAttempts: number,
+  firstAttempt = 1,
+): Promise<{ error?: unknown; attempts: number }> {
   for (let attempt = firstAttempt; ; attempt++) {
     try {
       await step({ orderId, attempt });
@@ -25,10 +30,19 @@ async function deliver(step: Step, orderId: string, maxAttempts: number, firstAt
  * Runs an order through the pipeline as the variants that compensate in code do: each step with
  * retries; a business error unwinds the order, exhausted retries park it FAILED.
  */
-async function placeAndRun(t: TestDeps, command: PlaceOrderCommand, options: { maxAttempts?: number } = {}): Promise<OrderRecord> {
+async function placeAndRun(
+  t: TestDeps,
+  command: PlaceOrderCommand,
+  options: { maxAttempts?: number } = {},
+): Promise<OrderRecord> {
   await t.steps.acceptOrder(command);
   const { orderId } = command;
-  for (const step of [t.steps.validateOrder, t.steps.chargePayment, t.steps.reserveInventory, t.steps.sendConfirmation]) {
+  for (const step of [
+    t.steps.validateOrder,
+    t.steps.chargePayment,
+    t.steps.reserveInventory,
+    t.steps.sendConfirmation,
+  ]) {
     const { error, attempts } = await deliver(step, orderId, options.maxAttempts ?? 3);
     if (error === undefined) continue;
     if (isBusinessError(error)) await t.steps.compensateOrder({ orderId, attempt: 1, reason: error.name });
@@ -50,7 +64,11 @@ function historyOf(order: OrderRecord): string[] {
 }
 
 /** Accepts an order and runs the forward steps up to (not including) the one named. */
-async function advanceTo(t: TestDeps, command: PlaceOrderCommand, status: 'VALIDATED' | 'PAYMENT_CHARGED' | 'INVENTORY_RESERVED' | 'CONFIRMED'): Promise<void> {
+async function advanceTo(
+  t: TestDeps,
+  command: PlaceOrderCommand,
+  status: 'VALIDATED' | 'PAYMENT_CHARGED' | 'INVENTORY_RESERVED' | 'CONFIRMED',
+): Promise<void> {
   const input = { orderId: command.orderId, attempt: 1 };
   await t.steps.acceptOrder(command);
   await t.steps.validateOrder(input);
@@ -76,12 +94,16 @@ describe('the order pipeline over in-memory ports', () => {
         { sku: 'SKU-KEYBOARD', qty: 1, unitPriceCents: 8_900, lineTotalCents: 8_900 },
         { sku: 'SKU-MOUSE', qty: 2, unitPriceCents: 2_900, lineTotalCents: 5_800 },
       ]);
-      expect(t.payments.chargesOf(command.orderId)).toEqual([expect.objectContaining({ amountCents: TOTAL, currency: 'EUR' })]);
+      expect(t.payments.chargesOf(command.orderId)).toEqual([
+        expect.objectContaining({ amountCents: TOTAL, currency: 'EUR' }),
+      ]);
       expect(order.chargeId).toBe(t.payments.chargesOf(command.orderId)[0]?.chargeId);
       expect(t.inventory.stockOf('SKU-KEYBOARD')).toBe(100_000 - 1);
       expect(t.inventory.stockOf('SKU-MOUSE')).toBe(100_000 - 2);
       expect(t.inventory.holdsOf(command.orderId)).toEqual({ 'SKU-KEYBOARD': 1, 'SKU-MOUSE': 2 });
-      expect(t.mailer.emailsTo(command.orderId)).toEqual([expect.objectContaining({ to: 'ada@example.com', subject: `Order ${command.orderId} confirmed` })]);
+      expect(t.mailer.emailsTo(command.orderId)).toEqual([
+        expect.objectContaining({ to: 'ada@example.com', subject: `Order ${command.orderId} confirmed` }),
+      ]);
       expect(t.payments.refundsOf(command.orderId)).toEqual([]);
     });
 
@@ -90,12 +112,19 @@ describe('the order pipeline over in-memory ports', () => {
       const order = await placeAndRun(t, anOrder());
 
       expect(historyOf(order)).toEqual([
-        'accept-order:succeeded', 'validate-order:succeeded', 'charge-payment:succeeded', 'reserve-inventory:succeeded', 'send-confirmation:succeeded',
+        'accept-order:succeeded',
+        'validate-order:succeeded',
+        'charge-payment:succeeded',
+        'reserve-inventory:succeeded',
+        'send-confirmation:succeeded',
       ]);
       expect(order.timeline.slice(1).every((e) => e.attempt === 1 && e.variant === 'sqs-chain')).toBe(true);
       const times = order.timeline.map((e) => Date.parse(e.at));
       expect([...times].sort((a, b) => a - b)).toEqual(times);
-      expect(order.timeline.find((e) => e.step === 'charge-payment')?.detail).toEqual({ chargeId: order.chargeId, amountCents: TOTAL });
+      expect(order.timeline.find((e) => e.step === 'charge-payment')?.detail).toEqual({
+        chargeId: order.chargeId,
+        amountCents: TOTAL,
+      });
       expect(order.terminalAt).toBe(order.timeline.at(-1)?.at);
       expect(order.reason).toBeUndefined();
     });
@@ -107,10 +136,25 @@ describe('the order pipeline over in-memory ports', () => {
       const input = { orderId: command.orderId, attempt: 1 };
 
       expect(accepted.status).toBe('ACCEPTED');
-      await expect(t.steps.validateOrder(input)).resolves.toEqual({ orderId: command.orderId, status: 'VALIDATED', duplicate: false, correlationId: 'corr-1' });
-      await expect(t.steps.chargePayment(input)).resolves.toMatchObject({ status: 'PAYMENT_CHARGED', duplicate: false });
-      await expect(t.steps.reserveInventory(input)).resolves.toMatchObject({ status: 'INVENTORY_RESERVED', duplicate: false });
-      await expect(t.steps.sendConfirmation(input)).resolves.toMatchObject({ status: 'CONFIRMED', duplicate: false, correlationId: 'corr-1' });
+      await expect(t.steps.validateOrder(input)).resolves.toEqual({
+        orderId: command.orderId,
+        status: 'VALIDATED',
+        duplicate: false,
+        correlationId: 'corr-1',
+      });
+      await expect(t.steps.chargePayment(input)).resolves.toMatchObject({
+        status: 'PAYMENT_CHARGED',
+        duplicate: false,
+      });
+      await expect(t.steps.reserveInventory(input)).resolves.toMatchObject({
+        status: 'INVENTORY_RESERVED',
+        duplicate: false,
+      });
+      await expect(t.steps.sendConfirmation(input)).resolves.toMatchObject({
+        status: 'CONFIRMED',
+        duplicate: false,
+        correlationId: 'corr-1',
+      });
     });
   });
 
@@ -128,7 +172,12 @@ describe('the order pipeline over in-memory ports', () => {
       expect(t.inventory.stockOf('SKU-KEYBOARD')).toBe(100_000);
       expect(t.inventory.stockOf('SKU-MOUSE')).toBe(100_000);
       expect(t.mailer.emailsTo(command.orderId)).toEqual([]);
-      expect(historyOf(order)).toEqual(['accept-order:succeeded', 'validate-order:succeeded', 'charge-payment:failed', 'cancel-order:succeeded']);
+      expect(historyOf(order)).toEqual([
+        'accept-order:succeeded',
+        'validate-order:succeeded',
+        'charge-payment:failed',
+        'cancel-order:succeeded',
+      ]);
       expect(order.timeline[2]?.error?.name).toBe('PaymentDeclinedError');
     });
 
@@ -150,11 +199,18 @@ describe('the order pipeline over in-memory ports', () => {
       expect(order.status).toBe('CANCELLED');
       expect(order.reason).toBe('OutOfStockError');
       expect(t.payments.chargesOf(command.orderId)).toHaveLength(1);
-      expect(t.payments.refundsOf(command.orderId)).toEqual([expect.objectContaining({ chargeId: order.chargeId, amountCents: TOTAL })]);
+      expect(t.payments.refundsOf(command.orderId)).toEqual([
+        expect.objectContaining({ chargeId: order.chargeId, amountCents: TOTAL }),
+      ]);
       expect(t.mailer.emailsTo(command.orderId)).toEqual([]);
       expect(historyOf(order)).toEqual([
-        'accept-order:succeeded', 'validate-order:succeeded', 'charge-payment:succeeded', 'reserve-inventory:failed',
-        'release-inventory:succeeded', 'refund-payment:succeeded', 'cancel-order:succeeded',
+        'accept-order:succeeded',
+        'validate-order:succeeded',
+        'charge-payment:succeeded',
+        'reserve-inventory:failed',
+        'release-inventory:succeeded',
+        'refund-payment:succeeded',
+        'cancel-order:succeeded',
       ]);
       expect(order.timeline[3]?.error?.name).toBe('OutOfStockError');
     });
@@ -201,7 +257,13 @@ describe('the order pipeline over in-memory ports', () => {
     });
 
     it('leaves the order where it was when the mailer fails, so a retry can confirm it', async () => {
-      const t = createTestDeps({ world: { seed: 1, payment: { transientRate: 0, latencyMs: { min: 0, max: 0 } }, mailer: { transientRate: 1, latencyMs: { min: 0, max: 0 } } } });
+      const t = createTestDeps({
+        world: {
+          seed: 1,
+          payment: { transientRate: 0, latencyMs: { min: 0, max: 0 } },
+          mailer: { transientRate: 1, latencyMs: { min: 0, max: 0 } },
+        },
+      });
       const command = anOrder();
       await advanceTo(t, command, 'INVENTORY_RESERVED');
 
@@ -210,7 +272,11 @@ describe('the order pipeline over in-memory ports', () => {
       await expect(attempt).rejects.toMatchObject({ name: 'TransientDependencyError', retryable: true });
       const order = await orderOf(t, command.orderId);
       expect(order.status).toBe('INVENTORY_RESERVED');
-      expect(order.timeline.at(-1)).toMatchObject({ step: 'send-confirmation', outcome: 'failed', error: { name: 'TransientDependencyError' } });
+      expect(order.timeline.at(-1)).toMatchObject({
+        step: 'send-confirmation',
+        outcome: 'failed',
+        error: { name: 'TransientDependencyError' },
+      });
       expect(t.mailer.emailsTo(command.orderId)).toEqual([]);
     });
   });
@@ -227,7 +293,9 @@ describe('the order pipeline over in-memory ports', () => {
       expect(t.payments.chargeCalls(command.orderId)).toBe(0);
       expect(t.inventory.stockOf('SKU-KEYBOARD')).toBe(100_000);
       expect(historyOf(order)).toEqual(['accept-order:succeeded', 'validate-order:failed', 'reject-order:succeeded']);
-      expect(order.timeline[1]?.error?.message).toContain(`order total ${TOTAL} cents exceeds the credit limit of 10000 cents`);
+      expect(order.timeline[1]?.error?.message).toContain(
+        `order total ${TOTAL} cents exceeds the credit limit of 10000 cents`,
+      );
     });
 
     it('accepts an order exactly at the credit limit', async () => {
@@ -243,7 +311,10 @@ describe('the order pipeline over in-memory ports', () => {
       const attempt = t.steps.validateOrder({ orderId: record.orderId, attempt: 1 });
 
       await expect(attempt).rejects.toBeInstanceOf(ValidationError);
-      await expect(attempt).rejects.toMatchObject({ retryable: false, issues: [{ field: 'items[0].sku', reason: 'unknown SKU "SKU-DISCONTINUED"' }] });
+      await expect(attempt).rejects.toMatchObject({
+        retryable: false,
+        issues: [{ field: 'items[0].sku', reason: 'unknown SKU "SKU-DISCONTINUED"' }],
+      });
       await t.steps.compensateOrder({ orderId: record.orderId, attempt: 1, reason: 'ValidationError' });
       expect((await orderOf(t, record.orderId)).status).toBe('REJECTED');
     });
@@ -260,7 +331,11 @@ describe('the order pipeline over in-memory ports', () => {
       const repeat = await t.steps.validateOrder(input);
 
       expect(repeat).toMatchObject({ status: 'VALIDATED', duplicate: true });
-      expect(historyOf(await orderOf(t, command.orderId))).toEqual(['accept-order:succeeded', 'validate-order:succeeded', 'validate-order:duplicate']);
+      expect(historyOf(await orderOf(t, command.orderId))).toEqual([
+        'accept-order:succeeded',
+        'validate-order:succeeded',
+        'validate-order:duplicate',
+      ]);
     });
 
     it('charges once when the charge message is delivered twice', async () => {
@@ -275,7 +350,10 @@ describe('the order pipeline over in-memory ports', () => {
       expect(repeat).toMatchObject({ status: 'PAYMENT_CHARGED', duplicate: true });
       expect(t.payments.chargesOf(command.orderId)).toHaveLength(1);
       expect(t.payments.chargeCalls(command.orderId)).toBe(1);
-      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual(['charge-payment:succeeded', 'charge-payment:duplicate']);
+      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual([
+        'charge-payment:succeeded',
+        'charge-payment:duplicate',
+      ]);
     });
 
     it('charges once when two copies of the charge message race', async () => {
@@ -290,7 +368,11 @@ describe('the order pipeline over in-memory ports', () => {
       expect(t.payments.chargesOf(command.orderId)).toHaveLength(1);
       const order = await orderOf(t, command.orderId);
       expect(order.status).toBe('PAYMENT_CHARGED');
-      expect(historyOf(order).filter((h) => h.startsWith('charge-payment')).sort()).toEqual(['charge-payment:duplicate', 'charge-payment:succeeded']);
+      expect(
+        historyOf(order)
+          .filter((h) => h.startsWith('charge-payment'))
+          .sort(),
+      ).toEqual(['charge-payment:duplicate', 'charge-payment:succeeded']);
     });
 
     it('takes stock once when the reserve message is delivered twice', async () => {
@@ -305,7 +387,10 @@ describe('the order pipeline over in-memory ports', () => {
       expect(repeat).toMatchObject({ status: 'INVENTORY_RESERVED', duplicate: true });
       expect(t.inventory.stockOf('SKU-MOUSE')).toBe(100_000 - 2);
       expect(t.inventory.stockOf('SKU-KEYBOARD')).toBe(100_000 - 1);
-      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual(['reserve-inventory:succeeded', 'reserve-inventory:duplicate']);
+      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual([
+        'reserve-inventory:succeeded',
+        'reserve-inventory:duplicate',
+      ]);
     });
 
     it('takes stock once when two copies of the reserve message race', async () => {
@@ -330,7 +415,11 @@ describe('the order pipeline over in-memory ports', () => {
       expect(repeat).toMatchObject({ status: 'CONFIRMED', duplicate: true });
       expect(t.mailer.emailsTo(command.orderId)).toHaveLength(1);
       expect(t.mailer.calls(command.orderId)).toBe(1);
-      expect((await orderOf(t, command.orderId)).timeline.at(-1)).toMatchObject({ step: 'send-confirmation', outcome: 'duplicate', attempt: 2 });
+      expect((await orderOf(t, command.orderId)).timeline.at(-1)).toMatchObject({
+        step: 'send-confirmation',
+        outcome: 'duplicate',
+        attempt: 2,
+      });
     });
 
     it('treats every earlier step delivered again after confirmation as a duplicate', async () => {
@@ -355,7 +444,9 @@ describe('the order pipeline over in-memory ports', () => {
 
       expect(first.created).toBe(true);
       expect(again).toEqual({ created: false, order: first.order });
-      await expect(t.steps.acceptOrder({ ...command, email: 'mallory@example.com' })).rejects.toBeInstanceOf(OrderConflictError);
+      await expect(t.steps.acceptOrder({ ...command, email: 'mallory@example.com' })).rejects.toBeInstanceOf(
+        OrderConflictError,
+      );
     });
   });
 
@@ -372,7 +463,11 @@ describe('the order pipeline over in-memory ports', () => {
       expect(t.payments.chargeCalls(command.orderId)).toBe(0);
       const order = await orderOf(t, command.orderId);
       expect(order.status).toBe('ACCEPTED');
-      expect(order.timeline.at(-1)).toMatchObject({ step: 'charge-payment', outcome: 'failed', error: { name: 'StepOutOfOrderError' } });
+      expect(order.timeline.at(-1)).toMatchObject({
+        step: 'charge-payment',
+        outcome: 'failed',
+        error: { name: 'StepOutOfOrderError' },
+      });
     });
 
     it('refuses to reserve stock before payment and to confirm before stock is reserved', async () => {
@@ -395,7 +490,10 @@ describe('the order pipeline over in-memory ports', () => {
       await expect(t.steps.chargePayment(input)).rejects.toBeInstanceOf(StepOutOfOrderError);
 
       await t.steps.validateOrder(input);
-      await expect(t.steps.chargePayment({ ...input, attempt: 2 })).resolves.toMatchObject({ status: 'PAYMENT_CHARGED', duplicate: false });
+      await expect(t.steps.chargePayment({ ...input, attempt: 2 })).resolves.toMatchObject({
+        status: 'PAYMENT_CHARGED',
+        duplicate: false,
+      });
     });
 
     it('does not take stock for an order that is being compensated', async () => {
@@ -430,7 +528,11 @@ describe('the order pipeline over in-memory ports', () => {
       expect(order.reason).toBe('TransientDependencyError');
       expect(order.resumeStatus).toBe('VALIDATED');
       expect(t.payments.chargesOf(command.orderId)).toEqual([]);
-      expect(historyOf(order).slice(-3)).toEqual(['charge-payment:failed', 'charge-payment:failed', 'fail-order:succeeded']);
+      expect(historyOf(order).slice(-3)).toEqual([
+        'charge-payment:failed',
+        'charge-payment:failed',
+        'fail-order:succeeded',
+      ]);
     });
 
     it('resumes a FAILED order from the step that failed when its message is redriven, and confirms it', async () => {
@@ -440,7 +542,10 @@ describe('the order pipeline over in-memory ports', () => {
       expect(parked.status).toBe('FAILED');
       const input = { orderId: command.orderId, attempt: 3 };
 
-      await expect(t.steps.chargePayment(input)).resolves.toMatchObject({ status: 'PAYMENT_CHARGED', duplicate: false });
+      await expect(t.steps.chargePayment(input)).resolves.toMatchObject({
+        status: 'PAYMENT_CHARGED',
+        duplicate: false,
+      });
       const resumed = await orderOf(t, command.orderId);
       expect(resumed.reason).toBeUndefined();
       expect(resumed.resumeStatus).toBeUndefined();
@@ -452,8 +557,14 @@ describe('the order pipeline over in-memory ports', () => {
       expect(t.payments.chargesOf(command.orderId)).toHaveLength(1);
       expect(t.mailer.emailsTo(command.orderId)).toHaveLength(1);
       expect(historyOf(order)).toEqual([
-        'accept-order:succeeded', 'validate-order:succeeded', 'charge-payment:failed', 'charge-payment:failed', 'fail-order:succeeded',
-        'charge-payment:succeeded', 'reserve-inventory:succeeded', 'send-confirmation:succeeded',
+        'accept-order:succeeded',
+        'validate-order:succeeded',
+        'charge-payment:failed',
+        'charge-payment:failed',
+        'fail-order:succeeded',
+        'charge-payment:succeeded',
+        'reserve-inventory:succeeded',
+        'send-confirmation:succeeded',
       ]);
     });
 
@@ -467,7 +578,10 @@ describe('the order pipeline over in-memory ports', () => {
       const repeat = await t.steps.failOrder(input);
 
       expect(repeat).toMatchObject({ status: 'FAILED', duplicate: true });
-      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual(['fail-order:succeeded', 'fail-order:duplicate']);
+      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual([
+        'fail-order:succeeded',
+        'fail-order:duplicate',
+      ]);
     });
 
     it('can still unwind a parked order: stock given back, charge refunded, order cancelled', async () => {
@@ -492,14 +606,22 @@ describe('the order pipeline over in-memory ports', () => {
       const command = anOrder();
       await advanceTo(t, command, 'INVENTORY_RESERVED');
 
-      const result = await t.steps.compensateOrder({ orderId: command.orderId, attempt: 1, reason: 'OperatorCancelled' });
+      const result = await t.steps.compensateOrder({
+        orderId: command.orderId,
+        attempt: 1,
+        reason: 'OperatorCancelled',
+      });
 
       expect(result).toMatchObject({ status: 'CANCELLED', duplicate: false });
       expect(t.inventory.stockOf('SKU-KEYBOARD')).toBe(100_000);
       expect(t.inventory.stockOf('SKU-MOUSE')).toBe(100_000);
       expect(t.payments.refundsOf(command.orderId)).toHaveLength(1);
       // Last in, first out: stock was taken after the charge, so it is given back before the refund.
-      expect(historyOf(await orderOf(t, command.orderId)).slice(-3)).toEqual(['release-inventory:succeeded', 'refund-payment:succeeded', 'cancel-order:succeeded']);
+      expect(historyOf(await orderOf(t, command.orderId)).slice(-3)).toEqual([
+        'release-inventory:succeeded',
+        'refund-payment:succeeded',
+        'cancel-order:succeeded',
+      ]);
     });
 
     it('refunds and releases at most once when the compensation message is delivered twice', async () => {
@@ -532,7 +654,10 @@ describe('the order pipeline over in-memory ports', () => {
 
       expect(repeat).toMatchObject({ status: 'COMPENSATING', duplicate: true });
       expect(t.payments.refundCalls(command.orderId)).toBe(1);
-      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual(['refund-payment:succeeded', 'refund-payment:duplicate']);
+      expect(historyOf(await orderOf(t, command.orderId)).slice(-2)).toEqual([
+        'refund-payment:succeeded',
+        'refund-payment:duplicate',
+      ]);
     });
 
     it('gives stock back once when release-inventory runs twice', async () => {
@@ -555,7 +680,11 @@ describe('the order pipeline over in-memory ports', () => {
       await t.steps.refundPayment({ orderId: command.orderId, attempt: 1, reason: 'PaymentDeclinedError' });
 
       expect(t.payments.refundCalls(command.orderId)).toBe(0);
-      expect((await orderOf(t, command.orderId)).timeline.at(-1)).toMatchObject({ step: 'refund-payment', outcome: 'succeeded', detail: { refunded: false } });
+      expect((await orderOf(t, command.orderId)).timeline.at(-1)).toMatchObject({
+        step: 'refund-payment',
+        outcome: 'succeeded',
+        detail: { refunded: false },
+      });
     });
 
     it('ignores a late compensation for an order already confirmed', async () => {
@@ -575,7 +704,9 @@ describe('the order pipeline over in-memory ports', () => {
       const command = anOrder();
       await placeAndRun(t, command);
 
-      await expect(t.steps.cancelOrder({ orderId: command.orderId, attempt: 1, reason: 'OperatorCancelled' })).resolves.toMatchObject({ status: 'REJECTED', duplicate: true });
+      await expect(
+        t.steps.cancelOrder({ orderId: command.orderId, attempt: 1, reason: 'OperatorCancelled' }),
+      ).resolves.toMatchObject({ status: 'REJECTED', duplicate: true });
     });
 
     it('rejects an order with nothing to undo', async () => {
