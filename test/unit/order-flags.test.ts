@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDocumentClient } from '#adapters/clients';
-import { DynamoOrderFlags, flagOutcome, type ClaimRequest } from '#adapters/dynamo-order-flags';
+import { DynamoOrderFlags, flagOutcome, type ClaimRequest } from '#services/eventbridge-flags/lib/dynamo-order-flags';
 import { startLocalCloud, type LocalCloud } from '#cloud/cloud';
 
 /**

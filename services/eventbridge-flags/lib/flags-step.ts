@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { DynamoOrderFlags, FlagOutcome } from '#adapters/dynamo-order-flags';
+import type { DynamoOrderFlags, FlagOutcome } from './dynamo-order-flags.ts';
 import { isBusinessError, isRetryable } from '#domain/errors';
 import type { OrderStatus, StepInput } from '#domain/order';
 import type { StepResult } from '#domain/step-runner';

@@ -1,7 +1,7 @@
 import { createEventBridgeClient, createDynamoDocumentClient } from '#adapters/clients';
 import { createStepsFromEnv } from '#adapters/composition';
 import { intFromEnv, requireEnv } from '#adapters/config';
-import { DynamoOrderFlags } from '#adapters/dynamo-order-flags';
+import { DynamoOrderFlags } from './dynamo-order-flags.ts';
 import type { EventPublisher } from './events.ts';
 import type { FlagsConfig } from './flags-step.ts';
 

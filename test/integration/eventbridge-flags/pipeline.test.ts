@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient, createEventBridgeClient } from '#adapters/clients';
-import { DynamoOrderFlags, flagOutcome } from '#adapters/dynamo-order-flags';
+import { DynamoOrderFlags, flagOutcome } from '#services/eventbridge-flags/lib/dynamo-order-flags';
 import { checkInvariants } from '#domain/invariants';
 import { redriveEventBridge } from '#lib/redrive-eventbridge';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '#test/helpers/path-cases';

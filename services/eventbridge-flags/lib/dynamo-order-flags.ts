@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { callAws, isConditionFailure } from './aws-errors.ts';
-import { createDynamoDocumentClient } from './clients.ts';
+import { callAws, isConditionFailure } from '#adapters/aws-errors';
+import { createDynamoDocumentClient } from '#adapters/clients';
 
 /**
  * What a step's flag records once the step has an outcome:
