@@ -144,9 +144,9 @@ export class DurableExecutions {
       settled,
       settle,
     };
+    // The EXECUTION operation carries no name (the execution's name is on the execution).
     execution.ops.set(id, {
       Id: id,
-      Name: name,
       Type: 'EXECUTION',
       Status: 'STARTED',
       StartTimestamp: now,
