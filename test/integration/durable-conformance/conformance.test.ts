@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetDurableExecutionCommand,
+  GetDurableExecutionHistoryCommand,
+  InvokeCommand,
+  LambdaClient,
+  SendDurableExecutionCallbackSuccessCommand,
+  StopDurableExecutionCommand,
+  type Event,
+} from '@aws-sdk/client-lambda';
 import { CloudDurableTestRunner, LocalDurableTestRunner, type TestResult } from '@aws/durable-execution-sdk-js-testing';
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from '#cloud/cloud';
 import { handler } from './handler.ts';
@@ -20,21 +28,25 @@ beforeAll(async () => {
     ports: { dynamodb: 0, sqs: 0, lambda: 0 },
     optional: [],
   });
-  await cloud.runtime.deploy({
-    name: FUNCTION,
-    entry: path.join(PROJECT_ROOT, 'test/integration/durable-conformance/handler.ts'),
-    exportName: 'handler',
-    environment: {
-      AWS_ENDPOINT_URL_LAMBDA: cloud.endpoints.lambda,
-      AWS_REGION: cloud.region,
-      AWS_ACCESS_KEY_ID: 'x',
-      AWS_SECRET_ACCESS_KEY: 'x',
-    },
-    memoryMb: 256,
-    timeoutSeconds: 30,
-    durable: { executionTimeoutSeconds: 300, retentionPeriodInDays: 1 },
-    async: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
-  });
+  const deploy = (name: string, file: string, exportName: string) =>
+    cloud.runtime.deploy({
+      name,
+      entry: path.join(PROJECT_ROOT, 'test/integration/durable-conformance', file),
+      exportName,
+      environment: {
+        AWS_ENDPOINT_URL_LAMBDA: cloud.endpoints.lambda,
+        AWS_REGION: cloud.region,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+      },
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      durable: { executionTimeoutSeconds: 300, retentionPeriodInDays: 1 },
+      async: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+    });
+  await deploy(FUNCTION, 'handler.ts', 'handler');
+  await deploy('durable-crashy', 'operator-handlers.ts', 'crashy');
+  await deploy('durable-approval', 'operator-handlers.ts', 'approval');
   lambda = new LambdaClient({
     region: cloud.region,
     endpoint: cloud.endpoints.lambda,
@@ -78,3 +90,78 @@ it('replays like the SDK’s own local runner: same operations, history and resu
   expect(local.result).toEqual({ greeting: 'hello ada', flaky: 3, caught: 'TypeError', total: 4 });
   expect(remote).toEqual(local);
 }, 60_000);
+
+async function historyOf(arn: string): Promise<Event[]> {
+  const { Events = [] } = await lambda.send(
+    new GetDurableExecutionHistoryCommand({ DurableExecutionArn: arn, IncludeExecutionData: true }),
+  );
+  return Events;
+}
+
+/** Polls the history until `found` holds (the execution's progress is observable state). */
+async function waitForHistory(arn: string, found: (events: Event[]) => boolean): Promise<Event[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const events = await historyOf(arn);
+    if (found(events)) return events;
+    if (Date.now() > deadline) throw new Error(`history of ${arn} never showed it: ${JSON.stringify(events)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const named = (events: Event[], name: string, type: string) =>
+  events.filter((e) => e.Name === name && e.EventType === type).length;
+
+async function start(functionName: string, payload: unknown, name: string): Promise<string> {
+  const { DurableExecutionArn, StatusCode } = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      DurableExecutionName: name,
+      Payload: Buffer.from(JSON.stringify(payload)),
+    }),
+  );
+  expect(StatusCode).toBe(202);
+  return DurableExecutionArn ?? '';
+}
+
+it('resumes from its checkpoint log after its execution environment is killed mid-step', async () => {
+  const arn = await start('durable-crashy', {}, `crash-${process.pid}`);
+  await waitForHistory(arn, (events) => named(events, 'slow', 'StepStarted') === 1);
+  expect(await cloud.runtime.crashAll()).toBe(1);
+  const events = await waitForHistory(arn, (e) => e.at(-1)?.EventType === 'ExecutionSucceeded');
+  // The crashed invocation is on record; the next one replayed 'first' from the log and ran the
+  // interrupted step again (steps are at-least-once), to the end.
+  expect(
+    events.filter((e) => e.EventType === 'InvocationCompleted').map((e) => e.InvocationCompletedDetails?.Error),
+  ).toEqual([{ Payload: expect.objectContaining({ ErrorType: 'Sandbox.Crashed' }) }, undefined]);
+  expect([named(events, 'first', 'StepStarted'), named(events, 'first', 'StepSucceeded')]).toEqual([1, 1]);
+  expect([named(events, 'slow', 'StepStarted'), named(events, 'slow', 'StepSucceeded')]).toEqual([1, 1]);
+  const described = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+  expect(JSON.parse(described.Result ?? '')).toEqual({ first: 'done', slow: 'finally' });
+}, 40_000);
+
+it('waits for an operator callback, and an operator can stop an execution', async () => {
+  const arn = await start('durable-approval', { amount: 42 }, `approve-${process.pid}`);
+  const started = await waitForHistory(arn, (events) => events.some((e) => e.EventType === 'CallbackStarted'));
+  const callbackId = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId;
+  await lambda.send(
+    new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('yes') }),
+  );
+  await waitForHistory(arn, (e) => e.at(-1)?.EventType === 'ExecutionSucceeded');
+  const approved = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+  expect(JSON.parse(approved.Result ?? '')).toEqual({ amount: 42, decision: 'yes' });
+
+  // Same name, same input: the execution already there, nothing new; a different input is refused.
+  expect(await start('durable-approval', { amount: 42 }, `approve-${process.pid}`)).toBe(arn);
+  await expect(start('durable-approval', { amount: 7 }, `approve-${process.pid}`)).rejects.toMatchObject({
+    name: 'DurableExecutionAlreadyStartedException',
+  });
+
+  const waiting = await start('durable-approval', { amount: 1 }, `stop-${process.pid}`);
+  await waitForHistory(waiting, (events) => events.some((e) => e.EventType === 'CallbackStarted'));
+  await lambda.send(new StopDurableExecutionCommand({ DurableExecutionArn: waiting }));
+  const stopped = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: waiting }));
+  expect(stopped.Status).toBe('STOPPED');
+  expect((await historyOf(waiting)).at(-1)?.EventType).toBe('ExecutionStopped');
+}, 40_000);
