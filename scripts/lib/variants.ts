@@ -27,3 +27,12 @@ export function parseVariantList(list: string): Variant[] {
     .map((v) => parseVariant(v.trim()))
     .filter((v, i, all) => all.indexOf(v) === i);
 }
+
+/** `a,b` -> services (any under services/, compared in the main job or not). */
+export function parseServiceList(list: string): Service[] {
+  const names = list.split(',').map((v) => v.trim());
+  for (const name of names)
+    if (!(SERVICES as readonly string[]).includes(name))
+      throw new Error(`unknown service "${name}": choose among ${SERVICES.join(', ')}`);
+  return (names as Service[]).filter((v, i, all) => all.indexOf(v) === i);
+}
