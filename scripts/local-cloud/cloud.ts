@@ -38,7 +38,7 @@ export interface LocalCloud extends CloudHandles {
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
-  /** Resolves when no invocation, delivery or execution is in flight. */
+  /** Resolves when nothing moves: no invocation, delivery, execution or queued message. */
   idle(): Promise<void>;
   /**
    * What is still moving, one line per place (empty when the cloud is quiescent): Lambda
@@ -177,9 +177,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return moving;
       },
       async idle() {
-        for (let settled = 0; settled < 2; ) {
+        // Quiet twice in a row: nothing running, no delivery or execution pending, and no message
+        // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
+        // is work no poller has picked up yet.
+        for (let quiet = 0; quiet < 2; ) {
           await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
-          settled++;
+          if (cloud.activity().length === 0) quiet++;
+          else {
+            quiet = 0;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
         }
       },
       async stop() {
