@@ -5,7 +5,7 @@
  * fails this test.
  */
 import { describe, expect, it } from '@jest/globals';
-import { discoverSuites, formatScores, runConformance, type SuiteScore } from '#conformance/runner';
+import { discoverSuites, formatScores, runConformance } from '#conformance/runner';
 import type { ConformanceSuite } from '#conformance/types';
 
 /** Suite > case name > why the local cloud differs from AWS there. */
@@ -44,7 +44,7 @@ describe('npm run conformance', () => {
     for (const suite of suites) expect(report).toMatch(new RegExp(`^${suite.name} +\\d+/${suite.cases.length}$`, 'm'));
 
     const self = scores.find((score) => score.suite === selfCheck.name)!;
-    expect(self).toEqual<SuiteScore>({
+    expect(self).toEqual({
       suite: 'runner-self-check',
       passed: 1,
       total: 2,
