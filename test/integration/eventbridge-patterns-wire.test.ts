@@ -17,15 +17,12 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalCloud, startLocalCloud } from '#cloud/cloud';
-import { anythingButCases } from '#conformance/eventbridge-patterns/anything-but';
+import { allPatternCases } from '#conformance/eventbridge-patterns/all-cases';
 import { caseName, type PatternCase } from '#conformance/eventbridge-patterns/case';
-import { eventPatternCases } from '#conformance/eventbridge-patterns/event-patterns';
-import { numericIpExistsOrCases } from '#conformance/eventbridge-patterns/numeric-ip-exists-or';
-import { stringOperatorCases } from '#conformance/eventbridge-patterns/string-operators';
 
 const run = promisify(execFile);
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
-const allCases = [...eventPatternCases, ...stringOperatorCases, ...anythingButCases, ...numericIpExistsOrCases];
+const allCases = allPatternCases;
 
 let cloud: LocalCloud;
 let events: EventBridgeClient;

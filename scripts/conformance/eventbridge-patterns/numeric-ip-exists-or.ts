@@ -54,8 +54,13 @@ const numeric = section('Content filtering > Numeric matching')
     ec2Event({ n: 6e9 }),
   )
   .match(
-    'precision is six digits after the decimal point',
-    { detail: { n: [{ numeric: ['=', 1] }] } },
+    'six digits after the decimal point count',
+    { detail: { n: [{ numeric: ['>', 0] }] } },
+    ec2Event({ n: 0.000001 }),
+  )
+  .noMatch(
+    'a value with more than six decimals is not compared numerically',
+    { detail: { n: [{ numeric: ['>', 0] }] } },
     ec2Event({ n: 1.0000001 }),
   )
   .match(

@@ -4,11 +4,8 @@
  * documented one, match, no match, or InvalidEventPatternException with AWS's reason.
  */
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
-import { anythingButCases } from '../eventbridge-patterns/anything-but.ts';
+import { allPatternCases } from '../eventbridge-patterns/all-cases.ts';
 import { caseName, type PatternCase } from '../eventbridge-patterns/case.ts';
-import { eventPatternCases } from '../eventbridge-patterns/event-patterns.ts';
-import { numericIpExistsOrCases } from '../eventbridge-patterns/numeric-ip-exists-or.ts';
-import { stringOperatorCases } from '../eventbridge-patterns/string-operators.ts';
 import type { ConformanceCase, ConformanceContext, ConformanceSuite } from '../types.ts';
 
 const GUIDE = 'https://docs.aws.amazon.com/eventbridge/latest/userguide';
@@ -20,6 +17,7 @@ const PAGES: Record<string, string> = {
   'Matching null values and empty strings': `${GUIDE}/eb-event-patterns-null-values.html`,
   'Arrays in event patterns': `${GUIDE}/eb-event-patterns-arrays.html`,
   'Content filtering': `${GUIDE}/eb-event-patterns-content-based-filtering.html`,
+  'Comparison operators': `${GUIDE}/eb-create-pattern-operators.html`,
 };
 
 const clients = new Map<string, EventBridgeClient>();
@@ -84,7 +82,5 @@ function toConformanceCase(patternCase: PatternCase): ConformanceCase {
 export const suite: ConformanceSuite = {
   name: 'eventbridge-patterns',
   services: ['eventbridge'],
-  cases: [...eventPatternCases, ...stringOperatorCases, ...anythingButCases, ...numericIpExistsOrCases].map(
-    toConformanceCase,
-  ),
+  cases: allPatternCases.map(toConformanceCase),
 };

@@ -22,7 +22,7 @@ import {
   equalsIgnoreCaseTest,
   exactTest,
   type LeafTest,
-  NUMERIC_LIMIT,
+  numericProblem,
   numericTest,
   prefixTest,
   suffixTest,
@@ -85,9 +85,6 @@ const RESERVED_IN_OR = new Set([
   'ip-address-in-range',
   'ip-address-not-in-range',
 ]);
-
-/** The numeric limit as the reference matcher words it (Java's rendering of ±5e9). */
-const NUMERIC_RANGE_TEXT = `${-NUMERIC_LIMIT / 1e9}.0E9 and ${NUMERIC_LIMIT / 1e9}.0E9`;
 
 const compiledPatterns = new WeakMap<object, CompiledPattern>();
 
@@ -382,9 +379,8 @@ function requireNumber(value: unknown, operator: string, path: string): number {
 }
 
 function requireComparable(value: number, path: string): number {
-  if (comparableNumber(value) === undefined) {
-    throw new InvalidEventPatternException(`Value must be between ${NUMERIC_RANGE_TEXT}, inclusive`, path);
-  }
+  const problem = numericProblem(value);
+  if (problem) throw new InvalidEventPatternException(problem, path);
   return value;
 }
 

@@ -9,16 +9,32 @@ import { wildcardRegExp } from './wildcard.ts';
 
 export type LeafTest = (value: Leaf) => boolean;
 
-/** Numeric matching is limited to -5.0e9 … +5.0e9 with six digits after the decimal point. */
+/** Numeric matching is limited to -5.0e9 … +5.0e9 with at most six digits after the decimal point. */
 export const NUMERIC_LIMIT = 5e9;
+const MAX_DECIMALS = 6;
+
+/** Why `value` cannot take part in numeric matching, or undefined when it can. */
+export function numericProblem(value: number): string | undefined {
+  if (!Number.isFinite(value) || decimalPlaces(value) > MAX_DECIMALS)
+    return 'Only values upto 6 decimals are supported';
+  if (value < -NUMERIC_LIMIT || value > NUMERIC_LIMIT) return 'Value must be between -5.0E9 and 5.0E9, inclusive';
+  return undefined;
+}
 
 /**
- * A number as numeric matching compares it: scaled to millionths and truncated, so two values
- * that differ only past the sixth decimal are equal. Undefined outside the numeric limit.
+ * A number as numeric matching compares it: an integer count of millionths, exact because the
+ * value has at most six decimals and lies within ±5.0e9. Undefined for any other number, which
+ * then only ever equals itself.
  */
 export function comparableNumber(value: number): number | undefined {
-  if (!Number.isFinite(value) || value < -NUMERIC_LIMIT || value > NUMERIC_LIMIT) return undefined;
-  return Math.floor((value + NUMERIC_LIMIT) * 1e6);
+  return numericProblem(value) === undefined ? Math.round(value * 1e6) : undefined;
+}
+
+/** Digits after the decimal point in the shortest decimal form of `value` (`1.5e-7` has 8). */
+function decimalPlaces(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(value).split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
 }
 
 /** An exact value: strings by content (an IP literal also by address), numbers by numeric value. */

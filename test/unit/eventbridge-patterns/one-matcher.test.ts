@@ -4,15 +4,12 @@
  * put event (matching), and must reach the verdict the in-process matcher reaches.
  */
 import { describe, expect, it } from '@jest/globals';
-import { anythingButCases } from '#conformance/eventbridge-patterns/anything-but';
+import { allPatternCases } from '#conformance/eventbridge-patterns/all-cases';
 import { caseName } from '#conformance/eventbridge-patterns/case';
-import { eventPatternCases } from '#conformance/eventbridge-patterns/event-patterns';
-import { numericIpExistsOrCases } from '#conformance/eventbridge-patterns/numeric-ip-exists-or';
-import { stringOperatorCases } from '#conformance/eventbridge-patterns/string-operators';
 import { InvalidEventPatternException, parseEventPattern } from '#cloud/eventbridge/event-pattern';
 import { EventBridgeRegistry } from '#cloud/eventbridge/registry';
 
-const allCases = [...eventPatternCases, ...stringOperatorCases, ...anythingButCases, ...numericIpExistsOrCases];
+const allCases = allPatternCases;
 
 describe('one matcher for PutRule, routing and TestEventPattern', () => {
   it.each(allCases.map((patternCase) => [caseName(patternCase), patternCase] as const))(
