@@ -86,6 +86,12 @@ const RESERVED_IN_OR = new Set([
   'ip-address-not-in-range',
 ]);
 
+/**
+ * Nested and parallel `$or` multiply: this caps the combinations one pattern may expand to, so a
+ * hostile TestEventPattern cannot exhaust memory (AWS documents no figure; real patterns stay far below).
+ */
+const MAX_BRANCHES = 10_000;
+
 const compiledPatterns = new WeakMap<object, CompiledPattern>();
 
 /** Parses a pattern given as JSON text (as PutRule receives it) or as an object, and validates it. */
@@ -167,6 +173,12 @@ function compileOr(alternatives: unknown, path: string, branches: Branch[]): Bra
       throw new InvalidEventPatternException('Only JSON object is allowed in array of $or relationship.', at);
     }
     result.push(...compileObject(alternative, path, copyBranches(branches), true));
+    if (result.length > MAX_BRANCHES) {
+      throw new InvalidEventPatternException(
+        `The $or alternatives combine into more than ${MAX_BRANCHES} branches`,
+        at,
+      );
+    }
   }
   if (alternatives.length < 2) {
     throw new InvalidEventPatternException('There must have at least 2 Objects in $or relationship.', at);

@@ -62,3 +62,11 @@ function captureError(action: () => void): Error {
   }
   throw new Error('expected an error');
 }
+
+describe('resource limits', () => {
+  it('refuses a pattern whose $or combinations explode, instead of exhausting memory', () => {
+    const alternatives = [{ a: ['1'] }, { b: ['2'] }, { c: ['3'] }, { d: ['4'] }];
+    const pattern = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`f${i}`, { $or: alternatives }]));
+    expect(() => parseEventPattern(pattern)).toThrow(/more than 10000 branches/);
+  });
+});
