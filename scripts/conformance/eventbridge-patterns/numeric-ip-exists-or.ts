@@ -246,6 +246,20 @@ const exists = section('Content filtering > Exists matching')
     ec2Event({ items: [{ qty: 1 }, { sku: 'A' }] }),
   )
   .match(
+    'exists:false looks only in the array element the other fields matched in',
+    { detail: { items: { qty: [1], sku: [{ exists: false }] } } },
+    ec2Event({
+      items: [{ qty: 1 }, { qty: 2, sku: 'A' }],
+    }),
+  )
+  .noMatch(
+    'exists:false fails when the matched element has the field',
+    { detail: { items: { qty: [2], sku: [{ exists: false }] } } },
+    ec2Event({
+      items: [{ qty: 1 }, { qty: 2, sku: 'A' }],
+    }),
+  )
+  .match(
     'exists:false holds where the event has a value higher up the path',
     { detail: { state: { name: [{ exists: false }] } } },
     ec2Event(),

@@ -118,7 +118,9 @@ export function compileEventPattern(pattern: unknown): CompiledPattern {
   if (!isObject(pattern)) throw new InvalidEventPatternException('Filter is not an object');
   let compiled = compiledPatterns.get(pattern);
   if (!compiled) {
-    const branches = compileObject(pattern, '', [new Map()], false).map((branch) => [...branch.values()]);
+    const branches = compileObject(pattern, '', [new Map()], false).map((branch) =>
+      [...branch.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    );
     checkWildcardComplexity(branches);
     compiled = { branches };
     compiledPatterns.set(pattern, compiled);
@@ -430,34 +432,28 @@ function tokenText(value: unknown): string {
 
 // ---------------------------------------------------------------- matching
 
-/** Every field of the branch matches, and the values it matched on never disagree on an array element. */
+/**
+ * Every field of the branch matches on values that never disagree on an array element. Fields are
+ * taken in path order, as event-ruler walks them; `exists: false` holds when no value of the field
+ * lies in the array elements the fields before it matched in.
+ */
 function matchesBranch(branch: FieldMatcher[], fields: EventFields): boolean {
-  const constrained: ArrayPosition[][] = [];
-  for (const matcher of branch) {
-    const values = fields.get(matcher.path) ?? [];
-    if (values.length === 0) {
-      if (matcher.absent) continue;
-      return false;
-    }
-    const positions = values.filter(({ value }) => matcher.tests.some((test) => test(value))).map((v) => v.position);
-    if (positions.length === 0) return false;
-    constrained.push(positions);
-  }
-  constrained.sort((a, b) => a.length - b.length);
-  return chooseConsistent(constrained, 0, []);
+  return matchFrom(branch, 0, fields, []);
 }
 
-/** Backtracks over one matching value per field until the chosen values share array elements. */
-function chooseConsistent(options: ArrayPosition[][], index: number, chosen: ArrayPosition[]): boolean {
-  if (index === options.length) return true;
-  for (const position of options[index]!) {
-    if (chosen.every((other) => consistent(other, position))) {
-      chosen.push(position);
-      if (chooseConsistent(options, index + 1, chosen)) return true;
-      chosen.pop();
-    }
+function matchFrom(branch: FieldMatcher[], index: number, fields: EventFields, chosen: ArrayPosition[]): boolean {
+  if (index === branch.length) return true;
+  const matcher = branch[index]!;
+  const reachable = (fields.get(matcher.path) ?? []).filter(({ position }) =>
+    chosen.every((other) => consistent(other, position)),
+  );
+  for (const { value, position } of reachable) {
+    if (!matcher.tests.some((test) => test(value))) continue;
+    chosen.push(position);
+    if (matchFrom(branch, index + 1, fields, chosen)) return true;
+    chosen.pop();
   }
-  return false;
+  return matcher.absent && reachable.length === 0 && matchFrom(branch, index + 1, fields, chosen);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
