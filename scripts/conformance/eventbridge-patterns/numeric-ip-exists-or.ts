@@ -170,6 +170,11 @@ const ip = section('Content filtering > IP address matching')
     ec2Event({ ip: '10.0.0.1' }),
   )
   .noMatch('never matches a number', { detail: { ip: [{ cidr: '10.0.0.0/8' }] } }, ec2Event({ ip: 10 }))
+  .match(
+    'an IPv4-mapped IPv6 address is its IPv4 address',
+    { detail: { ip: [{ cidr: '10.0.0.0/8' }] } },
+    ec2Event({ ip: '::ffff:10.1.2.3' }),
+  )
   .match('an exact IP address matches the same address', { detail: { ip: ['10.0.0.1'] } }, ec2Event({ ip: '10.0.0.1' }))
   .match(
     'an exact IPv6 address matches another notation of it',

@@ -53,8 +53,12 @@ export function isInCidr(block: CidrBlock, address: string): boolean {
 /** The address as an integer, or undefined when `text` is not an IPv4 or IPv6 literal. */
 export function parseIpAddress(text: string): IpAddress | undefined {
   if (isIPv4(text)) return { bits: 32, value: ipv4ToBigInt(text) };
-  if (isIPv6(text) && !text.includes('%')) return { bits: 128, value: ipv6ToBigInt(text) };
-  return undefined;
+  if (!isIPv6(text) || text.includes('%')) return undefined;
+  const value = ipv6ToBigInt(text);
+  // An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address, as Java's InetAddress (and so
+  // event-ruler) reads it.
+  if (value >> 32n === 0xffffn) return { bits: 32, value: value & 0xffffffffn };
+  return { bits: 128, value };
 }
 
 function ipv4ToBigInt(text: string): bigint {
