@@ -109,6 +109,15 @@ describe('pattern verdicts over the wire', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('PutRule refuses a pattern over 4096 characters (the API limit) with ValidationException', async () => {
+    const pattern = JSON.stringify({ detail: { id: Array.from({ length: 500 }, (_, i) => `order-${i}`) } });
+    expect(pattern.length).toBeGreaterThan(4096);
+    await expect(events.send(new PutRuleCommand({ Name: 'too-long', EventPattern: pattern }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('Member must have length less than or equal to 4096'),
+    });
+  });
+
   it('the AWS CLI agrees with the SDK', async () => {
     // One case of each outcome: the CLI starts a Python process per call.
     const sample = [

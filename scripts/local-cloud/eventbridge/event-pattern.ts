@@ -11,7 +11,10 @@
  *   one branch does. A branch matches when every field does, all within one element of any array
  *   of objects they share.
  * - A field matches when any matcher of its list matches any of the field's leaf values;
- *   `exists: false` matches when the field has no leaf value at all.
+ *   `exists: false` matches when the field has no leaf value in the array elements the other
+ *   fields matched in (no leaf value at all, outside arrays of objects).
+ * - Numbers compare numerically within ±5.0e9 at six decimals (the guide's limits), else only
+ *   as themselves; IP literals compare as addresses.
  */
 import { consistent, eventFields, type ArrayPosition, type EventFields } from './event-fields.ts';
 import { parseCidr } from './ip-address.ts';
