@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
   events = new EventBridgeClient({ region: cloud.region, endpoint: cloud.endpoints.eventbridge, credentials });
   sqs = new SQSClient({ region: cloud.region, endpoint: cloud.endpoints.sqs, credentials });
-});
+}, 120_000);
 
 afterAll(async () => {
   events?.destroy();
@@ -107,7 +107,7 @@ describe('pattern verdicts over the wire', () => {
       if (accepted) await events.send(new DeleteRuleCommand({ Name: `wire-${index}` }));
     }
     expect(mismatches).toEqual([]);
-  });
+  }, 180_000);
 
   it('PutRule refuses a pattern over 4096 characters (the API limit) with ValidationException', async () => {
     const pattern = JSON.stringify({ detail: { id: Array.from({ length: 500 }, (_, i) => `order-${i}`) } });
@@ -131,7 +131,7 @@ describe('pattern verdicts over the wire', () => {
         verdict: await sdkVerdict(patternCase),
       });
     }
-  });
+  }, 120_000);
 
   it('routes a put event to a rule exactly when TestEventPattern says it matches', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'pattern-routing' }));

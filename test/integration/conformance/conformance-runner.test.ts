@@ -60,5 +60,5 @@ describe('npm run conformance', () => {
       });
       expect(score.passed + score.failures.length).toBe(score.total);
     }
-  });
+  }, 300_000);
 });
