@@ -315,56 +315,62 @@ describe('local Step Functions', () => {
     });
   });
 
-  it('times a Task out after its TimeoutSeconds with States.Timeout, which States.TaskFailed does not catch', async () => {
-    const gate = createGate();
-    functions['send-confirmation'] = async () => {
-      await gate.opened;
-      return {};
-    };
-    const arn = await createMachine('timeout', {
-      StartAt: 'SendConfirmation',
-      States: {
-        SendConfirmation: lambdaInvokeTask('send-confirmation', {
-          TimeoutSeconds: 1,
-          Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Compensate' }],
-          End: true,
-        }),
-        Compensate: { Type: 'Pass', End: true },
-      },
-    });
+  it(
+    'times a Task out after its TimeoutSeconds with States.Timeout, ' + 'which States.TaskFailed does not catch',
+    async () => {
+      const gate = createGate();
+      functions['send-confirmation'] = async () => {
+        await gate.opened;
+        return {};
+      };
+      const arn = await createMachine('timeout', {
+        StartAt: 'SendConfirmation',
+        States: {
+          SendConfirmation: lambdaInvokeTask('send-confirmation', {
+            TimeoutSeconds: 1,
+            Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Compensate' }],
+            End: true,
+          }),
+          Compensate: { Type: 'Pass', End: true },
+        },
+      });
 
-    const execution = await runToEnd(arn, {});
-    gate.open();
+      const execution = await runToEnd(arn, {});
+      gate.open();
 
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
-    const types = (await historyOf(execution.executionArn!)).map((event) => event.type);
-    expect(types.slice(-4)).toEqual(['TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed']);
-  });
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+      const types = (await historyOf(execution.executionArn!)).map((event) => event.type);
+      expect(types.slice(-4)).toEqual(['TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed']);
+    },
+  );
 
-  it('starts a named execution once: the same name and input while running returns it, anything else conflicts', async () => {
-    const gate = createGate();
-    functions['charge-payment'] = async () => {
-      await gate.opened;
-      return {};
-    };
-    const arn = await createMachine('idempotent', {
-      StartAt: 'ChargePayment',
-      States: { ChargePayment: lambdaInvokeTask('charge-payment', { End: true }) },
-    });
-    const start = (input: string) =>
-      client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-4', input }));
+  it(
+    'starts a named execution once: the same name and input ' + 'while running returns it, anything else conflicts',
+    async () => {
+      const gate = createGate();
+      functions['charge-payment'] = async () => {
+        await gate.opened;
+        return {};
+      };
+      const arn = await createMachine('idempotent', {
+        StartAt: 'ChargePayment',
+        States: { ChargePayment: lambdaInvokeTask('charge-payment', { End: true }) },
+      });
+      const start = (input: string) =>
+        client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-4', input }));
 
-    const first = await start('{"orderId":"o-4"}');
-    const second = await start('{"orderId":"o-4"}');
-    await expect(start('{"orderId":"other"}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
-    gate.open();
-    await sfn.idle();
+      const first = await start('{"orderId":"o-4"}');
+      const second = await start('{"orderId":"o-4"}');
+      await expect(start('{"orderId":"other"}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+      gate.open();
+      await sfn.idle();
 
-    expect(second).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
-    expect(invoker.calls).toEqual(['charge-payment']);
-    // As on AWS, a closed execution's name cannot be reused even with the same input.
-    await expect(start('{"orderId":"o-4"}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
-  });
+      expect(second).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
+      expect(invoker.calls).toEqual(['charge-payment']);
+      // As on AWS, a closed execution's name cannot be reused even with the same input.
+      await expect(start('{"orderId":"o-4"}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    },
+  );
 
   it('lists executions newest first, filtered by status and paged', async () => {
     const gate = createGate();
