@@ -37,6 +37,12 @@ interface DurableExecution {
   /** The token of the running invocation ('' between invocations: nothing may checkpoint then). */
   token: string;
   invoking: boolean;
+  /**
+   * The request id of the invocation in flight, cleared when a stop or the execution timeout ends
+   * the execution under it: that invocation is terminated, its checkpoints are refused and its
+   * late completion adds nothing to the closed history.
+   */
+  invocation?: string;
   /** Something the service changed (a retry came due, a wait ended) while the function ran. */
   wake: boolean;
   /** Operations the service changed since the function last saw them. */
@@ -337,6 +343,7 @@ export class DurableExecutions {
     };
     const startedAt = new Date();
     const requestId = randomUUID();
+    e.invocation = requestId;
     this.options.invoker.invoke(e.functionName, envelope).then(
       (output) => this.invoked(e, startedAt, requestId, output as InvocationOutput),
       (error: unknown) => this.invoked(e, startedAt, requestId, undefined, error),
@@ -352,6 +359,10 @@ export class DurableExecutions {
   ): void {
     e.invoking = false;
     e.token = '';
+    // Stopped (or timed out) while it ran: AWS terminates the invocation with the execution, whose
+    // history ends with its terminal event; what the invocation does afterwards is not recorded.
+    if (e.invocation !== requestId) return;
+    e.invocation = undefined;
     const failure = error === undefined ? undefined : toErrorObject(error);
     this.event(e, 'InvocationCompleted', undefined, {
       InvocationCompletedDetails: {
@@ -390,6 +401,11 @@ export class DurableExecutions {
   private close(e: DurableExecution, status: ExecutionStatus, outcome: { result?: string; error?: ErrorObject }): void {
     if (e.status !== 'RUNNING') return;
     e.status = status;
+    if (status === 'STOPPED' || status === 'TIMED_OUT') {
+      // An invocation in flight is terminated with the execution: its token no longer checkpoints.
+      e.invocation = undefined;
+      e.token = '';
+    }
     e.endedAt = new Date();
     if (outcome.result !== undefined) e.result = outcome.result;
     if (outcome.error) e.error = outcome.error;

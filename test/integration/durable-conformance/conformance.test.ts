@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import {
   GetDurableExecutionCommand,
   GetDurableExecutionHistoryCommand,
@@ -47,6 +48,7 @@ beforeAll(async () => {
   await deploy(FUNCTION, 'handler.ts', 'handler');
   await deploy('durable-crashy', 'operator-handlers.ts', 'crashy');
   await deploy('durable-approval', 'operator-handlers.ts', 'approval');
+  await deploy('durable-held', 'operator-handlers.ts', 'held');
   lambda = new LambdaClient({
     region: cloud.region,
     endpoint: cloud.endpoints.lambda,
@@ -164,4 +166,35 @@ it('waits for an operator callback, and an operator can stop an execution', asyn
   const stopped = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: waiting }));
   expect(stopped.Status).toBe('STOPPED');
   expect((await historyOf(waiting)).at(-1)?.EventType).toBe('ExecutionStopped');
+}, 90_000);
+
+it('stops an execution under an invocation in flight: terminated, nothing recorded after ExecutionStopped', async () => {
+  await cloud.runtime.idle();
+  const channel = new BroadcastChannel(`held-${process.pid}`);
+  const entered = new Promise<void>((resolve) => {
+    channel.onmessage = (message) => {
+      if ((message as { data?: unknown }).data === 'entered') resolve();
+    };
+  });
+  try {
+    const arn = await start('durable-held', { channel: `held-${process.pid}` }, `held-${process.pid}`);
+    // The step runs and holds its invocation open: provably in flight when the stop lands.
+    await entered;
+    await waitForHistory(arn, (events) => named(events, 'held', 'StepStarted') === 1);
+    expect(cloud.runtime.stats().busy).toBe(1);
+    await lambda.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }));
+    // Released after the stop, the step finishes and the SDK checkpoints its result: refused (the
+    // execution is stopped), and the invocation ends. Once the runtime is idle, nothing is left
+    // that could still write to the history.
+    channel.postMessage('release');
+    await cloud.runtime.idle();
+    const events = await historyOf(arn);
+    expect(events.at(-1)?.EventType).toBe('ExecutionStopped');
+    expect(events.filter((e) => e.EventType === 'ExecutionStopped')).toHaveLength(1);
+    expect(named(events, 'held', 'StepSucceeded')).toBe(0);
+    const described = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(described.Status).toBe('STOPPED');
+  } finally {
+    channel.close();
+  }
 }, 90_000);
