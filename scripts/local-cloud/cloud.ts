@@ -15,12 +15,23 @@ import {
 } from './deploy.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { SqsWireClient } from './sqs-wire.ts';
+import { MetricStore } from './cloudwatch/metric-store.ts';
+import { startCloudWatch } from './cloudwatch/server.ts';
+import { startCloudFormationView, type StackView } from './cloudformation/server.ts';
+import { describeStack } from './cloudformation/stack-view.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 /** Usual local ports, each overridable by env; 0 picks a free port (tests). */
-export const DEFAULT_PORTS = { dynamodb: 8000, sqs: 9324, eventbridge: 4010, stepfunctions: 8083 } as const;
+export const DEFAULT_PORTS = {
+  dynamodb: 8000,
+  sqs: 9324,
+  eventbridge: 4010,
+  stepfunctions: 8083,
+  cloudwatch: 4582,
+  cloudformation: 4581,
+} as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
 
 export interface LocalCloudOptions {
@@ -45,6 +56,10 @@ export interface LocalCloud extends CloudHandles {
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
+  /** What CloudWatch serves: the metrics every emulator and handler reported. */
+  metrics: MetricStore;
+  /** The deployed stacks as the CloudFormation view describes them. */
+  stacks(): StackView[];
   /** Resolves when no invocation, delivery or execution is in flight. */
   idle(): Promise<void>;
   /**
@@ -69,9 +84,27 @@ function portFromEnv(service: CloudService): number | undefined {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = options.host ?? '127.0.0.1';
-  const port = (service: CloudService) => options.ports?.[service] ?? portFromEnv(service) ?? DEFAULT_PORTS[service];
-  const instruments = options.instruments ?? noInstruments;
-  const workDir = options.workDir ?? path.join(PROJECT_ROOT, '.local-cloud');
+  // A service without a port of its own takes a free one when the others were asked for free
+  // ones (tests, `npm start`), so two clouds never collide on a usual port.
+  const ephemeral =
+    Object.values(options.ports ?? {}).includes(0) ||
+    (Object.keys(DEFAULT_PORTS) as CloudService[]).some((s) => portFromEnv(s) === 0);
+  const port = (service: CloudService) =>
+    options.ports?.[service] ?? portFromEnv(service) ?? (ephemeral ? 0 : DEFAULT_PORTS[service]);
+  const metrics = new MetricStore();
+  const given = options.instruments ?? noInstruments;
+  // Every counter keeps going to the run's instruments; every metric datum lands in the store.
+  const instruments: CloudInstruments = {
+    count: (name, n) => given.count(name, n),
+    hopDelay: (hop, payload) => given.hopDelay(hop, payload),
+    ...(given.invocation ? { invocation: (record) => given.invocation?.(record) } : {}),
+    metric: (datum) => {
+      metrics.put(datum);
+      given.metric?.(datum);
+    },
+  };
+  // LOCAL_CLOUD_DIR gives a process (a test's `sls offline`) a directory, and endpoints.json, of its own.
+  const workDir = options.workDir ?? (process.env.LOCAL_CLOUD_DIR || path.join(PROJECT_ROOT, '.local-cloud'));
   const stops: Array<() => Promise<void>> = [];
   try {
     const dynamoThread = await startEmulatorThread('dynalite', port('dynamodb'), host);
@@ -104,11 +137,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       : undefined;
     if (stepFunctions) stops.push(() => stepFunctions.stop());
 
+    const stacks: DeployedStack[] = [];
+    const deployedAt = new WeakMap<DeployedStack, Date>();
+    const cloudWatch = await startCloudWatch({ port: port('cloudwatch'), host, store: metrics });
+    stops.push(() => cloudWatch.stop());
+    const stackViews = () => stacks.map((s) => describeStack(s, deployedAt.get(s) ?? new Date()));
+    const cloudFormation = await startCloudFormationView({
+      port: port('cloudformation'),
+      host,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      stacks: stackViews,
+    });
+    stops.push(() => cloudFormation.stop());
     const endpoints: Record<CloudService, string> = {
       dynamodb: dynamoUrl,
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
+      cloudwatch: cloudWatch.url,
+      cloudformation: cloudFormation.url,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -122,7 +170,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     const sqsWire = new SqsWireClient(sqsUrl);
     stops.push(async () => sqsWire.destroy());
-    const stacks: DeployedStack[] = [];
     const cloud: LocalCloud = {
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
@@ -134,11 +181,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       instruments,
       endpoints,
       workDir,
+      metrics,
+      stacks: stackViews,
       ...(eventBridge ? { eventBridge } : {}),
       ...(stepFunctions ? { stepFunctions } : {}),
       async deploy(serviceDir, deployOptions) {
         const stack = await deployService(cloud, serviceDir, deployOptions);
         stacks.push(stack);
+        deployedAt.set(stack, new Date());
         return stack;
       },
       activity() {
@@ -259,6 +309,9 @@ async function startStepFunctionsEmulator(
 export async function writeEndpoints(cloud: LocalCloud, extra: Record<string, unknown> = {}): Promise<string> {
   await mkdir(cloud.workDir, { recursive: true });
   const file = path.join(cloud.workDir, 'endpoints.json');
-  await writeFile(file, `${JSON.stringify({ region: cloud.region, ...cloud.endpoints, ...extra }, null, 2)}\n`);
+  const stacks = cloud
+    .stacks()
+    .map((s) => ({ name: s.name, ...(s.outputs.HttpApiUrl ? { api: s.outputs.HttpApiUrl } : {}) }));
+  await writeFile(file, `${JSON.stringify({ region: cloud.region, ...cloud.endpoints, stacks, ...extra }, null, 2)}\n`);
   return file;
 }

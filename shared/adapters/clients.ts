@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { recordUsage } from '../observability/usage.ts';
+import { recordMetric, recordUsage } from '../observability/usage.ts';
 import { awsConfigFromEnv, type AwsConfig, type AwsService } from './config.ts';
 
 /** Options every client factory takes: config from env by default, and whether to meter it. */
@@ -44,8 +44,11 @@ export function createDynamoDocumentClient(
           recordCapacity((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, isWrite);
           return result;
         } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException')
+          if ((error as Error).name === 'ConditionalCheckFailedException') {
             recordUsage(isWrite ? 'dynamoWriteUnits' : 'dynamoReadUnits', 1);
+            if (typeof input.TableName === 'string')
+              recordTableCapacity(input.TableName, isWrite ? 0 : 1, isWrite ? 1 : 0);
+          }
           throw error;
         }
       },
@@ -57,22 +60,46 @@ export function createDynamoDocumentClient(
 
 function recordCapacity(consumed: unknown, isWrite: boolean): void {
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  for (const entry of list as { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }[]) {
+  for (const entry of list as {
+    TableName?: string;
+    CapacityUnits?: number;
+    ReadCapacityUnits?: number;
+    WriteCapacityUnits?: number;
+  }[]) {
     const reads = entry.ReadCapacityUnits ?? (isWrite ? 0 : (entry.CapacityUnits ?? 0));
     const writes = entry.WriteCapacityUnits ?? (isWrite ? (entry.CapacityUnits ?? 0) : 0);
     if (reads) recordUsage('dynamoReadUnits', reads);
     if (writes) recordUsage('dynamoWriteUnits', writes);
+    if (entry.TableName) recordTableCapacity(entry.TableName, reads, writes);
   }
+}
+
+/** DynamoDB's own per-table metrics (what CloudWatch shows as ConsumedRead/WriteCapacityUnits). */
+function recordTableCapacity(tableName: string, reads: number, writes: number): void {
+  const dimensions = { TableName: tableName };
+  if (reads) recordMetric('AWS/DynamoDB', 'ConsumedReadCapacityUnits', dimensions, reads);
+  if (writes) recordMetric('AWS/DynamoDB', 'ConsumedWriteCapacityUnits', dimensions, writes);
 }
 
 /** Counts one billable request per SDK call (SQS bills each API call, in 64 KB chunks). */
 function meterSqsRequests(client: SQSClient, options: ClientOptions): SQSClient {
   if (options.metered ?? true) {
     client.middlewareStack.add(
-      (next) => async (args) => {
-        const bytes = Buffer.byteLength(JSON.stringify(args.input ?? {}));
+      (next, context) => async (args) => {
+        const input = (args.input ?? {}) as { QueueUrl?: string; Entries?: unknown[] };
+        const bytes = Buffer.byteLength(JSON.stringify(input));
         recordUsage('sqsRequests', Math.max(1, Math.ceil(bytes / 65536)));
-        return next(args);
+        const result = await next(args);
+        // What SQS itself reports per queue for the messages a producer sends.
+        const sent =
+          context.commandName === 'SendMessageCommand'
+            ? 1
+            : context.commandName === 'SendMessageBatchCommand'
+              ? ((result.output as { Successful?: unknown[] }).Successful?.length ?? 0)
+              : 0;
+        if (sent > 0 && input.QueueUrl)
+          recordMetric('AWS/SQS', 'NumberOfMessagesSent', { QueueName: input.QueueUrl.split('/').pop() ?? '' }, sent);
+        return result;
       },
       { step: 'initialize', name: 'meterRequests' },
     );

@@ -161,6 +161,22 @@ export class Execution {
     recordTerminalEvent();
     this.stopDate = new Date();
     this.status = status;
+    const metric = this.options.instruments.metric;
+    if (metric) {
+      // What Step Functions reports per state machine once an execution ends.
+      const dimensions = { StateMachineArn: this.machine.arn };
+      const name = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', ABORTED: 'ExecutionsAborted' }[
+        status as 'SUCCEEDED' | 'FAILED' | 'ABORTED'
+      ];
+      metric({ namespace: 'AWS/States', metricName: name ?? 'ExecutionsTimedOut', dimensions, value: 1 });
+      metric({
+        namespace: 'AWS/States',
+        metricName: 'ExecutionTime',
+        dimensions,
+        value: this.stopDate.getTime() - this.startDate.getTime(),
+        unit: 'Milliseconds',
+      });
+    }
     if (this.machine.type === 'EXPRESS') {
       const billedMs =
         Math.ceil((this.stopDate.getTime() - this.startDate.getTime()) / EXPRESS_BILLING_MS) * EXPRESS_BILLING_MS;
@@ -189,6 +205,12 @@ export class Executions {
     if (existing?.status === 'RUNNING' && existing.input === executionInput) return existing;
     if (existing) throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     if (machine.type === 'EXPRESS') this.options.instruments.count('sfnExpressRequests');
+    this.options.instruments.metric?.({
+      namespace: 'AWS/States',
+      metricName: 'ExecutionsStarted',
+      dimensions: { StateMachineArn: machine.arn },
+      value: 1,
+    });
     const execution = new Execution(arn, executionName, machine, executionInput, this.options);
     this.byArn.set(arn, execution);
     this.running.add(execution);
