@@ -61,7 +61,7 @@ describe('npm start: the same workload through every variant', () => {
 
   it('ends every variant with the same terminal counts as the baseline and no invariant violated', () => {
     for (const variant of Object.values(report.variants)) {
-      expect(variant.terminal).toEqual(report.baseline.terminal);
+      expect(variant.terminal).toEqual(report.baseline!.terminal);
       expect(variant.nonTerminal).toBe(0);
     }
   });
@@ -69,7 +69,7 @@ describe('npm start: the same workload through every variant', () => {
   it('gives each order the same terminal state in every variant for the same seed', () => {
     const statesOf = (name: string) =>
       Object.fromEntries(
-        (name === 'baseline' ? runs.baseline : runs.variants.find((v) => v.name === name)!).orders.map((o) => [
+        (name === 'baseline' ? runs.baseline! : runs.variants.find((v) => v.name === name)!).orders.map((o) => [
           o.orderId,
           o.status,
         ]),
