@@ -82,8 +82,13 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
 
   type Wanted = { key: string; namespace: string; metric: string; dimensions: Record<string, string>; stat: string };
   const wanted: Wanted[] = [];
-  const want = (namespace: string, metric: string, resource: string, dimensions: Record<string, string>, stat = 'Sum') =>
-    wanted.push({ key: `${namespace} ${metric} ${resource}`, namespace, metric, dimensions, stat });
+  const want = (
+    namespace: string,
+    metric: string,
+    resource: string,
+    dimensions: Record<string, string>,
+    stat = 'Sum',
+  ) => wanted.push({ key: `${namespace} ${metric} ${resource}`, namespace, metric, dimensions, stat });
   for (const f of functions) {
     const d = { FunctionName: f.physicalId };
     for (const m of ['Invocations', 'Duration', 'Errors', 'Throttles']) want('AWS/Lambda', m, f.physicalId, d);
@@ -91,13 +96,19 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
   }
   for (const q of queues) {
     const d = { QueueName: q.name };
-    for (const m of ['NumberOfMessagesSent', 'NumberOfMessagesReceived', 'NumberOfMessagesDeleted', 'NumberOfEmptyReceives'])
+    for (const m of [
+      'NumberOfMessagesSent',
+      'NumberOfMessagesReceived',
+      'NumberOfMessagesDeleted',
+      'NumberOfEmptyReceives',
+    ])
       want('AWS/SQS', m, q.name, d);
     want('AWS/SQS', 'ApproximateAgeOfOldestMessage', q.name, d, 'Maximum');
   }
   for (const b of buses) want('AWS/Events', 'MatchedEvents', b.physicalId, { EventBusName: b.physicalId });
   for (const r of rules)
-    for (const m of ['MatchedEvents', 'Invocations', 'FailedInvocations']) want('AWS/Events', m, r.physicalId, r.dimensions);
+    for (const m of ['MatchedEvents', 'Invocations', 'FailedInvocations'])
+      want('AWS/Events', m, r.physicalId, r.dimensions);
   for (const s of machines) {
     const d = { StateMachineArn: s.physicalId };
     for (const m of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionTime'])
@@ -156,7 +167,11 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
   const counts: Partial<Record<CounterName, number>> = {};
   const unavailable: CounterName[] = [];
   // Lambda: invocations, and GB-seconds from Duration (billed per ms, rounded up: +0.5 ms each on average).
-  counts.lambdaInvocations = sum('AWS/Lambda', 'Invocations', functions.map((f) => f.physicalId));
+  counts.lambdaInvocations = sum(
+    'AWS/Lambda',
+    'Invocations',
+    functions.map((f) => f.physicalId),
+  );
   counts.lambdaGbSeconds = functions.reduce((total, f) => {
     const invocations = metrics[`AWS/Lambda Invocations ${f.physicalId}`] ?? 0;
     const durationMs = metrics[`AWS/Lambda Duration ${f.physicalId}`] ?? 0;
@@ -178,9 +193,18 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
       'SQS requests = messages sent + received + deleted + empty receives (CloudWatch counts messages, SQS bills requests: exact for batches of one, an upper bound with larger batches; ChangeMessageVisibility calls are not visible).',
     );
   // EventBridge: events put on the stack's buses that matched a rule, and deliveries per rule.
-  counts.eventsPut = sum('AWS/Events', 'MatchedEvents', buses.map((b) => b.physicalId));
-  counts.eventDeliveries = sum('AWS/Events', 'Invocations', rules.map((r) => r.physicalId));
-  if (buses.length > 0) notes.push('EventBridge events put = MatchedEvents on the stack\'s buses (events no rule matches are not seen).');
+  counts.eventsPut = sum(
+    'AWS/Events',
+    'MatchedEvents',
+    buses.map((b) => b.physicalId),
+  );
+  counts.eventDeliveries = sum(
+    'AWS/Events',
+    'Invocations',
+    rules.map((r) => r.physicalId),
+  );
+  if (buses.length > 0)
+    notes.push("EventBridge events put = MatchedEvents on the stack's buses (events no rule matches are not seen).");
   // Step Functions: Standard transitions from the execution history of a sample; Express by executions and time.
   counts.stateTransitions = 0;
   counts.sfnExpressRequests = 0;
@@ -191,7 +215,9 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
       counts.sfnExpressRequests += started;
       counts.sfnExpressGbSeconds +=
         ((metrics[`AWS/States ExecutionTime ${machine.physicalId}`] ?? 0) / 1000) * EXPRESS_BILLED_GB;
-      notes.push(`${machine.logicalId}: Express GB-seconds from ExecutionTime at 64 MB (not rounded up to 100 ms per execution).`);
+      notes.push(
+        `${machine.logicalId}: Express GB-seconds from ExecutionTime at 64 MB (not rounded up to 100 ms per execution).`,
+      );
       continue;
     }
     if (started === 0) continue;
@@ -217,7 +243,11 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
       ),
     0,
   );
-  counts.dynamoWriteUnits = sum('AWS/DynamoDB', 'ConsumedWriteCapacityUnits', tables.map((t) => t.physicalId));
+  counts.dynamoWriteUnits = sum(
+    'AWS/DynamoDB',
+    'ConsumedWriteCapacityUnits',
+    tables.map((t) => t.physicalId),
+  );
   if ((options.ownReadUnits?.size ?? 0) > 0)
     notes.push(
       `DynamoDB read units leave out the load test's own reads (${[...(options.ownReadUnits ?? new Map()).entries()].map(([t, u]) => `${formatUnits(u)} on ${t}`).join(', ')}).`,
