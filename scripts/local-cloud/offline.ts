@@ -55,6 +55,12 @@ export async function startOfflineCloud(
           resolved[k] ?? '',
         ]),
       );
+      // sls offline serves the API unsigned, as the local cloud does: the routes' IAM authorizer
+      // (AWS_IAM) is API Gateway's to enforce, and serverless-offline cannot (it fails on it).
+      for (const event of fn.events ?? []) {
+        const httpApi = (event as { httpApi?: { authorizer?: unknown } }).httpApi;
+        if (httpApi && typeof httpApi === 'object') delete httpApi.authorizer;
+      }
       // Its handlers report each invocation back (shared/observability/usage.ts), so the API's
       // invocations are metered and reach CloudWatch as the local cloud's own functions do.
       fn.environment.LOCAL_CLOUD_OFFLINE_USAGE = '1';
