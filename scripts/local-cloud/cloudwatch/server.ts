@@ -30,6 +30,14 @@ export class CloudWatchApiError extends Error {
 }
 
 type Input = Record<string, unknown>;
+
+/** The model's error shapes behind the query-protocol codes: what SDK users see as `error.name`. */
+const SHAPES: Record<string, string> = {
+  InvalidParameterValue: 'InvalidParameterValueException',
+  MissingParameter: 'MissingRequiredParameterException',
+  InvalidParameterCombination: 'InvalidParameterCombinationException',
+  InternalServiceError: 'InternalServiceFault',
+};
 type Dimension = { Name: string; Value: string };
 
 export async function startCloudWatch(options: {
@@ -95,7 +103,7 @@ async function handle(
         ? error
         : new CloudWatchApiError('InternalServiceError', (error as Error).message, 500);
     response.setHeader('x-amzn-query-error', `${e.code};${e.status < 500 ? 'Sender' : 'Receiver'}`);
-    respond(response, e.status, { __type: `com.amazonaws.cloudwatch#${e.code}`, message: e.message });
+    respond(response, e.status, { __type: `com.amazonaws.cloudwatch#${SHAPES[e.code] ?? e.code}`, message: e.message });
   }
 }
 
@@ -131,7 +139,7 @@ function getMetricData(store: MetricStore, input: Input) {
     const id = requireString(q, 'Id', `MetricDataQueries.member.${index + 1}`);
     if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
       throw new CloudWatchApiError(
-        'ValidationError',
+        'InvalidParameterValue',
         `The value ${id} for parameter MetricDataQueries.member.${index + 1}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`,
       );
     if (q.Expression !== undefined)
