@@ -257,7 +257,11 @@ export async function runTarget(
     invariantsChecked.splice(
       0,
       1,
-      'one terminal state per order, charged once per confirmed order, every cancelled charge refunded, stock never negative and conserved, every failed order in a DLQ or a failed execution, none lost (over the whole stack)',
+      'one terminal state per order, none lost',
+      'charged exactly once per confirmed order (ledger)',
+      'every charged-then-cancelled order refunded',
+      'stock never negative and equal to initial minus confirmed quantities (whole stack)',
+      'every failed order in a DLQ or a failed execution',
     );
     probe.destroy();
   }

@@ -15,7 +15,7 @@ import {
 } from './deploy.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { SqsWireClient } from './sqs-wire.ts';
-import { MetricStore } from './cloudwatch/metric-store.ts';
+import { MetricStore, type MetricDatum } from './cloudwatch/metric-store.ts';
 import { startCloudWatch } from './cloudwatch/server.ts';
 import { startCloudFormationView, type StackView } from './cloudformation/server.ts';
 import { describeStack } from './cloudformation/stack-view.ts';
@@ -107,7 +107,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const workDir = options.workDir ?? (process.env.LOCAL_CLOUD_DIR || path.join(PROJECT_ROOT, '.local-cloud'));
   const stops: Array<() => Promise<void>> = [];
   try {
-    const dynamoThread = await startEmulatorThread('dynalite', port('dynamodb'), host);
+    // dynalite reports DynamoDB's own per-table metrics (consumed capacity) from its thread.
+    const dynamoThread = await startEmulatorThread('dynalite', port('dynamodb'), host, (datum) =>
+      instruments.metric?.(datum),
+    );
     stops.push(dynamoThread.stop);
     const dynamoUrl = `http://${host}:${dynamoThread.port}`;
 
@@ -240,6 +243,7 @@ async function startEmulatorThread(
   kind: 'dynalite' | 'fauxqs',
   port: number,
   host: string,
+  onMetric: (datum: MetricDatum) => void = () => {},
 ): Promise<{ port: number; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: { kind, port, host } });
   const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>(
@@ -256,10 +260,17 @@ async function startEmulatorThread(
     if (ready.code) error.code = ready.code;
     throw error;
   }
+  worker.on('message', (message: { type?: string; data?: MetricDatum[] }) => {
+    if (message.type === 'metrics') for (const datum of message.data ?? []) onMetric(datum);
+  });
   return {
     port: ready.port ?? port,
     stop: async () => {
-      const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      const stopped = new Promise<void>((resolve) =>
+        worker.on('message', (message: { type?: string }) => {
+          if (message.type === 'stopped') resolve();
+        }),
+      );
       worker.postMessage('stop');
       await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000))]);
       await worker.terminate();

@@ -123,7 +123,8 @@ function invariantVerdicts(variants: readonly Named[]): string[] {
     );
   }
   if (broken.length === 0) {
-    if (variants.length === 1) return [`${variants[0]![0]} kept every invariant over ${formatNumber(variants[0]![1].orders)} orders.`];
+    if (variants.length === 1)
+      return [`${variants[0]![0]} kept every invariant over ${formatNumber(variants[0]![1].orders)} orders.`];
     return [
       `All ${variants.length} variants kept every invariant over ${variants
         .map(([, v]) => formatNumber(v.orders))

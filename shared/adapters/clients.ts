@@ -44,11 +44,8 @@ export function createDynamoDocumentClient(
           recordCapacity((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, isWrite);
           return result;
         } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException') {
+          if ((error as Error).name === 'ConditionalCheckFailedException')
             recordUsage(isWrite ? 'dynamoWriteUnits' : 'dynamoReadUnits', 1);
-            if (typeof input.TableName === 'string')
-              recordTableCapacity(input.TableName, isWrite ? 0 : 1, isWrite ? 1 : 0);
-          }
           throw error;
         }
       },
@@ -70,15 +67,7 @@ function recordCapacity(consumed: unknown, isWrite: boolean): void {
     const writes = entry.WriteCapacityUnits ?? (isWrite ? (entry.CapacityUnits ?? 0) : 0);
     if (reads) recordUsage('dynamoReadUnits', reads);
     if (writes) recordUsage('dynamoWriteUnits', writes);
-    if (entry.TableName) recordTableCapacity(entry.TableName, reads, writes);
   }
-}
-
-/** DynamoDB's own per-table metrics (what CloudWatch shows as ConsumedRead/WriteCapacityUnits). */
-function recordTableCapacity(tableName: string, reads: number, writes: number): void {
-  const dimensions = { TableName: tableName };
-  if (reads) recordMetric('AWS/DynamoDB', 'ConsumedReadCapacityUnits', dimensions, reads);
-  if (writes) recordMetric('AWS/DynamoDB', 'ConsumedWriteCapacityUnits', dimensions, writes);
 }
 
 /** Counts one billable request per SDK call (SQS bills each API call, in 64 KB chunks). */
