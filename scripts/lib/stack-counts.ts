@@ -63,6 +63,9 @@ export interface StackCounts {
   notes: string[];
 }
 
+/** Tables of the simulated outside world (shared/adapters/simulated-outside-world.ts), by logical id. */
+const OUTSIDE_WORLD_TABLES: ReadonlySet<string> = new Set(['LedgerTable']);
+
 /** Express executions are billed in 64 MB steps; the pipeline's state is far below the first. */
 const EXPRESS_BILLED_GB = 64 / 1024;
 
@@ -78,7 +81,10 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
     return { ...r, dimensions: { ...(bus ? { EventBusName: bus } : {}), RuleName: rule ?? '' } };
   });
   const machines = byType('AWS::StepFunctions::StateMachine');
-  const tables = byType('AWS::DynamoDB::Table');
+  // The ledger is the simulated payment provider's and mailer's books: a real provider is not in
+  // your stack, and `npm start` does not bill it either.
+  const outsideWorld = resources.filter((r) => OUTSIDE_WORLD_TABLES.has(r.logicalId));
+  const tables = byType('AWS::DynamoDB::Table').filter((r) => !OUTSIDE_WORLD_TABLES.has(r.logicalId));
 
   type Wanted = { key: string; namespace: string; metric: string; dimensions: Record<string, string>; stat: string };
   const wanted: Wanted[] = [];
@@ -121,6 +127,10 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
   }
 
   const notes: string[] = [];
+  if (outsideWorld.length > 0)
+    notes.push(
+      `DynamoDB counts leave out ${outsideWorld.map((r) => r.physicalId).join(', ')}: the simulated payment provider's books (not the pipeline's to pay, as in npm start).`,
+    );
   const metrics: Record<string, number> = {};
   const cw = new CloudWatchClient(clientConfig(access, access.endpoints?.cloudwatch));
   try {
