@@ -7,6 +7,7 @@ import type { AwsConfig } from '#adapters/config';
 import { deployService, type CloudHandles, type DeployedStack, type DeployOptions } from './deploy.ts';
 import { loadFauxqs } from './fauxqs-bundle.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
+import { startLambdaApi, type LambdaApi } from './lambda/server.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { MetricStore, type MetricDatum } from './cloudwatch/metric-store.ts';
 import { startCloudWatch } from './cloudwatch/server.ts';
@@ -24,6 +25,7 @@ export const DEFAULT_PORTS = {
   stepfunctions: 8083,
   cloudwatch: 4582,
   cloudformation: 4581,
+  lambda: 9001,
 } as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
 
@@ -43,9 +45,13 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
   lambdaConcurrency?: number;
+  /** Delays before a failed durable-function invocation is run again (default 1, 2, 4 s). */
+  durableRetryDelaysMs?: number[];
 }
 
 export interface LocalCloud extends CloudHandles {
+  /** The Lambda API (Invoke, ListFunctions, durable executions) on its own port. */
+  lambdaApi: LambdaApi;
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
@@ -126,6 +132,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
+    const lambdaApi = await startLambdaApi({
+      port: port('lambda'),
+      host,
+      runtime,
+      instruments,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      ...(options.durableRetryDelaysMs ? { durableRetryDelaysMs: options.durableRetryDelaysMs } : {}),
+    });
+    // Stopped before the runtime (stops run in reverse): no execution re-invokes a stopped runtime.
+    stops.push(() => lambdaApi.stop());
 
     const [eventBridge, stepFunctions] = await settleAll(stops, [
       (eventBridgeCode ?? none).then((code) =>
@@ -169,6 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stepfunctions: stepFunctions?.url ?? '',
       cloudwatch: cloudWatch.url,
       cloudformation: cloudFormation.url,
+      lambda: lambdaApi.url,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -178,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs: sqsUrl,
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
+        lambda: lambdaApi.url,
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
@@ -190,6 +209,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs,
       sqsWire,
       runtime,
+      lambdaApi,
       instruments,
       endpoints,
       workDir,
@@ -225,6 +245,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
         const executions = stepFunctions?.running() ?? 0;
         if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
+        const durable = lambdaApi.durable.running();
+        if (durable > 0) moving.push(`lambda: ${durable} durable executions running`);
         return moving;
       },
       async idle() {
@@ -232,7 +254,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
         // is work no poller has picked up yet.
         for (let quiet = 0; quiet < 2; ) {
-          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
+          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle(), lambdaApi.idle()]);
           if (cloud.activity().length === 0) quiet++;
           else {
             quiet = 0;

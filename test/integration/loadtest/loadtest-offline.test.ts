@@ -53,6 +53,7 @@ beforeAll(async () => {
         LOCAL_EVENTBRIDGE_PORT: '0',
         LOCAL_STEPFUNCTIONS_PORT: '0',
         LOCAL_CLOUD_DIR: cloudDir,
+        LOCAL_LAMBDA_PORT: '0',
         SLS_TELEMETRY_DISABLED: '1',
       },
       detached: true,
