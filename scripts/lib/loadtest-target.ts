@@ -16,7 +16,6 @@ import {
   describeStackResources,
   getRouteFunctions,
   type AwsAccess,
-  type StackResource,
 } from './stack-counts.ts';
 import { StackProbe } from './stack-probe.ts';
 import { parseVariant, VARIANTS, type Variant } from './variants.ts';
