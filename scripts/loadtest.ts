@@ -128,7 +128,8 @@ try {
 } catch (error) {
   console.error(`loadtest: ${(error as Error).message}`);
   console.error(
-    'usage: npm run loadtest -- --target <ApiUrl> [--variant v] | --target sqs-chain=<url>,step-functions=<url> [--verify] [--orders N] [--concurrency C | --rate R] [--seed S]',
+    'usage: npm run loadtest -- --target <ApiUrl> [--variant v] | --target sqs-chain=<url>,step-functions=<url> ' +
+      '[--verify] [--orders N] [--concurrency C | --rate R] [--seed S]',
   );
   process.exit(2);
 }
