@@ -11,12 +11,7 @@ import type { OrderRun, TargetDetails, VariantRun } from '../report/types.ts';
 import { driveWorkload, type DriveResult } from './driver.ts';
 import { orchestrationLoc, packageService, type CfnTemplate } from './package-service.ts';
 import { createRequestSigner, isLoopback, regionOfApiUrl, type RequestSigner } from './sigv4.ts';
-import {
-  countFromCloudWatch,
-  describeStackResources,
-  getRouteFunctions,
-  type AwsAccess,
-} from './stack-counts.ts';
+import { countFromCloudWatch, describeStackResources, getRouteFunctions, type AwsAccess } from './stack-counts.ts';
 import { StackProbe } from './stack-probe.ts';
 import { parseVariant, VARIANTS, type Variant } from './variants.ts';
 import type { WorkloadOrder } from './workload.ts';
