@@ -54,7 +54,14 @@ export function toHistoryEvent(event: InterpreterEvent): [HistoryEventType, Hist
     }
     case 'StateExited': {
       const output = payload(event.state.output);
-      const details = { name: event.state.name, output: output.text, outputDetails: output.details };
+      // Variables a state assigned (set by the query layer), as AWS lists them: name -> JSON text.
+      const { assignedVariables } = event.state as { assignedVariables?: Record<string, string> };
+      const details = {
+        name: event.state.name,
+        output: output.text,
+        outputDetails: output.details,
+        ...(assignedVariables ? { assignedVariables, assignedVariablesDetails: { truncated: false } } : {}),
+      };
       return [`${event.state.type}StateExited` as HistoryEventType, { stateExitedEventDetails: details }];
     }
     case 'MapIterationStarted':
