@@ -523,6 +523,44 @@ describe('Variables: Passing data between states with variables', () => {
     expect(execution.result).toEqual({ doubled: 12, orderId: 'o-3', kind: 'literal', n: 6 });
   });
 
+  it('reads variables in JSONPath Choice rules and Map item selectors (Assign in JSONPath states)', async () => {
+    const definition = {
+      StartAt: 'Limits',
+      States: {
+        Limits: { Type: 'Pass', Assign: { limit: 100, 'currency.$': '$.currency', big: false }, Next: 'Route' },
+        Route: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.total', NumericGreaterThanPath: '$limit', Assign: { big: true }, Next: 'Lines' }],
+          Default: 'Lines',
+        },
+        Lines: {
+          Type: 'Map',
+          ItemsPath: '$.lines',
+          ItemSelector: { 'sku.$': '$$.Map.Item.Value', 'currency.$': '$currency' },
+          ItemProcessor: { StartAt: 'Line', States: { Line: { Type: 'Pass', End: true } } },
+          ResultPath: '$.priced',
+          Next: 'Report',
+        },
+        Report: {
+          Type: 'Pass',
+          Parameters: { 'priced.$': '$.priced', 'big.$': 'States.ArrayContains(States.Array($big), true)' },
+          End: true,
+        },
+      },
+    };
+    const big = await run(definition, { currency: 'EUR', total: 500, lines: ['A', 'B'] });
+    expect(big.result).toEqual({
+      priced: [
+        { sku: 'A', currency: 'EUR' },
+        { sku: 'B', currency: 'EUR' },
+      ],
+      big: true,
+    });
+    // No rule matched: the rule's Assign did not run, $big keeps its value.
+    const small = await run(definition, { currency: 'EUR', total: 5, lines: [] });
+    expect(small.result).toEqual({ priced: [], big: false });
+  });
+
   it('refuses invalid and reserved variable names at CreateStateMachine (Variable name syntax)', async () => {
     for (const name of ['1st', 'with-dash', 'states', 'x'.repeat(81)]) {
       await expect(create(jsonata({ Set: { Type: 'Pass', Assign: { [name]: 1 }, End: true } }))).rejects.toMatchObject({

@@ -291,7 +291,11 @@ export class QueryLayer {
           Type: 'Task',
           Resource: state.Resource,
           TimeoutSeconds: state.TimeoutSeconds ?? NO_TIMEOUT_SECONDS,
-          ...pick(state, ['TimeoutSecondsPath', 'Retry']),
+          // The interpreter reads TimeoutSecondsPath from the envelope: `$.x` is `$.value.x` there.
+          ...(typeof state.TimeoutSecondsPath === 'string'
+            ? { TimeoutSecondsPath: state.TimeoutSecondsPath.replace(/^\$/, '$.value') }
+            : {}),
+          ...pick(state, ['Retry']),
           ...this.lowerCatch(name, state, language, out),
           ...this.transition(state),
         };
@@ -681,10 +685,14 @@ class StateScope {
   private async mapItems(): Promise<Envelope> {
     const { state } = this.step;
     let items: Json;
+    // JSONPath: ItemsPath and ItemSelector apply to the input after InputPath.
+    const input = this.jsonata
+      ? this.value
+      : await this.jsonPath({ Type: 'Pass', ...pick(state, ['InputPath']) }, this.value);
     if (this.jsonata) {
-      items = state.Items === undefined ? this.value : await this.evaluate(state.Items, { input: this.value }, 'Items');
+      items = state.Items === undefined ? input : await this.evaluate(state.Items, { input }, 'Items');
     } else {
-      items = await this.jsonPath({ Type: 'Pass', InputPath: state.ItemsPath ?? '$' }, this.value);
+      items = await this.jsonPath({ Type: 'Pass', InputPath: state.ItemsPath ?? '$' }, input);
     }
     if (!Array.isArray(items)) {
       throw queryError(
@@ -696,8 +704,8 @@ class StateScope {
       items.map(async (item, index) => {
         if (selector === undefined) return item;
         const context = { ...this.context, Map: { Item: { Index: index, Value: item } } };
-        if (this.jsonata) return this.evaluate(selector, { input: this.value, context }, 'ItemSelector');
-        return this.jsonPath({ Type: 'Pass', Parameters: selector }, this.value, context);
+        if (this.jsonata) return this.evaluate(selector, { input, context }, 'ItemSelector');
+        return this.jsonPath({ Type: 'Pass', Parameters: selector }, input, context);
       }),
     );
     let maxConcurrency: Json = (state.MaxConcurrency as Json | undefined) ?? 0;
