@@ -335,7 +335,15 @@ describe('JSONata: Transforming data with JSONata in Step Functions', () => {
     });
     const failed = await run(definition, { a: 1, b: 'two' });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
-    expect(failed.cause).toContain('$states.input.a + $states.input.b');
+    expect(failed.cause).toContain("An error occurred while executing the state 'Add'.");
+    expect(failed.cause).toContain("'$states.input.a + $states.input.b' specified for the field 'Output'");
+    // The history has the event AWS writes for it, with the field that failed.
+    const evaluation = (await historyOf(failed.executionArn)).find((e) => e.type === 'EvaluationFailed');
+    expect(evaluation?.evaluationFailedEventDetails).toMatchObject({
+      state: 'Add',
+      error: 'States.QueryEvaluationError',
+      location: 'Output',
+    });
 
     const caught = await run(
       jsonata({
@@ -350,7 +358,7 @@ describe('JSONata: Transforming data with JSONata in Step Functions', () => {
       }),
       {},
     );
-    // An expression that yields nothing is an error too, named with the field it sits in.
+    // An expression that yields nothing is an error too, even nested, named with the field it sits in.
     expect(caught.result).toEqual({
       Error: 'States.QueryEvaluationError',
       Cause: expect.stringContaining("specified for the field 'Arguments/id' returned nothing (undefined)"),

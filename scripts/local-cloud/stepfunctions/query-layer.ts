@@ -742,8 +742,14 @@ class StateScope {
 
   // ------------------------------------------------------------ evaluation
 
-  private evaluate(template: unknown, states: Partial<StatesBinding>, location: string): Promise<Json> {
-    return evaluateField(template, { context: this.context, ...states }, this.variables, location);
+  /** Evaluates a JSONata field; an error names the state first, as AWS's cause does. */
+  private async evaluate(template: unknown, states: Partial<StatesBinding>, location: string): Promise<Json> {
+    try {
+      return await evaluateField(template, { context: this.context, ...states }, this.variables, location);
+    } catch (error) {
+      if (!(error instanceof StateFailure)) throw error;
+      throw queryError(`An error occurred while executing the state '${this.step.stateName}'. ${error.message}`);
+    }
   }
 
   /** Runs a one-state JSONPath machine of the interpreter, with variables reachable as `$name`. */
