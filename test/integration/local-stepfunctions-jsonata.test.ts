@@ -365,12 +365,66 @@ describe('JSONata: Transforming data with JSONata in Step Functions', () => {
     });
   });
 
-  it('refuses JSONPath fields in a JSONata state at CreateStateMachine (JSONPath fields in JSONata states)', async () => {
+  it('refuses the fields of the other query language at CreateStateMachine (QueryLanguage)', async () => {
+    const refusal = (language: string, field: string, other: string) =>
+      `The QueryLanguage is set to '${language}', but field '${field}' is only supported for the '${other}' QueryLanguage`;
     for (const field of [{ Parameters: { a: 1 } }, { ResultPath: '$.x' }]) {
       await expect(
         create(jsonata({ Call: { Type: 'Task', Resource: fn('echo'), ...field, End: true } })),
-      ).rejects.toMatchObject({ name: 'InvalidDefinition' });
+      ).rejects.toMatchObject({
+        name: 'InvalidDefinition',
+        message: expect.stringContaining(refusal('JSONata', Object.keys(field)[0] ?? '', 'JSONPath')),
+      });
     }
+    await expect(
+      create({ StartAt: 'P', States: { P: { Type: 'Pass', Output: { a: 1 }, End: true } } }),
+    ).rejects.toMatchObject({ message: expect.stringContaining(refusal('JSONPath', 'Output', 'JSONata')) });
+    // A state may opt into JSONata in a JSONPath machine, not out of it in a JSONata one.
+    await expect(create(jsonata({ P: { Type: 'Pass', QueryLanguage: 'JSONPath', End: true } }))).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine at /States/P",
+      ),
+    });
+    // The states of a Map inherit the machine's language, whatever the Map declares.
+    const map = (processor: object) => ({
+      StartAt: 'M',
+      States: { M: { Type: 'Map', QueryLanguage: 'JSONata', ItemProcessor: processor, End: true } },
+    });
+    await expect(
+      create(map({ StartAt: 'I', States: { I: { Type: 'Pass', Output: 1, End: true } } })),
+    ).rejects.toMatchObject({ message: expect.stringContaining('at /States/M/ItemProcessor/States/I') });
+    await expect(
+      create(map({ QueryLanguage: 'JSONata', StartAt: 'I', States: { I: { Type: 'Pass', End: true } } })),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("Field 'QueryLanguage' is not supported at /States/M/ItemProcessor"),
+    });
+  });
+
+  it('refuses expressions that read what a state does not provide (JSONata expressions)', async () => {
+    // Expressions have no input document: the input is $states.input, never a bare name.
+    await expect(
+      create(jsonata({ E: { Type: 'Pass', Output: { v: '{% phone %}' }, End: true } })),
+    ).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+      message: expect.stringContaining(
+        "UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level is not supported. at /States/E/Output/v",
+      ),
+    });
+    await expect(
+      create(jsonata({ E: { Type: 'Pass', Output: '{% $states.errorOutput %}', End: true } })),
+    ).rejects.toMatchObject({ message: expect.stringContaining('$states.errorOutput') });
+    // Names after the first step, in filters and in lambdas' own paths are fine.
+    await expect(
+      create(
+        jsonata({
+          E: {
+            Type: 'Pass',
+            Output: '{% $map($states.input.orders[qty > 0], function($o) { $o.sku }) %}',
+            End: true,
+          },
+        }),
+      ),
+    ).resolves.toBeTruthy();
   });
 
   it('provides $partition, $range, $hash, $uuid and $parse (JSONata functions provided by Step Functions)', async () => {

@@ -5,7 +5,8 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { SfnApiError } from './errors.ts';
-import { findQueryLanguageProblem, needsQueryLayer, QueryLayer } from './query-layer.ts';
+import { needsQueryLayer, QueryLayer } from './query-layer.ts';
+import { describeDiagnostic, diagnoseQueryLanguage } from './query-validation.ts';
 
 /** What a Task state calls: a function ARN directly, or the `lambda:invoke` service integration. */
 export type TaskResource = { kind: 'lambda-function'; functionArn: string } | { kind: 'lambda-invoke' };
@@ -93,14 +94,15 @@ function parseDefinition(definition: string): MachineNode {
   } catch (error) {
     throw new SfnApiError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message}'`);
   }
+  // JSONata and variables rules asl-validator does not apply, or words obscurely (query-validation.ts).
+  const [problem] = diagnoseQueryLanguage(parsed as never);
+  if (problem) throw new SfnApiError('InvalidDefinition', describeDiagnostic(problem));
   try {
     // The constructor runs asl-validator, the same rule set AWS applies.
     new StateMachine(parsed as StateMachineDefinition);
   } catch (error) {
     throw new SfnApiError('InvalidDefinition', (error as Error).message);
   }
-  const problem = findQueryLanguageProblem(parsed as never);
-  if (problem) throw new SfnApiError('InvalidDefinition', `Invalid State Machine Definition: '${problem}'`);
   return parsed as MachineNode;
 }
 

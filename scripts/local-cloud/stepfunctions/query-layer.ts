@@ -27,7 +27,6 @@ import {
   assignVariables,
   evaluateField,
   holdsTemplate,
-  invalidVariableName,
   isTemplate,
   queryError,
   StateFailure,
@@ -117,7 +116,6 @@ const HIDDEN = '\u0000';
 const LOCAL_RESOURCE = 'arn:aws:states:::local:query-layer';
 /** Longest timer Node allows, as for Task states (definition.ts): evaluation is not task time. */
 const NO_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
-const JSONPATH_ONLY_FIELDS = ['InputPath', 'Parameters', 'ResultSelector', 'ResultPath', 'OutputPath'];
 
 const hidden = (stateName: string, role: string) => `${stateName}${HIDDEN}${role}`;
 
@@ -151,47 +149,6 @@ export function needsQueryLayer(definition: MachineDefinition): boolean {
   return uses(definition);
 }
 
-/**
- * Checks what the interpreter's validator (asl-validator) does not: variable names ("Variable name
- * syntax"), and no JSONPath-only field in a JSONata state. Returns the first problem found.
- */
-export function findQueryLanguageProblem(definition: MachineDefinition): string | undefined {
-  const check = (machine: MachineDefinition, inherited: Language): string | undefined => {
-    for (const [name, state] of Object.entries(machine.States)) {
-      const language = (state.QueryLanguage as Language | undefined) ?? inherited;
-      const assigns = [
-        state.Assign,
-        ...((state.Catch as Catcher[] | undefined) ?? []).map((c) => c.Assign),
-        ...((state.Choices as ChoiceRule[] | undefined) ?? []).map((r) => r.Assign),
-      ].filter((assign) => assign !== undefined);
-      for (const assign of assigns) {
-        if (typeof assign !== 'object' || assign === null || Array.isArray(assign)) {
-          return `State '${name}': Assign must be a JSON object`;
-        }
-        for (const key of Object.keys(assign)) {
-          const variable = language === 'JSONPath' && key.endsWith('.$') ? key.slice(0, -2) : key;
-          const reason = invalidVariableName(variable);
-          if (reason) return `State '${name}': ${reason}`;
-        }
-      }
-      if (language === 'JSONata') {
-        const field = JSONPATH_ONLY_FIELDS.find((f) => f in state);
-        if (field) return `State '${name}': the field '${field}' is not supported in a JSONata state`;
-      }
-      const nested = [
-        ...((state.Branches as MachineDefinition[] | undefined) ?? []),
-        ...[state.ItemProcessor ?? state.Iterator].filter(Boolean),
-      ] as MachineDefinition[];
-      for (const machine of nested) {
-        const problem = check(machine, language);
-        if (problem) return problem;
-      }
-    }
-    return undefined;
-  };
-  return check(definition, definition.QueryLanguage ?? 'JSONPath');
-}
-
 export class QueryLayer {
   /** The definition the interpreter runs. */
   readonly definition: MachineDefinition;
@@ -199,13 +156,16 @@ export class QueryLayer {
   private readonly presentations = new Map<string, Presentation>();
   /** Where a transition to a state lands: its first lowered state. */
   private readonly entries = new Map<string, string>();
+  /** Nested states (branches, item processors) inherit the machine's language, not their state's. */
+  private readonly topLanguage: Language;
 
   constructor(
     definition: MachineDefinition,
     /** Multiplies Wait seconds computed at run time, as definition.ts scales literal ones. */
     private readonly waitScale: number,
   ) {
-    this.definition = this.lowerMachine(definition, definition.QueryLanguage ?? 'JSONPath');
+    this.topLanguage = definition.QueryLanguage ?? 'JSONPath';
+    this.definition = this.lowerMachine(definition, this.topLanguage);
   }
 
   wrapInput(input: Json): Envelope {
@@ -352,7 +312,7 @@ export class QueryLayer {
           state.Type === 'Parallel'
             ? {
                 InputPath: '$.branchInput',
-                Branches: (state.Branches as MachineDefinition[]).map((b) => this.lowerMachine(b, language)),
+                Branches: (state.Branches as MachineDefinition[]).map((b) => this.lowerMachine(b, this.topLanguage)),
               }
             : {
                 ItemsPath: '$.items',
