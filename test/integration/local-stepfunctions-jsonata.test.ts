@@ -59,6 +59,8 @@ beforeAll(async () => {
     endpoint: sfn.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    // TestState (like StartSyncExecution) goes to the `sync-` host prefix on AWS.
+    disableHostPrefix: true,
   });
 });
 

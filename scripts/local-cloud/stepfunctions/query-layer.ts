@@ -163,13 +163,19 @@ export class QueryLayer {
     definition: MachineDefinition,
     /** Multiplies Wait seconds computed at run time, as definition.ts scales literal ones. */
     private readonly waitScale: number,
+    /**
+     * What `$states.context.Task.Token` holds in a `.waitForTaskToken` Task: a placeholder the
+     * task runner replaces with the token it issues, wherever the Arguments put it.
+     */
+    private readonly taskTokenPlaceholder?: string,
   ) {
     this.topLanguage = definition.QueryLanguage ?? 'JSONPath';
     this.definition = this.lowerMachine(definition, this.topLanguage);
   }
 
-  wrapInput(input: Json): Envelope {
-    return envelope(input, {});
+  /** The first state's envelope: the input, and the variables in scope (none, but in TestState). */
+  wrapInput(input: Json, variables: Variables = {}): Envelope {
+    return envelope(input, variables);
   }
 
   unwrapOutput(output: unknown): Json {
@@ -206,7 +212,7 @@ export class QueryLayer {
 
   /** The local handlers of one execution: the layer's steps around the real task handlers. */
   handlers(tasks: Record<string, Handler>, context: ExecutionContext): Record<string, TaskHandler> {
-    const run = new LayerRun(context, tasks as Record<string, TaskHandler>, this.waitScale);
+    const run = new LayerRun(context, tasks as Record<string, TaskHandler>, this.waitScale, this.taskTokenPlaceholder);
     return Object.fromEntries(
       [...this.steps].map(([name, step]) => [name, (input: Json) => run.step(step, input as unknown as Envelope)]),
     ) as Record<string, TaskHandler>;
@@ -381,10 +387,14 @@ class LayerRun {
     private readonly execution: ExecutionContext,
     private readonly tasks: Record<string, TaskHandler>,
     private readonly waitScale: number,
+    private readonly taskTokenPlaceholder: string | undefined,
   ) {}
 
   async step(step: Step, input: Envelope): Promise<Json> {
-    const scope = new StateScope(step, input, this.context(step.stateName, input), this.waitScale);
+    const context = this.context(step.stateName, input);
+    const waits = step.kind === 'task' && String(step.state.Resource).endsWith('.waitForTaskToken');
+    if (waits && this.taskTokenPlaceholder) context.Task = { Token: this.taskTokenPlaceholder };
+    const scope = new StateScope(step, input, context, this.waitScale);
     const output = await scope.run(this.tasks);
     return output as unknown as Json;
   }
