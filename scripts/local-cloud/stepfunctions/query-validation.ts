@@ -107,11 +107,8 @@ function fieldProblems(state: Node, language: Language, location: string): Query
 function variableProblems(state: Node, language: Language, location: string): QueryLanguageDiagnostic[] {
   const blocks: [string, unknown][] = [
     [`${location}/Assign`, state.Assign],
-    ...((state.Catch ?? []) as Node[]).map((c, i): [string, unknown] => [`${location}/Catch/${i}/Assign`, c.Assign]),
-    ...((state.Choices ?? []) as Node[]).map((r, i): [string, unknown] => [
-      `${location}/Choices/${i}/Assign`,
-      r.Assign,
-    ]),
+    ...listOf(state.Catch).map((c, i): [string, unknown] => [`${location}/Catch/${i}/Assign`, c.Assign]),
+    ...listOf(state.Choices).map((r, i): [string, unknown] => [`${location}/Choices/${i}/Assign`, r.Assign]),
   ];
   const problems: QueryLanguageDiagnostic[] = [];
   for (const [at, block] of blocks) {
