@@ -21,7 +21,8 @@ export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
   duplicates:
     'every event-driven invocation delivered twice, at once (and EventBridge events twice, some out of order)',
   'payment-storm':
-    '50% of payment calls fail transiently while the orders run; then the provider recovers and parked orders are redriven',
+    '50% of payment calls fail transiently while the orders run; then the provider recovers and parked orders are ' +
+    'redriven',
   'always-failing-step':
     'the mailer fails every call: retries run out, orders park FAILED; the fault is fixed, then redrive',
   'worker-crash': 'the Lambda execution environments are killed mid-run and restarted',
@@ -32,9 +33,13 @@ export const CRASH_NOTES: Record<Variant, string> = {
   'sqs-chain':
     'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
   'eventbridge-flags':
-    "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
+    'locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the ' +
+    "execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 " +
+    'h, 2 retries) and then the on-failure destination',
   'step-functions':
-    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
+    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a ' +
+    'redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard ' +
+    'executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
 };
 
 export interface DrillResult {
