@@ -76,6 +76,26 @@ export interface VariantRun {
   cpuMsPerOrder?: number;
   /** Cores of the machine the run was measured on. */
   cores?: number;
+  /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
+  target?: TargetDetails;
+}
+
+/** What a load test saw of its target beyond the orders: where the counts came from, what it checked. */
+export interface TargetDetails {
+  url: string;
+  stackName?: string;
+  /** The invariants this run checked (the client alone sees statuses; `--verify` reads tables and queues). */
+  invariantsChecked: string[];
+  /** How each count was derived (CloudWatch metric, execution history sample, what was left out). */
+  countNotes: string[];
+  /** Every CloudWatch figure read, `<Namespace> <Metric> <resource>` -> value. */
+  metrics?: Record<string, number>;
+  /** Open model: how late the generator sent each order after its due time. */
+  clientLagMs?: LatencyQuantiles;
+  /** The AWS model's prediction for the same orders, beside what was measured (a deployed stack). */
+  awsModel?: { predicted: LatencyQuantiles; measured: LatencyQuantiles; source: string };
+  /** The part of the seeded workload this generator drove (`--slice i/n`), when not all of it. */
+  slice?: string;
 }
 
 export interface StrandedOrder {
@@ -88,7 +108,8 @@ export interface StrandedOrder {
 export interface RunInput {
   workload: WorkloadOptions;
   variants: VariantRun[];
-  baseline: VariantRun;
+  /** Absent for a load test against a remote target: nothing in-process to compare with. */
+  baseline?: VariantRun;
   /** ISO time the report is dated; defaults to now. */
   generatedAt?: string;
   /** Defaults to `shared/data/prices.json`. */
@@ -152,6 +173,8 @@ export interface VariantReport {
   /** Against the baseline; absent on the baseline itself. */
   overheadRatio?: OverheadRatio;
   exampleTimeline?: ExampleTimeline;
+  /** Present for a load test: its target, what it checked, where its counts come from. */
+  target?: TargetDetails;
 }
 
 export interface ReportSources {
@@ -172,6 +195,7 @@ export interface Report {
   generatedAt: string;
   workload: WorkloadOptions;
   variants: Record<string, VariantReport>;
-  baseline: VariantReport;
+  /** Absent for a load test against a remote target. */
+  baseline?: VariantReport;
   sources: ReportSources;
 }
