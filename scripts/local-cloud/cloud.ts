@@ -13,6 +13,7 @@ import {
   type EventBridgePort,
   type StepFunctionsPort,
 } from './deploy.ts';
+import { LocalLambdaApi } from './lambda-api.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
@@ -20,7 +21,14 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } fro
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 /** Usual local ports, each overridable by env; 0 picks a free port (tests). */
-export const DEFAULT_PORTS = { dynamodb: 8000, sqs: 9324, eventbridge: 4010, stepfunctions: 8083 } as const;
+// The Lambda API sits apart from the HTTP APIs (3000 and up) and serverless-offline's own 3002.
+export const DEFAULT_PORTS = {
+  dynamodb: 8000,
+  sqs: 9324,
+  eventbridge: 4010,
+  stepfunctions: 8083,
+  lambda: 9001,
+} as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
 
 export interface LocalCloudOptions {
@@ -64,7 +72,7 @@ function portFromEnv(service: CloudService): number | undefined {
 
 /**
  * Boots the embedded local cloud on loopback: DynamoDB (dynalite), SQS (fauxqs), EventBridge and
- * Step Functions (ours), and the Lambda runtime that runs the services' handlers. Everything
+ * Step Functions (ours), and the Lambda runtime that runs the services' handlers, with its API. Everything
  * speaks the real AWS protocols: the SDK v3 and the AWS CLI work against each endpoint.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -93,6 +101,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
+    const lambdaApi = new LocalLambdaApi(runtime);
+    // Callers that choose their ports (tests, the main job) and name none for Lambda get a free one.
+    const lambdaPort = options.ports && options.ports.lambda === undefined ? 0 : port('lambda');
+    const lambdaUrl = await lambdaApi.start(portFromEnv('lambda') ?? lambdaPort, host);
+    stops.push(() => lambdaApi.stop());
 
     const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);
     const eventBridge = optional.has('eventbridge')
@@ -109,6 +122,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
+      lambda: lambdaUrl,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -118,6 +132,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs: sqsUrl,
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
+        lambda: lambdaUrl,
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
