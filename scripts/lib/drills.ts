@@ -46,10 +46,13 @@ export interface DrillResult {
   faults: { crashes: number; duplicateInvocations: number };
   /** Calls of the payment provider's charge (a step run again calls again; its key still charges once). */
   chargeCalls: number;
-  /** Orders whose charge was called more than once: charge-payment ran again after it completed. */
+  /** Orders whose charge the provider saw more than once (its idempotency key still charged once). */
   chargeCalledAgain: number;
-  /** Orders whose timeline shows validate-order again after it completed: the order ran again from its start. */
-  restartedFromValidate: number;
+  /**
+   * Orders whose timeline shows the step reached again after it had completed (a duplicate entry):
+   * a redelivery, a retried POST, or the whole order run again from its start (single-lambda).
+   */
+  ranAgain: { 'validate-order': number; 'charge-payment': number };
   note?: string;
 }
 
@@ -205,7 +208,10 @@ async function summarize(
     faults,
     chargeCalls: accepted.reduce((sum, id) => sum + (chargeCalls.get(id) ?? 0), 0),
     chargeCalledAgain: accepted.filter((id) => (chargeCalls.get(id) ?? 0) > 1).length,
-    restartedFromValidate: snapshot.orders.filter((o) => ranAgain(o.timeline, 'validate-order')).length,
+    ranAgain: {
+      'validate-order': snapshot.orders.filter((o) => ranAgain(o.timeline, 'validate-order')).length,
+      'charge-payment': snapshot.orders.filter((o) => ranAgain(o.timeline, 'charge-payment')).length,
+    },
     ...(drill === 'worker-crash' || drill === 'mid-step-crash' ? { note: CRASH_NOTES[variant] } : {}),
   };
 }

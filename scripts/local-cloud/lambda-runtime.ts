@@ -348,6 +348,7 @@ export class LambdaRuntime implements LambdaInvoker {
         await this.kill(env, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
       }
     }
+    this.crashCount += lost;
     this.dispatch();
     return lost;
   }
