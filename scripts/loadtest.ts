@@ -13,7 +13,7 @@ import { parseComparisonArgs } from './lib/cli-options.ts';
 import { driveWorkload } from './lib/driver.ts';
 import { orchestrationLoc, packageService } from './lib/package-service.ts';
 import { createProgress } from './lib/progress.ts';
-import { parseVariant } from './lib/variants.ts';
+import { VARIANTS, parseVariant } from './lib/variants.ts';
 import { generateWorkload } from './lib/workload.ts';
 import { buildReport } from './report/build-report.ts';
 import { computeVerdicts } from './report/render-markdown.ts';
@@ -44,7 +44,7 @@ const own = parseArgs({
 const target = typeof own.target === 'string' ? own.target.replace(/\/+$/, '') : '';
 if (!/^https?:\/\/[^\s]+$/.test(target)) {
   console.error(
-    'usage: npm run loadtest -- --target <ApiUrl> [--variant sqs-chain|eventbridge-flags|step-functions] [--orders N] [--concurrency C] [--rate R] [--seed S]',
+    `usage: npm run loadtest -- --target <ApiUrl> [--variant ${VARIANTS.join('|')}] [--orders N] [--concurrency C] [--rate R] [--seed S]`,
   );
   process.exit(2);
 }

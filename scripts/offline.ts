@@ -5,13 +5,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
-import { parseVariant, serviceDir } from './lib/variants.ts';
+import { VARIANTS, parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error(
-    'usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions> [--stage local] [--httpPort 3000]',
-  );
+  console.error(`usage: npm run offline -- <${VARIANTS.join('|')}> [--stage local] [--httpPort 3000]`);
   process.exit(2);
 }
 const variant = parseVariant(name);

@@ -117,6 +117,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
         ...(hopType ? { hopType } : {}),
+        ...(specOf(variant).hopsPerOrder !== undefined ? { hopsPerOrder: specOf(variant).hopsPerOrder } : {}),
       });
     }
     phase('running the baseline (the same steps in a process of its own, no messaging)');

@@ -49,6 +49,11 @@ export interface VariantSpec {
    * published figure exists for it (the report then says "not modelled").
    */
   hopType?(options: VariantRunOptions): HopType;
+  /**
+   * Hand-offs between functions per order when they are not one per step (the report and bench
+   * otherwise count them from the timeline).
+   */
+  hopsPerOrder?: number;
   /** Where duplicate deliveries come from in the duplicates drill (besides invocations). */
   duplicateEvents?: boolean;
   /** What it loses locally in a crash, and what AWS does instead (README, drills). */
@@ -145,8 +150,10 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
   },
   'single-lambda': {
     emulators: [],
-    // One async invoke carries the whole order; AWS publishes no delay figure for a direct async
-    // invoke (the EventBridge figure includes the bus), so it is not modelled rather than guessed.
+    // One async invoke carries the whole order (API -> processOrder); the steps call each other in
+    // process. AWS publishes no delay figure for a direct async invoke (the EventBridge figure
+    // includes the bus), so its modelled latency says "not modelled" rather than guess one.
+    hopsPerOrder: 1,
     crashNote:
       "the crashed invocation fails with Sandbox.Crashed and Lambda's async retry runs the whole order again from validate; the idempotent steps answer duplicate for what it already did. Locally the async queue lives in the local cloud process; AWS keeps it in Lambda's own durable queue (up to 6 h, 2 retries), then the on-failure destination",
     async redrive(context) {
