@@ -6,6 +6,7 @@ import type { StepResult } from '#domain/step-runner';
 import type { OrderSteps } from '#domain/steps';
 import { logger, withOrderContext } from '#observability/logger';
 import {
+  ACKNOWLEDGED_BY_SUCCESSOR,
   putOrderEvent,
   type EventPublisher,
   type OrderEvent,
@@ -111,6 +112,7 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
     );
     if (!stillHeld) claim = await claimStep();
   }
+  if (claim.kind === 'handing-on') return;
   if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
   if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
   if (claim.kind === 'exhausted')
@@ -183,7 +185,8 @@ async function handOn(
     name,
     name === 'OrderStepFailed' ? { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step } : ids,
   );
-  await config.flags.markEmitted(detail.orderId, spec.step);
+  // The successor's claim acknowledges the put (one write fewer per step); others are marked here.
+  if (!ACKNOWLEDGED_BY_SUCCESSOR.has(name)) await config.flags.markEmitted(detail.orderId, spec.step);
 }
 
 async function failRetryable(
