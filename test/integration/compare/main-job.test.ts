@@ -89,9 +89,11 @@ describe('npm start: the same workload through every variant', () => {
     expect(eb.eventsPut).toBeGreaterThanOrEqual(30 * 2);
     // At least two states per order (a rejected order: ValidateOrder, RejectOrder); four on the happy path.
     expect(sfn.stateTransitions).toBeGreaterThanOrEqual(30 * 2);
-    // One async invoke per order carries it whole: no queue, bus or state machine is billed.
+    // One async invoke per order carries it whole: no bus or state machine, and no queue per step
+    // (the other stacks' idle SQS pollers, still deployed in the same cloud, count a few requests).
     expect(one.lambdaInvocations).toBeGreaterThanOrEqual(30 * 2);
-    expect((one.sqsRequests ?? 0) + (one.eventsPut ?? 0) + (one.stateTransitions ?? 0)).toBe(0);
+    expect((one.eventsPut ?? 0) + (one.stateTransitions ?? 0)).toBe(0);
+    expect(one.sqsRequests ?? 0).toBeLessThan(30);
     for (const counts of [sqs, eb, sfn, one]) {
       expect(counts.lambdaInvocations).toBeGreaterThan(30);
       expect(counts.dynamoWriteUnits).toBeGreaterThan(30);
