@@ -35,8 +35,8 @@ type Inverse = (input: CompensationInput) => Promise<StepResult>;
 
 /**
  * The whole order in one invocation, as a saga in code: validate, charge, reserve and confirm in
- * sequence, each retried in code under the shared policy; after each step that has an inverse,
- * its compensation is pushed, and a business error unwinds them last in, first out before the
+ * sequence, each retried in code under the shared policy; each step's compensation is pushed
+ * once it has something to undo, and a business error unwinds them last in, first out before the
  * order is cancelled (or rejected, when validation failed: nothing to undo).
  *
  * A failure that outlives the in-code retries is thrown: Lambda's async retry then runs the order
@@ -54,10 +54,12 @@ export async function runOrder(config: OrderRunConfig, event: RunOrderEvent): Pr
   if (!before) return undefined; // never accepted: nothing to run (the API writes the order first)
   const run = nextRunOf(before);
   const base = { orderId: event.orderId, run, ...(event.correlationId ? { correlationId: event.correlationId } : {}) };
-  const forward: Array<{ name: StepNameOf; step: Step; inverse?: Inverse }> = [
+  // A reservation that fails (out of stock, or a crash mid-way) may hold part of the order: its
+  // inverse is due as soon as it has started; a charge's only once it succeeded.
+  const forward: Array<{ name: StepNameOf; step: Step; inverse?: Inverse; undoFromStart?: boolean }> = [
     { name: 'validate-order', step: steps.validateOrder },
     { name: 'charge-payment', step: steps.chargePayment, inverse: steps.refundPayment },
-    { name: 'reserve-inventory', step: steps.reserveInventory, inverse: steps.releaseInventory },
+    { name: 'reserve-inventory', step: steps.reserveInventory, inverse: steps.releaseInventory, undoFromStart: true },
     { name: 'send-confirmation', step: steps.sendConfirmation },
   ];
   let current: StepNameOf = 'validate-order';
@@ -65,10 +67,11 @@ export async function runOrder(config: OrderRunConfig, event: RunOrderEvent): Pr
   const retried = <T>(body: (attempt: number) => Promise<T>) => retryInCode(body, config.retry);
   try {
     let result: StepResult | undefined;
-    for (const { name, step, inverse } of forward) {
+    for (const { name, step, inverse, undoFromStart } of forward) {
       current = name;
+      if (inverse && undoFromStart) compensations.push(inverse);
       result = await retried((attempt) => step({ ...base, attempt }));
-      if (inverse) compensations.push(inverse);
+      if (inverse && !undoFromStart) compensations.push(inverse);
     }
     // An earlier run stopped while compensating (or was parked FAILED there): finish the unwinding.
     const after = await config.orders.get(event.orderId);
