@@ -38,7 +38,7 @@ for (const drill of drills) {
     );
     // What the fault did, and what it made the pipeline repeat (the provider's key still charges once).
     console.log(
-      `  ${''.padEnd(18)} fault: ${result.faults.crashes} environment(s) crashed, ${result.faults.duplicateInvocations} invocation(s) delivered twice;  charge calls ${result.chargeCalls} (${result.chargeCalledAgain} order(s) called twice or more);  completed steps reached again: validate-order ${result.ranAgain['validate-order']}, charge-payment ${result.ranAgain['charge-payment']} order(s)`,
+      `  ${''.padEnd(18)} fault: ${result.faults.crashes} environment(s) crashed, ${result.faults.duplicateInvocations} invocation(s) and ${result.faults.duplicateEvents} event(s) delivered twice;  charge calls ${result.chargeCalls} (${result.chargeCalledAgain} order(s) called twice or more);  completed steps reached again: validate-order ${result.ranAgain['validate-order']}, charge-payment ${result.ranAgain['charge-payment']} order(s)`,
     );
     if (result.note) console.log(`  ${''.padEnd(18)} crash: ${result.note}`);
   }

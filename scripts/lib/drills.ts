@@ -43,7 +43,7 @@ export interface DrillResult {
   redriveRounds: number;
   violations: InvariantViolation[];
   /** What the drill's fault did: environments crashed, invocations and events delivered twice. */
-  faults: { crashes: number; duplicateInvocations: number };
+  faults: { crashes: number; duplicateInvocations: number; duplicateEvents: number };
   /** Calls of the payment provider's charge (a step run again calls again; its key still charges once). */
   chargeCalls: number;
   /** Orders whose charge the provider saw more than once (its idempotency key still charged once). */
@@ -147,6 +147,7 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     const faults = {
       crashes: cloud.runtime.stats().crashes,
       duplicateInvocations: cloud.runtime.stats().duplicateInvocations,
+      duplicateEvents: cloud.eventBridge?.duplicatedDeliveries?.() ?? 0,
     };
     return await summarize(variant, drill, run, probe, rounds, faults, world.client);
   } finally {

@@ -241,7 +241,7 @@ async function startEventBridgeEmulator(
   sqs: SQSClient,
   instruments: CloudInstruments,
   options: LocalCloudOptions,
-): Promise<EventBridgePort & Idle & { pending(): number }> {
+): Promise<EventBridgePort & Idle & { pending(): number; duplicatedDeliveries(): number }> {
   const { startEventBridge } = await import('./eventbridge/server.ts');
   return startEventBridge({
     port,
