@@ -3,7 +3,13 @@ import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
 import type { HopType } from '../local-cloud/types.ts';
 
 /** The implementations of the pipeline, each a service under services/. */
-export const VARIANTS = ['sqs-chain', 'eventbridge-flags', 'step-functions', 'single-lambda'] as const;
+export const VARIANTS = [
+  'sqs-chain',
+  'eventbridge-flags',
+  'step-functions',
+  'durable-functions',
+  'single-lambda',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
@@ -145,6 +151,27 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
         return outcome({ [stateMachineArn]: started }, 'failed executions restarted');
       } finally {
         sfn.destroy();
+      }
+    },
+  },
+  'durable-functions': {
+    emulators: [],
+    // One async invoke starts the execution; its steps run in the function, checkpointed through
+    // the Lambda API. No published per-step latency exists for durable functions: not modelled.
+    hopsPerOrder: 1,
+    crashNote:
+      'the killed invocation is invoked again and replays its checkpoint log: completed steps return their recorded results without running, and only the interrupted step runs again. Locally executions and their logs live in the local cloud process (a crash of that process loses them); AWS persists them for retentionPeriodInDays',
+    async redrive(context) {
+      const { LambdaClient } = await import('@aws-sdk/client-lambda');
+      const { redriveDurableExecutions } = await import('./redrive-durable.ts');
+      const lambda = new LambdaClient(clientConfig(context, context.endpoints?.lambda));
+      try {
+        // The orchestrator runs behind its `durable` alias (osls publishes durable functions so).
+        const functionName = `${context.prefix}orderWorkflow`;
+        const started = await redriveDurableExecutions({ lambda, functionName, qualifier: 'durable' });
+        return outcome({ [functionName]: started }, 'failed durable executions started anew');
+      } finally {
+        lambda.destroy();
       }
     },
   },

@@ -6,15 +6,14 @@ import { Worker } from 'node:worker_threads';
 import type { AwsConfig } from '#adapters/config';
 import { deployService, type CloudHandles, type DeployedStack, type DeployOptions } from './deploy.ts';
 import { loadFauxqs } from './fauxqs-bundle.ts';
-import { LocalLambdaApi } from './lambda-api.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
+import { startLambdaApi, type LambdaApi } from './lambda/server.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 /** Usual local ports, each overridable by env; 0 picks a free port (tests). */
-// The Lambda API sits apart from the HTTP APIs (3000 and up) and serverless-offline's own 3002.
 export const DEFAULT_PORTS = {
   dynamodb: 8000,
   sqs: 9324,
@@ -40,9 +39,13 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
   lambdaConcurrency?: number;
+  /** Delays before a failed durable-function invocation is run again (default 1, 2, 4 s). */
+  durableRetryDelaysMs?: number[];
 }
 
 export interface LocalCloud extends CloudHandles {
+  /** The Lambda API (Invoke, ListFunctions, durable executions) on its own port. */
+  lambdaApi: LambdaApi;
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
@@ -100,10 +103,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
-    const lambdaApi = new LocalLambdaApi(runtime);
-    // Callers that choose their ports (tests, the main job) and name none for Lambda get a free one.
-    const lambdaPort = options.ports && options.ports.lambda === undefined ? 0 : port('lambda');
-    const lambdaUrl = await lambdaApi.start(portFromEnv('lambda') ?? lambdaPort, host);
+    const lambdaApi = await startLambdaApi({
+      // Callers that choose their ports (tests, the main job) and name none for Lambda get a free one.
+      port: options.ports && options.ports.lambda === undefined ? (portFromEnv('lambda') ?? 0) : port('lambda'),
+      host,
+      runtime,
+      instruments,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      ...(options.durableRetryDelaysMs ? { durableRetryDelaysMs: options.durableRetryDelaysMs } : {}),
+    });
+    // Stopped before the runtime (stops run in reverse): no execution re-invokes a stopped runtime.
     stops.push(() => lambdaApi.stop());
 
     const [eventBridge, stepFunctions] = await settleAll(stops, [
@@ -133,7 +143,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
-      lambda: lambdaUrl,
+      lambda: lambdaApi.url,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -143,7 +153,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs: sqsUrl,
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
-        lambda: lambdaUrl,
+        lambda: lambdaApi.url,
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
@@ -157,6 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs,
       sqsWire,
       runtime,
+      lambdaApi,
       instruments,
       endpoints,
       workDir,
@@ -189,6 +200,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
         const executions = stepFunctions?.running() ?? 0;
         if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
+        const durable = lambdaApi.durable.running();
+        if (durable > 0) moving.push(`lambda: ${durable} durable executions running`);
         return moving;
       },
       async idle() {
@@ -196,7 +209,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
         // is work no poller has picked up yet.
         for (let quiet = 0; quiet < 2; ) {
-          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
+          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle(), lambdaApi.idle()]);
           if (cloud.activity().length === 0) quiet++;
           else {
             quiet = 0;

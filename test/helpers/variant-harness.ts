@@ -22,7 +22,7 @@ export async function startVariant(
   options: { deploy?: DeployOptions; cloud?: LocalCloudOptions } = {},
 ): Promise<VariantHarness> {
   const cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     asyncRetryDelaysMs: [300, 600],
     sfnTimeScale: 1,
     optional: [...specOf(variant).emulators],
