@@ -23,6 +23,20 @@ describe('failure drills at a small size', () => {
 });
 
 describe('a crash in the middle of reserve-inventory', () => {
+  it('durable-functions resumes each crashed order at its last checkpoint: no completed step runs again', async () => {
+    const result = await runDrill('durable-functions', 'mid-step-crash', { orders: 16, seed: 9 });
+    expect(result.faults.crashes).toBeGreaterThan(0);
+    expect({ lost: result.lost, doubleCharges: result.doubleCharges, violations: result.violations }).toEqual({
+      lost: 0,
+      doubleCharges: 0,
+      violations: [],
+    });
+    // Replayed from the checkpoint log: validate and charge are not reached again, the provider
+    // is called once per charged order.
+    expect(result.ranAgain).toEqual({ 'validate-order': 0, 'charge-payment': 0 });
+    expect(result.chargeCalledAgain).toBe(0);
+  }, 180_000);
+
   it('single-lambda runs each crashed order again from validate, and still charges it once', async () => {
     const result = await runDrill('single-lambda', 'mid-step-crash', { orders: 16, seed: 9 });
     expect(result.faults.crashes).toBeGreaterThan(0);
