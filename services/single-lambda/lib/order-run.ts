@@ -1,6 +1,6 @@
 import type { CompensationInput } from '#domain/compensation';
 import { isBusinessError } from '#domain/errors';
-import type { OrderRecord, StepInput } from '#domain/order';
+import { COMPENSATION_HOP, type CompensationHop, type OrderRecord, type StepInput, type StepName } from '#domain/order';
 import type { OrderRepository } from '#domain/ports';
 import { retryInCode, type RetryOptions } from '#domain/retry-policy';
 import type { StepResult } from '#domain/step-runner';
@@ -30,7 +30,7 @@ export class OrderRunFailedError extends Error {
 }
 
 type Step = (input: StepInput) => Promise<StepResult>;
-type StepNameOf = 'validate-order' | 'charge-payment' | 'reserve-inventory' | 'send-confirmation' | 'compensate-order';
+type StepNameOf = StepName | CompensationHop;
 type Inverse = (input: CompensationInput) => Promise<StepResult>;
 
 /**
@@ -75,17 +75,26 @@ export async function runOrder(config: OrderRunConfig, event: RunOrderEvent): Pr
     }
     // An earlier run stopped while compensating (or was parked FAILED there): finish the unwinding.
     const after = await config.orders.get(event.orderId);
-    current = 'compensate-order';
+    current = COMPENSATION_HOP;
     if (after && unwinding(after))
       return await retried((attempt) => steps.compensateOrder({ ...base, attempt, reason: after.reason ?? 'Unknown' }));
     return result;
   } catch (error) {
-    if (isBusinessError(error)) {
-      const reason = error.name;
-      if (reason === 'ValidationError') return retried((attempt) => steps.rejectOrder({ ...base, attempt, reason }));
+    if (!isBusinessError(error)) return await parkOrRethrow(error);
+    const reason = error.name;
+    current = COMPENSATION_HOP;
+    try {
+      if (reason === 'ValidationError')
+        return await retried((attempt) => steps.rejectOrder({ ...base, attempt, reason }));
       for (const undo of compensations.reverse()) await retried((attempt) => undo({ ...base, attempt, reason }));
-      return retried((attempt) => steps.cancelOrder({ ...base, attempt, reason }));
+      return await retried((attempt) => steps.cancelOrder({ ...base, attempt, reason }));
+    } catch (unwindError) {
+      return await parkOrRethrow(unwindError);
     }
+  }
+
+  /** The run failed for good: on the last run the order is parked FAILED first; either way Lambda sees the error. */
+  async function parkOrRethrow(error: unknown): Promise<never> {
     if (run >= config.maxRuns) {
       // As every variant words it: the error, and the step where the retries ran out.
       const reason = `${error instanceof Error ? error.name : 'Error'}@${current}`;
