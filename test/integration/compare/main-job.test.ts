@@ -102,6 +102,7 @@ describe('npm start: the same workload through every variant', () => {
     const { counts: eb } = report.variants['eventbridge-flags']!;
     const { counts: sfn } = report.variants['step-functions']!;
     const { counts: one } = report.variants['single-lambda']!;
+    const { counts: durable } = report.variants['durable-functions']!;
     expect(sqs.sqsRequests).toBeGreaterThan(30);
     expect(eb.eventsPut).toBeGreaterThanOrEqual(30 * 2);
     // At least two states per order (a rejected order: ValidateOrder, RejectOrder); four on the happy path.
@@ -111,7 +112,9 @@ describe('npm start: the same workload through every variant', () => {
     expect(one.lambdaInvocations).toBeGreaterThanOrEqual(30 * 2);
     expect((one.eventsPut ?? 0) + (one.stateTransitions ?? 0)).toBe(0);
     expect(one.sqsRequests ?? 0).toBeLessThan(30);
-    for (const counts of [sqs, eb, sfn, one]) {
+    // Each step is at least one durable operation (checkpointed), billed per operation.
+    expect(durable.durableOperations).toBeGreaterThanOrEqual(30 * 2);
+    for (const counts of [sqs, eb, sfn, one, durable]) {
       expect(counts.lambdaInvocations).toBeGreaterThan(30);
       expect(counts.dynamoWriteUnits).toBeGreaterThan(30);
     }
