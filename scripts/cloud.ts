@@ -18,7 +18,8 @@ const cloud = await startLocalCloud();
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);
 for (const variant of variants) {
-  const stack = await cloud.deploy(serviceDir(variant), { httpPort: port++, environment: { LOG_LEVEL: 'ERROR' } });
+  const stack = await cloud.deploy(serviceDir(variant), { httpPort: port, environment: { LOG_LEVEL: 'ERROR' } });
+  if (port > 0) port++;
   if (stack.apiUrl) apis[variant] = stack.apiUrl;
 }
 const file = await writeEndpoints(cloud, { apis });
@@ -27,7 +28,8 @@ for (const [service, url] of Object.entries(cloud.endpoints)) console.log(`  ${s
 for (const [variant, url] of Object.entries(apis)) console.log(`  api ${variant.padEnd(18)} ${url}/orders`);
 console.log(`endpoints written to ${file}`);
 console.log(
-  `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs list-queues`,
+  `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs ` +
+    `list-queues`,
 );
 
 let stopping = false;

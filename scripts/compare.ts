@@ -22,7 +22,8 @@ try {
 const progress = createProgress();
 const started = Date.now();
 progress.note(
-  `order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency model ${options.latencyModel})`,
+  `order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency ` +
+    `model ${options.latencyModel})`,
 );
 const report = await runComparison({
   ...options,
@@ -37,7 +38,7 @@ console.log(
 console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const violations = Object.values(report.variants).reduce(
   (n, v) => n + v.invariantViolations.length,
-  report.baseline.invariantViolations.length,
+  report.baseline?.invariantViolations.length ?? 0,
 );
 if (violations > 0) {
   console.error(`${violations} invariant violation(s): see the report`);

@@ -5,6 +5,8 @@
  * measurement layer, never how a handler reaches them (handlers use the AWS SDK v3 only).
  */
 
+import type { MetricDatum } from './cloudwatch/metric-store.ts';
+
 /** A Lambda function error as AWS reports it: `errorType` is the error's literal `name`. */
 export interface LambdaFunctionError {
   errorType: string;
@@ -66,6 +68,8 @@ export interface CloudInstruments {
   hopDelay(hop: HopType, payload?: unknown): number;
   /** One finished invocation and when its handler ran (epoch ms): where an order's time went. */
   invocation?(record: InvocationRecord): void;
+  /** One CloudWatch data point (AWS's namespace, name and dimensions): what `GetMetricData` serves. */
+  metric?(datum: MetricDatum): void;
 }
 
 export interface InvocationRecord {

@@ -28,18 +28,18 @@ export function buildReport(input: RunInput): Report {
   const prices = input.prices ?? loadPrices();
   const hopLatency = input.hopLatency ?? loadHopLatencyTable();
   const exampleId = pickExampleOrderId(input.variants);
-  const baseline = summarizeRun(input.baseline, prices, exampleId);
+  const baseline = input.baseline ? summarizeRun(input.baseline, prices, exampleId) : undefined;
   const variants = Object.fromEntries(
     input.variants.map((run) => {
       const report = summarizeRun(run, prices, exampleId);
-      return [run.name, { ...report, overheadRatio: overheadAgainst(report, baseline) }];
+      return [run.name, baseline ? { ...report, overheadRatio: overheadAgainst(report, baseline) } : report];
     }),
   );
   return {
     generatedAt: input.generatedAt ?? new Date().toISOString(),
     workload: input.workload,
     variants,
-    baseline,
+    ...(baseline ? { baseline } : {}),
     sources: describeSources(prices, hopLatency, input.latencyModel),
   };
 }
@@ -104,6 +104,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
         }
       : {}),
     ...(exampleTimeline ? { exampleTimeline } : {}),
+    ...(run.target ? { target: run.target } : {}),
   };
 }
 

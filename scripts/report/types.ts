@@ -46,7 +46,9 @@ export interface OrderRun {
   betweenStepsMs?: number;
 }
 
-/** One variant's run (or the baseline's: the same steps called one after another in a process of its own, no messaging). */
+/**
+ * One variant's run (or the baseline's: the same steps called one after another in a process of its own, no messaging).
+ */
 export interface VariantRun {
   /** Column name: 'sqs-chain', 'eventbridge-flags', 'step-functions', 'baseline'. */
   name: string;
@@ -79,6 +81,26 @@ export interface VariantRun {
   cpuMsPerOrder?: number;
   /** Cores of the machine the run was measured on. */
   cores?: number;
+  /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
+  target?: TargetDetails;
+}
+
+/** What a load test saw of its target beyond the orders: where the counts came from, what it checked. */
+export interface TargetDetails {
+  url: string;
+  stackName?: string;
+  /** The invariants this run checked (the client alone sees statuses; `--verify` reads tables and queues). */
+  invariantsChecked: string[];
+  /** How each count was derived (CloudWatch metric, execution history sample, what was left out). */
+  countNotes: string[];
+  /** Every CloudWatch figure read, `<Namespace> <Metric> <resource>` -> value. */
+  metrics?: Record<string, number>;
+  /** Open model: how late the generator sent each order after its due time. */
+  clientLagMs?: LatencyQuantiles;
+  /** The AWS model's prediction for the same orders, beside what was measured (a deployed stack). */
+  awsModel?: { predicted: LatencyQuantiles; measured: LatencyQuantiles; source: string };
+  /** The part of the seeded workload this generator drove (`--slice i/n`), when not all of it. */
+  slice?: string;
 }
 
 export interface StrandedOrder {
@@ -91,7 +113,8 @@ export interface StrandedOrder {
 export interface RunInput {
   workload: WorkloadOptions;
   variants: VariantRun[];
-  baseline: VariantRun;
+  /** Absent for a load test against a remote target: nothing in-process to compare with. */
+  baseline?: VariantRun;
   /** ISO time the report is dated; defaults to now. */
   generatedAt?: string;
   /** Defaults to `shared/data/prices.json`. */
@@ -155,6 +178,8 @@ export interface VariantReport {
   /** Against the baseline; absent on the baseline itself. */
   overheadRatio?: OverheadRatio;
   exampleTimeline?: ExampleTimeline;
+  /** Present for a load test: its target, what it checked, where its counts come from. */
+  target?: TargetDetails;
 }
 
 export interface ReportSources {
@@ -175,6 +200,7 @@ export interface Report {
   generatedAt: string;
   workload: WorkloadOptions;
   variants: Record<string, VariantReport>;
-  baseline: VariantReport;
+  /** Absent for a load test against a remote target. */
+  baseline?: VariantReport;
   sources: ReportSources;
 }

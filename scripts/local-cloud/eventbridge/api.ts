@@ -92,7 +92,8 @@ function putEvents(context: ApiContext, input: Input): unknown {
   const entries = input.Entries;
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
     throw validationError(
-      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES} and greater than or equal to 1`,
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less ` +
+        `than or equal to ${MAX_ENTRIES} and greater than or equal to 1`,
     );
   }
   const typed = entries.map((entry): PutEventsEntry => (isRecord(entry) ? entry : {}));
@@ -115,7 +116,15 @@ function putEvent(context: ApiContext, entry: PutEventsEntry): { EventId: string
   }
   context.instruments.count('eventsPut');
   const receivedAt = Date.now();
-  for (const rule of context.registry.matchingRules(bus.name, event)) {
+  const rules = context.registry.matchingRules(bus.name, event);
+  // What EventBridge reports to CloudWatch: events matched on the bus, and per rule.
+  const metric = context.instruments.metric;
+  if (metric && rules.length > 0)
+    metric({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensions: { EventBusName: bus.name }, value: 1 });
+  for (const rule of rules) {
+    const dimensions = { EventBusName: bus.name, RuleName: rule.name };
+    metric?.({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensions, value: 1 });
+    metric?.({ namespace: 'AWS/Events', metricName: 'TriggeredRules', dimensions, value: 1 });
     for (const target of rule.targets.values()) {
       context.dispatcher.dispatch({ event, receivedAt, ruleArn: rule.arn, target });
     }
@@ -206,7 +215,8 @@ function requiredString(input: Input, key: string): string {
   const value = optionalString(input, key);
   if (value === undefined || value === '') {
     throw validationError(
-      `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`,
+      `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not ` +
+        `be null`,
     );
   }
   return value;
