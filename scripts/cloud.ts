@@ -5,15 +5,15 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud, writeEndpoints } from './local-cloud/cloud.ts';
-import { SERVICES, parseServiceList, serviceDir } from './lib/variants.ts';
+import { VARIANTS, parseVariantList, serviceDir } from './lib/variants.ts';
 
 const { values } = parseArgs({
   options: {
-    variants: { type: 'string', default: SERVICES.join(',') },
+    variants: { type: 'string', default: VARIANTS.join(',') },
     'http-port': { type: 'string', default: '3001' },
   },
 });
-const variants = values.variants === 'none' ? [] : parseServiceList(values.variants);
+const variants = values.variants === 'none' ? [] : parseVariantList(values.variants);
 const cloud = await startLocalCloud();
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);

@@ -6,13 +6,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
-import { parseVariant, serviceDir } from './lib/variants.ts';
+import { VARIANTS, parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
   console.error(
-    'usage: npm run deploy -- <sqs-chain|eventbridge-flags|step-functions> [--stage dev] [--region us-east-1] ' +
-      '[--param="type=EXPRESS"]',
+    `usage: npm run deploy -- <${VARIANTS.join('|')}> [--stage dev] [--region us-east-1] [--param="type=EXPRESS"]`,
   );
   process.exit(2);
 }

@@ -1,8 +1,11 @@
 /**
  * `npm run drill [-- --orders N --variants a,b --drills d1,d2 --seed S]`: failure
  * drills per variant, each on a fresh local cloud: duplicate deliveries, a payment storm, a step
- * that always fails for a while, and a crash of the execution environments. Prints per variant
- * and drill: orders, recovered, lost (0), double charges (0); writes reports/drills-<time>.json.
+ * that always fails for a while, a crash of the execution environments, and a crash of each
+ * order's environment in the middle of reserve-inventory. Prints per variant and drill: orders,
+ * recovered, lost (0), double charges (0), what the fault did (crashes, duplicate deliveries) and
+ * what it made the pipeline repeat (charge calls, orders run again from validate); writes
+ * reports/drills-<time>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +37,10 @@ for (const drill of drills) {
       `  ${variant.padEnd(18)} orders ${String(result.orders).padStart(4)}  recovered ` +
         `${String(result.recovered).padStart(3)}  lost ${result.lost}  double charges ${result.doubleCharges}  still ` +
         `parked ${result.stillParked}  violations ${result.violations.length}  redrive rounds ${result.redriveRounds}`,
+    );
+    // What the fault did, and what it made the pipeline repeat (the provider's key still charges once).
+    console.log(
+      `  ${''.padEnd(18)} fault: ${result.faults.crashes} environment(s) crashed, ${result.faults.duplicateInvocations} invocation(s) and ${result.faults.duplicateEvents} event(s) delivered twice;  charge calls ${result.chargeCalls} (${result.chargeCalledAgain} order(s) called twice or more);  completed steps reached again: validate-order ${result.ranAgain['validate-order']}, charge-payment ${result.ranAgain['charge-payment']} order(s)`,
     );
     if (result.note) console.log(`  ${''.padEnd(18)} crash: ${result.note}`);
   }

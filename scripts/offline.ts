@@ -5,16 +5,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
-import { parseServiceList, serviceDir } from './lib/variants.ts';
+import { VARIANTS, parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error(
-    'usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions|durable-functions> [--stage local] [--httpPort 3000]',
-  );
+  console.error(`usage: npm run offline -- <${VARIANTS.join('|')}> [--stage local] [--httpPort 3000]`);
   process.exit(2);
 }
-const variant = parseServiceList(name)[0] ?? 'sqs-chain';
+const variant = parseVariant(name);
 const args = [
   path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
   'offline',

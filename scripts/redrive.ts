@@ -2,19 +2,18 @@
  * `npm run redrive -- <variant> [--stage local|<s>] [--region r]`: what an operator does after
  * fixing a fault: puts every parked order back into its pipeline. sqs-chain moves DLQ messages
  * back to their source queues; eventbridge-flags re-puts the dead-lettered events on its bus;
- * step-functions starts the failed executions anew (the steps resume where the order failed).
+ * step-functions starts the failed executions anew (the steps resume where the order failed);
+ * single-lambda invokes the order function again with each on-failure record's event (the order
+ * runs again from validate, and the steps answer duplicate for what it already did).
  * Against the local cloud (`npm run cloud`, or `sls offline`) by default, using
  * `.local-cloud/endpoints.json`; with `--aws` against the real account.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
-import { findRedrivePairs, redriveQueues } from './lib/redrive.ts';
-import { parseVariant } from './lib/variants.ts';
+import { LOCAL_ACCOUNT } from './local-cloud/types.ts';
+import { parseVariant, specOf } from './lib/variants.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,41 +35,12 @@ const local = values.aws
         );
       }),
     ) as Record<string, string>);
-const client = (endpoint: string | undefined) => ({
+const result = await specOf(variant).redrive({
+  prefix: `${variant}-${stage}-`,
   region: values.region,
-  ...(local && endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  ...(local
+    ? { endpoints: local, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, account: LOCAL_ACCOUNT }
+    : {}),
 });
-const prefix = `${variant}-${stage}-`;
-
-if (variant === 'sqs-chain') {
-  const sqs = new SQSClient(client(local?.sqs));
-  const moved = await redriveQueues(sqs, await findRedrivePairs(sqs, prefix));
-  report(moved);
-} else if (variant === 'eventbridge-flags') {
-  const { redriveEventBridge } = await import('./lib/redrive-eventbridge.ts');
-  const moved = await redriveEventBridge({
-    sqs: new SQSClient(client(local?.sqs)),
-    eventBridge: new EventBridgeClient(client(local?.eventbridge)),
-    queuePrefix: prefix,
-    eventBusName: `${prefix}orders`,
-  });
-  report(moved);
-} else {
-  const { redriveStepFunctions } = await import('./lib/redrive-step-functions.ts');
-  const sfn = new SFNClient({ ...client(local?.stepfunctions), disableHostPrefix: Boolean(local) });
-  const region = values.region;
-  const account = local ? '000000000000' : undefined;
-  const stateMachineArn = account
-    ? `arn:aws:states:${region}:${account}:stateMachine:${prefix}order-pipeline`
-    : (process.env.STATE_MACHINE_ARN ?? '');
-  if (!stateMachineArn) throw new Error('against AWS, set STATE_MACHINE_ARN (from `sls info --verbose`)');
-  console.log(
-    `restarted ${await redriveStepFunctions({ sfn, stateMachineArn })} failed execution(s) of ${stateMachineArn}`,
-  );
-}
-
-function report(moved: Record<string, number>): void {
-  const total = Object.values(moved).reduce((a, b) => a + b, 0);
-  for (const [queue, n] of Object.entries(moved)) if (n > 0) console.log(`  ${n} from ${queue}`);
-  console.log(`redrove ${total} message(s) of ${variant} (${stage})`);
-}
+for (const [place, n] of Object.entries(result.moved)) if (n > 0) console.log(`  ${n} from ${place}`);
+console.log(`redrive of ${variant} (${stage}): ${result.summary}`);

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { checkInvariants } from '#domain/invariants';
-import type { HopType } from '../local-cloud/types.ts';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { createLatencyModel } from '../measure/latency-model.ts';
@@ -11,7 +10,7 @@ import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
 import { orchestrationLoc, packageService } from './package-service.ts';
 import { RunInstruments } from './run-instruments.ts';
-import { serviceDir, type Variant } from './variants.ts';
+import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
 import { generateWorkload, type WorkloadOrder } from './workload.ts';
 
 export interface ComparisonOptions {
@@ -43,12 +42,6 @@ export interface ComparisonOptions {
   onPhase?: (message: string) => void;
 }
 
-const HOP_TYPE: Record<Variant, (o: ComparisonOptions) => HopType> = {
-  'sqs-chain': () => 'sqs',
-  'eventbridge-flags': () => 'eventbridge',
-  'step-functions': (o) => (o.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
-};
-
 /**
  * The main job: one local cloud, the chosen variants deployed into it from their own
  * serverless.yml, the same seeded workload driven through each in turn (so counts are theirs
@@ -69,10 +62,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
     ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     instruments,
     asyncRetryDelaysMs: [1000, 2000],
-    optional: [
-      ...(options.variants.includes('eventbridge-flags') ? ['eventbridge' as const] : []),
-      ...(options.variants.includes('step-functions') ? ['stepfunctions' as const] : []),
-    ],
+    optional: emulatorsFor(options.variants),
   });
   try {
     phase('packaging templates and deploying into the local cloud');
@@ -82,20 +72,13 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           cloud.deploy(serviceDir(variant), {
             httpPort: 0,
             environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
-            ...(variant === 'step-functions' ? { params: { type: options.sfnType.toUpperCase() } } : {}),
+            params: specOf(variant).params?.(options) ?? {},
           }),
         ),
       ),
       Promise.all(
         options.variants.map(async (variant) => ({
-          resources: Object.keys(
-            (
-              await packageService(
-                variant,
-                variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [],
-              )
-            ).Resources,
-          ).length,
+          resources: Object.keys((await packageService(variant, packageArgs(variant, options))).Resources).length,
           loc: await orchestrationLoc(variant),
         })),
       ),
@@ -113,6 +96,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         })
       : [];
     for (const [index, variant] of options.variants.entries()) {
+      const hopType = specOf(variant).hopType?.(options);
       if (warmUp.length > 0) {
         phase(`warming ${variant} up with ${warmUp.length} orders (not measured)`);
         const probe = new LocalStackProbe(cloud, stacks[index]!);
@@ -132,7 +116,8 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         ...run,
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
-        hopType: HOP_TYPE[variant](options),
+        ...(hopType ? { hopType } : {}),
+        ...(specOf(variant).hopsPerOrder !== undefined ? { hopsPerOrder: specOf(variant).hopsPerOrder } : {}),
       });
     }
     phase('running the baseline (the same steps in a process of its own, no messaging)');
@@ -189,7 +174,8 @@ async function runVariant(
   const snapshot = await probe.snapshot(
     result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId),
   );
-  const modelled = options.latencyModel === 'aws';
+  // A variant whose hops have no published delay is not modelled at all (never as zero extra delay).
+  const modelled = options.latencyModel === 'aws' && specOf(variant).hopType !== undefined;
   return {
     name: variant,
     orders: result.outcomes.map((o) => {

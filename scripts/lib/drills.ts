@@ -1,20 +1,16 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { checkInvariants, type InvariantViolation } from '#domain/invariants';
-import { isTerminal } from '#domain/order';
+import { isTerminal, type StepName, type TimelineEntry } from '#domain/order';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '#adapters/clients';
-import { declareOutage } from '#adapters/simulated-outside-world';
+import { declareOutage, readProviderCalls } from '#adapters/simulated-outside-world';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { driveWorkload, type DriveResult } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
-import { findRedrivePairs, redriveQueues } from './redrive.ts';
-import { redriveEventBridge } from './redrive-eventbridge.ts';
-import { redriveStepFunctions } from './redrive-step-functions.ts';
-import { serviceDir, type Variant } from './variants.ts';
+import { serviceDir, specOf, VARIANTS, type Variant } from './variants.ts';
 import { generateWorkload } from './workload.ts';
 
-export const DRILLS = ['duplicates', 'payment-storm', 'always-failing-step', 'worker-crash'] as const;
+export const DRILLS = ['duplicates', 'payment-storm', 'always-failing-step', 'worker-crash', 'mid-step-crash'] as const;
 export type Drill = (typeof DRILLS)[number];
 
 export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
@@ -26,21 +22,12 @@ export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
   'always-failing-step':
     'the mailer fails every call: retries run out, orders park FAILED; the fault is fixed, then redrive',
   'worker-crash': 'the Lambda execution environments are killed mid-run and restarted',
+  'mid-step-crash':
+    "each order's execution environment is killed once in the middle of reserve-inventory (after charge-payment completed): does the order resume there, or run again from validate?",
 };
 
 /** What each variant loses locally in a crash, and what AWS does instead (README, report). */
-export const CRASH_NOTES: Record<Variant, string> = {
-  'sqs-chain':
-    'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
-  'eventbridge-flags':
-    'locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the ' +
-    "execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 " +
-    'h, 2 retries) and then the on-failure destination',
-  'step-functions':
-    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a ' +
-    'redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard ' +
-    'executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
-};
+export const CRASH_NOTES = Object.fromEntries(VARIANTS.map((v) => [v, specOf(v).crashNote])) as Record<Variant, string>;
 
 export interface DrillResult {
   variant: Variant;
@@ -56,6 +43,17 @@ export interface DrillResult {
   doubleCharges: number;
   redriveRounds: number;
   violations: InvariantViolation[];
+  /** What the drill's fault did: environments crashed, invocations and events delivered twice. */
+  faults: { crashes: number; duplicateInvocations: number; duplicateEvents: number };
+  /** Calls of the payment provider's charge (a step run again calls again; its key still charges once). */
+  chargeCalls: number;
+  /** Orders whose charge the provider saw more than once (its idempotency key still charged once). */
+  chargeCalledAgain: number;
+  /**
+   * Orders whose timeline shows the step reached again after it had completed (a duplicate entry):
+   * a redelivery, a retried POST, or the whole order run again from its start (single-lambda).
+   */
+  ranAgain: { 'validate-order': number; 'charge-payment': number };
   note?: string;
 }
 
@@ -74,8 +72,8 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
   const cloud = await startLocalCloud({
     ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     asyncRetryDelaysMs: [300, 600],
-    optional: variant === 'eventbridge-flags' ? ['eventbridge'] : variant === 'step-functions' ? ['stepfunctions'] : [],
-    ...(drill === 'duplicates' && variant === 'eventbridge-flags'
+    optional: [...specOf(variant).emulators],
+    ...(drill === 'duplicates' && specOf(variant).duplicateEvents
       ? { eventBridgeDuplicates: { enabled: true, reorder: true, seed: options.seed } }
       : {}),
   });
@@ -84,7 +82,7 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       httpPort: 0,
       environment,
       // A crashed consumer's messages come back after the visibility timeout: keep it short here.
-      ...(variant === 'sqs-chain' ? { params: { visibilityTimeout: '3' } } : {}),
+      ...(specOf(variant).drillParams ? { params: specOf(variant).drillParams } : {}),
     });
     if (drill === 'duplicates') {
       const eventDriven = new Set(
@@ -118,6 +116,15 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     });
     const readOrders = (ids: string[]) => probe.orders(ids);
     const crash = drill === 'worker-crash' ? setTimeout(() => void cloud.runtime.crashAll(), 400) : undefined;
+    if (drill === 'mid-step-crash') {
+      // Once per order, mid-step: a second crash of the same order would only repeat the first.
+      const crashed = new Set<string>();
+      cloud.runtime.crashAtFaultPoints(({ name, orderId }) => {
+        if (name !== 'reserve-inventory' || crashed.has(orderId)) return false;
+        crashed.add(orderId);
+        return true;
+      });
+    }
     const run = await driveWorkload({
       apiUrl: stack.apiUrl ?? '',
       orders: workload,
@@ -127,6 +134,7 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
     });
     clearTimeout(crash);
     await cloud.idle();
+    cloud.runtime.crashAtFaultPoints(undefined);
     if (outage) {
       await declareOutage({ ...world, ...outage, untilMs: Date.now() });
       await new Promise((r) => setTimeout(r, 300)); // providers re-read their state every 250 ms
@@ -137,37 +145,25 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       await redrive(cloud, stack, variant);
       await settle(probe, cloud);
     }
-    return await summarize(variant, drill, run, probe, rounds);
+    const faults = {
+      crashes: cloud.runtime.stats().crashes,
+      duplicateInvocations: cloud.runtime.stats().duplicateInvocations,
+      duplicateEvents: cloud.eventBridge?.duplicatedDeliveries?.() ?? 0,
+    };
+    return await summarize(variant, drill, run, probe, rounds, faults, world.client);
   } finally {
     await cloud.stop();
   }
 }
 
 async function redrive(cloud: LocalCloud, stack: DeployedStack, variant: Variant): Promise<void> {
-  const prefix = `${stack.service}-${stack.stage}-`;
-  const credentials = cloud.awsConfig.credentials!;
-  if (variant === 'sqs-chain') {
-    await redriveQueues(cloud.sqs, await findRedrivePairs(cloud.sqs, prefix));
-  } else if (variant === 'eventbridge-flags') {
-    const eventBridge = new EventBridgeClient({
-      region: cloud.region,
-      endpoint: cloud.endpoints.eventbridge,
-      credentials,
-    });
-    await redriveEventBridge({ sqs: cloud.sqs, eventBridge, queuePrefix: prefix, eventBusName: `${prefix}orders` });
-    eventBridge.destroy();
-  } else {
-    const sfn = new SFNClient({
-      region: cloud.region,
-      endpoint: cloud.endpoints.stepfunctions,
-      credentials,
-      disableHostPrefix: true,
-    });
-    const stateMachineArn =
-      [...stack.resources.values()].map((r) => r.ref).find((ref) => ref.startsWith('arn:aws:states:')) ?? '';
-    await redriveStepFunctions({ sfn, stateMachineArn });
-    sfn.destroy();
-  }
+  await specOf(variant).redrive({
+    prefix: `${stack.service}-${stack.stage}-`,
+    region: cloud.region,
+    account: cloud.account,
+    endpoints: cloud.endpoints,
+    ...(cloud.awsConfig.credentials ? { credentials: cloud.awsConfig.credentials } : {}),
+  });
 }
 
 /** Waits until every order is terminal again (or 30 s pass) and the cloud is quiet. */
@@ -186,6 +182,8 @@ async function summarize(
   run: DriveResult,
   probe: LocalStackProbe,
   rounds: number,
+  faults: DrillResult['faults'],
+  client: DynamoDBDocumentClient,
 ): Promise<DrillResult> {
   const accepted = run.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId);
   const snapshot = await probe.snapshot(accepted);
@@ -194,6 +192,7 @@ async function summarize(
   const parkedEver = snapshot.orders
     .filter((o) => o.timeline.some((e) => e.step === 'fail-order' && e.outcome === 'succeeded'))
     .map((o) => o.orderId);
+  const chargeCalls = await readProviderCalls({ tableName: probe.tables.ledger, client, kind: 'charge' });
   const charges = new Map<string, number>();
   for (const entry of snapshot.ledger)
     if (entry.kind === 'charge') charges.set(entry.orderId, (charges.get(entry.orderId) ?? 0) + 1);
@@ -208,6 +207,19 @@ async function summarize(
     doubleCharges: [...charges.values()].filter((n) => n > 1).length,
     redriveRounds: rounds,
     violations: checkInvariants(snapshot),
-    ...(drill === 'worker-crash' ? { note: CRASH_NOTES[variant] } : {}),
+    faults,
+    chargeCalls: accepted.reduce((sum, id) => sum + (chargeCalls.get(id) ?? 0), 0),
+    chargeCalledAgain: accepted.filter((id) => (chargeCalls.get(id) ?? 0) > 1).length,
+    ranAgain: {
+      'validate-order': snapshot.orders.filter((o) => ranAgain(o.timeline, 'validate-order')).length,
+      'charge-payment': snapshot.orders.filter((o) => ranAgain(o.timeline, 'charge-payment')).length,
+    },
+    ...(drill === 'worker-crash' || drill === 'mid-step-crash' ? { note: CRASH_NOTES[variant] } : {}),
   };
+}
+
+/** The step completed, and later a delivery or a run of the order reached it again (a duplicate entry). */
+function ranAgain(timeline: readonly TimelineEntry[], step: StepName): boolean {
+  const done = timeline.findIndex((e) => e.step === step && e.outcome === 'succeeded');
+  return done >= 0 && timeline.slice(done + 1).some((e) => e.step === step && e.outcome === 'duplicate');
 }

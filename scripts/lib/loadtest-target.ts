@@ -13,7 +13,7 @@ import { orchestrationLoc, packageService, type CfnTemplate } from './package-se
 import { createRequestSigner, isLoopback, regionOfApiUrl, type RequestSigner } from './sigv4.ts';
 import { countFromCloudWatch, describeStackResources, getRouteFunctions, type AwsAccess } from './stack-counts.ts';
 import { StackProbe } from './stack-probe.ts';
-import { parseVariant, VARIANTS, type Variant } from './variants.ts';
+import { parseVariant, specOf, VARIANTS, type Variant } from './variants.ts';
 import type { WorkloadOrder } from './workload.ts';
 
 const run = promisify(execFile);
@@ -275,7 +275,10 @@ export async function runTarget(
     countNotes: counted.notes,
     metrics: counted.metrics,
     ...(lags.length > 0 ? { clientLagMs: summarizeLatencies(lags.map((l) => Math.max(1, l))).quantiles } : {}),
-    ...(!isLoopback(target.url) && variant ? { awsModel: predictLatency(orders, variant, options) } : {}),
+    // A variant whose hops have no published delay (durable-functions, single-lambda) is not modelled.
+    ...(!isLoopback(target.url) && variant && specOf(variant).hopType
+      ? { awsModel: predictLatency(orders, variant, options) }
+      : {}),
   };
   return {
     drive,
@@ -301,15 +304,6 @@ export async function runTarget(
   };
 }
 
-const HOP: Record<
-  Variant,
-  (o: Pick<TargetOptions, 'sfnType'>) => 'sqs' | 'eventbridge' | 'sfn-standard' | 'sfn-express'
-> = {
-  'sqs-chain': () => 'sqs',
-  'eventbridge-flags': () => 'eventbridge',
-  'step-functions': (o) => (o.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
-};
-
 /**
  * The AWS model's prediction for the orders measured: per order, a draw of the published per-hop
  * delay for each hop its timeline shows (every step after accept-order came by one hop), summed.
@@ -321,7 +315,8 @@ export function predictLatency(
   options: Pick<TargetOptions, 'seed' | 'sfnType'>,
 ): NonNullable<TargetDetails['awsModel']> {
   const model = createLatencyModel({ mode: 'aws', seed: options.seed });
-  const hop = HOP[variant](options);
+  const hop = specOf(variant).hopType?.(options);
+  if (!hop) throw new Error(`${variant}: no published hop delay to model`);
   const finished = orders.filter((o) => o.terminalAtMs !== undefined && isTerminal(o.status));
   const predicted = finished.map((o) =>
     o.timeline.filter((e) => e.step !== 'accept-order').reduce((sum) => sum + model.hopDelay(hop), 0),

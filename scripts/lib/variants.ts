@@ -1,19 +1,221 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
+import type { HopType } from '../local-cloud/types.ts';
 
-/** The implementations of the pipeline the main job, drills and stress compare, each a service under services/. */
-export const VARIANTS = ['sqs-chain', 'eventbridge-flags', 'step-functions'] as const;
+/** The implementations of the pipeline, each a service under services/. */
+export const VARIANTS = [
+  'sqs-chain',
+  'eventbridge-flags',
+  'step-functions',
+  'durable-functions',
+  'single-lambda',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-/**
- * Every service under services/: the compared variants, and those deployable, testable and runnable
- * with `sls offline` that have not joined the main job yet (durable-functions, issue 12).
- */
-export const SERVICES = [...VARIANTS, 'durable-functions'] as const;
-export type Service = (typeof SERVICES)[number];
+/** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
+export type OptionalEmulator = 'eventbridge' | 'stepfunctions';
 
-export function serviceDir(variant: Service): string {
+/** Run options a variant's deployment may depend on. */
+export interface VariantRunOptions {
+  sfnType?: 'standard' | 'express';
+}
+
+/** Where a redrive finds a deployed stack: locally (endpoints given) or on AWS. */
+export interface RedriveContext {
+  /** `<service>-<stage>-`: the stack's queues, bus, functions and state machine start with it. */
+  prefix: string;
+  region: string;
+  /** The local cloud's endpoints (absent: the real AWS endpoints). */
+  endpoints?: Partial<Record<'sqs' | 'eventbridge' | 'stepfunctions' | 'lambda', string>>;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The account of ARNs the redrive has to build (the local cloud's; on AWS from the environment). */
+  account?: string;
+}
+
+/** What a redrive did: a count per place it moved things from, and a sentence for people. */
+export interface RedriveOutcome {
+  moved: Record<string, number>;
+  total: number;
+  summary: string;
+}
+
+/**
+ * Everything the scripts need to know about one variant, so that adding a variant is one entry
+ * here (and its service folder), not a branch in each script.
+ */
+export interface VariantSpec {
+  /** The emulators its stack needs. */
+  emulators: readonly OptionalEmulator[];
+  /** `--param` values of its serverless.yml for a run (the Step Functions workflow type). */
+  params?(options: VariantRunOptions): Record<string, string>;
+  /** Params for failure drills (a short visibility timeout, so a crashed consumer's work returns soon). */
+  drillParams?: Record<string, string>;
+  /**
+   * The hop the AWS latency model prices for each of its handler hand-offs; absent when no
+   * published figure exists for it (the report then says "not modelled").
+   */
+  hopType?(options: VariantRunOptions): HopType;
+  /**
+   * Hand-offs between functions per order when they are not one per step (the report and bench
+   * otherwise count them from the timeline).
+   */
+  hopsPerOrder?: number;
+  /** Where duplicate deliveries come from in the duplicates drill (besides invocations). */
+  duplicateEvents?: boolean;
+  /** What it loses locally in a crash, and what AWS does instead (README, drills). */
+  crashNote: string;
+  /** Puts every parked order of a deployed stack back into its pipeline. */
+  redrive(context: RedriveContext): Promise<RedriveOutcome>;
+}
+
+function clientConfig(context: RedriveContext, endpoint: string | undefined) {
+  return {
+    region: context.region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(context.endpoints && context.credentials ? { credentials: context.credentials } : {}),
+  };
+}
+
+function outcome(moved: Record<string, number>, what: string): RedriveOutcome {
+  const total = Object.values(moved).reduce((a, b) => a + b, 0);
+  return { moved, total, summary: `${what}: ${total}` };
+}
+
+export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
+  'sqs-chain': {
+    emulators: [],
+    drillParams: { visibilityTimeout: '3' },
+    hopType: () => 'sqs',
+    crashNote:
+      'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
+    async redrive(context) {
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      const { findRedrivePairs, redriveQueues } = await import('./redrive.ts');
+      const sqs = new SQSClient(clientConfig(context, context.endpoints?.sqs));
+      try {
+        return outcome(
+          await redriveQueues(sqs, await findRedrivePairs(sqs, context.prefix)),
+          'messages moved back to their queues',
+        );
+      } finally {
+        sqs.destroy();
+      }
+    },
+  },
+  'eventbridge-flags': {
+    emulators: ['eventbridge'],
+    hopType: () => 'eventbridge',
+    duplicateEvents: true,
+    crashNote:
+      "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
+    async redrive(context) {
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+      const { redriveEventBridge } = await import('./redrive-eventbridge.ts');
+      const sqs = new SQSClient(clientConfig(context, context.endpoints?.sqs));
+      const eventBridge = new EventBridgeClient(clientConfig(context, context.endpoints?.eventbridge));
+      try {
+        const moved = await redriveEventBridge({
+          sqs,
+          eventBridge,
+          queuePrefix: context.prefix,
+          eventBusName: `${context.prefix}orders`,
+        });
+        return outcome(moved, 'events put back on the bus');
+      } finally {
+        sqs.destroy();
+        eventBridge.destroy();
+      }
+    },
+  },
+  'step-functions': {
+    emulators: ['stepfunctions'],
+    params: (options) => ({ type: (options.sfnType ?? 'standard').toUpperCase() }),
+    hopType: (options) => (options.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
+    crashNote:
+      'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
+    async redrive(context) {
+      const { SFNClient } = await import('@aws-sdk/client-sfn');
+      const { redriveStepFunctions } = await import('./redrive-step-functions.ts');
+      const account = context.account ?? process.env.AWS_ACCOUNT_ID;
+      const stateMachineArn = account
+        ? `arn:aws:states:${context.region}:${account}:stateMachine:${context.prefix}order-pipeline`
+        : (process.env.STATE_MACHINE_ARN ?? '');
+      if (!stateMachineArn) throw new Error('against AWS, set STATE_MACHINE_ARN (from `sls info --verbose`)');
+      const sfn = new SFNClient({
+        ...clientConfig(context, context.endpoints?.stepfunctions),
+        disableHostPrefix: Boolean(context.endpoints),
+      });
+      try {
+        const started = await redriveStepFunctions({ sfn, stateMachineArn });
+        return outcome({ [stateMachineArn]: started }, 'failed executions restarted');
+      } finally {
+        sfn.destroy();
+      }
+    },
+  },
+  'durable-functions': {
+    emulators: [],
+    // One async invoke starts the execution; its steps run in the function, checkpointed through
+    // the Lambda API. No published per-step latency exists for durable functions: not modelled.
+    hopsPerOrder: 1,
+    crashNote:
+      'the killed invocation is invoked again and replays its checkpoint log: completed steps return their recorded results without running, and only the interrupted step runs again. Locally executions and their logs live in the local cloud process (a crash of that process loses them); AWS persists them for retentionPeriodInDays',
+    async redrive(context) {
+      const { LambdaClient } = await import('@aws-sdk/client-lambda');
+      const { redriveDurableExecutions } = await import('./redrive-durable.ts');
+      const lambda = new LambdaClient(clientConfig(context, context.endpoints?.lambda));
+      try {
+        // The orchestrator runs behind its `durable` alias (osls publishes durable functions so).
+        const functionName = `${context.prefix}orderWorkflow`;
+        const started = await redriveDurableExecutions({ lambda, functionName, qualifier: 'durable' });
+        return outcome({ [functionName]: started }, 'failed durable executions started anew');
+      } finally {
+        lambda.destroy();
+      }
+    },
+  },
+  'single-lambda': {
+    emulators: [],
+    // One async invoke carries the whole order (API -> processOrder); the steps call each other in
+    // process. AWS publishes no delay figure for a direct async invoke (the EventBridge figure
+    // includes the bus), so its modelled latency says "not modelled" rather than guess one.
+    hopsPerOrder: 1,
+    crashNote:
+      "the crashed invocation fails with Sandbox.Crashed and Lambda's async retry runs the whole order again from validate; the idempotent steps answer duplicate for what it already did. Locally the async queue lives in the local cloud process; AWS keeps it in Lambda's own durable queue (up to 6 h, 2 retries), then the on-failure destination",
+    async redrive(context) {
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      const { LambdaClient } = await import('@aws-sdk/client-lambda');
+      const { redriveLambdaDestinations } = await import('./redrive-lambda.ts');
+      const sqs = new SQSClient(clientConfig(context, context.endpoints?.sqs));
+      const lambda = new LambdaClient(clientConfig(context, context.endpoints?.lambda));
+      try {
+        const moved = await redriveLambdaDestinations({ sqs, lambda, queuePrefix: context.prefix });
+        return outcome(moved, 'failed invocations invoked again');
+      } finally {
+        sqs.destroy();
+        lambda.destroy();
+      }
+    },
+  },
+};
+
+export function specOf(variant: Variant): VariantSpec {
+  return VARIANT_SPECS[variant];
+}
+
+export function serviceDir(variant: Variant): string {
   return path.join(PROJECT_ROOT, 'services', variant);
+}
+
+/** The emulators a set of variants needs, for `startLocalCloud({ optional })`. */
+export function emulatorsFor(variants: readonly Variant[]): OptionalEmulator[] {
+  return [...new Set(variants.flatMap((v) => VARIANT_SPECS[v].emulators))];
+}
+
+/** `--param=k=v` arguments of `sls package` for a variant's run options. */
+export function packageArgs(variant: Variant, options: VariantRunOptions = {}): string[] {
+  return Object.entries(VARIANT_SPECS[variant].params?.(options) ?? {}).map(([k, v]) => `--param=${k}=${v}`);
 }
 
 export function parseVariant(name: string): Variant {
@@ -26,13 +228,4 @@ export function parseVariantList(list: string): Variant[] {
     .split(',')
     .map((v) => parseVariant(v.trim()))
     .filter((v, i, all) => all.indexOf(v) === i);
-}
-
-/** `a,b` -> services (any under services/, compared in the main job or not). */
-export function parseServiceList(list: string): Service[] {
-  const names = list.split(',').map((v) => v.trim());
-  for (const name of names)
-    if (!(SERVICES as readonly string[]).includes(name))
-      throw new Error(`unknown service "${name}": choose among ${SERVICES.join(', ')}`);
-  return (names as Service[]).filter((v, i, all) => all.indexOf(v) === i);
 }

@@ -78,7 +78,7 @@ function portFromEnv(service: CloudService): number | undefined {
 
 /**
  * Boots the embedded local cloud on loopback: DynamoDB (dynalite), SQS (fauxqs), EventBridge and
- * Step Functions (ours), and the Lambda runtime that runs the services' handlers. Everything
+ * Step Functions (ours), and the Lambda runtime that runs the services' handlers, with its API. Everything
  * speaks the real AWS protocols: the SDK v3 and the AWS CLI work against each endpoint.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -133,7 +133,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stops.push(() => runtime.stop());
     const lambdaApi = await startLambdaApi({
-      port: port('lambda'),
+      // Callers that choose their ports (tests, the main job) and name none for Lambda get a free one.
+      port: options.ports && options.ports.lambda === undefined ? (portFromEnv('lambda') ?? 0) : port('lambda'),
       host,
       runtime,
       instruments,

@@ -42,6 +42,8 @@ export interface EventBridgePort {
       DeadLetterConfig?: { Arn: string };
     }>;
   }): void;
+  /** Deliveries made twice by the duplicate knob so far (failure drills). */
+  duplicatedDeliveries?(): number;
 }
 
 /** What the deployer needs of the local Step Functions (see stepfunctions/server.ts). */

@@ -75,6 +75,17 @@ export interface RuntimeStats {
   inFlight: number;
   coldStarts: number;
   evictions: number;
+  /** Failure drills: environments killed at a fault point, and invocations delivered twice. */
+  crashes: number;
+  duplicateInvocations: number;
+}
+
+/** A named point inside a step (`faultPoint` in shared/observability) that an environment reached. */
+export interface FaultPoint {
+  functionName: string;
+  /** The point's name: the step it is in, e.g. `reserve-inventory`. */
+  name: string;
+  orderId: string;
 }
 
 /**
@@ -92,6 +103,8 @@ export function defaultConcurrency(): number {
 interface Environment {
   worker: Worker;
   fn: Deployed;
+  /** The drill's answer to a fault point the handler waits at: 1 go on, 2 crash. */
+  decision: Int32Array;
   job?: Job;
   /** When it last finished an invocation: the least recently used idle one is evicted first. */
   lastUsedAt: number;
@@ -123,6 +136,7 @@ interface Deployed {
 
 type WorkerReply =
   | { type: 'start'; id: number }
+  | { type: 'fault-point'; id: number; name: string; orderId: string }
   | {
       type: 'end';
       id: number;
@@ -178,6 +192,11 @@ export class LambdaRuntime implements LambdaInvoker {
   private workerPath = '';
   private stopped = false;
   private duplicates: (functionName: string) => boolean = () => false;
+  private duplicateCount = 0;
+  private crashRule: ((point: FaultPoint) => boolean) | undefined;
+  private crashCount = 0;
+  /** Shared with every environment: 1 while a crash rule is set, so fault points cost nothing otherwise. */
+  private readonly faultsArmed = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.instruments = options.instruments ?? noInstruments;
@@ -249,6 +268,8 @@ export class LambdaRuntime implements LambdaInvoker {
       inFlight: this.inFlight.size,
       coldStarts: this.coldStarts,
       evictions: this.evictions,
+      crashes: this.crashCount,
+      duplicateInvocations: this.duplicateCount,
     };
   }
 
@@ -270,6 +291,7 @@ export class LambdaRuntime implements LambdaInvoker {
     const call = enqueue(options.onStart);
     if (this.duplicates(fn.definition.name)) {
       // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
+      this.duplicateCount++;
       void this.track(enqueue()).catch(() => undefined);
     }
     this.dispatch();
@@ -304,6 +326,17 @@ export class LambdaRuntime implements LambdaInvoker {
     this.duplicates = predicate;
   }
 
+  /**
+   * Failure drill: when a handler reaches a fault point (`faultPoint(name, orderId)` in the shared
+   * code, e.g. in the middle of reserve-inventory) and the rule says so, its execution environment
+   * dies right there, mid-step: the worker exits and the invocation fails with `Sandbox.Crashed`,
+   * as when a host dies. Each kill is counted ({@link RuntimeStats.crashes}). `undefined` disarms.
+   */
+  crashAtFaultPoints(rule: ((point: FaultPoint) => boolean) | undefined): void {
+    this.crashRule = rule;
+    Atomics.store(this.faultsArmed, 0, rule ? 1 : 0);
+  }
+
   async invokeAsync(functionRef: string, event: unknown): Promise<void> {
     const fn = this.resolve(functionRef); // an unknown function fails the hand-off, as AWS does
     void this.track(this.runAsync(fn, event, 1, Date.now()));
@@ -330,6 +363,7 @@ export class LambdaRuntime implements LambdaInvoker {
         await this.kill(env, { errorType: 'Sandbox.Crashed', errorMessage: 'execution environment terminated' });
       }
     }
+    this.crashCount += lost;
     this.dispatch();
     return lost;
   }
@@ -469,12 +503,15 @@ export class LambdaRuntime implements LambdaInvoker {
   private spawn(fn: Deployed): Environment {
     const { definition } = fn;
     this.coldStarts++;
+    const decision = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(this.workerPath, {
       env: { ...definition.environment },
       // The bundle is plain JavaScript: no TypeScript loader (tsx) in the environment, whatever
       // the parent process was started with.
       execArgv: [],
       workerData: {
+        faultsArmed: this.faultsArmed,
+        decision,
         bundlePath: fn.bundlePath,
         exportName: definition.exportName,
         functionName: definition.name,
@@ -483,7 +520,7 @@ export class LambdaRuntime implements LambdaInvoker {
         timeoutMs: definition.timeoutSeconds * 1000,
       },
     });
-    const env: Environment = { worker, fn, lastUsedAt: 0 };
+    const env: Environment = { worker, fn, decision, lastUsedAt: 0 };
     fn.environments.add(env);
     this.environmentCount++;
     worker.on('message', (reply: WorkerReply) => this.onReply(env, reply));
@@ -506,6 +543,20 @@ export class LambdaRuntime implements LambdaInvoker {
   private onReply(env: Environment, reply: WorkerReply): void {
     const job = env.job;
     if (!job || job.id !== reply.id) return;
+    if (reply.type === 'fault-point') {
+      const point = { functionName: env.fn.definition.name, name: reply.name, orderId: reply.orderId };
+      const crash = this.crashRule?.(point) ?? false;
+      Atomics.store(env.decision, 0, crash ? 2 : 1);
+      Atomics.notify(env.decision, 0);
+      if (crash) {
+        this.crashCount++;
+        void this.kill(env, {
+          errorType: 'Sandbox.Crashed',
+          errorMessage: `execution environment terminated in ${reply.name} (failure drill)`,
+        }).then(() => this.dispatch());
+      }
+      return;
+    }
     if (reply.type === 'start') {
       // The handler starts now (Init, if any, is over): the timeout counts from here, as on AWS.
       job.onStart?.();

@@ -11,6 +11,10 @@ import module from 'node:module';
 import path from 'node:path';
 
 interface WorkerConfig {
+  /** 1 while a failure drill may crash environments at fault points (shared by all environments). */
+  faultsArmed: Int32Array;
+  /** This environment's answer slot at a fault point: the runtime writes 1 (go on) or 2 (crash). */
+  decision: Int32Array;
   bundlePath: string;
   exportName: string;
   functionName: string;
@@ -43,6 +47,24 @@ async function loadHandler(): Promise<Handler> {
   return handler as Handler;
 }
 
+let currentInvocation = 0;
+
+/**
+ * A fault point (shared/observability/fault-points.ts): while a drill is armed, the handler stops
+ * here, synchronously, until the runtime decides; a crash exits the environment on the spot, so
+ * nothing after the point runs, as when the host dies.
+ */
+(globalThis as { __orderPipelinesFaultPoint?: (name: string, orderId: string) => void }).__orderPipelinesFaultPoint = (
+  name,
+  orderId,
+) => {
+  if (Atomics.load(config.faultsArmed, 0) === 0) return;
+  Atomics.store(config.decision, 0, 0);
+  parentPort?.postMessage({ type: 'fault-point', id: currentInvocation, name, orderId });
+  Atomics.wait(config.decision, 0, 0, 10_000);
+  if (Atomics.load(config.decision, 0) === 2) process.exit(1);
+};
+
 const handlerPromise = loadHandler();
 
 function context(requestId: string, deadline: number): Record<string, unknown> {
@@ -69,6 +91,7 @@ function takeUsage(): Record<string, number> {
 
 parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
   const requestId = randomUUID();
+  currentInvocation = id;
   let started = performance.now();
   let startedAtMs = performance.timeOrigin + started;
   try {

@@ -97,7 +97,12 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
       order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded'),
     ).length,
     dlq: run.orders.filter((order) => order.status === 'FAILED').length,
-    ...(run.hopType && exampleTimeline ? { hopType: run.hopType, hopsPerOrder: countHops(exampleTimeline) } : {}),
+    ...(exampleTimeline && (run.hopType || run.hopsPerOrder !== undefined)
+      ? {
+          ...(run.hopType ? { hopType: run.hopType } : {}),
+          hopsPerOrder: run.hopsPerOrder ?? countHops(exampleTimeline),
+        }
+      : {}),
     ...(exampleTimeline ? { exampleTimeline } : {}),
     ...(run.target ? { target: run.target } : {}),
   };

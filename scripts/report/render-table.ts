@@ -53,11 +53,11 @@ export function comparisonTable(report: Report): ComparisonTable {
     label,
     values: columns.map(([, v]) => value(v)),
   });
-  const latencyRows = (pick: (v: VariantReport) => LatencyQuantiles | undefined): TableRow[] =>
+  const latencyRows = (pick: (v: VariantReport) => LatencyQuantiles | undefined, missing = 'n/a'): TableRow[] =>
     (['p50', 'p90', 'p99', 'max'] as const).map((q) =>
       row(`Latency ${q} (ms)`, (v) => {
         const l = pick(v);
-        return l ? formatNumber(l[q]) : 'n/a';
+        return l ? formatNumber(l[q]) : missing;
       }),
     );
   const { hopLatency, prices } = report.sources;
@@ -110,7 +110,8 @@ export function comparisonTable(report: Report): ComparisonTable {
             title: 'Modelled for AWS',
             source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
             rows: [
-              ...latencyRows((v) => v.latencyMs.modelledAws),
+              // A variant whose hops have no published delay figure is left out, never shown as local.
+              ...latencyRows((v) => v.latencyMs.modelledAws, 'not modelled'),
               row('Hops per order (example)', (v) =>
                 v.hopType && v.hopsPerOrder !== undefined
                   ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}`

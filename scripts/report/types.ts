@@ -70,6 +70,11 @@ export interface VariantRun {
   invariantViolations: InvariantViolation[];
   /** The service that carries this variant's hops, for the modelled-latency verdict. */
   hopType?: HopType;
+  /**
+   * Hand-offs between functions per order, when they are not one per step (single-lambda: one
+   * async invoke carries the whole order); absent: counted from the example order's timeline.
+   */
+  hopsPerOrder?: number;
   /** Accepted orders the run ended without a terminal state, and where each stands. */
   stranded?: StrandedOrder[];
   /** CPU the local cloud spent per order in this run (all its threads), ms: its capacity's basis. */

@@ -111,5 +111,6 @@ export function createSfnClient(options: ClientOptions = {}): SFNClient {
 }
 
 export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
+  // Lambda bills the invocation it runs (counted by the runtime), not the Invoke call itself.
   return new LambdaClient(baseConfig('lambda', options));
 }

@@ -4,6 +4,7 @@ import { OutOfStockError } from '../domain/errors.ts';
 import type { StockSnapshot } from '../domain/invariants.ts';
 import type { OrderItem } from '../domain/order.ts';
 import type { InventoryStore } from '../domain/ports.ts';
+import { faultPoint } from '../observability/fault-points.ts';
 import { callAws, isConditionFailure } from './aws-errors.ts';
 import { createDynamoDocumentClient } from './clients.ts';
 
@@ -40,8 +41,10 @@ export class DynamoInventoryStore implements InventoryStore {
 
   async reserve(orderId: string, items: readonly OrderItem[]): Promise<void> {
     const sorted = [...items].sort((a, b) => a.sku.localeCompare(b.sku));
-    for (const item of sorted) {
+    for (const [index, item] of sorted.entries()) {
       const outcome = await this.hold(orderId, item);
+      // Crash drills stop here: stock taken, the step not done (the order still PAYMENT_CHARGED).
+      if (index === 0) faultPoint('reserve-inventory', orderId);
       if (outcome === 'short') {
         await this.release(orderId, sorted);
         throw new OutOfStockError(orderId, item.sku, item.qty);

@@ -251,3 +251,32 @@ export async function readLedger(options: {
       amountCents: Number(item.amountCents),
     }));
 }
+
+/**
+ * How many times each order called the provider for one kind of operation (`calls#<kind>` rows):
+ * a repeated charge call shows a step that ran again, even when the idempotency key made it charge
+ * once (failure drills count them).
+ */
+export async function readProviderCalls(options: {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  kind: 'charge' | 'refund' | 'mail';
+}): Promise<Map<string, number>> {
+  const client = options.client ?? createDynamoDocumentClient({ metered: false });
+  const calls = new Map<string, number>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: options.tableName,
+        FilterExpression: 'entryId = :calls',
+        ExpressionAttributeValues: { ':calls': `calls#${options.kind}` },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) calls.set(String(item.orderId), Number(item.count ?? 0));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return calls;
+}

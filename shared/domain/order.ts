@@ -74,6 +74,11 @@ export interface TimelineEntry {
   at: string;
   /** Which variant wrote it (the timelines of the three can then be compared). */
   variant?: string;
+  /**
+   * Which run of the whole order wrote it, where the order runs as one unit that is started
+   * again from its first step (single-lambda: Lambda's async retry, a redrive); absent elsewhere.
+   */
+  run?: number;
   error?: { name: string; message: string };
   detail?: Record<string, unknown>;
 }
@@ -105,4 +110,6 @@ export interface StepInput {
   /** 1 for the first delivery; from SQS ApproximateReceiveCount, SFN RetryCount + 1, ... */
   attempt: number;
   correlationId?: string;
+  /** The run of the whole order this step belongs to (see {@link TimelineEntry.run}). */
+  run?: number;
 }

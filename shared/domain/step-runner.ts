@@ -49,7 +49,15 @@ export function timelineEntry(
   outcome: TimelineEntry['outcome'],
   extra: Partial<TimelineEntry> = {},
 ): TimelineEntry {
-  return { step, outcome, attempt: input.attempt, at: deps.clock.now().toISOString(), variant: deps.variant, ...extra };
+  return {
+    step,
+    outcome,
+    attempt: input.attempt,
+    at: deps.clock.now().toISOString(),
+    variant: deps.variant,
+    ...(input.run !== undefined ? { run: input.run } : {}),
+    ...extra,
+  };
 }
 
 export async function loadOrder(deps: StepDeps, orderId: string): Promise<OrderRecord> {

@@ -1,7 +1,7 @@
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#cloud/cloud';
 import type { DeployedStack, DeployOptions } from '#cloud/deploy';
 import { LocalStackProbe } from '#lib/local-probe';
-import { serviceDir, type Service } from '#lib/variants';
+import { serviceDir, specOf, type Variant } from '#lib/variants';
 import { isTerminal, type OrderRecord, type PlaceOrderCommand } from '#domain/order';
 
 export interface VariantHarness {
@@ -16,23 +16,16 @@ export interface VariantHarness {
   stop(): Promise<void>;
 }
 
-const EMULATORS: Record<Service, Array<'eventbridge' | 'stepfunctions'>> = {
-  'sqs-chain': [],
-  'eventbridge-flags': ['eventbridge'],
-  'step-functions': ['stepfunctions'],
-  'durable-functions': [],
-};
-
 /** Boots a local cloud on free ports and deploys one variant into it, as `npm start` does. */
 export async function startVariant(
-  variant: Service,
+  variant: Variant,
   options: { deploy?: DeployOptions; cloud?: LocalCloudOptions } = {},
 ): Promise<VariantHarness> {
   const cloud = await startLocalCloud({
     ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     asyncRetryDelaysMs: [300, 600],
     sfnTimeScale: 1,
-    optional: EMULATORS[variant],
+    optional: [...specOf(variant).emulators],
     ...options.cloud,
   });
   try {

@@ -1,7 +1,8 @@
 import { DRILLS, runDrill, type Drill } from '#lib/drills';
 import { VARIANTS, type Variant } from '#lib/variants';
 
-const cases = DRILLS.flatMap((drill) => VARIANTS.map((variant) => [drill, variant] as [Drill, Variant]));
+const GENERIC = DRILLS.filter((drill) => drill !== 'mid-step-crash');
+const cases = GENERIC.flatMap((drill) => VARIANTS.map((variant) => [drill, variant] as [Drill, Variant]));
 
 describe('failure drills at a small size', () => {
   it.each(cases)(
@@ -15,7 +16,39 @@ describe('failure drills at a small size', () => {
       expect(result.violations).toEqual([]);
       // A mailer that always fails parks every order that got that far; redrive brings them all back.
       if (drill === 'always-failing-step') expect(result.recovered).toBeGreaterThan(0);
+      if (drill === 'duplicates') expect(result.faults.duplicateInvocations).toBeGreaterThan(0);
     },
     180_000,
   );
+});
+
+describe('a crash in the middle of reserve-inventory', () => {
+  it('durable-functions resumes each crashed order at its last checkpoint: no completed step runs again', async () => {
+    const result = await runDrill('durable-functions', 'mid-step-crash', { orders: 16, seed: 9 });
+    expect(result.faults.crashes).toBeGreaterThan(0);
+    expect({ lost: result.lost, doubleCharges: result.doubleCharges, violations: result.violations }).toEqual({
+      lost: 0,
+      doubleCharges: 0,
+      violations: [],
+    });
+    // Replayed from the checkpoint log: validate and charge are not reached again, the provider
+    // is called once per charged order.
+    expect(result.ranAgain).toEqual({ 'validate-order': 0, 'charge-payment': 0 });
+    expect(result.chargeCalledAgain).toBe(0);
+  }, 180_000);
+
+  it('single-lambda runs each crashed order again from validate, and still charges it once', async () => {
+    const result = await runDrill('single-lambda', 'mid-step-crash', { orders: 16, seed: 9 });
+    expect(result.faults.crashes).toBeGreaterThan(0);
+    expect({ lost: result.lost, doubleCharges: result.doubleCharges, violations: result.violations }).toEqual({
+      lost: 0,
+      doubleCharges: 0,
+      violations: [],
+    });
+    // Every crashed order went back through validate and charge (answered as duplicates)...
+    expect(result.ranAgain['validate-order']).toBeGreaterThanOrEqual(result.faults.crashes);
+    expect(result.ranAgain['charge-payment']).toBeGreaterThanOrEqual(result.faults.crashes);
+    // ...and the order's status kept the provider from being called again.
+    expect(result.chargeCalledAgain).toBe(0);
+  }, 180_000);
 });

@@ -100,8 +100,12 @@ export class Dispatcher {
   /** Starts the delivery (twice with the duplicate knob on) and returns at once. */
   dispatch(job: DeliveryJob): void {
     const copies = this.duplicates.enabled ? 2 : 1;
+    this.duplicated += copies - 1;
     for (let copy = 0; copy < copies; copy++) this.track(this.deliverCopy(job, this.reorderDelay(copy)));
   }
+
+  /** Extra copies delivered by the duplicate knob (failure drills count what their fault did). */
+  duplicated = 0;
 
   /** Deliveries waiting, retrying or in flight. */
   get pending(): number {

@@ -49,6 +49,8 @@ export interface EventBridgeServer {
   idle(): Promise<void>;
   /** Deliveries pending, retrying or in flight right now. */
   pending(): number;
+  /** Deliveries made twice by the duplicate knob so far. */
+  duplicatedDeliveries(): number;
   /** Closes the server and cancels pending retries; calling it again is harmless. */
   stop(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Eve
     setDuplicateDelivery: (duplicates) => dispatcher.setDuplicateDelivery(duplicates),
     idle: () => dispatcher.idle(),
     pending: () => dispatcher.pending,
+    duplicatedDeliveries: () => dispatcher.duplicated,
     // Idempotent, so a test's own stop() and its afterEach can both call it.
     stop: () => {
       dispatcher.stop();
