@@ -12,6 +12,8 @@ export interface PriceItem {
   perUnits: number;
   source: string;
   note?: string;
+  /** Units free every month (the always-free tier), applied by the monthly cost curve only. */
+  freePerMonth?: number;
 }
 
 export interface PriceTable {
@@ -63,6 +65,8 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   dynamoReadUnits: true,
   dynamoWriteUnits: true,
   retries: true,
+  dynamoCalls: true,
+  awsCallMs: true,
 };
 
 /**

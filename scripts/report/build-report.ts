@@ -1,6 +1,18 @@
 import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '#domain/order';
 import { estimateCost, loadPrices, type PriceTable } from '../measure/cost-model.ts';
+import { loadAwsModelFigures } from '../measure/aws-model.ts';
+import type { AwsViewModel } from '../measure/aws-view.ts';
 import { loadHopLatencyTable, type HopLatencyTable } from '../measure/latency-model.ts';
+import {
+  costCurve,
+  loadQuotas,
+  scaleOf,
+  stepDurationSweep,
+  summarizeModelledAws,
+  viewPrices,
+  viewVariants,
+} from './aws-section.ts';
+import { checkClaims } from './claims.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type {
   ExampleTimeline,
@@ -29,10 +41,27 @@ export function buildReport(input: RunInput): Report {
   const hopLatency = input.hopLatency ?? loadHopLatencyTable();
   const exampleId = pickExampleOrderId(input.variants);
   const baseline = summarizeRun(input.baseline, prices, exampleId);
+  const figures = loadAwsModelFigures();
+  const modelled = new Map(
+    input.variants.map((run) => [run.name, summarizeModelledAws(run, figures, hopLatency.source.url)]),
+  );
+  const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name)));
+  const view: AwsViewModel | undefined =
+    viewList.length > 0 ? { prices: viewPrices(prices), quotas: loadQuotas(), variants: viewList } : undefined;
   const variants = Object.fromEntries(
     input.variants.map((run) => {
       const report = summarizeRun(run, prices, exampleId);
-      return [run.name, { ...report, overheadRatio: overheadAgainst(report, baseline) }];
+      const aws = modelled.get(run.name);
+      const scale = view ? scaleOf(view, run.name) : undefined;
+      return [
+        run.name,
+        {
+          ...report,
+          overheadRatio: overheadAgainst(report, baseline),
+          ...(aws ? { modelledAws: aws } : {}),
+          ...(scale ? { scale } : {}),
+        },
+      ];
     }),
   );
   return {
@@ -41,6 +70,14 @@ export function buildReport(input: RunInput): Report {
     variants,
     baseline,
     sources: describeSources(prices, hopLatency, input.latencyModel),
+    ...(view
+      ? {
+          costCurve: costCurve(view),
+          stepDurationSweep: stepDurationSweep(view),
+          awsView: view,
+        }
+      : {}),
+    claims: checkClaims({ variants, prices, hops: hopLatency, view }),
   };
 }
 
@@ -48,10 +85,14 @@ export function buildReport(input: RunInput): Report {
 export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId?: string): VariantReport {
   const finished = run.orders.filter((order) => isTerminal(order.status) && order.terminalAtMs !== undefined);
   const local = summarizeLatencies(finished.map(localLatencyMs));
+  // Modelled for AWS: each order's journey priced by the AWS model; older inputs (a load test)
+  // may carry only an extra delay on top of the local latency.
   const modelled =
-    finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
-      ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
-      : undefined;
+    finished.length > 0 && finished.every((order) => order.modelledAws !== undefined)
+      ? summarizeLatencies(finished.map((order) => order.modelledAws!.ms))
+      : finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
+        ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
+        : undefined;
   const cost =
     run.orders.length > 0
       ? estimateCost(run.counts, run.orders.length, prices)
@@ -96,9 +137,22 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     compensations: run.orders.filter((order) =>
       order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded'),
     ).length,
-    dlq: run.orders.filter((order) => order.status === 'FAILED').length,
+    dlq: run.parkedOrders ?? run.orders.filter((order) => order.status === 'FAILED').length,
+    dlqCounted: run.parkedOrders !== undefined ? 'found in a DLQ or failed execution' : 'FAILED status',
     ...(run.hopType && exampleTimeline ? { hopType: run.hopType, hopsPerOrder: countHops(exampleTimeline) } : {}),
     ...(exampleTimeline ? { exampleTimeline } : {}),
+    ...(run.placesToLook ? { placesToLook: run.placesToLook } : {}),
+    ...(run.fanOut
+      ? {
+          fanOut: {
+            ...run.fanOut,
+            costPerMillionUsd:
+              run.orders.length > 0
+                ? estimateCost(run.fanOut.counts, run.orders.length, prices).perMillionOrdersUsd
+                : 0,
+          },
+        }
+      : {}),
   };
 }
 
@@ -143,9 +197,12 @@ function toExampleTimeline(order: OrderRun): ExampleTimeline {
   };
 }
 
-/** Every timeline entry but the API's own was brought to its handler by one hop. */
+/**
+ * Every timeline entry but the API's own was brought to its handler by one hop; entries after
+ * the order ended (a fan-out consumer such as the warehouse notice) are not on its path.
+ */
 function countHops(timeline: ExampleTimeline): number {
-  return timeline.entries.filter((entry) => entry.step !== 'accept-order').length;
+  return timeline.entries.filter((entry) => entry.step !== 'accept-order' && entry.atMs <= timeline.totalMs).length;
 }
 
 function countTerminal(orders: readonly OrderRun[]): Record<TerminalStatus, number> {

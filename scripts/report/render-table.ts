@@ -35,7 +35,12 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   dynamoReadUnits: 'DynamoDB read units',
   dynamoWriteUnits: 'DynamoDB write units',
   retries: 'Retries counted by the cloud',
+  dynamoCalls: 'DynamoDB calls',
+  awsCallMs: 'ms in AWS SDK calls',
 };
+
+/** Counters that are local times, not billable units: never shown per order as if they were. */
+const LOCAL_TIME_COUNTERS: ReadonlySet<CounterName> = new Set(['awsCallMs']);
 
 /** The columns in report order: the variants, then the baseline. */
 export function reportColumns(report: Report): [name: string, variant: VariantReport][] {
@@ -58,8 +63,9 @@ export function comparisonTable(report: Report): ComparisonTable {
   const { hopLatency, prices } = report.sources;
   const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
   const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
-  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter((c) =>
-    columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
+  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter(
+    (c) =>
+      !LOCAL_TIME_COUNTERS.has(c) && columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
   );
   const costItems = [
     ...new Set(

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { recordUsage } from '../observability/usage.ts';
+import { beginAwsCall, recordUsage } from '../observability/usage.ts';
 import { awsConfigFromEnv, type AwsConfig, type AwsService } from './config.ts';
 
 /** Options every client factory takes: config from env by default, and whether to meter it. */
@@ -39,6 +39,7 @@ export function createDynamoDocumentClient(
         const input = args.input as Record<string, unknown>;
         input.ReturnConsumedCapacity ??= 'TOTAL';
         const isWrite = DYNAMO_WRITES.has(context.commandName ?? '');
+        recordUsage('dynamoCalls', 1);
         try {
           const result = await next(args);
           recordCapacity((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, isWrite);
@@ -52,6 +53,7 @@ export function createDynamoDocumentClient(
       { step: 'initialize', name: 'meterConsumedCapacity' },
     );
   }
+  if (options.metered ?? true) timeAwsCalls(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -81,14 +83,42 @@ function meterSqsRequests(client: SQSClient, options: ClientOptions): SQSClient 
 }
 
 export function createSqsClient(options: ClientOptions = {}): SQSClient {
-  return meterSqsRequests(new SQSClient(baseConfig('sqs', options)), options);
+  return timed(meterSqsRequests(new SQSClient(baseConfig('sqs', options)), options), options);
 }
 
 export function createEventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
   // Events are billed per 64 KB chunk of each entry; the bus counts them as it accepts them.
-  return new EventBridgeClient(baseConfig('eventbridge', options));
+  return timed(new EventBridgeClient(baseConfig('eventbridge', options)), options);
 }
 
 export function createSfnClient(options: ClientOptions = {}): SFNClient {
-  return new SFNClient(baseConfig('sfn', options));
+  return timed(new SFNClient(baseConfig('sfn', options)), options);
+}
+
+/** Any SDK v3 client: each has a middleware stack that takes an initialize-step middleware. */
+type TimedClient = {
+  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string; priority: 'high' }): void };
+};
+
+function timed<C extends TimedClient>(client: C, options: ClientOptions): C {
+  if (options.metered ?? true) timeAwsCalls(client);
+  return client;
+}
+
+/**
+ * Times every call of a metered client (the AWS model replaces the local emulators' speed with
+ * AWS's: the handler's own compute is its duration minus this time).
+ */
+function timeAwsCalls(client: TimedClient): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      const end = beginAwsCall();
+      try {
+        return await next(args);
+      } finally {
+        end();
+      }
+    },
+    { step: 'initialize', name: 'timeAwsCalls', priority: 'high' },
+  );
 }
