@@ -89,7 +89,10 @@ export class RunInstruments implements CloudInstruments {
       cold: record.cold ?? false,
       dynamoCalls: usage.dynamoCalls ?? 0,
     };
-    for (const orderId of orderIdsInPayload(record.event)) push(this.invocations, orderId, entry);
+    // The HTTP API's handlers (place, get) answer the client: the order's journey starts at
+    // acceptance, and a status poll is not a step of it.
+    if (!isHttpApiEvent(record.event))
+      for (const orderId of orderIdsInPayload(record.event)) push(this.invocations, orderId, entry);
     for (const orderId of orderIdsInPayload(record.event)) {
       const spans = this.handlerSpans.get(orderId);
       if (spans) spans.push([record.startedAtMs, record.endedAtMs]);
@@ -174,4 +177,8 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+function isHttpApiEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
 }

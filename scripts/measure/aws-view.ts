@@ -44,6 +44,9 @@ export interface ViewVariant {
   memoryGb: number;
   /** Bills Express duration: GB-seconds of each execution (64 MB chunks, 100 ms rounding). */
   expressBilledGb?: number;
+  /** Retried attempts per order in the run, and what one more costs (an invocation and its mechanism's calls). */
+  retriesPerOrder: number;
+  unitsPerRetry: Record<string, number>;
 }
 
 export interface AwsViewModel {
@@ -80,7 +83,7 @@ export interface AwsViewVariant {
  */
 export function computeAwsView(
   model: AwsViewModel,
-  controls: { monthlyOrders: number; stepMs?: number | null },
+  controls: { monthlyOrders: number; stepMs?: number | null; retriesPerOrder?: number | null },
 ): { variants: AwsViewVariant[] } {
   const erlangWaitSeconds = (servers: number, arrivalsPerSec: number, serviceSec: number): number => {
     const offered = arrivalsPerSec * serviceSec;
@@ -97,6 +100,11 @@ export function computeAwsView(
     const deltaMs = (stepMs - v.measuredStepMs) * v.stepsPerOrder;
     const latencyP50Ms = v.orchestrationMs + v.stepsPerOrder * stepMs;
     const units: Record<string, number> = { ...v.unitsPerOrder };
+    const measuredRetries = v.retriesPerOrder ?? 0;
+    const extraRetries = (controls.retriesPerOrder ?? measuredRetries) - measuredRetries;
+    for (const [counter, n] of Object.entries(v.unitsPerRetry ?? {})) {
+      units[counter] = Math.max(0, (units[counter] ?? 0) + n * extraRetries);
+    }
     units.lambdaGbSeconds = Math.max(0, (units.lambdaGbSeconds ?? 0) + (v.memoryGb * deltaMs) / 1000);
     if (v.expressBilledGb !== undefined) {
       // Express bills each execution's duration, rounded up to 100 ms.

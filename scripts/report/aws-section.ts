@@ -3,6 +3,7 @@ import { isTerminal } from '#domain/order';
 import { type AwsModelFigures, describeNotModelled, loadAwsModelFigures } from '../measure/aws-model.ts';
 import { type AwsViewModel, computeAwsView, type ViewQuota, type ViewVariant } from '../measure/aws-view.ts';
 import type { PriceTable } from '../measure/cost-model.ts';
+import type { HopLatencyTable } from '../measure/latency-model.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type { Counts, ModelledAws, NotModelled, OrderRun, VariantRun, VariantScale } from './types.ts';
 
@@ -28,6 +29,19 @@ export function loadQuotas(file: string | URL = DEFAULT_QUOTAS_FILE): ViewQuota[
 export const MONTHLY_VOLUMES = [1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9];
 /** Step durations of the sweep: 10 ms to 30 s. */
 export const STEP_DURATIONS_MS = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000];
+
+/**
+ * What a retry bills beyond its invocation, by mechanism: an SQS redelivery is a
+ * ChangeMessageVisibility and another receive; a Step Functions retry is a billed transition;
+ * Lambda's async retry and EventBridge's bill nothing more.
+ */
+const MECHANISM_UNITS: Record<string, Record<string, number>> = {
+  'sqs-visibility': { sqsRequests: 2 },
+  'sfn-retry': { stateTransitions: 1 },
+};
+
+/** Retried attempts per order of the retry-rate curve. */
+export const RETRY_RATES = [0, 0.1, 0.25, 0.5, 1, 2];
 
 /** 64 MB chunks: Step Functions Express bills each execution's memory this way (pricing page). */
 const EXPRESS_BILLED_GB = 64 / 1024;
@@ -79,7 +93,7 @@ export function summarizeModelledAws(
 }
 
 /** The view model of one variant (and, for Step Functions Standard, its Express sibling). */
-export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined): ViewVariant[] {
+export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined, hops: HopLatencyTable): ViewVariant[] {
   if (!modelled || run.orders.length === 0) return [];
   const orders = run.orders.length;
   const unitsPerOrder: Record<string, number> = {};
@@ -94,6 +108,23 @@ export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined)
   const invocations = unitsPerOrder.lambdaInvocations ?? 0;
   const memoryGb = invocations > 0 ? (unitsPerOrder.lambdaGbSeconds ?? 0) / (lambdaSecondsPerOrder || 1) : 1;
   if (run.hopType === 'sfn-standard') unitsPerOrder.sfnStandardExecutions = 1;
+  // One more retried attempt: an invocation like the others, plus what its mechanism bills.
+  const perInvocation = (counter: string): number =>
+    invocations > 0 ? (unitsPerOrder[counter] ?? 0) / invocations : 0;
+  const mechanisms = new Map<string, number>();
+  for (const o of run.orders)
+    for (const [m, n] of Object.entries(o.journey?.retries ?? {})) mechanisms.set(m, (mechanisms.get(m) ?? 0) + n);
+  const retries = [...mechanisms.values()].reduce((a, b) => a + b, 0);
+  const unitsPerRetry: Record<string, number> = {
+    lambdaInvocations: 1,
+    lambdaGbSeconds: perInvocation('lambdaGbSeconds'),
+    dynamoWriteUnits: perInvocation('dynamoWriteUnits'),
+    dynamoReadUnits: perInvocation('dynamoReadUnits'),
+  };
+  for (const [m, n] of mechanisms) {
+    for (const [counter, units] of Object.entries(MECHANISM_UNITS[m] ?? {}))
+      unitsPerRetry[counter] = (unitsPerRetry[counter] ?? 0) + (units * n) / Math.max(1, retries);
+  }
   const base: ViewVariant = {
     name: run.name,
     unitsPerOrder,
@@ -103,16 +134,22 @@ export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined)
     lambdaSecondsPerOrder,
     memoryGb: Number.isFinite(memoryGb) && memoryGb > 0 ? memoryGb : 1,
     ...(run.hopType === 'sfn-express' ? { expressBilledGb: EXPRESS_BILLED_GB } : {}),
+    retriesPerOrder: retries / orders,
+    unitsPerRetry,
   };
   if (run.hopType !== 'sfn-standard') return [base];
-  // Express beside Standard: one request per execution and its duration instead of transitions.
+  // Express beside Standard: one request per execution and its duration instead of transitions,
+  // and Express's own per-hop delays (the same hops, scaled by the published p50s).
   const { stateTransitions: _transitions, sfnStandardExecutions: _executions, ...rest } = unitsPerOrder;
+  const hopScale = hops.hops['sfn-express'].p50 / hops.hops['sfn-standard'].p50;
   return [
     base,
     {
       ...base,
       name: `${run.name} (Express)`,
+      orchestrationMs: modelled.typical.hopsMs * hopScale + modelled.typical.retryWaitMs,
       unitsPerOrder: { ...rest, sfnExpressRequests: 1 },
+      unitsPerRetry: Object.fromEntries(Object.entries(unitsPerRetry).filter(([c]) => c !== 'stateTransitions')),
       expressBilledGb: EXPRESS_BILLED_GB,
     },
   ];
@@ -131,17 +168,19 @@ export function scaleOf(view: AwsViewModel, name: string): VariantScale | undefi
   const v = computeAwsView(view, { monthlyOrders: 1e6 }).variants.find((x) => x.name === name);
   if (!v) return undefined;
   const binding = view.quotas.find((q) => q.name === v.bindingQuota);
+  // JSON has no Infinity: a quota without a ceiling is null ("no ceiling").
+  const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
   return {
-    maxOrdersPerSec: v.maxOrdersPerSec,
+    maxOrdersPerSec: finite(v.maxOrdersPerSec),
     bindingQuota: v.bindingQuota,
     raise: binding?.raise ?? '',
     source: binding?.source ?? '',
-    latencyGrowsFromOrdersPerSec: v.latencyGrowsFromOrdersPerSec,
+    latencyGrowsFromOrdersPerSec: finite(v.latencyGrowsFromOrdersPerSec),
     quotas: v.quotas.map(({ name: quota, limit, perOrder, ordersPerSec, source }) => ({
       name: quota,
       limit,
       perOrder,
-      ordersPerSec,
+      ordersPerSec: finite(ordersPerSec),
       source,
     })),
   };
@@ -167,6 +206,20 @@ export function stepDurationSweep(
       latencyP50Ms: Object.fromEntries(variants.map((v) => [v.name, round(v.latencyP50Ms, 1)])),
     };
   });
+}
+
+export function retryCostCurve(
+  view: AwsViewModel,
+): { retriesPerOrder: number; usdPerMillion: Record<string, number> }[] {
+  return RETRY_RATES.map((retriesPerOrder) => ({
+    retriesPerOrder,
+    usdPerMillion: Object.fromEntries(
+      computeAwsView(view, { monthlyOrders: 1e6, retriesPerOrder }).variants.map((v) => [
+        v.name,
+        round(v.usdPerMillionOrders, 2),
+      ]),
+    ),
+  }));
 }
 
 export { loadAwsModelFigures };

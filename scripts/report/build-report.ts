@@ -6,6 +6,7 @@ import { loadHopLatencyTable, type HopLatencyTable } from '../measure/latency-mo
 import {
   costCurve,
   loadQuotas,
+  retryCostCurve,
   scaleOf,
   stepDurationSweep,
   summarizeModelledAws,
@@ -45,7 +46,7 @@ export function buildReport(input: RunInput): Report {
   const modelled = new Map(
     input.variants.map((run) => [run.name, summarizeModelledAws(run, figures, hopLatency.source.url)]),
   );
-  const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name)));
+  const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name), hopLatency));
   const view: AwsViewModel | undefined =
     viewList.length > 0 ? { prices: viewPrices(prices), quotas: loadQuotas(), variants: viewList } : undefined;
   const variants = Object.fromEntries(
@@ -74,6 +75,7 @@ export function buildReport(input: RunInput): Report {
       ? {
           costCurve: costCurve(view),
           stepDurationSweep: stepDurationSweep(view),
+          retryCostCurve: retryCostCurve(view),
           awsView: view,
         }
       : {}),
@@ -186,14 +188,22 @@ function localLatencyMs(order: OrderRun): number {
   return (order.terminalAtMs ?? order.acceptedAtMs) - order.acceptedAtMs;
 }
 
+/**
+ * The order's measured path, accept to terminal. Entries written after the order ended (a fan-out
+ * consumer's, e.g. the warehouse notice) are kept apart: drawn on the path they would make the
+ * order look longer than it took.
+ */
 function toExampleTimeline(order: OrderRun): ExampleTimeline {
-  const entries = order.timeline.map(({ at, ...entry }) => ({ ...entry, atMs: Date.parse(at) - order.acceptedAtMs }));
-  const lastAt = Math.max(0, ...entries.map((entry) => entry.atMs));
+  const all = order.timeline.map(({ at, ...entry }) => ({ ...entry, atMs: Date.parse(at) - order.acceptedAtMs }));
+  const lastAt = Math.max(0, ...all.map((entry) => entry.atMs));
+  const totalMs = order.terminalAtMs !== undefined ? localLatencyMs(order) : lastAt;
+  const after = all.filter((entry) => entry.atMs > totalMs);
   return {
     orderId: order.orderId,
     status: order.status,
-    totalMs: order.terminalAtMs !== undefined ? localLatencyMs(order) : lastAt,
-    entries,
+    totalMs,
+    entries: all.filter((entry) => entry.atMs <= totalMs),
+    ...(after.length > 0 ? { afterTerminal: after } : {}),
   };
 }
 
@@ -202,7 +212,7 @@ function toExampleTimeline(order: OrderRun): ExampleTimeline {
  * the order ended (a fan-out consumer such as the warehouse notice) are not on its path.
  */
 function countHops(timeline: ExampleTimeline): number {
-  return timeline.entries.filter((entry) => entry.step !== 'accept-order' && entry.atMs <= timeline.totalMs).length;
+  return timeline.entries.filter((entry) => entry.step !== 'accept-order').length;
 }
 
 function countTerminal(orders: readonly OrderRun[]): Record<TerminalStatus, number> {

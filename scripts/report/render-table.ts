@@ -83,11 +83,14 @@ export function comparisonTable(report: Report): ComparisonTable {
         row('Confirmed', (v) => formatNumber(v.terminal.CONFIRMED)),
         row('Cancelled', (v) => formatNumber(v.terminal.CANCELLED)),
         row('Rejected', (v) => formatNumber(v.terminal.REJECTED)),
-        row('Failed (in a DLQ)', (v) => formatNumber(v.terminal.FAILED)),
+        row('Failed', (v) => formatNumber(v.terminal.FAILED)),
+        row('Parked in a DLQ or failed execution (looked up)', (v) =>
+          v.dlqCounted === 'FAILED status' ? 'not looked up' : formatNumber(v.dlq),
+        ),
         ...(anyNonTerminal ? [row('Not terminal', (v) => formatNumber(v.nonTerminal))] : []),
         ...latencyRows((v) => v.latencyMs.local),
         row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99)),
-        row('Throughput (orders/s)', (v) => formatNumber(v.throughputPerSec, 1)),
+        row('Throughput, local (orders/s, retry waits included)', (v) => formatNumber(v.throughputPerSec, 1)),
         ...(columns.some(([, v]) => v.localCapacity)
           ? [
               row('Local CPU per order (ms)', (v) =>
@@ -108,7 +111,10 @@ export function comparisonTable(report: Report): ComparisonTable {
       ? [
           {
             title: 'Modelled for AWS',
-            source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
+            source: {
+              text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}, and shared/data/aws-model.json`,
+              url: hopLatency.url,
+            },
             rows: [
               ...latencyRows((v) => v.latencyMs.modelledAws),
               row('Hops per order (example)', (v) =>

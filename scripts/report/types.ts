@@ -133,7 +133,10 @@ export interface ExampleTimeline {
   status: OrderStatus;
   /** Accept -> terminal (or last entry), ms. */
   totalMs: number;
+  /** Measured locally, accept to terminal: nothing modelled is drawn here. */
   entries: (Omit<OrderTimelineEntry, 'at'> & { atMs: number })[];
+  /** Entries written after the order ended (fan-out consumers), shown apart from its path. */
+  afterTerminal?: (Omit<OrderTimelineEntry, 'at'> & { atMs: number })[];
 }
 
 /** Variant / baseline; null when the baseline's value is 0 (no ratio exists). */
@@ -210,13 +213,14 @@ export interface ModelledAws {
   typical: { hopsMs: number; computeMs: number; retryWaitMs: number; steps: number; dynamoCalls: number };
 }
 
+/** null: no ceiling (no quota with a published limit is used). */
 export interface VariantScale {
-  maxOrdersPerSec: number;
+  maxOrdersPerSec: number | null;
   bindingQuota: string;
   raise: string;
   source: string;
-  latencyGrowsFromOrdersPerSec: number;
-  quotas: { name: string; limit: number | null; perOrder: number; ordersPerSec: number; source: string }[];
+  latencyGrowsFromOrdersPerSec: number | null;
+  quotas: { name: string; limit: number | null; perOrder: number; ordersPerSec: number | null; source: string }[];
 }
 
 export interface Claim {
@@ -250,6 +254,8 @@ export interface Report {
   costCurve?: { monthlyOrders: number; usd: Record<string, number> }[];
   /** Orchestration's share of the modelled p50 as every step takes stepMs. */
   stepDurationSweep?: { stepMs: number; overheadShare: Record<string, number>; latencyP50Ms: Record<string, number> }[];
+  /** Cost per million orders as the retried attempts per order grow. */
+  retryCostCurve?: { retriesPerOrder: number; usdPerMillion: Record<string, number> }[];
   claims?: Claim[];
   /** The model data report.html recomputes cost, latency and ceilings from. */
   awsView?: AwsViewModel;
