@@ -27,16 +27,6 @@ export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
   'worker-crash': 'the Lambda execution environments are killed mid-run and restarted',
 };
 
-/** What each variant loses locally in a crash, and what AWS does instead (README, report). */
-export const CRASH_NOTES: Record<Variant, string> = {
-  'sqs-chain':
-    'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
-  'eventbridge-flags':
-    "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
-  'step-functions':
-    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
-};
-
 export interface DrillResult {
   variant: Variant;
   drill: Drill;
@@ -51,7 +41,8 @@ export interface DrillResult {
   doubleCharges: number;
   redriveRounds: number;
   violations: InvariantViolation[];
-  note?: string;
+  /** Proof that the fault fired, counted during the drill (a drill whose fault never fired proves nothing). */
+  fault: { count: number; what: string };
 }
 
 export interface DrillOptions {
@@ -112,7 +103,16 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       runId: `${drill}`,
     });
     const readOrders = (ids: string[]) => probe.orders(ids);
-    const crash = drill === 'worker-crash' ? setTimeout(() => void cloud.runtime.crashAll(), 400) : undefined;
+    // The crash waits for invocations to be running, so it always kills work in flight.
+    let crashed = 0;
+    let driving = true;
+    const crash =
+      drill === 'worker-crash'
+        ? (async () => {
+            while (driving && cloud.runtime.stats().busy < 2) await new Promise((r) => setTimeout(r, 10));
+            if (driving) crashed = await cloud.runtime.crashAll();
+          })()
+        : Promise.resolve();
     const run = await driveWorkload({
       apiUrl: stack.apiUrl ?? '',
       orders: workload,
@@ -120,7 +120,8 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       activity: () => cloud.activity(),
       readOrders,
     });
-    clearTimeout(crash);
+    driving = false;
+    await crash;
     await cloud.idle();
     if (outage) {
       await declareOutage({ ...world, ...outage, untilMs: Date.now() });
@@ -132,7 +133,10 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       await redrive(cloud, stack, variant);
       await settle(probe, cloud);
     }
-    return await summarize(variant, drill, run, probe, rounds);
+    return await summarize(variant, drill, run, probe, rounds, {
+      crashed,
+      duplicated: cloud.runtime.stats().duplicatedInvocations,
+    });
   } finally {
     await cloud.stop();
   }
@@ -181,6 +185,7 @@ async function summarize(
   run: DriveResult,
   probe: LocalStackProbe,
   rounds: number,
+  measured: { crashed: number; duplicated: number },
 ): Promise<DrillResult> {
   const accepted = run.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId);
   const snapshot = await probe.snapshot(accepted);
@@ -203,6 +208,41 @@ async function summarize(
     doubleCharges: [...charges.values()].filter((n) => n > 1).length,
     redriveRounds: rounds,
     violations: checkInvariants(snapshot),
-    ...(drill === 'worker-crash' ? { note: CRASH_NOTES[variant] } : {}),
+    fault: faultEvidence(drill, snapshot.orders, measured),
   };
+}
+
+/**
+ * What the drill measured of its own fault: invocations killed mid-flight, invocations delivered
+ * twice, payment or mailer calls that failed (failed attempts in the orders' timelines).
+ */
+function faultEvidence(
+  drill: Drill,
+  orders: readonly { timeline: readonly { step: string; outcome: string; error?: { name: string } }[] }[],
+  measured: { crashed: number; duplicated: number },
+): { count: number; what: string } {
+  const failedCalls = (step: string): number =>
+    orders.reduce(
+      (n, o) =>
+        n +
+        o.timeline.filter(
+          (e) => e.step === step && e.outcome === 'failed' && e.error?.name === 'TransientDependencyError',
+        ).length,
+      0,
+    );
+  switch (drill) {
+    case 'worker-crash':
+      return { count: measured.crashed, what: 'invocations running when the execution environments were killed' };
+    case 'duplicates': {
+      const seen = orders.reduce((n, o) => n + o.timeline.filter((e) => e.outcome === 'duplicate').length, 0);
+      return {
+        count: measured.duplicated,
+        what: `invocations delivered twice (${seen} duplicates caught by the handlers' idempotency, in the timelines)`,
+      };
+    }
+    case 'payment-storm':
+      return { count: failedCalls('charge-payment'), what: 'payment calls that failed transiently' };
+    case 'always-failing-step':
+      return { count: failedCalls('send-confirmation'), what: 'mailer calls that failed' };
+  }
 }

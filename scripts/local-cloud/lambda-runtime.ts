@@ -68,6 +68,8 @@ export interface RuntimeStats {
   inFlight: number;
   coldStarts: number;
   evictions: number;
+  /** Invocations delivered a second time by the duplicate-delivery drill. */
+  duplicatedInvocations: number;
 }
 
 /**
@@ -169,6 +171,7 @@ export class LambdaRuntime implements LambdaInvoker {
   private workerPath = '';
   private stopped = false;
   private duplicates: (functionName: string) => boolean = () => false;
+  private duplicated = 0;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.instruments = options.instruments ?? noInstruments;
@@ -234,6 +237,7 @@ export class LambdaRuntime implements LambdaInvoker {
       inFlight: this.inFlight.size,
       coldStarts: this.coldStarts,
       evictions: this.evictions,
+      duplicatedInvocations: this.duplicated,
     };
   }
 
@@ -255,6 +259,7 @@ export class LambdaRuntime implements LambdaInvoker {
     const call = enqueue(options.onStart);
     if (this.duplicates(fn.definition.name)) {
       // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
+      this.duplicated++;
       void this.track(enqueue()).catch(() => undefined);
     }
     this.dispatch();

@@ -13,6 +13,8 @@ describe('failure drills at a small size', () => {
       expect(result.stillParked).toBe(0);
       expect(result.doubleCharges).toBe(0);
       expect(result.violations).toEqual([]);
+      // The fault fired: crashes, duplicate deliveries or failed calls were counted, not assumed.
+      expect(result.fault.count).toBeGreaterThan(0);
       // A mailer that always fails parks every order that got that far; redrive brings them all back.
       if (drill === 'always-failing-step') expect(result.recovered).toBeGreaterThan(0);
     },
