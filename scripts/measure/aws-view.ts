@@ -72,6 +72,7 @@ export interface AwsViewVariant {
     limit: number | null;
     perOrder: number;
     ordersPerSec: number;
+    latencyGrowsFromOrdersPerSec: number;
     source: string;
     raise: string;
   }[];
@@ -122,47 +123,56 @@ export function computeAwsView(
       if (per === 'lambdaSecondsPerOrder') return lambdaSeconds;
       return units[per] ?? 0;
     };
-    const quotas = model.quotas
+    const rated = model.quotas
       .filter((q) => q.kind === 'rate' || q.kind === 'concurrency')
       .map((q) => {
         const perOrder = use(q.per);
         const ordersPerSec = q.limit === null || perOrder <= 0 ? Number.POSITIVE_INFINITY : q.limit / perOrder;
-        return { name: q.name, limit: q.limit, perOrder, ordersPerSec, source: q.source, raise: q.raise };
+        return { ...q, perOrder, ordersPerSec };
       })
       .filter((q) => q.perOrder > 0);
+    // Where waiting for a quota adds 10% to the p50: Erlang C for the concurrency pool, M/D/1 for
+    // a rate (token bucket) quota. An approximation, labelled as such in the report.
+    const allowedWaitSec = (0.1 * latencyP50Ms) / 1000;
+    const growsFrom = (q: { ordersPerSec: number; limit: number | null; kind: string }): number => {
+      if (!Number.isFinite(q.ordersPerSec)) return q.ordersPerSec;
+      if (q.kind === 'concurrency' && q.limit) {
+        const invocations = Math.max(1, units.lambdaInvocations ?? 1);
+        const serviceSec = lambdaSeconds / invocations;
+        let lo = 0;
+        let hi = q.ordersPerSec;
+        for (let i = 0; i < 40; i++) {
+          const mid = (lo + hi) / 2;
+          if (erlangWaitSeconds(q.limit, mid * invocations, serviceSec) * invocations > allowedWaitSec) hi = mid;
+          else lo = mid;
+        }
+        return lo;
+      }
+      const k = 2 * q.ordersPerSec * allowedWaitSec;
+      return (q.ordersPerSec * k) / (1 + k);
+    };
+    const quotas = rated.map((q) => ({
+      name: q.name,
+      limit: q.limit,
+      perOrder: q.perOrder,
+      ordersPerSec: q.ordersPerSec,
+      latencyGrowsFromOrdersPerSec: growsFrom(q),
+      source: q.source,
+      raise: q.raise,
+    }));
     const binding = quotas.reduce(
       (best, q) => (q.ordersPerSec < best.ordersPerSec ? q : best),
       quotas[0] ?? {
         name: 'none',
         ordersPerSec: Number.POSITIVE_INFINITY,
+        latencyGrowsFromOrdersPerSec: Number.POSITIVE_INFINITY,
         limit: null,
         perOrder: 0,
         source: '',
         raise: '',
       },
     );
-    const bindingQuota = model.quotas.find((q) => q.name === binding.name);
-    // Where waiting for the binding quota adds 10% to the p50: Erlang C for a concurrency pool,
-    // M/D/1 for a rate (token bucket) quota. An approximation, labelled as such in the report.
-    const allowedWaitSec = (0.1 * latencyP50Ms) / 1000;
-    let grows = binding.ordersPerSec;
-    if (Number.isFinite(binding.ordersPerSec) && bindingQuota) {
-      if (bindingQuota.kind === 'concurrency' && binding.limit) {
-        const invocations = Math.max(1, units.lambdaInvocations ?? 1);
-        const serviceSec = lambdaSeconds / invocations;
-        let lo = 0;
-        let hi = binding.ordersPerSec;
-        for (let i = 0; i < 40; i++) {
-          const mid = (lo + hi) / 2;
-          if (erlangWaitSeconds(binding.limit, mid * invocations, serviceSec) * invocations > allowedWaitSec) hi = mid;
-          else lo = mid;
-        }
-        grows = lo;
-      } else {
-        const k = 2 * binding.ordersPerSec * allowedWaitSec;
-        grows = (binding.ordersPerSec * k) / (1 + k);
-      }
-    }
+    const grows = binding.latencyGrowsFromOrdersPerSec;
     const orchestration = v.orchestrationMs;
     return {
       name: v.name,

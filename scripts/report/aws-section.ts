@@ -176,11 +176,12 @@ export function scaleOf(view: AwsViewModel, name: string): VariantScale | undefi
     raise: binding?.raise ?? '',
     source: binding?.source ?? '',
     latencyGrowsFromOrdersPerSec: finite(v.latencyGrowsFromOrdersPerSec),
-    quotas: v.quotas.map(({ name: quota, limit, perOrder, ordersPerSec, source }) => ({
+    quotas: v.quotas.map(({ name: quota, limit, perOrder, ordersPerSec, latencyGrowsFromOrdersPerSec, source }) => ({
       name: quota,
       limit,
       perOrder,
       ordersPerSec: finite(ordersPerSec),
+      latencyGrowsFromOrdersPerSec: finite(latencyGrowsFromOrdersPerSec),
       source,
     })),
   };
@@ -195,15 +196,19 @@ export function costCurve(view: AwsViewModel): { monthlyOrders: number; usd: Rec
   }));
 }
 
-export function stepDurationSweep(
-  view: AwsViewModel,
-): { stepMs: number; overheadShare: Record<string, number>; latencyP50Ms: Record<string, number> }[] {
+export function stepDurationSweep(view: AwsViewModel): {
+  stepMs: number;
+  overheadShare: Record<string, number>;
+  latencyP50Ms: Record<string, number>;
+  usdPerMillion: Record<string, number>;
+}[] {
   return STEP_DURATIONS_MS.map((stepMs) => {
     const variants = computeAwsView(view, { monthlyOrders: 1e6, stepMs }).variants;
     return {
       stepMs,
       overheadShare: Object.fromEntries(variants.map((v) => [v.name, round(v.overheadShare, 4)])),
       latencyP50Ms: Object.fromEntries(variants.map((v) => [v.name, round(v.latencyP50Ms, 1)])),
+      usdPerMillion: Object.fromEntries(variants.map((v) => [v.name, round(v.usdPerMillionOrders, 2)])),
     };
   });
 }

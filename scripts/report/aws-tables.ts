@@ -76,10 +76,12 @@ export function awsTables(report: Report): AwsTable[] {
         ['to raise it', ...scaled.map(([, v]) => v.scale!.raise)],
         ['source', ...scaled.map(([, v]) => v.scale!.source)],
         ...[...new Set(scaled.flatMap(([, v]) => v.scale!.quotas.map((q) => q.name)))].map((quota) => [
-          `${quota}: orders/s (use per order)`,
+          `${quota}: orders/s (use per order; latency grows from)`,
           ...scaled.map(([, v]) => {
             const q = v.scale!.quotas.find((x) => x.name === quota);
-            return q ? `${rate(q.ordersPerSec)} (${formatNumber(q.perOrder, 2)})` : '-';
+            return q
+              ? `${rate(q.ordersPerSec)} (${formatNumber(q.perOrder, 2)}; ${rate(q.latencyGrowsFromOrdersPerSec)})`
+              : '-';
           }),
         ]),
       ],
@@ -114,7 +116,10 @@ export function awsTables(report: Report): AwsTable[] {
       rows: [
         ...sweep.map((point) => [
           `${formatNumber(point.stepMs)} ms`,
-          ...names.map((n) => `${pct(point.overheadShare[n] ?? 0)} of ${formatNumber(point.latencyP50Ms[n] ?? 0)} ms`),
+          ...names.map(
+            (n) =>
+              `${pct(point.overheadShare[n] ?? 0)} of ${formatNumber(point.latencyP50Ms[n] ?? 0)} ms; ${formatUsd(point.usdPerMillion?.[n] ?? 0)}/M`,
+          ),
         ]),
         [
           'under 10% from',

@@ -220,7 +220,15 @@ export interface VariantScale {
   raise: string;
   source: string;
   latencyGrowsFromOrdersPerSec: number | null;
-  quotas: { name: string; limit: number | null; perOrder: number; ordersPerSec: number | null; source: string }[];
+  quotas: {
+    name: string;
+    limit: number | null;
+    perOrder: number;
+    ordersPerSec: number | null;
+    /** Where waiting for this quota starts to add 10% to the p50 (queueing approximation). */
+    latencyGrowsFromOrdersPerSec: number | null;
+    source: string;
+  }[];
 }
 
 export interface Claim {
@@ -253,7 +261,13 @@ export interface Report {
   /** Monthly cost per variant (free tiers applied), 10 thousand to 1 billion orders a month. */
   costCurve?: { monthlyOrders: number; usd: Record<string, number> }[];
   /** Orchestration's share of the modelled p50 as every step takes stepMs. */
-  stepDurationSweep?: { stepMs: number; overheadShare: Record<string, number>; latencyP50Ms: Record<string, number> }[];
+  stepDurationSweep?: {
+    stepMs: number;
+    overheadShare: Record<string, number>;
+    latencyP50Ms: Record<string, number>;
+    /** Cost per million orders at this step duration (Lambda and Express bill duration). */
+    usdPerMillion: Record<string, number>;
+  }[];
   /** Cost per million orders as the retried attempts per order grow. */
   retryCostCurve?: { retriesPerOrder: number; usdPerMillion: Record<string, number> }[];
   claims?: Claim[];
