@@ -5,7 +5,7 @@ import type { Claim, VariantReport } from './types.ts';
 
 const SOURCE = 'articles comparing AWS orchestration styles (the seeds of this project)';
 
-const usd = (n: number): string => (n >= 1 ? `$${n.toFixed(2)}` : `$${Number(n.toPrecision(3))}`);
+const usd = (n: number): string => (n >= 0.01 ? `$${n.toFixed(2)}` : `$${Number(n.toPrecision(3))}`);
 const ms = (n: number): string => `${Math.round(n).toLocaleString('en-US')} ms`;
 const pct = (n: number): string => `${(n * 100).toFixed(n < 0.1 ? 1 : 0)}%`;
 

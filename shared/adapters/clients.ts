@@ -53,7 +53,9 @@ export function createDynamoDocumentClient(
       { step: 'initialize', name: 'meterConsumedCapacity' },
     );
   }
-  if (options.metered ?? true) timeAwsCalls(client);
+  // Timed whether metered or not: the simulated outside world's bookkeeping (its ledger) runs on
+  // the local DynamoDB too, and its speed is not the step's own compute either.
+  timeAwsCalls(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -100,13 +102,13 @@ type TimedClient = {
   middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string; priority: 'high' }): void };
 };
 
-function timed<C extends TimedClient>(client: C, options: ClientOptions): C {
-  if (options.metered ?? true) timeAwsCalls(client);
+function timed<C extends TimedClient>(client: C, _options: ClientOptions): C {
+  timeAwsCalls(client);
   return client;
 }
 
 /**
- * Times every call of a metered client (the AWS model replaces the local emulators' speed with
+ * Times every call of a client (the AWS model replaces the local emulators' speed with
  * AWS's: the handler's own compute is its duration minus this time).
  */
 function timeAwsCalls(client: TimedClient): void {
