@@ -32,8 +32,11 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfi
 }
 
 /** Reads a required variable once, at cold start; a missing one fails loudly with its name. */
-export function requireEnv(key: string): string {
-  return getStringFromEnv({ key, errorMessage: `environment variable ${key} is required` });
+export function requireEnv(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env === process.env) return getStringFromEnv({ key, errorMessage: `environment variable ${key} is required` });
+  const value = env[key]?.trim();
+  if (!value) throw new Error(`environment variable ${key} is required`);
+  return value;
 }
 
 /** Reads an optional positive integer variable. */
@@ -53,10 +56,10 @@ export interface TableNames {
   ledger: string;
 }
 
-export function tableNamesFromEnv(): TableNames {
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
   return {
-    orders: requireEnv('ORDERS_TABLE'),
-    inventory: requireEnv('INVENTORY_TABLE'),
-    ledger: requireEnv('LEDGER_TABLE'),
+    orders: requireEnv('ORDERS_TABLE', env),
+    inventory: requireEnv('INVENTORY_TABLE', env),
+    ledger: requireEnv('LEDGER_TABLE', env),
   };
 }
