@@ -127,8 +127,12 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         });
         await cloud.idle();
       }
-      phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
-      const calibration = await calibrate(cloud, stacks[index]!, instruments, options);
+      // The AWS model prices invocations at light load; without it (stress, bench) nothing needs it.
+      let calibration: Calibration = { computeMs: {}, durationMs: {} };
+      if (options.latencyModel === 'aws') {
+        phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
+        calibration = await calibrate(cloud, stacks[index]!, instruments, options);
+      }
       phase(`driving ${workload.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
       const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options, calibration);
@@ -167,6 +171,8 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   }
 }
 
+type Calibration = { computeMs: ComputeCalibration; durationMs: Record<string, number> };
+
 /** Orders of the light-load calibration: every path (declined, out of stock, rejected), no waits. */
 export const CALIBRATION_ORDERS = 30;
 
@@ -180,7 +186,7 @@ async function calibrate(
   stack: DeployedStack,
   instruments: RunInstruments,
   options: ComparisonOptions,
-): Promise<{ computeMs: ComputeCalibration; durationMs: Record<string, number> }> {
+): Promise<Calibration> {
   const orders = generateWorkload({
     ...options,
     orders: CALIBRATION_ORDERS,
@@ -233,7 +239,7 @@ async function runVariant(
   workload: WorkloadOrder[],
   instruments: RunInstruments,
   options: ComparisonOptions,
-  calibration: { computeMs: ComputeCalibration; durationMs: Record<string, number> },
+  calibration: Calibration,
 ): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
@@ -290,7 +296,9 @@ async function runVariant(
     counts: pipelineCounts.counts,
     lambdaGbSecondsMeasured: counts.lambdaGbSeconds ?? 0,
     ...(fanOut.size > 0 ? { fanOut: { functions: [...fanOut], counts: pipelineCounts.fanOutCounts } } : {}),
-    calibration: { orders: CALIBRATION_ORDERS, ...calibration },
+    ...(Object.keys(calibration.computeMs).length > 0
+      ? { calibration: { orders: CALIBRATION_ORDERS, ...calibration } }
+      : {}),
     stranded: result.timedOut.map((orderId) => {
       const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';
       return { orderId, status, where: where.get(orderId) ?? 'unknown' };
