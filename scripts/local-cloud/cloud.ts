@@ -7,13 +7,20 @@ import type { AwsConfig } from '#adapters/config';
 import { deployService, type CloudHandles, type DeployedStack, type DeployOptions } from './deploy.ts';
 import { loadFauxqs } from './fauxqs-bundle.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
+import { startLambdaApi, type LambdaApi } from './lambda/server.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 /** Usual local ports, each overridable by env; 0 picks a free port (tests). */
-export const DEFAULT_PORTS = { dynamodb: 8000, sqs: 9324, eventbridge: 4010, stepfunctions: 8083 } as const;
+export const DEFAULT_PORTS = {
+  dynamodb: 8000,
+  sqs: 9324,
+  eventbridge: 4010,
+  stepfunctions: 8083,
+  lambda: 9001,
+} as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
 
 export interface LocalCloudOptions {
@@ -32,9 +39,13 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
   lambdaConcurrency?: number;
+  /** Delays before a failed durable-function invocation is run again (default 1, 2, 4 s). */
+  durableRetryDelaysMs?: number[];
 }
 
 export interface LocalCloud extends CloudHandles {
+  /** The Lambda API (Invoke, ListFunctions, durable executions) on its own port. */
+  lambdaApi: LambdaApi;
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
@@ -92,6 +103,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
+    const lambdaApi = await startLambdaApi({
+      port: port('lambda'),
+      host,
+      runtime,
+      instruments,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      ...(options.durableRetryDelaysMs ? { durableRetryDelaysMs: options.durableRetryDelaysMs } : {}),
+    });
+    // Stopped before the runtime (stops run in reverse): no execution re-invokes a stopped runtime.
+    stops.push(() => lambdaApi.stop());
 
     const [eventBridge, stepFunctions] = await settleAll(stops, [
       (eventBridgeCode ?? none).then((code) =>
@@ -120,6 +142,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
+      lambda: lambdaApi.url,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -129,6 +152,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs: sqsUrl,
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
+        lambda: lambdaApi.url,
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
@@ -142,6 +166,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs,
       sqsWire,
       runtime,
+      lambdaApi,
       instruments,
       endpoints,
       workDir,
@@ -174,6 +199,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
         const executions = stepFunctions?.running() ?? 0;
         if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
+        const durable = lambdaApi.durable.running();
+        if (durable > 0) moving.push(`lambda: ${durable} durable executions running`);
         return moving;
       },
       async idle() {
@@ -181,7 +208,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
         // is work no poller has picked up yet.
         for (let quiet = 0; quiet < 2; ) {
-          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
+          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle(), lambdaApi.idle()]);
           if (cloud.activity().length === 0) quiet++;
           else {
             quiet = 0;

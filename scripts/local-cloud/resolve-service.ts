@@ -14,6 +14,7 @@ export interface ResolvedService {
     region?: string;
     memorySize?: number;
     timeout?: number;
+    runtime?: string;
     environment?: Record<string, unknown>;
   };
   functions: Record<string, ResolvedFunction>;
@@ -33,6 +34,8 @@ export interface ResolvedFunction {
   maximumRetryAttempts?: number;
   maximumEventAge?: number;
   reservedConcurrency?: number;
+  runtime?: string;
+  durableConfig?: { executionTimeout: number; retentionPeriodInDays?: number };
   destinations?: { onFailure?: unknown };
   events?: Array<Record<string, unknown>>;
 }

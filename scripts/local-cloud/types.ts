@@ -114,6 +114,9 @@ export type CounterName =
   | 'dynamoReadUnits'
   | 'dynamoWriteUnits'
   | 'retries'
+  | 'durableOperations'
+  | 'durableBytesWritten'
+  | 'durableByteDaysRetained'
   /** DynamoDB calls made by handlers (any outcome): the journey's count for the AWS model. */
   | 'dynamoCalls'
   /** ms handlers spent waiting on AWS SDK calls: subtracted from their duration to get their own compute. */

@@ -65,6 +65,9 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   dynamoReadUnits: true,
   dynamoWriteUnits: true,
   retries: true,
+  durableOperations: true,
+  durableBytesWritten: true,
+  durableByteDaysRetained: true,
   dynamoCalls: true,
   awsCallMs: true,
 };

@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beginAwsCall, recordUsage } from '../observability/usage.ts';
@@ -123,4 +124,8 @@ function timeAwsCalls(client: TimedClient): void {
     },
     { step: 'initialize', name: 'timeAwsCalls', priority: 'high' },
   );
+}
+
+export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
+  return new LambdaClient(baseConfig('lambda', options));
 }

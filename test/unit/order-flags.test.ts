@@ -34,7 +34,7 @@ async function validatedOrder(): Promise<string> {
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
+  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0, lambda: 0 }, optional: [] });
   await cloud.dynamo.send(
     new CreateTableCommand({
       TableName: TABLE,
