@@ -22,7 +22,9 @@ export interface BenchRow {
   hopsPerOrder: number;
   overheadPerHopMs: number;
   ratioToBaseline: number;
-  /** Issue 17's targets: overhead per hop <= `MAX_OVERHEAD_PER_HOP_MS`, p50 <= `MAX_RATIO_TO_BASELINE` x the baseline's. */
+  /**
+   * Issue 17's targets: overhead per hop <= `MAX_OVERHEAD_PER_HOP_MS`, p50 <= `MAX_RATIO_TO_BASELINE` x the baseline's.
+   */
   withinHopTarget: boolean;
   /** The local cloud's own cost per hop: p50 of an order's time with none of its handlers running, / hops. */
   betweenStepsPerHopMs: number;
@@ -91,7 +93,15 @@ const written = writeReport({
 } as Report);
 console.log('\nlocal orchestration overhead (p50, one run, same machine)');
 console.log(
-  `${'variant'.padEnd(20)}${'p50 ms'.padStart(8)}${'baseline'.padStart(10)}${'hops'.padStart(6)}${'ms/hop vs base'.padStart(16)}${'between steps/hop'.padStart(19)}${'ratio'.padStart(8)}`,
+  [
+    'variant'.padEnd(20),
+    'p50 ms'.padStart(8),
+    'baseline'.padStart(10),
+    'hops'.padStart(6),
+    'ms/hop vs base'.padStart(16),
+    'between steps/hop'.padStart(19),
+    'ratio'.padStart(8),
+  ].join(''),
 );
 for (const r of rows) {
   const figures = [
@@ -100,7 +110,13 @@ for (const r of rows) {
     String(r.hopsPerOrder).padStart(6),
   ];
   console.log(
-    `${r.variant.padEnd(20)}${figures.join('')}${r.overheadPerHopMs.toFixed(1).padStart(16)}${r.betweenStepsPerHopMs.toFixed(1).padStart(19)}${`${r.ratioToBaseline.toFixed(2)}x`.padStart(8)}`,
+    [
+      r.variant.padEnd(20),
+      figures.join(''),
+      r.overheadPerHopMs.toFixed(1).padStart(16),
+      r.betweenStepsPerHopMs.toFixed(1).padStart(19),
+      `${r.ratioToBaseline.toFixed(2)}x`.padStart(8),
+    ].join(''),
   );
 }
 console.log(
@@ -113,18 +129,21 @@ console.log(
   ].join('\n'),
 );
 console.log(
-  `\nissue 17 targets: the local cloud's own cost <= ${MAX_OVERHEAD_PER_HOP_MS} ms per hop (p50), p50 <= ${MAX_RATIO_TO_BASELINE}x the baseline's`,
+  `\nissue 17 targets: the local cloud's own cost <= ${MAX_OVERHEAD_PER_HOP_MS} ms per hop (p50), p50 <= ` +
+    `${MAX_RATIO_TO_BASELINE}x the baseline's`,
 );
 for (const r of rows) {
   const hop = r.withinHopTarget ? 'met   ' : 'MISSED';
   const ratio = r.withinRatioTarget ? 'met   ' : 'MISSED';
   console.log(
-    `${r.variant.padEnd(20)}per hop ${hop} (${r.betweenStepsPerHopMs.toFixed(1)} ms)   vs baseline ${ratio} (${r.ratioToBaseline.toFixed(2)}x)`,
+    `${r.variant.padEnd(20)}per hop ${hop} (${r.betweenStepsPerHopMs.toFixed(1)} ms)   vs baseline ${ratio} ` +
+      `(${r.ratioToBaseline.toFixed(2)}x)`,
   );
 }
 if (baselineP50 > Math.min(...rows.map((r) => r.p50Ms))) {
   console.log(
-    `note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a noisy machine?)`,
+    `note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a ` +
+      `noisy machine?)`,
   );
 }
 console.log(`report (with "bench"): ${written.json}`);

@@ -27,7 +27,8 @@ for (const [service, url] of Object.entries(cloud.endpoints)) console.log(`  ${s
 for (const [variant, url] of Object.entries(apis)) console.log(`  api ${variant.padEnd(18)} ${url}/orders`);
 console.log(`endpoints written to ${file}`);
 console.log(
-  `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs list-queues`,
+  `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 --endpoint-url ${cloud.endpoints.sqs} sqs ` +
+    `list-queues`,
 );
 
 let stopping = false;

@@ -22,7 +22,8 @@ try {
 const progress = createProgress();
 const started = Date.now();
 progress.note(
-  `order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency model ${options.latencyModel})`,
+  `order-pipelines: ${options.orders} orders x ${options.variants.length} variants (seed ${options.seed}, latency ` +
+    `model ${options.latencyModel})`,
 );
 const report = await runComparison({
   ...options,

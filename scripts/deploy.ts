@@ -11,7 +11,8 @@ import { parseVariant, serviceDir } from './lib/variants.ts';
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
   console.error(
-    'usage: npm run deploy -- <sqs-chain|eventbridge-flags|step-functions> [--stage dev] [--region us-east-1] [--param="type=EXPRESS"]',
+    'usage: npm run deploy -- <sqs-chain|eventbridge-flags|step-functions> [--stage dev] [--region us-east-1] ' +
+      '[--param="type=EXPRESS"]',
   );
   process.exit(2);
 }

@@ -31,7 +31,9 @@ for (const drill of drills) {
     const result = await runDrill(variant, drill, options);
     results.push(result);
     console.log(
-      `  ${variant.padEnd(18)} orders ${String(result.orders).padStart(4)}  recovered ${String(result.recovered).padStart(3)}  lost ${result.lost}  double charges ${result.doubleCharges}  still parked ${result.stillParked}  violations ${result.violations.length}  redrive rounds ${result.redriveRounds}`,
+      `  ${variant.padEnd(18)} orders ${String(result.orders).padStart(4)}  recovered ` +
+        `${String(result.recovered).padStart(3)}  lost ${result.lost}  double charges ${result.doubleCharges}  still ` +
+        `parked ${result.stillParked}  violations ${result.violations.length}  redrive rounds ${result.redriveRounds}`,
     );
     console.log(`  ${''.padEnd(18)} fault fired: ${result.fault.count} ${result.fault.what}`);
   }
@@ -40,7 +42,11 @@ mkdirSync('reports', { recursive: true });
 const file = path.join('reports', `drills-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ options, drills: Object.fromEntries(drills.map((d) => [d, DRILL_DESCRIPTIONS[d]])), results }, null, 2)}\n`,
+  `${JSON.stringify(
+    { options, drills: Object.fromEntries(drills.map((d) => [d, DRILL_DESCRIPTIONS[d]])), results },
+    null,
+    2,
+  )}\n`,
 );
 console.log(`drill report: ${file}`);
 // A drill whose fault never fired proved nothing: it fails like a lost order.

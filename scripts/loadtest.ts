@@ -47,7 +47,8 @@ const own = parseArgs({
 const target = typeof own.target === 'string' ? own.target.replace(/\/+$/, '') : '';
 if (!/^https?:\/\/[^\s]+$/.test(target)) {
   console.error(
-    'usage: npm run loadtest -- --target <ApiUrl> [--variant sqs-chain|eventbridge-flags|step-functions] [--orders N] [--concurrency C] [--rate R] [--seed S]',
+    'usage: npm run loadtest -- --target <ApiUrl> [--variant sqs-chain|eventbridge-flags|step-functions] [--orders ' +
+      'N] [--concurrency C] [--rate R] [--seed S]',
   );
   process.exit(2);
 }
@@ -141,7 +142,8 @@ const written = writeReport(report);
 console.log(`\n${renderTable(report, computeVerdicts(report))}`);
 if (rejected.length > 0)
   console.log(
-    `${rejected.length} order(s) were not accepted (HTTP ${[...new Set(rejected.map((o) => o.httpStatus))].join(', ')})`,
+    `${rejected.length} order(s) were not accepted (HTTP ` +
+      `${[...new Set(rejected.map((o) => o.httpStatus))].join(', ')})`,
   );
 console.log(`report: ${written.markdown}\n        ${written.html}`);
 if (result.timedOut.length > 0) process.exit(1);

@@ -31,7 +31,8 @@ const local = values.aws
   : (JSON.parse(
       await readFile(path.join(PROJECT_ROOT, '.local-cloud/endpoints.json'), 'utf8').catch(() => {
         throw new Error(
-          'no local cloud found (.local-cloud/endpoints.json): start `npm run cloud` or `npm run offline -- <variant>`, or pass --aws',
+          'no local cloud found (.local-cloud/endpoints.json): start `npm run cloud` or `npm run offline -- ' +
+            '<variant>`, or pass --aws',
         );
       }),
     ) as Record<string, string>);

@@ -25,7 +25,8 @@ try {
 }
 const started = Date.now();
 let progress = createProgress();
-const what = `${args.preset ? `preset ${args.preset}, ` : ''}${args.cells.length} cell(s) x ${args.run.variants.join(', ')}`;
+const preset = args.preset ? `preset ${args.preset}, ` : '';
+const what = `${preset}${args.cells.length} cell(s) x ${args.run.variants.join(', ')}`;
 progress.note(`stress: ${what} (latency model ${args.run.latencyModel})`);
 const rows = await runStressMatrix(args.cells, {
   ...args.run,

@@ -11,7 +11,9 @@ import type { WorkloadOrder } from './workload.ts';
 export interface BaselineOptions {
   concurrency: number;
   seed: number;
-  /** Threads of the baseline process the lanes are spread over (never more than the lanes). Default `defaultThreads()`. */
+  /**
+   * Threads of the baseline process the lanes are spread over (never more than the lanes). Default `defaultThreads()`.
+   */
   threads?: number;
   /** Orders each thread runs over tables of its own before the clock starts. Default `WARM_UP.orders`. */
   warmUpOrders?: number;
@@ -120,7 +122,9 @@ function bundleBaselineProcess(buildDir: string): Promise<string> {
         write: false,
         // The SDK's CommonJS parts call require(); an ES module has none unless we make one.
         banner: {
-          js: "import { createRequire as __baselineRequire } from 'node:module'; const require = __baselineRequire(import.meta.url);",
+          js:
+            "import { createRequire as __baselineRequire } from 'node:module'; const require = " +
+            '__baselineRequire(import.meta.url);',
         },
       });
       // Written aside, then renamed: another run sharing the work dir never loads half a file.

@@ -21,7 +21,8 @@ export const DRILL_DESCRIPTIONS: Record<Drill, string> = {
   duplicates:
     'every event-driven invocation delivered twice, at once (and EventBridge events twice, some out of order)',
   'payment-storm':
-    '50% of payment calls fail transiently while the orders run; then the provider recovers and parked orders are redriven',
+    '50% of payment calls fail transiently while the orders run; then the provider recovers and parked orders are ' +
+    'redriven',
   'always-failing-step':
     'the mailer fails every call: retries run out, orders park FAILED; the fault is fixed, then redrive',
   'worker-crash': 'the Lambda execution environments are killed mid-run and restarted',

@@ -101,7 +101,8 @@ async function putAll(options: RedriveEventBridgeOptions, entries: PutEventsRequ
     if (result.FailedEntryCount) {
       const failed = result.Entries?.find((e) => e.ErrorCode);
       throw new Error(
-        `PutEvents rejected ${result.FailedEntryCount} redriven event(s): ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`,
+        `PutEvents rejected ${result.FailedEntryCount} redriven event(s): ${failed?.ErrorCode ?? ''} ` +
+          `${failed?.ErrorMessage ?? ''}`,
       );
     }
   }

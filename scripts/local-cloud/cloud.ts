@@ -182,7 +182,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const lambda = runtime.stats();
         if (lambda.inFlight > 0 || lambda.retriesScheduled > 0) {
           moving.push(
-            `lambda: ${lambda.busy} running, ${lambda.waiting} waiting, ${lambda.inFlight} in flight, ${lambda.retriesScheduled} async retries scheduled`,
+            `lambda: ${lambda.busy} running, ${lambda.waiting} waiting, ${lambda.inFlight} in flight, ` +
+              `${lambda.retriesScheduled} async retries scheduled`,
           );
         }
         for (const name of new Set(stacks.flatMap((s) => s.consumedQueues))) {

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { buildCached } from './cached-build.mjs';
 import type { DurableConfig } from './lambda/durable-executions.ts';
 import {
   LambdaInvocationError,
@@ -201,7 +201,7 @@ export class LambdaRuntime implements LambdaInvoker {
   async deploy(definition: FunctionDefinition): Promise<string> {
     await mkdir(this.options.buildDir, { recursive: true });
     const bundlePath = path.join(this.options.buildDir, `${definition.name}.mjs`);
-    await build({
+    await buildCached({
       entryPoints: [definition.entry],
       outfile: bundlePath,
       bundle: true,
@@ -592,7 +592,7 @@ export class LambdaRuntime implements LambdaInvoker {
 
   private async bundleWorker(): Promise<string> {
     const outfile = path.join(this.options.buildDir, '_lambda-worker.mjs');
-    await build({
+    await buildCached({
       entryPoints: [new URL('./lambda-worker.ts', import.meta.url).pathname],
       outfile,
       bundle: true,

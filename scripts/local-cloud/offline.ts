@@ -56,10 +56,12 @@ export async function startOfflineCloud(
     serverless.service.provider.environment = {};
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
-      `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}, Lambda ${cloud.endpoints.lambda}`,
+      `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ` +
+        `${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}, Lambda ${cloud.endpoints.lambda}`,
     );
     log?.notice?.(
-      `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ${stack.notEmulated.join(', ') || 'none'}`,
+      `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ` +
+        `${stack.notEmulated.join(', ') || 'none'}`,
     );
     return { cloud, stack, stop: () => cloud.stop() };
   } catch (error) {

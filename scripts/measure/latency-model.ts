@@ -71,7 +71,10 @@ export function createLatencyModel(options: LatencyModelOptions): LatencyModel {
         const q = table.hops[hop];
         return `${hop} p50 ${q.p50} / p90 ${q.p90} / p99 ${q.p99} ms`;
       });
-      return `AWS hop delays (${table.source.title}, ${table.source.region}, ${table.source.url}), seed ${options.seed}: ${hops.join('; ')}`;
+      return (
+        `AWS hop delays (${table.source.title}, ${table.source.region}, ${table.source.url}), seed ` +
+        `${options.seed}: ${hops.join('; ')}`
+      );
     },
   };
 }

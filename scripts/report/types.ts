@@ -52,7 +52,9 @@ export interface OrderRun {
   betweenStepsMs?: number;
 }
 
-/** One variant's run (or the baseline's: the same steps called one after another in a process of its own, no messaging). */
+/**
+ * One variant's run (or the baseline's: the same steps called one after another in a process of its own, no messaging).
+ */
 export interface VariantRun {
   /** Column name: 'sqs-chain', 'eventbridge-flags', 'step-functions', 'baseline'. */
   name: string;

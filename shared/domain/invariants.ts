@@ -129,7 +129,9 @@ function checkStock(snapshot: StockSnapshot, orders: ReadonlyMap<string, OrderRe
     out.push({
       rule: 'stock-mismatch',
       sku,
-      message: `${sku}: stock ${snapshot.current} but initial ${snapshot.initial} - held ${held} = ${snapshot.initial - held}`,
+      message:
+        `${sku}: stock ${snapshot.current} but initial ${snapshot.initial} - held ${held} = ` +
+        `${snapshot.initial - held}`,
     });
   }
   for (const [orderId, qty] of Object.entries(snapshot.holds)) {
@@ -151,7 +153,9 @@ function checkStock(snapshot: StockSnapshot, orders: ReadonlyMap<string, OrderRe
         rule: 'hold-mismatch',
         sku,
         orderId: order.orderId,
-        message: `${sku}: CONFIRMED order ${order.orderId} ordered ${line.qty} but holds ${snapshot.holds[order.orderId] ?? 0}`,
+        message:
+          `${sku}: CONFIRMED order ${order.orderId} ordered ${line.qty} but holds ` +
+          `${snapshot.holds[order.orderId] ?? 0}`,
       });
     }
   }

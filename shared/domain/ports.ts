@@ -69,7 +69,8 @@ export interface RefundRequest {
 /**
  * The payment provider. Throws `PaymentDeclinedError` (business) or `TransientDependencyError`.
  * @example
- * const charge = await payments.charge({ idempotencyKey: `${orderId}#charge`, orderId, amountCents, currency, paymentToken });
+ * const charge = await payments.charge({ idempotencyKey: `${orderId}#charge`, orderId, amountCents, currency,
+ * paymentToken });
  */
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<Charge>;

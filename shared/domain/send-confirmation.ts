@@ -16,7 +16,9 @@ export function createSendConfirmation(deps: StepDeps): (input: StepInput) => Pr
         orderId: order.orderId,
         to: order.command.email,
         subject: `Order ${order.orderId} confirmed`,
-        body: `Thank you. ${order.lines?.length ?? 0} line(s), ${order.totalCents ?? 0} ${order.command.currency} cents charged.`,
+        body:
+          `Thank you. ${order.lines?.length ?? 0} line(s), ${order.totalCents ?? 0} ${order.command.currency} ` +
+          `cents charged.`,
       });
       return { detail: { messageId } };
     });

@@ -70,7 +70,11 @@ export async function expectSeededMixSound(
     activity: () => harness.cloud.activity(),
     readOrders: (ids) => harness.probe.orders(ids),
   });
-  expect(result.timedOut).toEqual([]);
+  // An order not terminal when the cloud went quiet is stranded: name it with where it stopped.
+  const stranded = result.outcomes
+    .filter((o) => result.timedOut.includes(o.orderId))
+    .map((o) => ({ id: o.orderId, http: o.httpStatus, status: o.record?.status, last: o.record?.timeline.at(-1) }));
+  expect(stranded).toEqual([]);
   expect(result.outcomes.every((o) => o.httpStatus === 202)).toBe(true);
   for (const outcome of result.outcomes)
     expect({ id: outcome.orderId, status: outcome.record?.status }).toEqual({

@@ -65,7 +65,8 @@ export async function startVariant(
           await new Promise((r) => setTimeout(r, 100));
         }
         throw new Error(
-          `order ${orderId} did not reach ${statuses?.join('/') ?? 'a terminal state'} within ${timeoutMs} ms; last: ${last?.status ?? 'no record'}`,
+          `order ${orderId} did not reach ${statuses?.join('/') ?? 'a terminal state'} within ${timeoutMs} ms; last: ` +
+            `${last?.status ?? 'no record'}`,
         );
       },
       stop: () => cloud.stop(),

@@ -68,41 +68,48 @@ describe('eventbridge-flags packaged template', () => {
     expect(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id)).toEqual(['OrdersBus']);
   });
 
-  it('retries function errors by Lambda async invocation (2 retries) and sends the failure record to the step DLQ', () => {
-    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties ?? {});
-    expect(configs).toHaveLength(Object.keys(STEPS).length);
-    for (const [fn, { dlq }] of Object.entries(STEPS)) {
-      const config = configs.find(
-        (c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: `${fn}LambdaFunction` }),
-      );
-      expect(config).toMatchObject({
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
-      });
-      // Lambda delivers the on-failure record with the function's role.
-      expect(resourcesFor(fn, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [dlq, 'Arn'] }]);
-    }
-  });
+  it(
+    'retries function errors by Lambda async invocation (2 ' + 'retries) and sends the failure record to the step DLQ',
+    () => {
+      const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties ?? {});
+      expect(configs).toHaveLength(Object.keys(STEPS).length);
+      for (const [fn, { dlq }] of Object.entries(STEPS)) {
+        const config = configs.find(
+          (c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: `${fn}LambdaFunction` }),
+        );
+        expect(config).toMatchObject({
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+        });
+        // Lambda delivers the on-failure record with the function's role.
+        expect(resourcesFor(fn, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [dlq, 'Arn'] }]);
+      }
+    },
+  );
 
-  it('encrypts every queue, names every DLQ <service>-<stage>-<step>-dlq and lets EventBridge write only from its rule', () => {
-    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(Object.keys(STEPS).length);
-    for (const [, queue] of queues) {
-      expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
-      expect(queue.Properties?.QueueName).toMatch(/^eventbridge-flags-ci-[a-z-]+-dlq$/);
-    }
-    const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(queues.length);
-    for (const [, policy] of policies) {
-      const [statement] = (policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> })
-        .Statement;
-      expect(statement).toMatchObject({
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
-      });
-    }
-  });
+  it(
+    'encrypts every queue, names every DLQ <service>-<stage>-<step>-dlq and lets EventBridge write only from its ' +
+      'rule',
+    () => {
+      const queues = resourcesOfType(template, 'AWS::SQS::Queue');
+      expect(queues).toHaveLength(Object.keys(STEPS).length);
+      for (const [, queue] of queues) {
+        expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+        expect(queue.Properties?.QueueName).toMatch(/^eventbridge-flags-ci-[a-z-]+-dlq$/);
+      }
+      const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
+      expect(policies).toHaveLength(queues.length);
+      for (const [, policy] of policies) {
+        const [statement] = (policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+          .Statement;
+        expect(statement).toMatchObject({
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+        });
+      }
+    },
+  );
 
   it('keeps the tables every variant shares, plus the flags table', () => {
     const tables = Object.fromEntries(
@@ -119,30 +126,34 @@ describe('eventbridge-flags packaged template', () => {
     });
   });
 
-  it('gives each function its own least-privilege role: no "*" action, "*" resource only for X-Ray, PutEvents only on this bus', () => {
-    expect(JSON.stringify(template)).not.toMatch(/"Action":\s*"\*"|"\*:\*"/);
-    for (const fn of FUNCTIONS) {
-      for (const statement of statementsOf(roleOf(fn))) {
-        const actions = [statement.Action].flat();
-        expect(actions.every((a) => a !== '*' && !a.endsWith(':*'))).toBe(true);
-        if ([statement.Resource].flat().includes('*')) expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
+  it(
+    'gives each function its own least-privilege role: no "*" action, "*" resource only for X-Ray, PutEvents only ' +
+      'on this bus',
+    () => {
+      expect(JSON.stringify(template)).not.toMatch(/"Action":\s*"\*"|"\*:\*"/);
+      for (const fn of FUNCTIONS) {
+        for (const statement of statementsOf(roleOf(fn))) {
+          const actions = [statement.Action].flat();
+          expect(actions.every((a) => a !== '*' && !a.endsWith(':*'))).toBe(true);
+          if ([statement.Resource].flat().includes('*')) expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
+        }
+        const putEvents = resourcesFor(fn, 'events:PutEvents');
+        if (putEvents.length > 0) expect(putEvents).toEqual([{ 'Fn::GetAtt': ['OrdersBus', 'Arn'] }]);
       }
-      const putEvents = resourcesFor(fn, 'events:PutEvents');
-      if (putEvents.length > 0) expect(putEvents).toEqual([{ 'Fn::GetAtt': ['OrdersBus', 'Arn'] }]);
-    }
-    const putters = FUNCTIONS.filter((fn) => actionsOf(fn).includes('events:PutEvents'));
-    expect(putters).toEqual(['PlaceOrder', 'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation']);
-    const tablesOf = (fn: string) =>
-      JSON.stringify(
-        statementsOf(roleOf(fn))
-          .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
-          .map((s) => s.Resource),
-      );
-    expect(tablesOf('GetOrder')).toBe(JSON.stringify([{ 'Fn::GetAtt': ['OrdersTable', 'Arn'] }]));
-    expect(actionsOf('GetOrder')).not.toContain('dynamodb:PutItem');
-    expect(tablesOf('PlaceOrder')).not.toMatch(/FlagsTable|LedgerTable|InventoryTable/);
-    expect(tablesOf('ChargePayment')).not.toContain('InventoryTable');
-    expect(tablesOf('ReserveInventory')).not.toContain('LedgerTable');
-    expect(tablesOf('NotifyWarehouse')).not.toContain('InventoryTable');
-  });
+      const putters = FUNCTIONS.filter((fn) => actionsOf(fn).includes('events:PutEvents'));
+      expect(putters).toEqual(['PlaceOrder', 'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation']);
+      const tablesOf = (fn: string) =>
+        JSON.stringify(
+          statementsOf(roleOf(fn))
+            .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
+            .map((s) => s.Resource),
+        );
+      expect(tablesOf('GetOrder')).toBe(JSON.stringify([{ 'Fn::GetAtt': ['OrdersTable', 'Arn'] }]));
+      expect(actionsOf('GetOrder')).not.toContain('dynamodb:PutItem');
+      expect(tablesOf('PlaceOrder')).not.toMatch(/FlagsTable|LedgerTable|InventoryTable/);
+      expect(tablesOf('ChargePayment')).not.toContain('InventoryTable');
+      expect(tablesOf('ReserveInventory')).not.toContain('LedgerTable');
+      expect(tablesOf('NotifyWarehouse')).not.toContain('InventoryTable');
+    },
+  );
 });

@@ -106,18 +106,22 @@ describe('POST /orders', () => {
     expect(api.started.map((o) => o.correlationId)).toEqual(['trace-7:abc', bodyOf(ignored).correlationId]);
   });
 
-  it('answers 200 with the current status when the same order is posted again, without starting it twice once under way', async () => {
-    const api = anApi();
-    const command = anOrder();
-    await api.placeOrder(post(command));
-    await api.t.steps.validateOrder({ orderId: command.orderId, attempt: 1 });
+  it(
+    'answers 200 with the current status when the same order is posted again, without starting it twice once under ' +
+      'way',
+    async () => {
+      const api = anApi();
+      const command = anOrder();
+      await api.placeOrder(post(command));
+      await api.t.steps.validateOrder({ orderId: command.orderId, attempt: 1 });
 
-    const replay = await api.placeOrder(post(command));
+      const replay = await api.placeOrder(post(command));
 
-    expect(replay.statusCode).toBe(200);
-    expect(bodyOf(replay)).toMatchObject({ orderId: command.orderId, status: 'VALIDATED' });
-    expect(api.start).toHaveBeenCalledTimes(1);
-  });
+      expect(replay.statusCode).toBe(200);
+      expect(bodyOf(replay)).toMatchObject({ orderId: command.orderId, status: 'VALIDATED' });
+      expect(api.start).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('restarts an order still ACCEPTED when it is posted again, so a client retry heals a lost start', async () => {
     const api = anApi();
@@ -134,7 +138,9 @@ describe('POST /orders', () => {
     const api = anApi();
     const command = anOrder();
     await api.placeOrder(post(command));
-    const reordered = `{"items":[{"qty":1,"sku":"SKU-KEYBOARD"},{"qty":2,"sku":"SKU-MOUSE"}],"paymentToken":"tok_ok","currency":"EUR","email":"ada@example.com","customerId":"customer-42","orderId":"${command.orderId}"}`;
+    const reordered =
+      '{"items":[{"qty":1,"sku":"SKU-KEYBOARD"},{"qty":2,"sku":"SKU-MOUSE"}],"paymentToken":"tok_ok",' +
+      `"currency":"EUR","email":"ada@example.com","customerId":"customer-42","orderId":"${command.orderId}"}`;
 
     expect((await api.placeOrder(post(reordered))).statusCode).toBe(200);
   });

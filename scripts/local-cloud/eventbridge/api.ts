@@ -92,7 +92,8 @@ function putEvents(context: ApiContext, input: Input): unknown {
   const entries = input.Entries;
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
     throw validationError(
-      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES} and greater than or equal to 1`,
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less ` +
+        `than or equal to ${MAX_ENTRIES} and greater than or equal to 1`,
     );
   }
   const typed = entries.map((entry): PutEventsEntry => (isRecord(entry) ? entry : {}));
@@ -206,7 +207,8 @@ function requiredString(input: Input, key: string): string {
   const value = optionalString(input, key);
   if (value === undefined || value === '') {
     throw validationError(
-      `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`,
+      `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not ` +
+        `be null`,
     );
   }
   return value;

@@ -84,7 +84,8 @@ function names(step: string) {
  *
  * @example
  * const flags = new DynamoOrderFlags({ tableName: 'eventbridge-flags-dev-flags' });
- * const claim = await flags.claim({ orderId, step: 'charge-payment', after: 'validate-order', eventId, maxAttempts: 3, leaseMs: 10_000 });
+ * const claim = await flags.claim({ orderId, step: 'charge-payment', after: 'validate-order', eventId, maxAttempts: 3,
+ * leaseMs: 10_000 });
  * if (claim.kind === 'claimed') {
  *   await chargePayment({ orderId, attempt: claim.attempt });
  *   await flags.settle(orderId, 'charge-payment', 'succeeded', { keepClaim: true });

@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } fr
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { callAws } from '#adapters/aws-errors';
 import { isBusinessError, isRetryable } from '#domain/errors';
-import type { CompensationHop, StepInput, StepName } from '#domain/order';
+import type { CompensationHop, OrderStatus, StepInput, StepName } from '#domain/order';
 import type { OrderSteps } from '#domain/steps';
 import type { StepResult } from '#domain/step-runner';
 import { logger, withOrderContext } from '#observability/logger';
@@ -66,6 +66,12 @@ export function createSqsStepHandler(
   config: ChainConfig,
   step: StepName | CompensationHop,
   run: (input: StepInput, message: ChainMessage) => Promise<StepResult>,
+  /**
+   * The status a success leaves. A redelivered message that finds the order still exactly there
+   * hands it on again: the first delivery did the step but its hand-off was lost (the function
+   * timed out or the send failed after the step's write), and dropping it would strand the order.
+   */
+  reaches?: OrderStatus,
 ) {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord): Promise<void> => {
@@ -75,7 +81,7 @@ export function createSqsStepHandler(
     await withOrderContext({ orderId: message.orderId, correlationId }, async () => {
       try {
         const result = await run({ orderId: message.orderId, attempt, correlationId }, message);
-        if (config.nextQueueUrl && !result.duplicate)
+        if (config.nextQueueUrl && (!result.duplicate || result.status === reaches))
           await sendToQueue(config.sqs, config.nextQueueUrl, { orderId: message.orderId }, correlationId);
       } catch (error) {
         // A compensation never compensates itself: its failures are retried, then parked.

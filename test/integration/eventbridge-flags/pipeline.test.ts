@@ -133,32 +133,35 @@ describe('eventbridge-flags, one delivery per event', () => {
     expect((await harness.get(command.orderId)).body.status).toBe('CONFIRMED');
   });
 
-  it('parks an order FAILED with its failure record in the DLQ when retries run out, and redrive completes it', async () => {
-    const command = order({ paymentToken: EXHAUSTING_TOKEN, items: [{ sku: 'SKU-DOCK', qty: 1 }] });
-    await harness.post(command);
-    const failed = await harness.waitFor(command.orderId, { timeoutMs: 30_000 });
-    expect(failed.status).toBe('FAILED');
-    expect(failed.reason).toBe('TransientDependencyError@charge-payment');
+  it(
+    'parks an order FAILED with its failure record in the ' + 'DLQ when retries run out, and redrive completes it',
+    async () => {
+      const command = order({ paymentToken: EXHAUSTING_TOKEN, items: [{ sku: 'SKU-DOCK', qty: 1 }] });
+      await harness.post(command);
+      const failed = await harness.waitFor(command.orderId, { timeoutMs: 30_000 });
+      expect(failed.status).toBe('FAILED');
+      expect(failed.reason).toBe('TransientDependencyError@charge-payment');
 
-    // Lambda sends the invocation record to the function's on-failure destination after its last retry.
-    expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
-    expect(
-      checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId),
-    ).toEqual([]);
+      // Lambda sends the invocation record to the function's on-failure destination after its last retry.
+      expect(await dlqsHolding(harness, command.orderId)).toEqual([expect.stringMatching(/charge-payment-dlq$/)]);
+      expect(
+        checkInvariants(await harness.probe.snapshot([command.orderId])).filter((v) => v.orderId === command.orderId),
+      ).toEqual([]);
 
-    const moved = await redriveEventBridge({
-      sqs: harness.cloud.sqs,
-      eventBridge,
-      queuePrefix: `${harness.stack.service}-${harness.stack.stage}-`,
-      eventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
-    });
-    expect(Object.values(moved).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
-    const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
-    expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
-    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
-    await harness.cloud.idle();
-    expect(await warehousePicks(harness, command.orderId)).toHaveLength(1);
-  });
+      const moved = await redriveEventBridge({
+        sqs: harness.cloud.sqs,
+        eventBridge,
+        queuePrefix: `${harness.stack.service}-${harness.stack.stage}-`,
+        eventBusName: harness.stack.resources.get('OrdersBus')?.ref ?? '',
+      });
+      expect(Object.values(moved).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+      const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
+      expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
+      expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+      await harness.cloud.idle();
+      expect(await warehousePicks(harness, command.orderId)).toHaveLength(1);
+    },
+  );
 });
 
 describe('eventbridge-flags, every event delivered twice, some out of order', () => {

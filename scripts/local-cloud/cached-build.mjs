@@ -1,0 +1,42 @@
+// Plain JavaScript (typed by cached-build.d.mts): the sls offline plugin, which is CommonJS and
+// loads no TypeScript, uses it to bundle the local cloud before importing it.
+import { createHash } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+async function fingerprintOf(files) {
+  const out = {};
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info) return undefined;
+    out[file] = `${info.size}:${info.mtimeMs}`;
+  }
+  return out;
+}
+
+/**
+ * An esbuild bundle rebuilt only when it would change: next to `outfile` sits the list of every
+ * file that went into it (esbuild's metafile) with its size and modification time, and the
+ * build options. A bundle whose inputs and options are unchanged is used as it is, so starting
+ * `sls offline`, `npm start` or a test file bundles nothing that was bundled before.
+ */
+export async function buildCached(options) {
+  const manifestFile = `${options.outfile}.inputs.json`;
+  const workingDir = options.absWorkingDir ?? process.cwd();
+  const key = createHash('sha256').update(JSON.stringify(options)).digest('hex');
+  const manifest = await readFile(manifestFile, 'utf8')
+    .then((text) => JSON.parse(text))
+    .catch(() => undefined);
+  if (manifest?.key === key && (await stat(options.outfile).catch(() => undefined))) {
+    const now = await fingerprintOf(Object.keys(manifest.inputs));
+    if (now && JSON.stringify(now) === JSON.stringify(manifest.inputs)) return;
+  }
+  const result = await build({ ...options, metafile: true });
+  const inputs = Object.keys(result.metafile?.inputs ?? {})
+    // Virtual modules of plugins (`namespace:path`) have no file to watch.
+    .filter((input) => !/^[a-z-]+:/.test(input))
+    .map((input) => path.resolve(workingDir, input));
+  const fingerprint = await fingerprintOf(inputs);
+  if (fingerprint) await writeFile(manifestFile, JSON.stringify({ key, inputs: fingerprint }));
+}
