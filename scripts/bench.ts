@@ -68,7 +68,7 @@ const report = await runComparison({
   onProgress: (v, d, t) => progress.update(v, d, t),
   onPhase: (m) => progress.note(`- ${m}`),
 });
-const baselineP50 = report.baseline.latencyMs.local.p50;
+const baselineP50 = report.baseline?.latencyMs.local.p50 ?? 0;
 const rows: BenchRow[] = Object.entries(report.variants).map(([variant, v]) => {
   const hops = v.hopsPerOrder ?? 4;
   const overheadPerHopMs = round((v.latencyMs.local.p50 - baselineP50) / hops);

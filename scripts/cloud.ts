@@ -18,7 +18,8 @@ const cloud = await startLocalCloud();
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);
 for (const variant of variants) {
-  const stack = await cloud.deploy(serviceDir(variant), { httpPort: port++, environment: { LOG_LEVEL: 'ERROR' } });
+  const stack = await cloud.deploy(serviceDir(variant), { httpPort: port, environment: { LOG_LEVEL: 'ERROR' } });
+  if (port > 0) port++;
   if (stack.apiUrl) apis[variant] = stack.apiUrl;
 }
 const file = await writeEndpoints(cloud, { apis });

@@ -38,7 +38,7 @@ console.log(
 console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const violations = Object.values(report.variants).reduce(
   (n, v) => n + v.invariantViolations.length,
-  report.baseline.invariantViolations.length,
+  report.baseline?.invariantViolations.length ?? 0,
 );
 if (violations > 0) {
   console.error(`${violations} invariant violation(s): see the report`);

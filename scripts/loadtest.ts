@@ -1,149 +1,143 @@
 /**
- * `npm run loadtest -- --target <ApiUrl> [--variant sqs-chain] [--orders N --concurrency C --rate R
- * --seed S --decline-rate ... --deadline secs]`: the same seeded workload against a deployed
- * variant's API (the ApiUrl stack output, or `sls offline` at http://localhost:3000), polling
- * GET /orders/{id} for terminal states. Latency comes from each order's own record (createdAt ->
- * terminalAt, server clocks); counts the client cannot see are marked unavailable.
+ * `npm run loadtest -- --target <ApiUrl>` or `--target sqs-chain=<url>,step-functions=<url>`:
+ * the same seeded workload through each target in turn, counted by AWS itself (CloudWatch over
+ * the test's window, resources from CloudFormation), priced from shared/data/prices.json and
+ * compared side by side as `npm start` compares the local runs. One code path for a deployed
+ * stack, `sls offline` and `npm run cloud` (the local cloud serves the same CloudWatch and
+ * CloudFormation APIs). Requests to AWS are SigV4-signed with the caller's credentials.
+ *
+ * Options (besides the workload's: --orders --concurrency --rate --seed --decline-rate ...):
+ *   --variant v          the variant behind a bare --target URL
+ *   --stack name         the stack (default: `sls info`, or the local cloud's endpoints.json)
+ *   --stage s            the stage `sls info` looks at (default dev)
+ *   --region r           default: the API URL's region, then AWS_REGION
+ *   --sign auto|always|never   auto: sign unless the target is loopback
+ *   --verify             read the stack's tables and queues: check every invariant, exact own reads
+ *   --metrics-delay s    wait before GetMetricData (default 1.5 s locally, 180 s on AWS)
+ *   --run-id id --slice i/n    several generators on slices of one workload (then loadtest:merge)
+ *   --out file           where the raw run goes (default reports/<ts>/loadtest-run.json)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { OrderRecord } from '#domain/order';
-import { isTerminal } from '#domain/order';
-import type { CounterName } from './local-cloud/types.ts';
 import { parseComparisonArgs } from './lib/cli-options.ts';
-import { driveWorkload } from './lib/driver.ts';
-import { orchestrationLoc, packageService } from './lib/package-service.ts';
+import { parseTargets, runTarget, type CountingInputs, type TargetOptions } from './lib/loadtest-target.ts';
 import { createProgress } from './lib/progress.ts';
-import { parseVariant } from './lib/variants.ts';
 import { generateWorkload } from './lib/workload.ts';
 import { buildReport } from './report/build-report.ts';
 import { computeVerdicts } from './report/render-markdown.ts';
 import { renderTable } from './report/render-table.ts';
-import type { VariantRun } from './report/types.ts';
+import type { RunInput, VariantRun } from './report/types.ts';
 import { writeReport } from './report/write-report.ts';
+import { renderTargetNotes } from './lib/loadtest-report.ts';
 
-const ALL_COUNTERS: CounterName[] = [
-  'lambdaInvocations',
-  'lambdaGbSeconds',
-  'sqsRequests',
-  'eventsPut',
-  'eventDeliveries',
-  'stateTransitions',
-  'sfnExpressRequests',
-  'sfnExpressGbSeconds',
-  'dynamoReadUnits',
-  'dynamoWriteUnits',
-  'retries',
-  'durableOperations',
-  'durableBytesWritten',
-  'durableByteDaysRetained',
-];
+const OWN = {
+  target: { type: 'string' },
+  variant: { type: 'string' },
+  stack: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  sign: { type: 'string' },
+  verify: { type: 'boolean' },
+  'metrics-delay': { type: 'string' },
+  'run-id': { type: 'string' },
+  slice: { type: 'string' },
+  out: { type: 'string' },
+  endpoints: { type: 'string' },
+} as const;
 
 const argv = process.argv.slice(2);
-const own = parseArgs({
-  args: argv,
-  strict: false,
-  options: { target: { type: 'string' }, variant: { type: 'string' }, name: { type: 'string' } },
-}).values;
-const target = typeof own.target === 'string' ? own.target.replace(/\/+$/, '') : '';
-if (!/^https?:\/\/[^\s]+$/.test(target)) {
+const own = parseArgs({ args: argv, strict: false, options: OWN }).values;
+const ownNames = new Set(Object.keys(OWN).map((k) => `--${k}`));
+const rest: string[] = [];
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i]!;
+  const name = arg.split('=')[0]!;
+  if (!ownNames.has(name)) rest.push(arg);
+  else if (!arg.includes('=') && name !== '--verify') i++;
+}
+try {
+  if (typeof own.target !== 'string') throw new Error('--target is required');
+  const targets = parseTargets(own.target, typeof own.variant === 'string' ? own.variant : undefined);
+  const options = parseComparisonArgs(rest, { orders: 200, concurrency: 20, latencyModel: 'none' });
+  const sign = (own.sign ?? 'auto') as TargetOptions['sign'];
+  if (!['auto', 'always', 'never'].includes(sign))
+    throw new Error(`--sign must be auto, always or never, got "${sign}"`);
+  const slice = typeof own.slice === 'string' ? parseSlice(own.slice) : undefined;
+  const runId = typeof own['run-id'] === 'string' ? own['run-id'] : `lt${options.seed}-${Date.now().toString(36)}`;
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(runId)) throw new Error('--run-id must be 1-40 letters, digits, "-" or "_"');
+  const all = generateWorkload({ ...options, runId });
+  // A slice keeps the seeded orders whose index is i modulo n: n generators drive the whole workload.
+  const workload = slice ? all.filter((_, i) => i % slice.of === slice.index) : all;
+  const progress = createProgress();
+  const runs: VariantRun[] = [];
+  const counting: CountingInputs[] = [];
+  let lagged = false;
+  for (const target of targets) {
+    const result = await runTarget(target, workload, {
+      ...(typeof own.stack === 'string' ? { stack: own.stack } : {}),
+      stage: typeof own.stage === 'string' ? own.stage : 'dev',
+      ...(typeof own.region === 'string' ? { region: own.region } : {}),
+      ...(typeof own.endpoints === 'string' ? { endpointsFile: own.endpoints } : {}),
+      sign,
+      verify: own.verify === true,
+      ...(typeof own['metrics-delay'] === 'string' ? { metricsDelayMs: Number(own['metrics-delay']) * 1000 } : {}),
+      concurrency: options.concurrency,
+      rate: options.rate,
+      deadlineMs: options.deadlineMs ?? 300_000,
+      seed: options.seed,
+      sfnType: options.sfnType,
+      onProgress: (done, total) => progress.update(target.name, done, total),
+      onPhase: (message) => progress.note(message),
+    });
+    runs.push({
+      ...result.run,
+      target: { ...result.run.target!, ...(slice ? { slice: `${slice.index}/${slice.of}` } : {}) },
+    });
+    counting.push(result.counting);
+    if (result.drive.timedOut.length > 0) lagged = true;
+  }
+  const input: RunInput = {
+    workload: {
+      orders: workload.length,
+      concurrency: options.concurrency,
+      rate: options.rate,
+      seed: options.seed,
+      declineRate: options.declineRate,
+      outOfStockRate: options.outOfStockRate,
+      transientRate: options.transientRate,
+      rejectRate: options.rejectRate,
+      variants: targets.map((t) => t.name).join(','),
+      target: targets.map((t) => t.url).join(','),
+      runId,
+      ...(slice ? { slice: `${slice.index}/${slice.of}` } : {}),
+      countsFrom: 'CloudWatch GetMetricData over the test window',
+    },
+    variants: runs,
+  };
+  const report = buildReport(input);
+  const written = writeReport(report);
+  const rawFile =
+    typeof own.out === 'string' ? own.out : path.join(path.dirname(written.markdown), 'loadtest-run.json');
+  mkdirSync(path.dirname(rawFile), { recursive: true });
+  writeFileSync(rawFile, `${JSON.stringify({ input, counting }, null, 1)}\n`);
+  console.log(`\n${renderTable(report, computeVerdicts(report))}`);
+  console.log(renderTargetNotes(report));
+  console.log(`report: ${written.markdown}\n        ${written.html}\nraw run (for npm run loadtest:merge): ${rawFile}`);
+  if (lagged) process.exitCode = 1;
+} catch (error) {
+  console.error(`loadtest: ${(error as Error).message}`);
   console.error(
-    'usage: npm run loadtest -- --target <ApiUrl> [--variant sqs-chain|eventbridge-flags|step-functions] [--orders ' +
-      'N] [--concurrency C] [--rate R] [--seed S]',
+    'usage: npm run loadtest -- --target <ApiUrl> [--variant v] | --target sqs-chain=<url>,step-functions=<url> ' +
+      '[--verify] [--orders N] [--concurrency C | --rate R] [--seed S]',
   );
   process.exit(2);
 }
-const rest = argv.filter(
-  (arg, i) =>
-    !['--target', '--variant', '--name'].includes(arg) &&
-    !['--target', '--variant', '--name'].includes(argv[i - 1] ?? '') &&
-    !/^--(target|variant|name)=/.test(arg),
-);
-const options = parseComparisonArgs(rest, { orders: 200, concurrency: 20, latencyModel: 'none' });
-const variant = typeof own.variant === 'string' ? parseVariant(own.variant) : undefined;
-const name = typeof own.name === 'string' ? own.name : (variant ?? new URL(target).host);
-const workload = generateWorkload({ ...options, runId: `lt${options.seed}-${Date.now().toString(36)}` });
-const progress = createProgress();
-progress.note(`load test: ${workload.length} orders against ${target}`);
 
-/** Reads orders through the API, a bounded number at a time so polling never floods the stack. */
-async function readOrders(ids: string[]): Promise<OrderRecord[]> {
-  const out: OrderRecord[] = [];
-  for (let i = 0; i < ids.length; i += 20) {
-    const batch = await Promise.all(
-      ids.slice(i, i + 20).map(async (id) => {
-        const response = await fetch(`${target}/orders/${encodeURIComponent(id)}`).catch(() => undefined);
-        if (!response?.ok) return undefined;
-        // GET /orders/{id} answers the public view (presentOrder): status, times, timeline.
-        return (await response.json()) as OrderRecord;
-      }),
-    );
-    out.push(...batch.filter((r): r is OrderRecord => r !== undefined));
-  }
-  return out;
+function parseSlice(raw: string): { index: number; of: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  const index = Number(m?.[1]);
+  const of = Number(m?.[2]);
+  if (!m || of < 1 || index >= of) throw new Error(`--slice must be i/n with 0 <= i < n, got "${raw}"`);
+  return { index, of };
 }
-
-const result = await driveWorkload({
-  apiUrl: target,
-  orders: workload,
-  concurrency: options.concurrency,
-  ...(options.rate ? { ratePerSec: options.rate } : {}),
-  deadlineMs: options.deadlineMs ?? 300_000,
-  readOrders,
-  onProgress: (done, total) => progress.update(name, done, total),
-});
-const template = variant
-  ? { resources: Object.keys((await packageService(variant)).Resources).length, loc: await orchestrationLoc(variant) }
-  : { resources: 0, loc: 0 };
-const run: VariantRun = {
-  name,
-  orders: result.outcomes.map((o) => ({
-    orderId: o.orderId,
-    acceptedAtMs: o.record ? Date.parse(o.record.createdAt) : o.acceptedAtMs,
-    ...(o.record?.terminalAt ? { terminalAtMs: Date.parse(o.record.terminalAt) } : {}),
-    status: o.record?.status ?? 'ACCEPTED',
-    ...(o.record?.reason ? { reason: o.record.reason } : {}),
-    timeline: o.record?.timeline ?? [],
-  })),
-  counts: {},
-  countsUnavailable: ALL_COUNTERS,
-  wallClockMs: result.finishedAtMs - result.startedAtMs,
-  templateResources: template.resources,
-  orchestrationLoc: template.loc,
-  // The client sees statuses, not the ledger or the stock: only what it can check is checked.
-  invariantViolations: result.outcomes
-    .filter((o) => !o.record || !isTerminal(o.record.status))
-    .map((o) => ({
-      rule: 'not-terminal' as const,
-      orderId: o.orderId,
-      message: `order ${o.orderId} did not end within the deadline (last status ${o.record?.status ?? 'unknown'})`,
-    })),
-};
-const rejected = result.outcomes.filter((o) => o.httpStatus !== 202 && o.httpStatus !== 200);
-const report = buildReport({
-  workload: {
-    ...options,
-    variants: name,
-    target,
-    latencyModel: 'none (measured against the target)',
-  } as unknown as Record<string, string | number | boolean | null>,
-  variants: [run],
-  baseline: {
-    ...run,
-    name: 'baseline',
-    orders: [],
-    counts: {},
-    wallClockMs: 0,
-    templateResources: 0,
-    orchestrationLoc: 0,
-    invariantViolations: [],
-  },
-});
-const written = writeReport(report);
-console.log(`\n${renderTable(report, computeVerdicts(report))}`);
-if (rejected.length > 0)
-  console.log(
-    `${rejected.length} order(s) were not accepted (HTTP ` +
-      `${[...new Set(rejected.map((o) => o.httpStatus))].join(', ')})`,
-  );
-console.log(`report: ${written.markdown}\n        ${written.html}`);
-if (result.timedOut.length > 0) process.exit(1);

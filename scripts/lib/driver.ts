@@ -1,5 +1,6 @@
 import type { OrderRecord, TerminalStatus } from '#domain/order';
 import { isTerminal } from '#domain/order';
+import type { RequestSigner } from './sigv4.ts';
 import type { WorkloadOrder } from './workload.ts';
 
 export interface DriveOptions {
@@ -24,6 +25,8 @@ export interface DriveOptions {
   /** Reads the current records of the given orders (a table scan locally, GETs against a stack). */
   readOrders: (orderIds: string[]) => Promise<OrderRecord[]>;
   onProgress?: (done: number, total: number) => void;
+  /** Signs each POST (SigV4, an API with IAM authorization); unsigned without it. */
+  sign?: RequestSigner;
 }
 
 export interface OrderOutcome {
@@ -34,6 +37,11 @@ export interface OrderOutcome {
   sentAtMs: number;
   acceptedAtMs: number;
   record?: OrderRecord;
+  /**
+   * Open model: how late the client sent the order after its due time (ms). When it grows, the
+   * generator, not the target, sets the pace.
+   */
+  lagMs?: number;
 }
 
 export interface DriveResult {
@@ -72,7 +80,8 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
       options.orders.map(async (order, index) => {
         const due = startedAtMs + index * interval;
         if (due > Date.now()) await sleep(due - Date.now());
-        outcomes[index] = await postOne(options.apiUrl, order);
+        const lagMs = Math.max(0, Date.now() - due);
+        outcomes[index] = { ...(await postOne(options.apiUrl, order, options.sign)), lagMs };
         await track(outcomes[index]!);
       }),
     );
@@ -81,7 +90,7 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
     const lane = async () => {
       while (next < options.orders.length && Date.now() < deadline) {
         const index = next++;
-        outcomes[index] = await postOne(options.apiUrl, options.orders[index]!);
+        outcomes[index] = await postOne(options.apiUrl, options.orders[index]!, options.sign);
         await track(outcomes[index]!);
       }
     };
@@ -172,7 +181,7 @@ class TerminalWatcher {
 const THROTTLE_RETRY_FOR_MS = 30 * 60_000;
 const MAX_FAILED_ATTEMPTS = 5;
 
-async function postOne(apiUrl: string, order: WorkloadOrder): Promise<OrderOutcome> {
+async function postOne(apiUrl: string, order: WorkloadOrder, sign?: RequestSigner): Promise<OrderOutcome> {
   const sentAtMs = Date.now();
   const outcome = (httpStatus: number): OrderOutcome => ({
     orderId: order.command.orderId,
@@ -186,11 +195,11 @@ async function postOne(apiUrl: string, order: WorkloadOrder): Promise<OrderOutco
     // clients spread out instead of coming back together.
     const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
     try {
-      const response = await fetch(`${apiUrl}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(order.command),
-      });
+      const url = `${apiUrl}/orders`;
+      const body = JSON.stringify(order.command);
+      const plain = { 'content-type': 'application/json' };
+      const headers = sign ? await sign({ method: 'POST', url, headers: plain, body }) : plain;
+      const response = await fetch(url, { method: 'POST', headers, body });
       await response.text();
       // Throttling and 5xx are retried with the same body: the orderId makes that safe. A
       // throttle is the API's back-pressure under overload, so it is retried until accepted.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,10 +18,21 @@ export interface CfnTemplate {
   Outputs?: Record<string, { Value: unknown }>;
 }
 
-/** `sls package` of a service, offline, into a temp dir; returns the CloudFormation template. */
+/**
+ * `sls package` of a service, offline, into a temp dir; returns the CloudFormation template.
+ * It packages a copy of the service folder beside it (same depth, so every relative path in the
+ * config still resolves): serverless-esbuild empties the service's `.esbuild` folder when it
+ * packages, which would pull the handlers from under a `sls offline` running there.
+ */
 export async function packageService(service: string, args: string[] = []): Promise<CfnTemplate> {
   const out = await mkdtemp(path.join(tmpdir(), `pkg-${service}-`));
+  const source = path.join(PROJECT_ROOT, 'services', service);
+  const copy = await mkdtemp(path.join(PROJECT_ROOT, 'services', `.package-${service}-`));
   try {
+    await cp(source, copy, {
+      recursive: true,
+      filter: (file) => !/[\\/](\.esbuild|\.serverless|node_modules)([\\/]|$)/.test(`/${path.relative(source, file)}`),
+    });
     await run(
       process.execPath,
       [
@@ -34,7 +45,7 @@ export async function packageService(service: string, args: string[] = []): Prom
         ...args,
       ],
       {
-        cwd: path.join(PROJECT_ROOT, 'services', service),
+        cwd: copy,
         env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -44,6 +55,7 @@ export async function packageService(service: string, args: string[] = []): Prom
     ) as CfnTemplate;
   } finally {
     await rm(out, { recursive: true, force: true });
+    await rm(copy, { recursive: true, force: true });
   }
 }
 

@@ -469,7 +469,7 @@ export async function runStressCell(cell: StressCell, options: StressRunOptions)
       ...input.variants.map((run) =>
         judgeRow({ cell, variant: run.name, figures: measureRun(run, input.baseline), rate: cell.rate }),
       ),
-      judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline), rate: 0 }),
+      judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline!), rate: 0 }),
     ];
   }
   const factor = cell.overloadFactor ?? ACCEPTANCE.overloadFactor;
@@ -492,7 +492,7 @@ export async function runStressCell(cell: StressCell, options: StressRunOptions)
     rows.push(
       judgeRow({ cell, variant, figures: measureRun(run ?? emptyRun(variant), input.baseline), rate, capacityPerSec }),
     );
-    baselineRow ??= judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline), rate: 0 });
+    baselineRow ??= judgeRow({ cell, variant: 'baseline', figures: measureRun(input.baseline!), rate: 0 });
   }
   return baselineRow ? [...rows, baselineRow] : rows;
 }

@@ -9,6 +9,10 @@ import { loadFauxqs } from './fauxqs-bundle.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
 import { startLambdaApi, type LambdaApi } from './lambda/server.ts';
 import { SqsWireClient } from './sqs-wire.ts';
+import { MetricStore, type MetricDatum } from './cloudwatch/metric-store.ts';
+import { startCloudWatch } from './cloudwatch/server.ts';
+import { startCloudFormationView, type StackView } from './cloudformation/server.ts';
+import { describeStack } from './cloudformation/stack-view.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -19,6 +23,8 @@ export const DEFAULT_PORTS = {
   sqs: 9324,
   eventbridge: 4010,
   stepfunctions: 8083,
+  cloudwatch: 4582,
+  cloudformation: 4581,
   lambda: 9001,
 } as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
@@ -49,6 +55,10 @@ export interface LocalCloud extends CloudHandles {
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
+  /** What CloudWatch serves: the metrics every emulator and handler reported. */
+  metrics: MetricStore;
+  /** The deployed stacks as the CloudFormation view describes them. */
+  stacks(): StackView[];
   /** Resolves when nothing moves: no invocation, delivery, execution or queued message. */
   idle(): Promise<void>;
   /**
@@ -73,9 +83,27 @@ function portFromEnv(service: CloudService): number | undefined {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = options.host ?? '127.0.0.1';
-  const port = (service: CloudService) => options.ports?.[service] ?? portFromEnv(service) ?? DEFAULT_PORTS[service];
-  const instruments = options.instruments ?? noInstruments;
-  const workDir = options.workDir ?? path.join(PROJECT_ROOT, '.local-cloud');
+  // A service without a port of its own takes a free one when the others were asked for free
+  // ones (tests, `npm start`), so two clouds never collide on a usual port.
+  const ephemeral =
+    Object.values(options.ports ?? {}).includes(0) ||
+    (Object.keys(DEFAULT_PORTS) as CloudService[]).some((s) => portFromEnv(s) === 0);
+  const port = (service: CloudService) =>
+    options.ports?.[service] ?? portFromEnv(service) ?? (ephemeral ? 0 : DEFAULT_PORTS[service]);
+  const metrics = new MetricStore();
+  const given = options.instruments ?? noInstruments;
+  // Every counter keeps going to the run's instruments; every metric datum lands in the store.
+  const instruments: CloudInstruments = {
+    count: (name, n) => given.count(name, n),
+    hopDelay: (hop, payload) => given.hopDelay(hop, payload),
+    ...(given.invocation ? { invocation: (record) => given.invocation?.(record) } : {}),
+    metric: (datum) => {
+      metrics.put(datum);
+      given.metric?.(datum);
+    },
+  };
+  // LOCAL_CLOUD_DIR gives a process (a test's `sls offline`) a directory, and endpoints.json, of its own.
+  const workDir = options.workDir ?? (process.env.LOCAL_CLOUD_DIR || path.join(PROJECT_ROOT, '.local-cloud'));
   const stops: Array<() => Promise<void>> = [];
   try {
     // The emulators start side by side (each loads its code and opens its port), and the
@@ -86,7 +114,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Awaited below; a failure to load surfaces there, not as an unhandled rejection meanwhile.
     for (const code of [eventBridgeCode, stepFunctionsCode]) code?.catch(() => undefined);
     const [dynamoThread, sqsServer] = await settleAll(stops, [
-      startEmulatorThread('dynalite', port('dynamodb'), host),
+      // dynalite reports DynamoDB's own per-table metrics (consumed capacity) from its thread.
+      startEmulatorThread('dynalite', port('dynamodb'), host, (datum) => instruments.metric?.(datum)),
       loadFauxqs(workDir).then((startFauxqs) => startFauxqs({ port: port('sqs'), host, logger: false })),
     ]);
     const dynamoUrl = `http://${host}:${dynamoThread.port}`;
@@ -137,11 +166,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ),
     ]);
 
+    const stacks: DeployedStack[] = [];
+    const deployedAt = new WeakMap<DeployedStack, Date>();
+    const cloudWatch = await startCloudWatch({ port: port('cloudwatch'), host, store: metrics });
+    stops.push(() => cloudWatch.stop());
+    const stackViews = () => stacks.map((s) => describeStack(s, deployedAt.get(s) ?? new Date()));
+    const cloudFormation = await startCloudFormationView({
+      port: port('cloudformation'),
+      host,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      stacks: stackViews,
+    });
+    stops.push(() => cloudFormation.stop());
     const endpoints: Record<CloudService, string> = {
       dynamodb: dynamoUrl,
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
+      cloudwatch: cloudWatch.url,
+      cloudformation: cloudFormation.url,
       lambda: lambdaApi.url,
     };
     const awsConfig: AwsConfig = {
@@ -157,7 +201,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
     const sqsWire = new SqsWireClient(sqsUrl);
     stops.push(async () => sqsWire.destroy());
-    const stacks: DeployedStack[] = [];
     const cloud: LocalCloud = {
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
@@ -170,11 +213,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       instruments,
       endpoints,
       workDir,
+      metrics,
+      stacks: stackViews,
       ...(eventBridge ? { eventBridge } : {}),
       ...(stepFunctions ? { stepFunctions } : {}),
       async deploy(serviceDir, deployOptions) {
         const stack = await deployService(cloud, serviceDir, deployOptions);
         stacks.push(stack);
+        deployedAt.set(stack, new Date());
         return stack;
       },
       activity() {
@@ -236,6 +282,7 @@ async function startEmulatorThread(
   kind: 'dynalite',
   port: number,
   host: string,
+  onMetric: (datum: MetricDatum) => void = () => {},
 ): Promise<{ port: number; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: { kind, port, host } });
   const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>(
@@ -252,10 +299,17 @@ async function startEmulatorThread(
     if (ready.code) error.code = ready.code;
     throw error;
   }
+  worker.on('message', (message: { type?: string; data?: MetricDatum[] }) => {
+    if (message.type === 'metrics') for (const datum of message.data ?? []) onMetric(datum);
+  });
   return {
     port: ready.port ?? port,
     stop: async () => {
-      const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      const stopped = new Promise<void>((resolve) =>
+        worker.on('message', (message: { type?: string }) => {
+          if (message.type === 'stopped') resolve();
+        }),
+      );
       worker.postMessage('stop');
       // A thread that does not answer in 2 s is terminated anyway; the timer must not outlive it.
       let timer: NodeJS.Timeout | undefined;
@@ -291,6 +345,9 @@ async function settleAll<T extends readonly unknown[]>(
 export async function writeEndpoints(cloud: LocalCloud, extra: Record<string, unknown> = {}): Promise<string> {
   await mkdir(cloud.workDir, { recursive: true });
   const file = path.join(cloud.workDir, 'endpoints.json');
-  await writeFile(file, `${JSON.stringify({ region: cloud.region, ...cloud.endpoints, ...extra }, null, 2)}\n`);
+  const stacks = cloud
+    .stacks()
+    .map((s) => ({ name: s.name, ...(s.outputs.HttpApiUrl ? { api: s.outputs.HttpApiUrl } : {}) }));
+  await writeFile(file, `${JSON.stringify({ region: cloud.region, ...cloud.endpoints, stacks, ...extra }, null, 2)}\n`);
   return file;
 }

@@ -458,6 +458,14 @@ function wireEventBridgeRules(
       const eventBusName = bus.startsWith('arn:') ? (bus.split('/').pop() ?? 'default') : bus;
       const rule = String(spec.name ?? `${functions[key]}-rule-${index + 1}`);
       eventBridge.putRule({ name: rule, eventBusName, eventPattern: resolveIntrinsics(spec.pattern, ctx) as object });
+      // As CloudFormation names it: the physical id of a rule on a custom bus is `bus|rule`.
+      (ctx.resources as Map<string, PhysicalResource>).set(
+        `${functionLogicalId(key).replace(/LambdaFunction$/, '')}EventBridgeRule${index + 1}`,
+        {
+          ref: eventBusName === 'default' ? rule : `${eventBusName}|${rule}`,
+          attributes: { Arn: `arn:aws:events:${cloud.region}:${cloud.account}:rule/${eventBusName}/${rule}` },
+        },
+      );
       const retry = spec.retryPolicy as { maximumRetryAttempts?: number; maximumEventAge?: number } | undefined;
       const dlq =
         spec.deadLetterQueueArn === undefined ? undefined : String(resolveIntrinsics(spec.deadLetterQueueArn, ctx));

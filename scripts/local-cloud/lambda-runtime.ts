@@ -16,6 +16,7 @@ import {
   type LambdaFunctionError,
   type LambdaInvoker,
 } from './types.ts';
+import type { MetricDatum } from './cloudwatch/metric-store.ts';
 
 /** A function as the deployer derives it from a service's resolved serverless config. */
 export interface FunctionDefinition {
@@ -134,6 +135,8 @@ type WorkerReply =
       startedAtMs: number;
       durationMs: number;
       usage: Partial<Record<CounterName, number>>;
+      /** CloudWatch data points the handler's SDK calls produced (DynamoDB capacity, SQS sends). */
+      metrics?: MetricDatum[];
     };
 
 /** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
@@ -513,9 +516,16 @@ export class LambdaRuntime implements LambdaInvoker {
       // The handler starts now (Init, if any, is over): the timeout counts from here, as on AWS.
       job.onStart?.();
       const { timeoutSeconds } = env.fn.definition;
+      this.instruments.metric?.({
+        namespace: 'AWS/Lambda',
+        metricName: 'ConcurrentExecutions',
+        dimensions: { FunctionName: env.fn.definition.name },
+        value: env.fn.busy,
+      });
       job.timer = setTimeout(() => {
         this.instruments.count('lambdaInvocations');
         this.instruments.count('lambdaGbSeconds', (env.fn.definition.memoryMb / 1024) * timeoutSeconds);
+        this.emitInvocation(env.fn.definition.name, timeoutSeconds * 1000, false);
         // A timeout kills the environment, as Lambda does; the next invocation gets a fresh one.
         void this.kill(env, {
           errorType: 'Sandbox.Timedout',
@@ -530,6 +540,8 @@ export class LambdaRuntime implements LambdaInvoker {
       (env.fn.definition.memoryMb / 1024) * (Math.ceil(reply.durationMs) / 1000),
     );
     for (const [name, n] of Object.entries(reply.usage)) this.instruments.count(name as CounterName, n);
+    this.emitInvocation(env.fn.definition.name, reply.durationMs, reply.ok);
+    for (const datum of reply.metrics ?? []) this.instruments.metric?.(datum);
     this.instruments.invocation?.({
       functionName: env.fn.definition.name,
       event: job.event,
@@ -549,6 +561,16 @@ export class LambdaRuntime implements LambdaInvoker {
     if (env.fn.removed)
       void this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: 'function removed' });
     this.dispatch();
+  }
+
+  /** What Lambda reports to CloudWatch for one invocation, per function. */
+  private emitInvocation(functionName: string, durationMs: number, ok: boolean): void {
+    const metric = this.instruments.metric;
+    if (!metric) return;
+    const dimensions = { FunctionName: functionName };
+    metric({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions, value: 1 });
+    metric({ namespace: 'AWS/Lambda', metricName: 'Duration', dimensions, value: durationMs, unit: 'Milliseconds' });
+    if (!ok) metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, value: 1 });
   }
 
   /** Marks the environment's invocation over (not its worker). */

@@ -27,7 +27,10 @@ interface InvokeMessage {
 type Handler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
 
 const config = workerData as WorkerConfig;
-const usageRegistry = globalThis as { __orderPipelinesUsage?: Map<string, number> };
+const usageRegistry = globalThis as {
+  __orderPipelinesUsage?: Map<string, number>;
+  __orderPipelinesMetrics?: unknown[];
+};
 
 // V8's compile cache on disk (Node 22): every environment of a function after the first parses
 // its bundle from cache, which is most of a cold start's CPU.
@@ -82,6 +85,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       startedAtMs,
       durationMs: performance.now() - started,
       usage: takeUsage(),
+      metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
     });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -93,6 +97,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       startedAtMs,
       durationMs: performance.now() - started,
       usage: takeUsage(),
+      metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
     });
   }
 });

@@ -1,4 +1,7 @@
+import { BroadcastChannel } from 'node:worker_threads';
+import { OFFLINE_USAGE_CHANNEL, type OfflineInvocationReport } from '#observability/usage';
 import { startLocalCloud, writeEndpoints, type LocalCloud } from './cloud.ts';
+import type { CounterName } from './types.ts';
 import { localRuntimeEnvironment, type DeployedStack } from './deploy.ts';
 import type { ResolvedService } from './resolve-service.ts';
 
@@ -52,7 +55,17 @@ export async function startOfflineCloud(
           resolved[k] ?? '',
         ]),
       );
+      // sls offline serves the API unsigned, as the local cloud does: the routes' IAM authorizer
+      // (AWS_IAM) is API Gateway's to enforce, and serverless-offline cannot (it fails on it).
+      for (const event of fn.events ?? []) {
+        const httpApi = (event as { httpApi?: { authorizer?: unknown } }).httpApi;
+        if (httpApi && typeof httpApi === 'object') delete httpApi.authorizer;
+      }
+      // Its handlers report each invocation back (shared/observability/usage.ts), so the API's
+      // invocations are metered and reach CloudWatch as the local cloud's own functions do.
+      fn.environment.LOCAL_CLOUD_OFFLINE_USAGE = '1';
     }
+    const usage = meterOfflineInvocations(cloud);
     serverless.service.provider.environment = {};
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
@@ -63,7 +76,14 @@ export async function startOfflineCloud(
       `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ` +
         `${stack.notEmulated.join(', ') || 'none'}`,
     );
-    return { cloud, stack, stop: () => cloud.stop() };
+    return {
+      cloud,
+      stack,
+      stop: () => {
+        usage.close();
+        return cloud.stop();
+      },
+    };
   } catch (error) {
     await cloud.stop();
     throw error;
@@ -79,4 +99,33 @@ function emulatorsNeeded(config: ResolvedService): Array<'eventbridge' | 'stepfu
   if (usesBus) needed.push('eventbridge');
   if (Object.keys(config.stepFunctions?.stateMachines ?? {}).length > 0) needed.push('stepfunctions');
   return needed;
+}
+
+/**
+ * Listens for the invocations serverless-offline runs in its own threads and meters them as the
+ * local Lambda runtime meters its own: counters, and the CloudWatch metrics of AWS/Lambda, plus
+ * the data points the handler's SDK calls produced (DynamoDB capacity, SQS messages sent).
+ */
+function meterOfflineInvocations(cloud: LocalCloud): BroadcastChannel {
+  const channel = new BroadcastChannel(OFFLINE_USAGE_CHANNEL);
+  (channel as unknown as { unref?: () => void }).unref?.();
+  channel.onmessage = (message) => {
+    const report = (message as { data: OfflineInvocationReport }).data;
+    const { instruments } = cloud;
+    instruments.count('lambdaInvocations');
+    instruments.count('lambdaGbSeconds', (report.memoryMb / 1024) * (Math.ceil(report.durationMs) / 1000));
+    for (const [name, n] of Object.entries(report.usage)) instruments.count(name as CounterName, n);
+    const dimensions = { FunctionName: report.functionName };
+    instruments.metric?.({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions, value: 1 });
+    instruments.metric?.({
+      namespace: 'AWS/Lambda',
+      metricName: 'Duration',
+      dimensions,
+      value: report.durationMs,
+      unit: 'Milliseconds',
+    });
+    if (!report.ok) instruments.metric?.({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, value: 1 });
+    for (const datum of report.metrics) instruments.metric?.(datum);
+  };
+  return channel;
 }

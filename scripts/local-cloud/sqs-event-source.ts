@@ -129,8 +129,31 @@ export class SqsEventSource {
         },
         this.abort.signal,
       );
-      if (messages.length > 0 || remaining <= 0 || Date.now() >= endsAt || this.abort.signal.aborted) return messages;
+      if (messages.length > 0 || remaining <= 0 || Date.now() >= endsAt || this.abort.signal.aborted) {
+        this.reportReceive(messages);
+        return messages;
+      }
     }
+  }
+
+  /** What SQS reports to CloudWatch for one (billed) receive, per queue. */
+  private reportReceive(messages: Message[]): void {
+    const metric = this.instruments.metric;
+    if (!metric || this.abort.signal.aborted) return;
+    const dimensions = { QueueName: this.config.queueUrl.split('/').pop() ?? '' };
+    if (messages.length === 0) {
+      metric({ namespace: 'AWS/SQS', metricName: 'NumberOfEmptyReceives', dimensions, value: 1 });
+      return;
+    }
+    metric({ namespace: 'AWS/SQS', metricName: 'NumberOfMessagesReceived', dimensions, value: messages.length });
+    const oldest = Math.min(...messages.map((m) => Number(m.Attributes?.SentTimestamp ?? Date.now())));
+    metric({
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions,
+      value: Math.max(0, Math.round((Date.now() - oldest) / 1000)),
+      unit: 'Seconds',
+    });
   }
 
   private async deliver(messages: Message[]): Promise<void> {
@@ -169,6 +192,12 @@ export class SqsEventSource {
       await this.sqs.deleteMessageBatch({
         QueueUrl: this.config.queueUrl,
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      });
+      this.instruments.metric?.({
+        namespace: 'AWS/SQS',
+        metricName: 'NumberOfMessagesDeleted',
+        dimensions: { QueueName: this.config.queueUrl.split('/').pop() ?? '' },
+        value: done.length,
       });
     }
   }

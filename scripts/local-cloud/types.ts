@@ -5,6 +5,8 @@
  * measurement layer, never how a handler reaches them (handlers use the AWS SDK v3 only).
  */
 
+import type { MetricDatum } from './cloudwatch/metric-store.ts';
+
 /** A Lambda function error as AWS reports it: `errorType` is the error's literal `name`. */
 export interface LambdaFunctionError {
   errorType: string;
@@ -68,6 +70,8 @@ export interface CloudInstruments {
   invocation?(record: InvocationRecord): void;
   /** One retry, by the mechanism that runs it: the AWS model prices its wait at AWS's timing. */
   retry?(record: RetryRecord): void;
+  /** One CloudWatch data point (AWS's namespace, name and dimensions): what `GetMetricData` serves. */
+  metric?(datum: MetricDatum): void;
 }
 
 export interface InvocationRecord {

@@ -41,7 +41,7 @@ export function buildReport(input: RunInput): Report {
   const prices = input.prices ?? loadPrices();
   const hopLatency = input.hopLatency ?? loadHopLatencyTable();
   const exampleId = pickExampleOrderId(input.variants);
-  const baseline = summarizeRun(input.baseline, prices, exampleId);
+  const baseline = input.baseline ? summarizeRun(input.baseline, prices, exampleId) : undefined;
   const figures = loadAwsModelFigures();
   const modelled = new Map(
     input.variants.map((run) => [run.name, summarizeModelledAws(run, figures, hopLatency.source.url)]),
@@ -58,7 +58,7 @@ export function buildReport(input: RunInput): Report {
         run.name,
         {
           ...report,
-          overheadRatio: overheadAgainst(report, baseline),
+          ...(baseline ? { overheadRatio: overheadAgainst(report, baseline) } : {}),
           ...(aws ? { modelledAws: aws } : {}),
           ...(scale ? { scale } : {}),
         },
@@ -69,7 +69,7 @@ export function buildReport(input: RunInput): Report {
     generatedAt: input.generatedAt ?? new Date().toISOString(),
     workload: input.workload,
     variants,
-    baseline,
+    ...(baseline ? { baseline } : {}),
     sources: describeSources(prices, hopLatency, input.latencyModel),
     ...(view
       ? {
@@ -155,6 +155,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
           },
         }
       : {}),
+    ...(run.target ? { target: run.target } : {}),
   };
 }
 

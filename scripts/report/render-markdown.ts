@@ -82,19 +82,25 @@ function modelledLatencyVerdicts(variants: readonly Named[], report: Report): st
   return lines;
 }
 
-function localLatencyVerdict(variants: readonly Named[], baseline: VariantReport): string | undefined {
+function localLatencyVerdict(variants: readonly Named[], baseline: VariantReport | undefined): string | undefined {
   const sorted = [...variants].sort(([, a], [, b]) => a.latencyMs.local.p99 - b.latencyMs.local.p99);
   const fastest = sorted[0];
   const slowest = sorted[sorted.length - 1];
   if (!fastest || !slowest) return undefined;
-  const base = baseline.latencyMs.local.p99;
+  const where = fastest[1].target ? 'Measured against the target' : 'Measured locally';
+  // One variant has no "lowest": say its figure.
+  if (fastest === slowest && !baseline)
+    return `${where}, ${fastest[0]} has a p99 of ${formatNumber(fastest[1].latencyMs.local.p99)} ms (p50 ${formatNumber(fastest[1].latencyMs.local.p50)} ms).`;
+  const base = baseline?.latencyMs.local.p99 ?? 0;
   const overhead =
     base > 0
       ? `, ${formatRatio(fastest[1].latencyMs.local.p99 / base)} the in-process baseline's ${formatNumber(base)} ms`
       : '';
   const rest =
     fastest === slowest ? '' : `; ${slowest[0]} has the highest (${formatNumber(slowest[1].latencyMs.local.p99)} ms)`;
-  return `Measured locally, ${fastest[0]} has the lowest p99 (${formatNumber(fastest[1].latencyMs.local.p99)} ms${overhead})${rest}.`;
+  if (fastest === slowest)
+    return `${where}, ${fastest[0]} has a p99 of ${formatNumber(fastest[1].latencyMs.local.p99)} ms${overhead ? ` (${overhead.slice(2)})` : ''}.`;
+  return `${where}, ${fastest[0]} has the lowest p99 (${formatNumber(fastest[1].latencyMs.local.p99)} ms${overhead})${rest}.`;
 }
 
 function outcomeVerdict(variants: readonly Named[]): string | undefined {
@@ -109,7 +115,17 @@ function outcomeVerdict(variants: readonly Named[]): string | undefined {
 
 function invariantVerdicts(variants: readonly Named[]): string[] {
   const broken = variants.filter(([, v]) => v.invariantViolations.length > 0 || v.nonTerminal > 0);
+  const partial = variants.filter(([, v]) => v.target);
+  if (broken.length === 0 && partial.length > 0) {
+    // A load test claims only what it checked.
+    return partial.map(
+      ([name, v]) =>
+        `${name} kept the ${v.target!.invariantsChecked.length === 1 ? 'invariant' : 'invariants'} checked over ${formatNumber(v.orders)} orders: ${v.target!.invariantsChecked.join('; ')}.`,
+    );
+  }
   if (broken.length === 0) {
+    if (variants.length === 1)
+      return [`${variants[0]![0]} kept every invariant over ${formatNumber(variants[0]![1].orders)} orders.`];
     return [
       `All ${variants.length} variants kept every invariant over ${variants
         .map(([, v]) => formatNumber(v.orders))

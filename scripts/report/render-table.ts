@@ -45,9 +45,11 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
 /** Counters that are local times, not billable units: never shown per order as if they were. */
 const LOCAL_TIME_COUNTERS: ReadonlySet<CounterName> = new Set(['awsCallMs']);
 
-/** The columns in report order: the variants, then the baseline. */
-export function reportColumns(report: Report): [name: string, variant: VariantReport][] {
-  return [...Object.entries(report.variants), ['baseline', report.baseline]];
+type Named = [name: string, variant: VariantReport];
+
+/** The columns in report order: the variants, then the baseline (a load test has none). */
+export function reportColumns(report: Report): Named[] {
+  return [...Object.entries(report.variants), ...(report.baseline ? [['baseline', report.baseline] as Named] : [])];
 }
 
 export function comparisonTable(report: Report): ComparisonTable {
@@ -78,9 +80,10 @@ export function comparisonTable(report: Report): ComparisonTable {
     ),
   ];
 
+  const remote = columns.some(([, v]) => v.target);
   const sections: TableSection[] = [
     {
-      title: 'Measured locally',
+      title: remote ? 'Measured against the target' : 'Measured locally',
       rows: [
         row('Orders', (v) => formatNumber(v.orders)),
         row('Confirmed', (v) => formatNumber(v.terminal.CONFIRMED)),
@@ -92,7 +95,7 @@ export function comparisonTable(report: Report): ComparisonTable {
         ),
         ...(anyNonTerminal ? [row('Not terminal', (v) => formatNumber(v.nonTerminal))] : []),
         ...latencyRows((v) => v.latencyMs.local),
-        row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99)),
+        ...(report.baseline ? [row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99))] : []),
         row('Throughput, local (orders/s, retry waits included)', (v) => formatNumber(v.throughputPerSec, 1)),
         ...(columns.some(([, v]) => v.localCapacity)
           ? [
@@ -137,7 +140,9 @@ export function comparisonTable(report: Report): ComparisonTable {
         ...costItems.map((item) =>
           row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0)),
         ),
-        row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion)),
+        ...(report.baseline
+          ? [row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion))]
+          : []),
       ],
     },
     {

@@ -91,6 +91,8 @@ export interface VariantRun {
   fanOut?: { functions: string[]; counts: Counts };
   /** Light-load calibration of each function (ms): own compute and full duration, medians. */
   calibration?: { orders: number; computeMs: Record<string, number>; durationMs: Record<string, number> };
+  /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
+  target?: TargetDetails;
 }
 
 export interface JourneySummary {
@@ -108,6 +110,24 @@ export interface PlacesToLook {
   executionHistories: number;
 }
 
+/** What a load test saw of its target beyond the orders: where the counts came from, what it checked. */
+export interface TargetDetails {
+  url: string;
+  stackName?: string;
+  /** The invariants this run checked (the client alone sees statuses; `--verify` reads tables and queues). */
+  invariantsChecked: string[];
+  /** How each count was derived (CloudWatch metric, execution history sample, what was left out). */
+  countNotes: string[];
+  /** Every CloudWatch figure read, `<Namespace> <Metric> <resource>` -> value. */
+  metrics?: Record<string, number>;
+  /** Open model: how late the generator sent each order after its due time. */
+  clientLagMs?: LatencyQuantiles;
+  /** The AWS model's prediction for the same orders, beside what was measured (a deployed stack). */
+  awsModel?: { predicted: LatencyQuantiles; measured: LatencyQuantiles; source: string };
+  /** The part of the seeded workload this generator drove (`--slice i/n`), when not all of it. */
+  slice?: string;
+}
+
 export interface StrandedOrder {
   orderId: string;
   status: OrderStatus;
@@ -118,7 +138,8 @@ export interface StrandedOrder {
 export interface RunInput {
   workload: WorkloadOptions;
   variants: VariantRun[];
-  baseline: VariantRun;
+  /** Absent for a load test against a remote target: nothing in-process to compare with. */
+  baseline?: VariantRun;
   /** ISO time the report is dated; defaults to now. */
   generatedAt?: string;
   /** Defaults to `shared/data/prices.json`. */
@@ -194,6 +215,8 @@ export interface VariantReport {
   /** Fan-out consumers reported apart from the pipeline (eventbridge-flags' warehouse notice). */
   fanOut?: { functions: string[]; counts: Counts; costPerMillionUsd: number };
   placesToLook?: PlacesToLook;
+  /** Present for a load test: its target, what it checked, where its counts come from. */
+  target?: TargetDetails;
 }
 
 export interface NotModelled {
@@ -258,7 +281,8 @@ export interface Report {
   generatedAt: string;
   workload: WorkloadOptions;
   variants: Record<string, VariantReport>;
-  baseline: VariantReport;
+  /** Absent for a load test against a remote target. */
+  baseline?: VariantReport;
   sources: ReportSources;
   /** Monthly cost per variant (free tiers applied), 10 thousand to 1 billion orders a month. */
   costCurve?: { monthlyOrders: number; usd: Record<string, number> }[];

@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { beginAwsCall, recordUsage } from '../observability/usage.ts';
+import { beginAwsCall, recordMetric, recordUsage } from '../observability/usage.ts';
 import { awsConfigFromEnv, type AwsConfig, type AwsService } from './config.ts';
 
 /** Options every client factory takes: config from env by default, and whether to meter it. */
@@ -62,7 +62,12 @@ export function createDynamoDocumentClient(
 
 function recordCapacity(consumed: unknown, isWrite: boolean): void {
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  for (const entry of list as { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }[]) {
+  for (const entry of list as {
+    TableName?: string;
+    CapacityUnits?: number;
+    ReadCapacityUnits?: number;
+    WriteCapacityUnits?: number;
+  }[]) {
     const reads = entry.ReadCapacityUnits ?? (isWrite ? 0 : (entry.CapacityUnits ?? 0));
     const writes = entry.WriteCapacityUnits ?? (isWrite ? (entry.CapacityUnits ?? 0) : 0);
     if (reads) recordUsage('dynamoReadUnits', reads);
@@ -74,10 +79,21 @@ function recordCapacity(consumed: unknown, isWrite: boolean): void {
 function meterSqsRequests(client: SQSClient, options: ClientOptions): SQSClient {
   if (options.metered ?? true) {
     client.middlewareStack.add(
-      (next) => async (args) => {
-        const bytes = Buffer.byteLength(JSON.stringify(args.input ?? {}));
+      (next, context) => async (args) => {
+        const input = (args.input ?? {}) as { QueueUrl?: string; Entries?: unknown[] };
+        const bytes = Buffer.byteLength(JSON.stringify(input));
         recordUsage('sqsRequests', Math.max(1, Math.ceil(bytes / 65536)));
-        return next(args);
+        const result = await next(args);
+        // What SQS itself reports per queue for the messages a producer sends.
+        const sent =
+          context.commandName === 'SendMessageCommand'
+            ? 1
+            : context.commandName === 'SendMessageBatchCommand'
+              ? ((result.output as { Successful?: unknown[] }).Successful?.length ?? 0)
+              : 0;
+        if (sent > 0 && input.QueueUrl)
+          recordMetric('AWS/SQS', 'NumberOfMessagesSent', { QueueName: input.QueueUrl.split('/').pop() ?? '' }, sent);
+        return result;
       },
       { step: 'initialize', name: 'meterRequests' },
     );

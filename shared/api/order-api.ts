@@ -3,6 +3,7 @@ import { createAcceptOrder, type AcceptOrderDeps } from '../domain/accept-order.
 import type { OrderRecord } from '../domain/order.ts';
 import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
 import { withOrderContext } from '../observability/logger.ts';
+import { reportOfflineUsage } from '../observability/usage.ts';
 import { json, readJsonBody, toHttpError, type HttpResult } from './http.ts';
 
 /** How a variant starts its pipeline for an accepted order (send to a queue, put an event, start an execution). */
@@ -16,7 +17,7 @@ export type StartPipeline = (order: OrderRecord) => Promise<void>;
  */
 export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipeline) {
   const acceptOrder = createAcceptOrder(deps);
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const body = readJsonBody(event);
       // A caller's correlation id is kept; otherwise the order gets a fresh one (not the API request
@@ -33,12 +34,12 @@ export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipel
     } catch (error) {
       return toHttpError(error);
     }
-  };
+  });
 }
 
 /** `GET /orders/{orderId}`: status, reason and the timeline of step events. */
 export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const orderId = event.pathParameters?.orderId ?? '';
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderId))
@@ -49,7 +50,7 @@ export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
     } catch (error) {
       return toHttpError(error);
     }
-  };
+  });
 }
 
 /** The public view of an order: what `GET /orders/{id}` answers in every variant. */

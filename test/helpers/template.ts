@@ -69,8 +69,8 @@ export function unresolvedReferences(template: CfnTemplate): string[] {
 /**
  * Walks a packaged template and names every breach of the project's deploy rules (DESIGN.md,
  * "Deploy"): least-privilege roles per function, encrypted queues with DLQs and depth alarms,
- * on-demand encrypted tables with PITR, tracing, log retention, API throttling, an ApiUrl
- * output, and references that resolve.
+ * on-demand encrypted tables with PITR, tracing, log retention, API throttling, IAM authorization
+ * (AWS_IAM) on every route, an ApiUrl output, and references that resolve.
  */
 export function findBreaches(template: CfnTemplate): string[] {
   const breaches: string[] = [];
@@ -131,6 +131,11 @@ export function findBreaches(template: CfnTemplate): string[] {
       | undefined;
     if (!settings?.ThrottlingRateLimit || !settings.ThrottlingBurstLimit)
       breaches.push(`API stage ${id} has no throttling`);
+  }
+  // Issue 15: nobody else can use a deployed stage; opening one is an explicit parameter.
+  for (const [id, route] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
+    if (route.Properties?.AuthorizationType !== 'AWS_IAM')
+      breaches.push(`route ${id} (${String(route.Properties?.RouteKey)}) does not require IAM authorization (AWS_IAM)`);
   }
   if (!template.Outputs?.ApiUrl) breaches.push('no ApiUrl output for the load test');
   breaches.push(...unresolvedReferences(template).map((r) => `unresolved reference: ${r}`));

@@ -77,3 +77,18 @@ describe('the template rules themselves', () => {
     );
   });
 });
+
+describe('opening a stage', () => {
+  it('leaves the routes without IAM authorization only when openApi=true is passed, and findBreaches says so', async () => {
+    const open = await packageService('sqs-chain', ['--param=openApi=true']);
+    const routes = resourcesOfType(open, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBe(2);
+    for (const [, route] of routes) expect(route.Properties?.AuthorizationType).toBeUndefined();
+    expect(findBreaches(open)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/route HttpApiRoutePostOrders .* does not require IAM/)]),
+    );
+    expect(
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.AuthorizationType),
+    ).toEqual(['AWS_IAM', 'AWS_IAM']);
+  }, 120_000);
+});

@@ -29,7 +29,7 @@ describe('buildReport', () => {
     const json = JSON.parse(JSON.stringify(report)) as Report;
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['workload', 'variants', 'baseline']));
     expect(Object.keys(json.variants)).toEqual(['sqs-chain', 'eventbridge-flags', 'step-functions']);
-    for (const variant of [...Object.values(json.variants), json.baseline]) {
+    for (const variant of [...Object.values(json.variants), json.baseline!]) {
       expect(Object.keys(variant)).toEqual(expect.arrayContaining(VARIANT_KEYS));
       expect(Object.keys(variant.terminal).sort()).toEqual(['CANCELLED', 'CONFIRMED', 'FAILED', 'REJECTED']);
       expect(Object.keys(variant.latencyMs.local)).toEqual(['p50', 'p90', 'p99', 'max']);
@@ -72,7 +72,7 @@ describe('buildReport', () => {
     const local = buildReport({
       ...input,
       variants: input.variants.map(unmodelled),
-      baseline: unmodelled(input.baseline),
+      baseline: unmodelled(input.baseline!),
     });
     expect(local.variants['sqs-chain']!.latencyMs.modelledAws).toBeUndefined();
     expect(renderMarkdown(local)).not.toMatch(/Modelled for AWS \(source/);
@@ -88,10 +88,10 @@ describe('buildReport', () => {
   it('compares each variant with the baseline', () => {
     const sfn = report.variants['step-functions']!;
     expect(sfn.overheadRatio!.costPerMillion).toBeCloseTo(
-      sfn.costPerMillionUsd / report.baseline.costPerMillionUsd,
+      sfn.costPerMillionUsd / report.baseline!.costPerMillionUsd,
       10,
     );
-    expect(report.baseline.overheadRatio).toBeUndefined();
+    expect(report.baseline!.overheadRatio).toBeUndefined();
   });
 });
 

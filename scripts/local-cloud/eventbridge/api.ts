@@ -116,7 +116,15 @@ function putEvent(context: ApiContext, entry: PutEventsEntry): { EventId: string
   }
   context.instruments.count('eventsPut');
   const receivedAt = Date.now();
-  for (const rule of context.registry.matchingRules(bus.name, event)) {
+  const rules = context.registry.matchingRules(bus.name, event);
+  // What EventBridge reports to CloudWatch: events matched on the bus, and per rule.
+  const metric = context.instruments.metric;
+  if (metric && rules.length > 0)
+    metric({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensions: { EventBusName: bus.name }, value: 1 });
+  for (const rule of rules) {
+    const dimensions = { EventBusName: bus.name, RuleName: rule.name };
+    metric?.({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensions, value: 1 });
+    metric?.({ namespace: 'AWS/Events', metricName: 'TriggeredRules', dimensions, value: 1 });
     for (const target of rule.targets.values()) {
       context.dispatcher.dispatch({ event, receivedAt, ruleArn: rule.arn, target });
     }

@@ -150,16 +150,32 @@ export class Dispatcher {
       this.deps.instruments.count('eventDeliveries');
       try {
         await this.send(job);
+        this.reportInvocation(job, false);
         return;
       } catch (error) {
         const failure = describeFailure(error);
         const exhausted = failure.retryable ? exhaustedCondition(job, retries) : undefined;
-        if (!failure.retryable || exhausted) return this.deadLetter(job, failure, retries, exhausted);
+        if (!failure.retryable || exhausted) {
+          this.reportInvocation(job, true);
+          return this.deadLetter(job, failure, retries, exhausted);
+        }
         this.deps.instruments.count('retries');
         this.deps.instruments.retry?.({ mechanism: 'eventbridge-target', payload: job.event, attempt: retries + 1 });
         await this.sleep(this.backoff(retries + 1));
       }
     }
+  }
+
+  /** What EventBridge reports per rule once a delivery is over (retries are not invocations). */
+  private reportInvocation(job: DeliveryJob, failed: boolean): void {
+    const metric = this.deps.instruments.metric;
+    if (!metric) return;
+    // arn:aws:events:<region>:<account>:rule/<bus>/<name> (custom bus) or rule/<name> (default).
+    const path = job.ruleArn.split(':rule/')[1]?.split('/') ?? [];
+    const dimensions: Record<string, string> =
+      path.length > 1 ? { EventBusName: path[0] ?? '', RuleName: path[1] ?? '' } : { RuleName: path[0] ?? '' };
+    metric({ namespace: 'AWS/Events', metricName: 'Invocations', dimensions, value: 1 });
+    if (failed) metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions, value: 1 });
   }
 
   /**

@@ -5,6 +5,8 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { SfnApiError } from './errors.ts';
+import { needsQueryLayer, QueryLayer } from './query-layer.ts';
+import { describeDiagnostic, diagnoseQueryLanguage } from './query-validation.ts';
 
 /** What a Task state calls: a function ARN directly, or the `lambda:invoke` service integration. */
 export type TaskResource = { kind: 'lambda-function'; functionArn: string } | { kind: 'lambda-invoke' };
@@ -20,6 +22,11 @@ export interface CompiledDefinition {
    * environment on a busy machine, which is not the function's time.
    */
   timeouts: ReadonlyMap<string, number>;
+  /**
+   * Set when the definition uses JSONata or workflow variables: `machine` then runs the layer's
+   * lowered definition, and the execution goes through the layer (query-layer.ts).
+   */
+  queryLayer?: QueryLayer;
 }
 
 export interface CompileOptions {
@@ -46,7 +53,7 @@ interface StateNode {
   Type: string;
   Resource?: string;
   Retry?: Retrier[];
-  Seconds?: number;
+  Seconds?: number | string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   Branches?: MachineNode[];
@@ -70,11 +77,14 @@ export function compileDefinition(definition: string, options: CompileOptions): 
   }
   const local = structuredClone(parsed);
   for (const [, state] of allStates(local)) adaptForLocalRun(state, options.retryIntervalScale);
+  const queryLayer = needsQueryLayer(local as never)
+    ? new QueryLayer(local as never, options.retryIntervalScale)
+    : undefined;
   // Validated above in its original form; the scaled copy may hold fractional seconds.
-  const machine = new StateMachine(local as unknown as StateMachineDefinition, {
+  const machine = new StateMachine((queryLayer?.definition ?? local) as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },
   });
-  return { machine, tasks, timeouts };
+  return { machine, tasks, timeouts, ...(queryLayer ? { queryLayer } : {}) };
 }
 
 function parseDefinition(definition: string): MachineNode {
@@ -84,6 +94,9 @@ function parseDefinition(definition: string): MachineNode {
   } catch (error) {
     throw new SfnApiError('InvalidDefinition', `Invalid State Machine Definition: '${(error as Error).message}'`);
   }
+  // JSONata and variables rules asl-validator does not apply, or words obscurely (query-validation.ts).
+  const [problem] = diagnoseQueryLanguage(parsed as never);
+  if (problem) throw new SfnApiError('InvalidDefinition', describeDiagnostic(problem));
   try {
     // The constructor runs asl-validator, the same rule set AWS applies.
     new StateMachine(parsed as StateMachineDefinition);
@@ -123,7 +136,8 @@ function adaptForLocalRun(state: StateNode, scale: number): void {
     retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
     if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
   }
-  if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds *= scale;
+  // A JSONata `Seconds` ("{% ... %}") is scaled by the query layer once evaluated.
+  if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds *= scale;
   // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts).
   if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined)
     state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;

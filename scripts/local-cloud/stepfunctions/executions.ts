@@ -10,7 +10,8 @@ import type { CloudInstruments, LambdaInvoker } from '#cloud/types';
 import { SfnApiError } from './errors.ts';
 import { ExecutionHistory, payload, toHistoryEvent, type InterpreterEvent } from './history.ts';
 import { assertValidName, type StateMachineRecord } from './machines.ts';
-import { TaskRunner, type JsonValue } from './tasks.ts';
+import type { ExecutionContext } from './query-layer.ts';
+import { TaskRunner, type JsonValue, type TaskHandlers } from './tasks.ts';
 
 export interface ExecutionsOptions {
   region: string;
@@ -86,14 +87,21 @@ export class Execution {
       },
       machine.compiled.timeouts,
     );
-    const running = machine.compiled.machine.run(input, {
-      overrides: { taskResourceLocalHandlers: tasks.handlers() },
-      context: this.contextObject(),
+    // JSONata / variables: the query layer wraps the data and the task handlers (query-layer.ts).
+    const layer = machine.compiled.queryLayer;
+    const context = this.contextObject();
+    const running = machine.compiled.machine.run(layer ? (layer.wrapInput(input) as never) : input, {
+      overrides: {
+        taskResourceLocalHandlers: layer
+          ? (layer.handlers(tasks.handlers(), this.layerContext(input)) as TaskHandlers)
+          : tasks.handlers(),
+      },
+      context,
     });
     this.abortRun = running.abort;
     const logged = this.follow(running.eventLogs, tasks);
     const outcome = await running.result.then(
-      (value): Outcome => ({ ok: true, value }),
+      (value): Outcome => ({ ok: true, value: layer ? layer.unwrapOutput(value) : value }),
       (error: unknown): Outcome => ({ ok: false, error }),
     );
     // The interpreter closes its log on every ending, so this drains the last state events.
@@ -109,9 +117,22 @@ export class Execution {
     };
   }
 
+  /** `$states.context` of the query layer: the context object with the execution's input and start. */
+  private layerContext(input: JsonValue): ExecutionContext {
+    const { Execution, StateMachine } = this.contextObject() as unknown as ExecutionContext;
+    return {
+      Execution: { ...Execution, Input: input, StartTime: this.startDate.toISOString(), RedriveCount: 0 },
+      StateMachine,
+    };
+  }
+
   private async follow(events: AsyncGenerator<InterpreterEvent>, tasks: TaskRunner): Promise<void> {
     const { instruments } = this.options;
-    for await (const event of events) {
+    const layer = this.machine.compiled.queryLayer;
+    for await (const raw of events) {
+      // The layer's own states are not in the history, nor billed: AWS has no such states.
+      const event = layer ? layer.present(raw) : raw;
+      if (!event) continue;
       // Standard bills each state entered and each retry; Express bills requests and duration.
       const billed = event.type === 'StateEntered' || event.type === 'StateRetried';
       if (billed && this.machine.type === 'STANDARD') instruments.count('stateTransitions');
@@ -170,6 +191,22 @@ export class Execution {
     recordTerminalEvent();
     this.stopDate = new Date();
     this.status = status;
+    const metric = this.options.instruments.metric;
+    if (metric) {
+      // What Step Functions reports per state machine once an execution ends.
+      const dimensions = { StateMachineArn: this.machine.arn };
+      const name = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', ABORTED: 'ExecutionsAborted' }[
+        status as 'SUCCEEDED' | 'FAILED' | 'ABORTED'
+      ];
+      metric({ namespace: 'AWS/States', metricName: name ?? 'ExecutionsTimedOut', dimensions, value: 1 });
+      metric({
+        namespace: 'AWS/States',
+        metricName: 'ExecutionTime',
+        dimensions,
+        value: this.stopDate.getTime() - this.startDate.getTime(),
+        unit: 'Milliseconds',
+      });
+    }
     if (this.machine.type === 'EXPRESS') {
       const billedMs =
         Math.ceil((this.stopDate.getTime() - this.startDate.getTime()) / EXPRESS_BILLING_MS) * EXPRESS_BILLING_MS;
@@ -198,6 +235,12 @@ export class Executions {
     if (existing?.status === 'RUNNING' && existing.input === executionInput) return existing;
     if (existing) throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     if (machine.type === 'EXPRESS') this.options.instruments.count('sfnExpressRequests');
+    this.options.instruments.metric?.({
+      namespace: 'AWS/States',
+      metricName: 'ExecutionsStarted',
+      dimensions: { StateMachineArn: machine.arn },
+      value: 1,
+    });
     const execution = new Execution(arn, executionName, machine, executionInput, this.options);
     this.byArn.set(arn, execution);
     this.running.add(execution);

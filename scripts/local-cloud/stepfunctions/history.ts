@@ -42,7 +42,7 @@ export function payload(value: unknown): { text: string; details: { truncated: b
 
 /**
  * Maps a state-level interpreter event to its AWS history event. Execution-level events and the
- * interpreter's StateFailed / StateRetried / StateCaught have no AWS counterpart of their own
+ * interpreter's StateFailed (but for JSONata's) / StateRetried / StateCaught have no AWS counterpart of their own
  * (AWS shows a retry as another TaskScheduled, a catch as TaskStateExited), so they map to none.
  */
 export function toHistoryEvent(event: InterpreterEvent): [HistoryEventType, HistoryEventDetails] | undefined {
@@ -54,9 +54,30 @@ export function toHistoryEvent(event: InterpreterEvent): [HistoryEventType, Hist
     }
     case 'StateExited': {
       const output = payload(event.state.output);
-      const details = { name: event.state.name, output: output.text, outputDetails: output.details };
+      // Variables a state assigned (set by the query layer), as AWS lists them: name -> JSON text.
+      const { assignedVariables } = event.state as { assignedVariables?: Record<string, string> };
+      const details = {
+        name: event.state.name,
+        output: output.text,
+        outputDetails: output.details,
+        ...(assignedVariables ? { assignedVariables, assignedVariablesDetails: { truncated: false } } : {}),
+      };
       return [`${event.state.type}StateExited` as HistoryEventType, { stateExitedEventDetails: details }];
     }
+    case 'StateFailed':
+      // A JSONata evaluation error (raised by the query layer) gets the event AWS writes for it.
+      if (event.Error !== 'States.QueryEvaluationError') return undefined;
+      return [
+        'EvaluationFailed',
+        {
+          evaluationFailedEventDetails: {
+            state: event.state.name,
+            error: event.Error,
+            cause: String(event.Cause),
+            location: /for the field '([^']+)'/.exec(String(event.Cause))?.[1],
+          },
+        },
+      ];
     case 'MapIterationStarted':
       return ['MapIterationStarted', { mapIterationStartedEventDetails: mapIteration(event) }];
     case 'MapIterationSucceeded':

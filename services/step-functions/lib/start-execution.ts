@@ -2,7 +2,7 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { callAws } from '#adapters/aws-errors';
 import type { OrderRecord } from '#domain/order';
 
-/** The execution's input: what every Task state reads (`$.orderId`, `$.correlationId`). */
+/** The execution's input: what every Task state reads (`$states.context.Execution.Input`). */
 export interface PipelineInput {
   orderId: string;
   correlationId: string;

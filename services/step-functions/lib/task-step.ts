@@ -3,13 +3,13 @@ import type { CompensationInput } from '#domain/compensation';
 import type { StepResult } from '#domain/step-runner';
 import { withOrderContext } from '#observability/logger';
 
-/** What every Task state sends its Lambda (Parameters in state-machine.asl.yml). */
+/** What every Task state sends its Lambda (Arguments in state-machine.asl.yml). */
 export interface TaskEvent {
   orderId: string;
   correlationId?: string;
   /**
-   * The context object `$$`: `State.RetryCount` counts the retries of this state (on AWS, and
-   * locally where the local Step Functions fills it in for the interpreter).
+   * The context object (`$states.context`): `State.RetryCount` counts the retries of this state,
+   * on AWS and in the local Step Functions alike.
    */
   context?: { State?: { RetryCount?: number } };
   /** Compensations: the business error that started them (`PaymentDeclinedError`, ...). */

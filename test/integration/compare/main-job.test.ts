@@ -62,7 +62,7 @@ describe('npm start: the same workload through every variant', () => {
 
   it('ends every variant with the same terminal counts as the baseline and no invariant violated', () => {
     for (const variant of Object.values(report.variants)) {
-      expect(variant.terminal).toEqual(report.baseline.terminal);
+      expect(variant.terminal).toEqual(report.baseline!.terminal);
       expect(variant.nonTerminal).toBe(0);
     }
   });
@@ -70,7 +70,7 @@ describe('npm start: the same workload through every variant', () => {
   it('gives each order the same terminal state in every variant for the same seed', () => {
     const statesOf = (name: string) =>
       Object.fromEntries(
-        (name === 'baseline' ? runs.baseline : runs.variants.find((v) => v.name === name)!).orders.map((o) => [
+        (name === 'baseline' ? runs.baseline! : runs.variants.find((v) => v.name === name)!).orders.map((o) => [
           o.orderId,
           o.status,
         ]),
@@ -81,9 +81,9 @@ describe('npm start: the same workload through every variant', () => {
   });
 
   it('writes one set of step names into the timelines of every variant and the baseline', () => {
-    const stepsOf = (orders: RunInput['baseline']['orders']) =>
+    const stepsOf = (orders: NonNullable<RunInput['baseline']>['orders']) =>
       [...new Set(orders.flatMap((o) => o.timeline.map((entry) => entry.step)))].sort();
-    const expected = stepsOf(runs.baseline.orders);
+    const expected = stepsOf(runs.baseline!.orders);
     // The workload's declines, stock-outs and invalid orders take every compensation path.
     expect(expected).toEqual(
       expect.arrayContaining(['accept-order', 'validate-order', 'charge-payment', 'cancel-order', 'reject-order']),

@@ -89,7 +89,7 @@ it('replays like the SDK’s own local runner: same operations, history and resu
   expect(local.status).toBe('SUCCEEDED');
   expect(local.result).toEqual({ greeting: 'hello ada', flaky: 3, caught: 'TypeError', total: 4 });
   expect(remote).toEqual(local);
-}, 60_000);
+}, 120_000);
 
 async function historyOf(arn: string): Promise<Event[]> {
   const { Events = [] } = await lambda.send(
@@ -100,7 +100,7 @@ async function historyOf(arn: string): Promise<Event[]> {
 
 /** Polls the history until `found` holds (the execution's progress is observable state). */
 async function waitForHistory(arn: string, found: (events: Event[]) => boolean): Promise<Event[]> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const events = await historyOf(arn);
     if (found(events)) return events;
@@ -139,7 +139,7 @@ it('resumes from its checkpoint log after its execution environment is killed mi
   expect([named(events, 'slow', 'StepStarted'), named(events, 'slow', 'StepSucceeded')]).toEqual([1, 1]);
   const described = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
   expect(JSON.parse(described.Result ?? '')).toEqual({ first: 'done', slow: 'finally' });
-}, 40_000);
+}, 90_000);
 
 it('waits for an operator callback, and an operator can stop an execution', async () => {
   const arn = await start('durable-approval', { amount: 42 }, `approve-${process.pid}`);
@@ -164,4 +164,4 @@ it('waits for an operator callback, and an operator can stop an execution', asyn
   const stopped = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: waiting }));
   expect(stopped.Status).toBe('STOPPED');
   expect((await historyOf(waiting)).at(-1)?.EventType).toBe('ExecutionStopped');
-}, 40_000);
+}, 90_000);

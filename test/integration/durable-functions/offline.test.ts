@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 async function waitForTerminal(orderId: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const body = (await (await fetch(`${target}/orders/${orderId}`)).json()) as Record<string, unknown>;
     if (['CONFIRMED', 'CANCELLED', 'REJECTED', 'FAILED'].includes(String(body.status))) return body;
@@ -118,5 +118,5 @@ describe('durable-functions under sls offline', () => {
       ['failed', 2],
       ['succeeded', 3],
     ]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,9 +1,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '#cloud/cloud';
+import { measureVariants } from '#lib/comparison';
+import { estimateCost, loadPrices } from '#measure/cost-model';
 
 const run = promisify(execFile);
 
@@ -21,9 +24,12 @@ function freePort(): Promise<number> {
 
 let offline: ChildProcess | undefined;
 let target = '';
+let cloudDir = '';
 
 beforeAll(async () => {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
+  cloudDir = await mkdtemp(path.join(tmpdir(), 'offline-cloud-'));
   // `sls offline start` in the sqs-chain service, as a user runs it; the local cloud behind it on free ports.
   offline = spawn(
     process.execPath,
@@ -46,6 +52,7 @@ beforeAll(async () => {
         LOCAL_SQS_PORT: '0',
         LOCAL_EVENTBRIDGE_PORT: '0',
         LOCAL_STEPFUNCTIONS_PORT: '0',
+        LOCAL_CLOUD_DIR: cloudDir,
         LOCAL_LAMBDA_PORT: '0',
         SLS_TELEMETRY_DISABLED: '1',
       },
@@ -86,40 +93,99 @@ afterAll(async () => {
   }
 });
 
+const PRICED = ['lambdaInvocations', 'sqsRequests', 'dynamoReadUnits', 'dynamoWriteUnits'] as const;
+
 describe('npm run loadtest against sls offline', () => {
-  it('drives the seeded workload through the API and reports what the client can see', async () => {
+  it('counts from the local CloudWatch what npm start counts for the same workload, within 5%', async () => {
+    const workload = ['--orders', '24', '--concurrency', '4', '--seed', '3'];
     const { stdout } = await run(
       process.execPath,
       [
         path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'),
         'scripts/loadtest.ts',
         '--target',
-        target,
-        '--variant',
-        'sqs-chain',
-        '--orders',
-        '24',
-        '--concurrency',
-        '6',
-        '--seed',
-        '3',
+        `sqs-chain=${target}`,
+        '--verify',
+        ...workload,
       ],
       {
         cwd: PROJECT_ROOT,
+        env: { ...process.env, LOCAL_CLOUD_DIR: cloudDir },
         maxBuffer: 8 * 1024 * 1024,
         timeout: 150_000,
       },
     );
-    expect(stdout).toContain('Latency p50 (ms)');
-    const json = /report: (\S+)report\.md/.exec(stdout)?.[1];
-    expect(json).toBeDefined();
-    const report = JSON.parse(await readFile(path.join(PROJECT_ROOT, `${json}report.json`), 'utf8'));
-    const variant = report.variants['sqs-chain'];
-    expect(variant.orders).toBe(24);
-    expect(variant.nonTerminal).toBe(0);
-    expect(variant.terminal.CONFIRMED + variant.terminal.CANCELLED + variant.terminal.REJECTED).toBe(24);
-    expect(variant.latencyMs.local.p50).toBeGreaterThan(0);
-    expect(variant.countsUnavailable).toContain('sqsRequests');
-    expect(variant.templateResources).toBeGreaterThan(20);
-  }, 180_000);
+    expect(stdout).toContain('Measured against the target');
+    expect(stdout).not.toMatch(/baseline/);
+    expect(stdout).toContain('sqs-chain kept the invariants checked over 24 orders');
+    const dir = /report: (\S+)report\.md/.exec(stdout)?.[1];
+    const report = JSON.parse(await readFile(path.join(PROJECT_ROOT, `${dir}report.json`), 'utf8'));
+    expect(report.baseline).toBeUndefined();
+    const loadtest = report.variants['sqs-chain'];
+    expect(loadtest.orders).toBe(24);
+    expect(loadtest.nonTerminal).toBe(0);
+    expect(loadtest.invariantViolations).toEqual([]);
+    expect(loadtest.countsUnavailable).toEqual([]);
+    expect(loadtest.templateResources).toBeGreaterThan(20);
+
+    // npm start's own measurement of the same seeded workload, in a local cloud of its own.
+    const local = await measureVariants({
+      orders: 24,
+      concurrency: 4,
+      rate: 0,
+      seed: 3,
+      declineRate: 0.05,
+      outOfStockRate: 0.05,
+      transientRate: 0.1,
+      rejectRate: 0.02,
+      variants: ['sqs-chain'],
+      latencyModel: 'none',
+      sfnType: 'standard',
+    });
+    const counted = local.variants[0]!.counts;
+    // Each priced counter within 5% (closeTo with 1 digit: |ratio - 1| < 0.05); the diff shows them all.
+    const ratios = Object.fromEntries(PRICED.map((c) => [c, loadtest.counts[c] / (counted[c] ?? 0)]));
+    expect(ratios).toEqual(Object.fromEntries(PRICED.map((c) => [c, expect.closeTo(1, 1)])));
+    const prices = loadPrices();
+    const priced = (counts: Record<string, number>) =>
+      estimateCost(Object.fromEntries(PRICED.map((c) => [c, counts[c] ?? 0])), 24, prices).perMillionOrdersUsd;
+    expect(Math.abs(priced(loadtest.counts) / priced(counted as Record<string, number>) - 1)).toBeLessThanOrEqual(0.05);
+  }, 300_000);
+
+  it("answers aws cloudwatch get-metric-data with the run's invocation and message counts", async () => {
+    const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8'));
+    const now = Math.floor(Date.now() / 1000);
+    const query = (id: string, namespace: string, metric: string, dim: string, value: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dim, Value: value }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+    });
+    const { stdout } = await run(
+      'aws',
+      [
+        '--endpoint-url',
+        endpoints.cloudwatch,
+        'cloudwatch',
+        'get-metric-data',
+        '--start-time',
+        String(now - 3600),
+        '--end-time',
+        String(now + 60),
+        '--metric-data-queries',
+        JSON.stringify([
+          query('inv', 'AWS/Lambda', 'Invocations', 'FunctionName', 'sqs-chain-local-validateOrder'),
+          query('sent', 'AWS/SQS', 'NumberOfMessagesSent', 'QueueName', 'sqs-chain-local-validate-order'),
+        ]),
+      ],
+      { env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1' } },
+    );
+    const results = JSON.parse(stdout).MetricDataResults as Array<{ Id: string; Values: number[] }>;
+    const total = (id: string) => results.find((r) => r.Id === id)!.Values.reduce((a, b) => a + b, 0);
+    // Every order of the run was validated once and sent to the validate queue once (24 orders).
+    expect(total('inv')).toBeGreaterThanOrEqual(24);
+    expect(total('sent')).toBeGreaterThanOrEqual(24);
+  }, 60_000);
 });

@@ -1,0 +1,364 @@
+/**
+ * What a stack cost during a load test, counted by AWS itself: its resources from CloudFormation
+ * (`DescribeStackResources`), their metrics from CloudWatch (`GetMetricData`) over the test's
+ * window, and Step Functions state transitions, which no metric gives, from `GetExecutionHistory`
+ * on a sample of executions. The same code reads a deployed stack and the local cloud (which
+ * serves the same APIs): only the endpoints differ.
+ */
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { CounterName } from '../local-cloud/types.ts';
+import type { CfnTemplate } from './package-service.ts';
+
+export interface StackResource {
+  logicalId: string;
+  physicalId: string;
+  type: string;
+}
+
+export interface AwsAccess {
+  region: string;
+  credentials?: AwsCredentialIdentity;
+  /** Endpoints of a local cloud (`.local-cloud/endpoints.json`); none for AWS itself. */
+  endpoints?: { cloudwatch?: string; cloudformation?: string; stepfunctions?: string };
+}
+
+export async function describeStackResources(access: AwsAccess, stackName: string): Promise<StackResource[]> {
+  const cfn = new CloudFormationClient(clientConfig(access, access.endpoints?.cloudformation));
+  try {
+    const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+    return (StackResources ?? []).map((r) => ({
+      logicalId: r.LogicalResourceId ?? '',
+      physicalId: r.PhysicalResourceId ?? '',
+      type: r.ResourceType ?? '',
+    }));
+  } finally {
+    cfn.destroy();
+  }
+}
+
+export interface CountOptions {
+  access: AwsAccess;
+  resources: StackResource[];
+  /** The service's packaged template: memory sizes, state machine types, the API's routes. */
+  template?: CfnTemplate;
+  startMs: number;
+  endMs: number;
+  /** Functions not part of the pipeline (the GET route the load test polls), by physical id. */
+  excludeFunctions?: ReadonlySet<string>;
+  /** Read units the load test itself consumed, per table name, subtracted from the table's. */
+  ownReadUnits?: ReadonlyMap<string, number>;
+  /** Executions whose history is read to count transitions (default 100). */
+  historySample?: number;
+}
+
+export interface StackCounts {
+  counts: Partial<Record<CounterName, number>>;
+  unavailable: CounterName[];
+  /** Every CloudWatch figure read, `<Namespace> <Metric> <resource>` -> value, for the report. */
+  metrics: Record<string, number>;
+  /** How each counter was derived, in words (the report's footnotes). */
+  notes: string[];
+}
+
+/** Tables of the simulated outside world (shared/adapters/simulated-outside-world.ts), by logical id. */
+const OUTSIDE_WORLD_TABLES: ReadonlySet<string> = new Set(['LedgerTable']);
+
+/** Express executions are billed in 64 MB steps; the pipeline's state is far below the first. */
+const EXPRESS_BILLED_GB = 64 / 1024;
+
+export async function countFromCloudWatch(options: CountOptions): Promise<StackCounts> {
+  const { access, resources, template } = options;
+  const exclude = options.excludeFunctions ?? new Set<string>();
+  const byType = (type: string) => resources.filter((r) => r.type === type);
+  const functions = byType('AWS::Lambda::Function').filter((r) => !exclude.has(r.physicalId));
+  const queues = byType('AWS::SQS::Queue').map((r) => ({ ...r, name: r.physicalId.split('/').pop() ?? '' }));
+  const buses = byType('AWS::Events::EventBus');
+  const rules = byType('AWS::Events::Rule').map((r) => {
+    const [bus, rule] = r.physicalId.includes('|') ? r.physicalId.split('|') : [undefined, r.physicalId];
+    return { ...r, dimensions: { ...(bus ? { EventBusName: bus } : {}), RuleName: rule ?? '' } };
+  });
+  const machines = byType('AWS::StepFunctions::StateMachine');
+  // The ledger is the simulated payment provider's and mailer's books: a real provider is not in
+  // your stack, and `npm start` does not bill it either.
+  const outsideWorld = resources.filter((r) => OUTSIDE_WORLD_TABLES.has(r.logicalId));
+  const tables = byType('AWS::DynamoDB::Table').filter((r) => !OUTSIDE_WORLD_TABLES.has(r.logicalId));
+
+  type Wanted = { key: string; namespace: string; metric: string; dimensions: Record<string, string>; stat: string };
+  const wanted: Wanted[] = [];
+  const want = (
+    namespace: string,
+    metric: string,
+    resource: string,
+    dimensions: Record<string, string>,
+    stat = 'Sum',
+  ) => wanted.push({ key: `${namespace} ${metric} ${resource}`, namespace, metric, dimensions, stat });
+  for (const f of functions) {
+    const d = { FunctionName: f.physicalId };
+    for (const m of ['Invocations', 'Duration', 'Errors', 'Throttles']) want('AWS/Lambda', m, f.physicalId, d);
+    want('AWS/Lambda', 'ConcurrentExecutions', f.physicalId, d, 'Maximum');
+  }
+  for (const q of queues) {
+    const d = { QueueName: q.name };
+    for (const m of [
+      'NumberOfMessagesSent',
+      'NumberOfMessagesReceived',
+      'NumberOfMessagesDeleted',
+      'NumberOfEmptyReceives',
+    ])
+      want('AWS/SQS', m, q.name, d);
+    want('AWS/SQS', 'ApproximateAgeOfOldestMessage', q.name, d, 'Maximum');
+  }
+  for (const b of buses) want('AWS/Events', 'MatchedEvents', b.physicalId, { EventBusName: b.physicalId });
+  for (const r of rules)
+    for (const m of ['MatchedEvents', 'Invocations', 'FailedInvocations'])
+      want('AWS/Events', m, r.physicalId, r.dimensions);
+  for (const s of machines) {
+    const d = { StateMachineArn: s.physicalId };
+    for (const m of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionTime'])
+      want('AWS/States', m, s.physicalId, d);
+  }
+  for (const t of tables) {
+    const d = { TableName: t.physicalId };
+    for (const m of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ThrottledRequests'])
+      want('AWS/DynamoDB', m, t.physicalId, d);
+  }
+
+  const notes: string[] = [];
+  if (outsideWorld.length > 0)
+    notes.push(
+      `DynamoDB counts leave out ${outsideWorld.map((r) => r.physicalId).join(', ')}: the simulated payment provider's books (not the pipeline's to pay, as in npm start).`,
+    );
+  const metrics: Record<string, number> = {};
+  const cw = new CloudWatchClient(clientConfig(access, access.endpoints?.cloudwatch));
+  try {
+    for (let i = 0; i < wanted.length; i += 500) {
+      const batch = wanted.slice(i, i + 500);
+      const queries: MetricDataQuery[] = batch.map((w, n) => ({
+        Id: `m${i + n}`,
+        MetricStat: {
+          Metric: {
+            Namespace: w.namespace,
+            MetricName: w.metric,
+            Dimensions: Object.entries(w.dimensions).map(([Name, Value]) => ({ Name, Value })),
+          },
+          Period: 60,
+          Stat: w.stat,
+        },
+      }));
+      let nextToken: string | undefined;
+      do {
+        const page = await cw.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries,
+            StartTime: new Date(options.startMs),
+            EndTime: new Date(options.endMs),
+            NextToken: nextToken,
+          }),
+        );
+        for (const result of page.MetricDataResults ?? []) {
+          const w = batch[Number((result.Id ?? 'm0').slice(1)) - i];
+          if (!w) continue;
+          const values = result.Values ?? [];
+          const value = w.stat === 'Maximum' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0);
+          metrics[w.key] = w.stat === 'Maximum' ? Math.max(metrics[w.key] ?? 0, value) : (metrics[w.key] ?? 0) + value;
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+  } finally {
+    cw.destroy();
+  }
+  const sum = (namespace: string, metric: string, names: string[]) =>
+    names.reduce((total, name) => total + (metrics[`${namespace} ${metric} ${name}`] ?? 0), 0);
+
+  const counts: Partial<Record<CounterName, number>> = {};
+  const unavailable: CounterName[] = [];
+  // Lambda: invocations, and GB-seconds from Duration (billed per ms, rounded up: +0.5 ms each on average).
+  counts.lambdaInvocations = sum(
+    'AWS/Lambda',
+    'Invocations',
+    functions.map((f) => f.physicalId),
+  );
+  counts.lambdaGbSeconds = functions.reduce((total, f) => {
+    const invocations = metrics[`AWS/Lambda Invocations ${f.physicalId}`] ?? 0;
+    const durationMs = metrics[`AWS/Lambda Duration ${f.physicalId}`] ?? 0;
+    return total + ((durationMs + 0.5 * invocations) / 1000) * (memoryMbOf(template, f.logicalId) / 1024);
+  }, 0);
+  if (exclude.size > 0)
+    notes.push(`Lambda counts leave out ${[...exclude].join(', ')}: the load test's own GET /orders/{id} polls.`);
+  // SQS bills requests; CloudWatch counts messages: one request per message sent, received and
+  // deleted, plus empty receives (exact for batches of one; batching makes it an upper bound).
+  const queueNames = queues.map((q) => q.name);
+  counts.sqsRequests =
+    queues.length === 0
+      ? 0
+      : ['NumberOfMessagesSent', 'NumberOfMessagesReceived', 'NumberOfMessagesDeleted', 'NumberOfEmptyReceives']
+          .map((m) => sum('AWS/SQS', m, queueNames))
+          .reduce((a, b) => a + b, 0);
+  if (queues.length > 0)
+    notes.push(
+      'SQS requests = messages sent + received + deleted + empty receives (CloudWatch counts messages, SQS bills requests: exact for batches of one, an upper bound with larger batches; ChangeMessageVisibility calls are not visible).',
+    );
+  // EventBridge: events put on the stack's buses that matched a rule, and deliveries per rule.
+  counts.eventsPut = sum(
+    'AWS/Events',
+    'MatchedEvents',
+    buses.map((b) => b.physicalId),
+  );
+  counts.eventDeliveries = sum(
+    'AWS/Events',
+    'Invocations',
+    rules.map((r) => r.physicalId),
+  );
+  if (buses.length > 0)
+    notes.push("EventBridge events put = MatchedEvents on the stack's buses (events no rule matches are not seen).");
+  // Step Functions: Standard transitions from the execution history of a sample; Express by executions and time.
+  counts.stateTransitions = 0;
+  counts.sfnExpressRequests = 0;
+  counts.sfnExpressGbSeconds = 0;
+  for (const machine of machines) {
+    const started = metrics[`AWS/States ExecutionsStarted ${machine.physicalId}`] ?? 0;
+    if (stateMachineType(template, machine.logicalId) === 'EXPRESS') {
+      counts.sfnExpressRequests += started;
+      counts.sfnExpressGbSeconds +=
+        ((metrics[`AWS/States ExecutionTime ${machine.physicalId}`] ?? 0) / 1000) * EXPRESS_BILLED_GB;
+      notes.push(
+        `${machine.logicalId}: Express GB-seconds from ExecutionTime at 64 MB (not rounded up to 100 ms per execution).`,
+      );
+      continue;
+    }
+    if (started === 0) continue;
+    const sample = await sampleTransitions(access, machine.physicalId, options);
+    if (sample.executions === 0) {
+      unavailable.push('stateTransitions');
+      notes.push(`${machine.logicalId}: no execution history readable, so no transition count.`);
+      continue;
+    }
+    counts.stateTransitions += (sample.transitions / sample.executions) * started;
+    notes.push(
+      `${machine.logicalId}: no CloudWatch metric counts state transitions; ${sample.transitions} transitions in the history of ${sample.executions} of ${started} executions (GetExecutionHistory), scaled to all.`,
+    );
+  }
+  // DynamoDB: consumed capacity per table, minus what the load test read itself.
+  counts.dynamoReadUnits = tables.reduce(
+    (total, t) =>
+      total +
+      Math.max(
+        0,
+        (metrics[`AWS/DynamoDB ConsumedReadCapacityUnits ${t.physicalId}`] ?? 0) -
+          (options.ownReadUnits?.get(t.physicalId) ?? 0),
+      ),
+    0,
+  );
+  counts.dynamoWriteUnits = sum(
+    'AWS/DynamoDB',
+    'ConsumedWriteCapacityUnits',
+    tables.map((t) => t.physicalId),
+  );
+  if ((options.ownReadUnits?.size ?? 0) > 0)
+    notes.push(
+      `DynamoDB read units leave out the load test's own reads (${[...(options.ownReadUnits ?? new Map()).entries()].map(([t, u]) => `${formatUnits(u)} on ${t}`).join(', ')}).`,
+    );
+  return { counts, unavailable, metrics, notes };
+}
+
+/** Transitions billed in the history of up to `historySample` executions started in the window. */
+async function sampleTransitions(
+  access: AwsAccess,
+  stateMachineArn: string,
+  options: CountOptions,
+): Promise<{ executions: number; transitions: number }> {
+  const sfn = new SFNClient(clientConfig(access, access.endpoints?.stepfunctions));
+  const limit = options.historySample ?? 100;
+  try {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
+      for (const e of page.executions ?? []) {
+        const at = e.startDate?.getTime() ?? 0;
+        if (at >= options.startMs && at <= options.endMs && e.status !== 'RUNNING') arns.push(e.executionArn ?? '');
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    // An even spread over the run, not its first executions only.
+    const step = Math.max(1, arns.length / limit);
+    const sample = Array.from({ length: Math.min(limit, arns.length) }, (_, i) => arns[Math.floor(i * step)]!);
+    let transitions = 0;
+    for (const executionArn of sample) transitions += await transitionsOf(sfn, executionArn);
+    return { executions: sample.length, transitions };
+  } finally {
+    sfn.destroy();
+  }
+}
+
+/**
+ * Standard workflows bill a transition for each state entered and for each retry; the history
+ * shows a retry as another TaskScheduled / LambdaFunctionScheduled within the same state.
+ */
+export function countTransitions(events: ReadonlyArray<{ type?: string }>): number {
+  let transitions = 0;
+  let scheduledInState = 0;
+  for (const { type = '' } of events) {
+    if (type.endsWith('StateEntered')) {
+      transitions++;
+      scheduledInState = 0;
+    } else if (type === 'LambdaFunctionScheduled' || type === 'TaskScheduled') {
+      if (++scheduledInState > 1) transitions++;
+    }
+  }
+  return transitions;
+}
+
+async function transitionsOf(sfn: SFNClient, executionArn: string): Promise<number> {
+  const events: Array<{ type?: string }> = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return countTransitions(events);
+}
+
+function memoryMbOf(template: CfnTemplate | undefined, logicalId: string): number {
+  return Number(template?.Resources[logicalId]?.Properties?.MemorySize ?? 1024);
+}
+
+function stateMachineType(template: CfnTemplate | undefined, logicalId: string): 'STANDARD' | 'EXPRESS' {
+  return template?.Resources[logicalId]?.Properties?.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD';
+}
+
+/**
+ * The functions behind the API's GET routes in a packaged template (serverless names the
+ * route's integration after the function): what a load test polling GET /orders/{id} invokes.
+ */
+export function getRouteFunctions(template: CfnTemplate | undefined): string[] {
+  if (!template) return [];
+  const out = new Set<string>();
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::ApiGatewayV2::Route') continue;
+    if (!String(resource.Properties?.RouteKey ?? '').startsWith('GET ')) continue;
+    const integrationId = /"Ref":"([^"]+)"/.exec(JSON.stringify(resource.Properties?.Target ?? ''))?.[1];
+    const integration = integrationId ? template.Resources[integrationId] : undefined;
+    const fn = /"Fn::GetAtt":\["([^"]+)"/.exec(JSON.stringify(integration?.Properties?.IntegrationUri ?? ''))?.[1];
+    if (fn) out.add(fn);
+  }
+  return [...out];
+}
+
+function clientConfig(access: AwsAccess, endpoint: string | undefined) {
+  return {
+    region: access.region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(access.credentials ? { credentials: access.credentials } : {}),
+    maxAttempts: 5,
+  };
+}
+
+function formatUnits(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
