@@ -121,9 +121,9 @@ describe('npm start: the same workload through every variant', () => {
     for (const [name, variant] of Object.entries(report.variants)) {
       expect(variant.templateResources).toBeGreaterThan(20);
       expect(variant.orchestrationLoc).toBeGreaterThan(0);
-      // A variant whose hops have no published delay is "not modelled", never modelled as local.
-      if (specOf(name as Variant).hopType)
-        expect(variant.latencyMs.modelledAws!.p50).toBeGreaterThan(variant.latencyMs.local.p50);
+      // Priced from the journey at light load (not the local figure plus delays, so it may be below
+      // the busy machine's local p50); a variant whose hops have no published delay is "not modelled".
+      if (specOf(name as Variant).hopType) expect(variant.latencyMs.modelledAws!.p50).toBeGreaterThan(0);
       else expect(variant.latencyMs.modelledAws).toBeUndefined();
     }
   });
