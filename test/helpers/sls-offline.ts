@@ -106,3 +106,29 @@ export async function placeUsualThree(target: string): Promise<Array<Record<stri
   }
   return Promise.all(ids.map((id) => waitForTerminal(target, id)));
 }
+
+/**
+ * The `sls offline` acceptance of a service as a Jest suite: the usual three orders end CONFIRMED,
+ * CANCELLED and CONFIRMED, the flaky one after three charge attempts.
+ */
+export function describeUsualThreeOffline(service: string): void {
+  let offline: OfflineService | undefined;
+  beforeAll(async () => {
+    offline = await startOffline(service);
+  }, 120_000);
+  afterAll(async () => {
+    await offline?.stop();
+  });
+  describe(`${service} under sls offline`, () => {
+    it('ends the usual three orders CONFIRMED, CANCELLED and CONFIRMED after three attempts', async () => {
+      const orders = await placeUsualThree(offline!.target);
+      expect(orders.map((o) => o.status)).toEqual(['CONFIRMED', 'CANCELLED', 'CONFIRMED']);
+      const timeline = orders[2]?.timeline as Array<{ step: string; outcome: string; attempt: number }>;
+      expect(timeline.filter((e) => e.step === 'charge-payment').map((e) => [e.outcome, e.attempt])).toEqual([
+        ['failed', 1],
+        ['failed', 2],
+        ['succeeded', 3],
+      ]);
+    }, 120_000);
+  });
+}
