@@ -14,6 +14,8 @@
  *   --sign auto|always|never   auto: sign unless the target is loopback
  *   --verify             read the stack's tables and queues: check every invariant, exact own reads
  *   --metrics-delay s    wait before GetMetricData (default 1.5 s locally, 180 s on AWS)
+ *   --calibration-orders N   light-load calibration before the run (default 30, 0 with --slice):
+ *                        Lambda is priced at each function's p50 duration then, as `npm start` prices it
  *   --run-id id --slice i/n    several generators on slices of one workload (then loadtest:merge)
  *   --out file           where the raw run goes (default reports/<ts>/loadtest-run.json)
  */
@@ -23,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { parseComparisonArgs } from './lib/cli-options.ts';
 import { parseTargets, runTarget, type CountingInputs, type TargetOptions } from './lib/loadtest-target.ts';
 import { createProgress } from './lib/progress.ts';
-import { generateWorkload } from './lib/workload.ts';
+import { CALIBRATION_ORDERS, calibrationWorkload, generateWorkload } from './lib/workload.ts';
 import { buildReport } from './report/build-report.ts';
 import { computeVerdicts } from './report/render-markdown.ts';
 import { renderTable } from './report/render-table.ts';
@@ -40,6 +42,7 @@ const OWN = {
   sign: { type: 'string' },
   verify: { type: 'boolean' },
   'metrics-delay': { type: 'string' },
+  'calibration-orders': { type: 'string' },
   'run-id': { type: 'string' },
   slice: { type: 'string' },
   out: { type: 'string' },
@@ -67,6 +70,13 @@ try {
   const runId = typeof own['run-id'] === 'string' ? own['run-id'] : `lt${options.seed}-${Date.now().toString(36)}`;
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(runId)) throw new Error('--run-id must be 1-40 letters, digits, "-" or "_"');
   const all = generateWorkload({ ...options, runId });
+  // Several generators run at once: a calibration of one would run under the others' load.
+  const calibrationOrders = wholeNumber(
+    'calibration-orders',
+    own['calibration-orders'],
+    slice ? 0 : CALIBRATION_ORDERS,
+  );
+  const calibration = calibrationOrders > 0 ? calibrationWorkload(options, `${runId}-cal`, calibrationOrders) : [];
   // A slice keeps the seeded orders whose index is i modulo n: n generators drive the whole workload.
   const workload = slice ? all.filter((_, i) => i % slice.of === slice.index) : all;
   const progress = createProgress();
@@ -87,6 +97,7 @@ try {
       deadlineMs: options.deadlineMs ?? 300_000,
       seed: options.seed,
       sfnType: options.sfnType,
+      calibration,
       onProgress: (done, total) => progress.update(target.name, done, total),
       onPhase: (message) => progress.note(message),
     });
@@ -132,6 +143,14 @@ try {
       '[--verify] [--orders N] [--concurrency C | --rate R] [--seed S]',
   );
   process.exit(2);
+}
+
+function wholeNumber(name: string, raw: unknown, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a whole number >= 0, got "${String(raw)}"`);
+  return n;
 }
 
 function parseSlice(raw: string): { index: number; of: number } {

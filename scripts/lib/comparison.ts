@@ -3,6 +3,7 @@ import { checkInvariants } from '#domain/invariants';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJourney } from '../measure/aws-model.ts';
+import { expectedInCodeRetryWaitMs, lightLoadMs } from '../measure/lambda-duration.ts';
 import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-model.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
@@ -13,7 +14,7 @@ import { type CfnTemplate, orchestrationLoc, packageService } from './package-se
 import { fanOutConsumers, withoutFanOut } from './pipeline-counts.ts';
 import { RunInstruments } from './run-instruments.ts';
 import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
-import { generateWorkload, type WorkloadOrder } from './workload.ts';
+import { CALIBRATION_ORDERS, calibrationWorkload, generateWorkload, type WorkloadOrder } from './workload.ts';
 
 export interface ComparisonOptions {
   orders: number;
@@ -115,10 +116,11 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         });
         await cloud.idle();
       }
-      // The AWS model prices invocations at light load; without it (stress, bench) nothing needs it.
+      // The AWS model prices invocations at light load, and so does the cost (every variant's);
+      // without it (stress, bench) durations are priced as measured.
       let calibration: Calibration = { computeMs: {}, durationMs: {} };
-      if (options.latencyModel === 'aws' && hopType) {
-        phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
+      if (options.latencyModel === 'aws') {
+        phase(`calibrating ${variant}: each function's duration at light load (1 in flight)`);
         calibration = await calibrate(cloud, stacks[index]!, instruments, options);
       }
       phase(`driving ${workload.length} orders through ${variant}`);
@@ -162,8 +164,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
 
 type Calibration = { computeMs: ComputeCalibration; durationMs: Record<string, number> };
 
-/** Orders of the light-load calibration: every path (declined, out of stock, rejected), no waits. */
-export const CALIBRATION_ORDERS = 30;
+export { CALIBRATION_ORDERS, calibrationWorkload };
 
 /**
  * Each function's own compute (duration minus time in AWS calls) and full duration at light
@@ -176,15 +177,7 @@ async function calibrate(
   instruments: RunInstruments,
   options: ComparisonOptions,
 ): Promise<Calibration> {
-  const orders = generateWorkload({
-    ...options,
-    orders: CALIBRATION_ORDERS,
-    declineRate: 0.2,
-    outOfStockRate: 0.2,
-    transientRate: 0,
-    rejectRate: 0.1,
-    runId: `c${options.seed}`,
-  });
+  const orders = calibrationWorkload(options, `c${options.seed}`);
   instruments.reset();
   const probe = new LocalStackProbe(cloud, stack);
   await driveWorkload({
@@ -197,7 +190,13 @@ async function calibrate(
   await cloud.idle();
   return {
     computeMs: mapMedians(instruments.computeSamples()),
-    durationMs: mapMedians(instruments.durationSamples()),
+    // p50 of every invocation's Duration, as the load test reads it from CloudWatch.
+    durationMs: Object.fromEntries(
+      [...instruments.durationSamples()].flatMap(([name, values]) => {
+        const ms = lightLoadMs(values);
+        return ms === undefined ? [] : [[name, ms]];
+      }),
+    ),
   };
 }
 
@@ -260,7 +259,12 @@ async function runVariant(
     return { o, record, acceptedAtMs, terminalAtMs };
   });
   const fanOut = fanOutConsumers(instruments, new Map(orders.map((x) => [x.o.orderId, x.terminalAtMs])));
-  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, calibration.durationMs);
+  const waitGbSeconds = inCodeRetryWaitGbSeconds(
+    variant,
+    instruments,
+    orders.map((x) => x.record?.timeline ?? []),
+  );
+  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, calibration.durationMs, waitGbSeconds);
   return {
     name: variant,
     orders: orders.map(({ o, record, acceptedAtMs, terminalAtMs }) => {
@@ -284,7 +288,12 @@ async function runVariant(
       };
     }),
     counts: pipelineCounts.counts,
-    lambdaGbSecondsMeasured: counts.lambdaGbSeconds ?? 0,
+    lambdaGbSecondsMeasured: pipelineCounts.measuredGbSeconds,
+    lambdaDuration: {
+      basis: Object.keys(calibration.durationMs).length > 0 ? 'light-load' : 'measured',
+      ...(waitGbSeconds > 0 ? { inCodeRetryWaitGbSeconds: waitGbSeconds } : {}),
+      ...(pipelineCounts.notCalibrated.length > 0 ? { notCalibrated: pipelineCounts.notCalibrated } : {}),
+    },
     ...(fanOut.size > 0 ? { fanOut: { functions: [...fanOut], counts: pipelineCounts.fanOutCounts } } : {}),
     ...(Object.keys(calibration.computeMs).length > 0
       ? { calibration: { orders: CALIBRATION_ORDERS, ...calibration } }
@@ -301,6 +310,21 @@ async function runVariant(
     // What sits in a DLQ or a failed execution, looked up there (not the FAILED status).
     parkedOrders: workload.filter((w) => snapshot.parkedOrderIds.has(w.command.orderId)).length,
   };
+}
+
+/**
+ * GB-seconds a variant's in-code retries waited inside billed invocations, at the retry policy's
+ * expected wait (single-lambda's backoff sleeps; 0 for the others, whose waits are not billed).
+ */
+function inCodeRetryWaitGbSeconds(
+  variant: Variant,
+  instruments: RunInstruments,
+  timelines: ReadonlyArray<ReadonlyArray<{ attempt: number }>>,
+): number {
+  const key = specOf(variant).inCodeRetries?.functionKey;
+  if (!key) return 0;
+  const fn = [...instruments.functions()].find(([name]) => name.endsWith(`-${key}`))?.[1];
+  return ((expectedInCodeRetryWaitMs(timelines) / 1000) * (fn?.memoryMb ?? 1024)) / 1024;
 }
 
 function summarizeJourney(journey: OrderJourney): JourneySummary {

@@ -200,22 +200,35 @@ async function postOne(apiUrl: string, order: WorkloadOrder, sign?: RequestSigne
       const plain = { 'content-type': 'application/json' };
       const headers = sign ? await sign({ method: 'POST', url, headers: plain, body }) : plain;
       const response = await fetch(url, { method: 'POST', headers, body });
-      await response.text();
+      const text = await response.text();
       // Throttling and 5xx are retried with the same body: the orderId makes that safe. A
       // throttle is the API's back-pressure under overload, so it is retried until accepted.
       if (response.status === 429 && Date.now() - sentAtMs < THROTTLE_RETRY_FOR_MS) {
         await backoff();
         continue;
       }
-      if (response.status >= 500 && ++failures < MAX_FAILED_ATTEMPTS) {
+      // Accepted means the API answered with the order: serverless-offline answers a handler that
+      // timed out with a 200 and a LambdaTimeoutError body (API Gateway would say 5xx).
+      const failed = response.status >= 500 || (response.status < 300 && !answersWithOrder(text, order));
+      if (failed && ++failures < MAX_FAILED_ATTEMPTS) {
         await backoff();
         continue;
       }
-      return outcome(response.status);
+      return outcome(failed && response.status < 300 ? 502 : response.status);
     } catch {
       if (++failures >= MAX_FAILED_ATTEMPTS) return outcome(0);
       await backoff();
     }
+  }
+}
+
+/** Whether a 2xx body is the API's answer for this order (`{ orderId, status, ... }`). */
+function answersWithOrder(text: string, order: WorkloadOrder): boolean {
+  try {
+    const body = JSON.parse(text) as { orderId?: unknown; status?: unknown };
+    return body.orderId === order.command.orderId && typeof body.status === 'string';
+  } catch {
+    return false;
   }
 }
 

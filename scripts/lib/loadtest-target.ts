@@ -11,7 +11,17 @@ import type { OrderRun, TargetDetails, VariantRun } from '../report/types.ts';
 import { driveWorkload, type DriveResult } from './driver.ts';
 import { orchestrationLoc, packageService, type CfnTemplate } from './package-service.ts';
 import { createRequestSigner, isLoopback, regionOfApiUrl, type RequestSigner } from './sigv4.ts';
-import { countFromCloudWatch, describeStackResources, getRouteFunctions, type AwsAccess } from './stack-counts.ts';
+import { expectedInCodeRetryWaitMs } from '../measure/lambda-duration.ts';
+import {
+  countFromCloudWatch,
+  type CountOptions,
+  describeStackResources,
+  getRouteFunctions,
+  memoryMbOf,
+  readLightLoadDurations,
+  type AwsAccess,
+  type StackCounts,
+} from './stack-counts.ts';
 import { StackProbe } from './stack-probe.ts';
 import { parseVariant, specOf, VARIANTS, type Variant } from './variants.ts';
 import type { WorkloadOrder } from './workload.ts';
@@ -39,9 +49,17 @@ export interface TargetOptions {
   deadlineMs: number;
   seed: number;
   sfnType: 'standard' | 'express';
+  /**
+   * Orders of the light-load calibration (one in flight, before the run, on the same target):
+   * each function's p50 Duration prices Lambda as `npm start` prices it. None: priced as measured.
+   */
+  calibration?: WorkloadOrder[];
   onProgress?: (done: number, total: number) => void;
   onPhase?: (message: string) => void;
 }
+
+/** After the calibration's last order ended, time for its last invocations to end too. */
+const CALIBRATION_SETTLE_MS = 1_000;
 
 /** `a=url,b=url` or a bare URL (with `--variant`). */
 export function parseTargets(raw: string, variant?: string): TargetSpec[] {
@@ -137,6 +155,10 @@ export interface CountingInputs {
   endMs: number;
   excludeFunctions: string[];
   ownReadUnits: Record<string, number>;
+  /** The light-load calibration's window, when one ran (its p50 durations are read again from it). */
+  calibration?: { startMs: number; endMs: number };
+  /** In-code retry waits of the orders driven (single-lambda), GB-s at the policy's expected wait. */
+  inCodeRetryWaitGbSeconds?: number;
 }
 
 /**
@@ -187,6 +209,30 @@ export async function runTarget(
         }
         return out;
       };
+  // The light-load calibration: its window ends on a boundary of CloudWatch's resolution (a minute
+  // on AWS, a second locally), and the run starts after it, so neither counts the other's work.
+  let calibration: { startMs: number; endMs: number } | undefined;
+  if (options.calibration && options.calibration.length > 0) {
+    phase(
+      `${target.name}: calibrating with ${options.calibration.length} orders, one in flight (each function's duration at light load)`,
+    );
+    const resolutionMs = isLoopback(target.url) ? 1000 : 60_000;
+    const calibrated = await driveWorkload({
+      apiUrl: target.url,
+      orders: options.calibration,
+      concurrency: 1,
+      deadlineMs: options.deadlineMs,
+      readOrders,
+      ...(sign ? { sign } : {}),
+    });
+    await sleep(CALIBRATION_SETTLE_MS);
+    const boundary = Math.ceil(Date.now() / resolutionMs) * resolutionMs;
+    await sleep(boundary - Date.now());
+    calibration = { startMs: Math.floor(calibrated.startedAtMs / resolutionMs) * resolutionMs, endMs: boundary };
+  }
+  // What the load test reads itself is left out of the counts: only the run's own reads.
+  const pollsBefore = polls;
+  const probeReadsBefore = new Map(probe?.readUnits ?? []);
   phase(`${target.name}: driving ${workload.length} orders through ${target.url}${sign ? ' (SigV4-signed)' : ''}`);
   const drive = await driveWorkload({
     apiUrl: target.url,
@@ -201,22 +247,32 @@ export async function runTarget(
   const delayMs = options.metricsDelayMs ?? (isLoopback(target.url) ? 1500 : 180_000);
   phase(`${target.name}: waiting ${Math.round(delayMs / 1000)} s for the metrics to land, then GetMetricData`);
   await new Promise((resolve) => setTimeout(resolve, delayMs));
-  const window = { startMs: drive.startedAtMs - 1000, endMs: Date.now() };
+  const window = { startMs: calibration?.endMs ?? drive.startedAtMs - 1000, endMs: Date.now() };
   // The load test's own reads are not the pipeline's: the GET route's function is left out and,
   // reading tables directly (--verify), the units it consumed are subtracted.
   const getFunctions = new Set(
     getRouteFunctions(template).flatMap((id) => resources.filter((r) => r.logicalId === id).map((r) => r.physicalId)),
   );
   const ordersTable = resources.find((r) => r.logicalId === 'OrdersTable')?.physicalId;
-  const ownReads = new Map(probe?.readUnits ?? []);
-  if (!probe && ordersTable && polls > 0) ownReads.set(ordersTable, polls); // one strongly consistent read per GET
-  const counted = await countFromCloudWatch({
+  const runPolls = polls - pollsBefore;
+  const ownReads = new Map(
+    [...(probe?.readUnits ?? [])].map(([table, units]) => [table, units - (probeReadsBefore.get(table) ?? 0)]),
+  );
+  if (!probe && ordersTable && runPolls > 0) ownReads.set(ordersTable, runPolls); // one strongly consistent read per GET
+  const inCodeRetryWaitGbSeconds = inCodeRetryWaits(
+    variant,
+    template,
+    drive.outcomes.map((o) => o.record?.timeline ?? []),
+  );
+  const counted = await countStack({
     access,
     resources,
     ...(template ? { template } : {}),
     ...window,
     excludeFunctions: getFunctions,
     ownReadUnits: ownReads,
+    ...(calibration ? { calibration } : {}),
+    inCodeRetryWaitGbSeconds,
   }).catch((error: Error) => ({
     counts: {},
     unavailable: [
@@ -230,11 +286,13 @@ export async function runTarget(
     ] as const,
     metrics: {},
     notes: [`CloudWatch could not be read (${error.name}: ${error.message}): no counts, no cost.`],
+    lambdaGbSecondsMeasured: undefined,
+    lambdaDuration: undefined,
   }));
-  if (!probe && polls > 0) {
+  if (!probe && runPolls > 0) {
     counted.notes = counted.notes.filter((n) => !n.startsWith("DynamoDB read units leave out the load test's own"));
     counted.notes.push(
-      `DynamoDB read units leave out ~${polls} units for the load test's ${polls} GET /orders/{id} polls (one strongly consistent read each, an estimate; --verify reads the table and subtracts exactly).`,
+      `DynamoDB read units leave out ~${runPolls} units for the load test's ${runPolls} GET /orders/{id} polls (one strongly consistent read each, an estimate; --verify reads the table and subtracts exactly).`,
     );
   }
   const accepted = drive.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200);
@@ -289,12 +347,18 @@ export async function runTarget(
       ...window,
       excludeFunctions: [...getFunctions],
       ownReadUnits: Object.fromEntries(ownReads),
+      ...(calibration ? { calibration } : {}),
+      ...(inCodeRetryWaitGbSeconds > 0 ? { inCodeRetryWaitGbSeconds } : {}),
     },
     run: {
       name: target.name,
       orders,
       counts: counted.counts,
       countsUnavailable: [...counted.unavailable],
+      ...(counted.lambdaGbSecondsMeasured !== undefined
+        ? { lambdaGbSecondsMeasured: counted.lambdaGbSecondsMeasured }
+        : {}),
+      ...(counted.lambdaDuration ? { lambdaDuration: counted.lambdaDuration } : {}),
       wallClockMs: drive.finishedAtMs - drive.startedAtMs,
       templateResources: template ? Object.keys(template.Resources).length : resources.length,
       orchestrationLoc: variant ? await orchestrationLoc(variant) : 0,
@@ -350,7 +414,10 @@ export async function recount(
   for (const input of inputs)
     for (const [table, units] of Object.entries(input.ownReadUnits))
       ownReadUnits.set(table, (ownReadUnits.get(table) ?? 0) + units);
-  return countFromCloudWatch({
+  // A generator that calibrated before the others started lends its light-load durations to all.
+  const calibration = inputs.find((i) => i.calibration)?.calibration;
+  const waits = inputs.reduce((total, i) => total + (i.inCodeRetryWaitGbSeconds ?? 0), 0);
+  return countStack({
     access,
     resources,
     ...(template ? { template } : {}),
@@ -358,5 +425,43 @@ export async function recount(
     endMs: Math.max(...inputs.map((i) => i.endMs)),
     excludeFunctions: new Set(inputs.flatMap((i) => i.excludeFunctions)),
     ownReadUnits,
+    ...(calibration ? { calibration } : {}),
+    inCodeRetryWaitGbSeconds: waits,
   });
+}
+
+/**
+ * {@link countFromCloudWatch} over the run's window, Lambda priced at light-load durations when a
+ * calibration ran (its p50s read from CloudWatch over its own window).
+ */
+async function countStack(
+  options: Omit<CountOptions, 'lightLoadMs'> & { calibration?: { startMs: number; endMs: number } },
+): Promise<StackCounts> {
+  const { calibration, ...rest } = options;
+  if (!calibration) return countFromCloudWatch({ ...rest, inCodeRetryWaitGbSeconds: 0 });
+  const exclude = options.excludeFunctions ?? new Set<string>();
+  const functions = options.resources
+    .filter((r) => r.type === 'AWS::Lambda::Function' && !exclude.has(r.physicalId))
+    .map((r) => r.physicalId);
+  const lightLoadMs = await readLightLoadDurations(options.access, functions, calibration);
+  return countFromCloudWatch({ ...rest, lightLoadMs });
+}
+
+/**
+ * GB-seconds a variant's in-code retries waited inside billed invocations (single-lambda's backoff
+ * sleeps), at the retry policy's expected wait, from the orders' timelines; 0 for the others.
+ */
+function inCodeRetryWaits(
+  variant: Variant | undefined,
+  template: CfnTemplate | undefined,
+  timelines: ReadonlyArray<ReadonlyArray<{ attempt: number }>>,
+): number {
+  const key = variant ? specOf(variant).inCodeRetries?.functionKey : undefined;
+  if (!key) return 0;
+  const logicalId = `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+  return ((expectedInCodeRetryWaitMs(timelines) / 1000) * memoryMbOf(template, logicalId)) / 1024;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -1,3 +1,4 @@
+import { lightLoadGbSeconds } from '../measure/lambda-duration.ts';
 import type { Counts } from '../report/types.ts';
 import type { RunInstruments } from './run-instruments.ts';
 
@@ -18,25 +19,38 @@ export function fanOutConsumers(instruments: RunInstruments, terminalAt: Map<str
 }
 
 /**
- * The pipeline's counts (fan-out consumers taken out) with Lambda GB-seconds priced from each
- * function's light-load duration, not from the durations of a loaded machine.
+ * The pipeline's counts (fan-out consumers taken out). Lambda GB-seconds are priced from each
+ * function's light-load duration when a calibration gave them (`lightLoadMs`, scripts/measure/
+ * lambda-duration.ts), plus what in-code retries waited inside billed invocations
+ * (`waitGbSeconds`); a function the calibration never ran is priced at its own durations and named.
+ * `measuredGbSeconds` is the pipeline's GB-seconds at the run's own durations, for the report.
  */
 export function withoutFanOut(
   counts: Counts,
   instruments: RunInstruments,
   fanOut: ReadonlySet<string>,
-  durationMs: Record<string, number> = {},
-): { counts: Counts; fanOutCounts: Counts } {
+  lightLoadMs: Record<string, number> = {},
+  waitGbSeconds = 0,
+): { counts: Counts; fanOutCounts: Counts; measuredGbSeconds: number; notCalibrated: string[] } {
   const pipeline: Counts = { ...counts };
   const apart: Counts = {};
+  const calibrated = Object.keys(lightLoadMs).length > 0;
   let gbSeconds = 0;
+  let fanOutMeasured = 0;
+  const notCalibrated: string[] = [];
   for (const [name, fn] of instruments.functions()) {
-    const ms = durationMs[name];
-    const fnGbSeconds = ms === undefined ? 0 : (fn.invocations * (fn.memoryMb / 1024) * Math.ceil(ms)) / 1000;
+    const ms = lightLoadMs[name];
+    if (calibrated && ms === undefined && !fanOut.has(name)) notCalibrated.push(name);
+    const fnGbSeconds =
+      ms === undefined
+        ? fn.gbSecondsMeasured
+        : lightLoadGbSeconds([[name, { invocations: fn.invocations, memoryMb: fn.memoryMb, lightLoadMs: ms }]])
+            .gbSeconds;
     if (!fanOut.has(name)) {
       gbSeconds += fnGbSeconds;
       continue;
     }
+    fanOutMeasured += fn.gbSecondsMeasured;
     apart.lambdaInvocations = (apart.lambdaInvocations ?? 0) + fn.invocations;
     apart.lambdaGbSeconds = (apart.lambdaGbSeconds ?? 0) + fnGbSeconds;
     apart.eventDeliveries = (apart.eventDeliveries ?? 0) + fn.invocations;
@@ -51,6 +65,8 @@ export function withoutFanOut(
   }
   if (apart.eventDeliveries && pipeline.eventDeliveries !== undefined)
     pipeline.eventDeliveries = Math.max(0, pipeline.eventDeliveries - apart.eventDeliveries);
-  if (Object.keys(durationMs).length > 0) pipeline.lambdaGbSeconds = gbSeconds;
-  return { counts: pipeline, fanOutCounts: apart };
+  // The runtime's own counter: every invocation rounded up to the ms, timeouts billed in full.
+  const measuredGbSeconds = Math.max(0, (counts.lambdaGbSeconds ?? 0) - fanOutMeasured);
+  pipeline.lambdaGbSeconds = calibrated ? gbSeconds + waitGbSeconds : measuredGbSeconds;
+  return { counts: pipeline, fanOutCounts: apart, measuredGbSeconds, notCalibrated };
 }

@@ -67,16 +67,19 @@ export class RunInstruments implements CloudInstruments {
     const usage = record.usage ?? {};
     // The function's own work: its duration minus the time it waited on AWS calls (local emulators).
     const ownMs = Math.max(0, record.endedAtMs - record.startedAtMs - (usage.awsCallMs ?? 0));
-    if (!record.cold) {
-      push(this.compute, record.functionName, ownMs);
-      push(this.durations, record.functionName, record.endedAtMs - record.startedAtMs);
-    }
+    const durationMs = record.endedAtMs - record.startedAtMs;
+    if (!record.cold) push(this.compute, record.functionName, ownMs);
+    // Every invocation's Duration (Init is not in it, as in CloudWatch's): what its p50 is read from.
+    push(this.durations, record.functionName, durationMs);
     const fn = this.perFunction.get(record.functionName) ?? {
       invocations: 0,
       memoryMb: record.memoryMb ?? 1024,
       usage: {},
+      gbSecondsMeasured: 0,
     };
     fn.invocations += 1;
+    // As AWS bills an invocation: its duration rounded up to the millisecond.
+    fn.gbSecondsMeasured += ((fn.memoryMb / 1024) * Math.ceil(durationMs)) / 1000;
     for (const [name, n] of Object.entries(usage)) {
       const counter = name as CounterName;
       fn.usage[counter] = (fn.usage[counter] ?? 0) + (n ?? 0);
@@ -135,7 +138,7 @@ export class RunInstruments implements CloudInstruments {
     return new Map(this.compute);
   }
 
-  /** Each function's full duration per warm invocation (ms): light-load durations price GB-seconds. */
+  /** Each function's Duration per invocation (ms), cold ones included as CloudWatch's are: p50s price GB-seconds. */
   durationSamples(): Map<string, number[]> {
     return new Map(this.durations);
   }
@@ -171,6 +174,8 @@ export interface FunctionUsage {
   invocations: number;
   memoryMb: number;
   usage: Partial<Record<CounterName, number>>;
+  /** GB-seconds of its invocations' own durations, each rounded up to the millisecond. */
+  gbSecondsMeasured: number;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

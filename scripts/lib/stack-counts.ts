@@ -10,6 +10,13 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@a
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { CounterName } from '../local-cloud/types.ts';
+import {
+  INIT_BILLING_SOURCE,
+  LIGHT_LOAD_STATISTIC,
+  lightLoadGbSeconds,
+  measuredGbSecondsFromSum,
+} from '../measure/lambda-duration.ts';
+import type { LambdaDurationPricing } from '../report/types.ts';
 import type { CfnTemplate } from './package-service.ts';
 
 export interface StackResource {
@@ -52,11 +59,22 @@ export interface CountOptions {
   ownReadUnits?: ReadonlyMap<string, number>;
   /** Executions whose history is read to count transitions (default 100). */
   historySample?: number;
+  /**
+   * Each function's light-load duration (p50 ms, by physical id, {@link readLightLoadDurations}):
+   * Lambda GB-seconds are then priced from it, as `npm start` prices them; absent: as measured.
+   */
+  lightLoadMs?: Record<string, number>;
+  /** What in-code retries waited inside billed invocations (single-lambda), GB-s, added to the light-load price. */
+  inCodeRetryWaitGbSeconds?: number;
 }
 
 export interface StackCounts {
   counts: Partial<Record<CounterName, number>>;
   unavailable: CounterName[];
+  /** GB-seconds at the run's own durations (CloudWatch's Duration sum, each invocation rounded up). */
+  lambdaGbSecondsMeasured: number;
+  /** How `counts.lambdaGbSeconds` was priced. */
+  lambdaDuration: LambdaDurationPricing;
   /** Every CloudWatch figure read, `<Namespace> <Metric> <resource>` -> value, for the report. */
   metrics: Record<string, number>;
   /** How each counter was derived, in words (the report's footnotes). */
@@ -99,6 +117,9 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
     const d = { FunctionName: f.physicalId };
     for (const m of ['Invocations', 'Duration', 'Errors', 'Throttles']) want('AWS/Lambda', m, f.physicalId, d);
     want('AWS/Lambda', 'ConcurrentExecutions', f.physicalId, d, 'Maximum');
+    if (durableConfigOf(template, f.logicalId))
+      for (const m of ['DurableExecutionStarted', 'DurableExecutionOperations', 'DurableExecutionStorageWrittenBytes'])
+        want('AWS/Lambda', m, f.physicalId, d);
   }
   for (const q of queues) {
     const d = { QueueName: q.name };
@@ -176,17 +197,52 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
 
   const counts: Partial<Record<CounterName, number>> = {};
   const unavailable: CounterName[] = [];
-  // Lambda: invocations, and GB-seconds from Duration (billed per ms, rounded up: +0.5 ms each on average).
+  // Lambda: invocations, and GB-seconds: at the run's own durations from Duration (billed per ms,
+  // rounded up: +0.5 ms each on average), and, given a calibration, at each function's light-load p50.
   counts.lambdaInvocations = sum(
     'AWS/Lambda',
     'Invocations',
     functions.map((f) => f.physicalId),
   );
-  counts.lambdaGbSeconds = functions.reduce((total, f) => {
-    const invocations = metrics[`AWS/Lambda Invocations ${f.physicalId}`] ?? 0;
-    const durationMs = metrics[`AWS/Lambda Duration ${f.physicalId}`] ?? 0;
-    return total + ((durationMs + 0.5 * invocations) / 1000) * (memoryMbOf(template, f.logicalId) / 1024);
-  }, 0);
+  const invocationsOf = (f: StackResource) => metrics[`AWS/Lambda Invocations ${f.physicalId}`] ?? 0;
+  const measuredOf = (f: StackResource) =>
+    measuredGbSecondsFromSum(
+      metrics[`AWS/Lambda Duration ${f.physicalId}`] ?? 0,
+      invocationsOf(f),
+      memoryMbOf(template, f.logicalId),
+    );
+  const lambdaGbSecondsMeasured = functions.reduce((total, f) => total + measuredOf(f), 0);
+  const lambdaDuration: LambdaDurationPricing = { basis: options.lightLoadMs ? 'light-load' : 'measured' };
+  if (options.lightLoadMs) {
+    const lightLoad = options.lightLoadMs;
+    const priced = lightLoadGbSeconds(
+      functions.map((f) => [
+        f.physicalId,
+        {
+          invocations: invocationsOf(f),
+          memoryMb: memoryMbOf(template, f.logicalId),
+          lightLoadMs: lightLoad[f.physicalId],
+        },
+      ]),
+    );
+    // A function the calibration never ran (a path it does not take) is priced at its own durations.
+    const uncalibrated = functions.filter((f) => priced.notCalibrated.includes(f.physicalId));
+    const waits = options.inCodeRetryWaitGbSeconds ?? 0;
+    counts.lambdaGbSeconds = priced.gbSeconds + uncalibrated.reduce((t, f) => t + measuredOf(f), 0) + waits;
+    lambdaDuration.lightLoadMs = Object.fromEntries(
+      functions.flatMap((f) =>
+        lightLoad[f.physicalId] === undefined ? [] : [[f.physicalId, lightLoad[f.physicalId]!]],
+      ),
+    );
+    if (waits > 0) lambdaDuration.inCodeRetryWaitGbSeconds = waits;
+    if (priced.notCalibrated.length > 0) lambdaDuration.notCalibrated = priced.notCalibrated;
+    notes.push(
+      `Lambda duration priced at each function's p50 Duration over the light-load calibration (one order in flight), each invocation rounded up to 1 ms${priced.notCalibrated.length > 0 ? `; not in the calibration, so priced as measured: ${priced.notCalibrated.join(', ')}` : ''}${waits > 0 ? `; plus in-code retry waits at the retry policy's expected wait (${formatUnits(waits)} GB-s)` : ''}. At the run's own durations it is ${formatUnits(lambdaGbSecondsMeasured)} GB-s.`,
+    );
+  } else counts.lambdaGbSeconds = lambdaGbSecondsMeasured;
+  notes.push(
+    `Init of cold starts is not priced: AWS bills it since 2025-08-01, but it is not in the Duration metric (only in each invocation's REPORT log line) (${INIT_BILLING_SOURCE}).`,
+  );
   if (exclude.size > 0)
     notes.push(`Lambda counts leave out ${[...exclude].join(', ')}: the load test's own GET /orders/{id} polls.`);
   // SQS bills requests; CloudWatch counts messages: one request per message sent, received and
@@ -242,6 +298,30 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
       `${machine.logicalId}: no CloudWatch metric counts state transitions; ${sample.transitions} transitions in the history of ${sample.executions} of ${started} executions (GetExecutionHistory), scaled to all.`,
     );
   }
+  // Lambda durable functions: operations and state written, as each execution reports them.
+  const durable = functions.filter((f) => durableConfigOf(template, f.logicalId));
+  if (durable.length > 0) {
+    counts.durableOperations = sum(
+      'AWS/Lambda',
+      'DurableExecutionOperations',
+      durable.map((f) => f.physicalId),
+    );
+    counts.durableBytesWritten = sum(
+      'AWS/Lambda',
+      'DurableExecutionStorageWrittenBytes',
+      durable.map((f) => f.physicalId),
+    );
+    counts.durableByteDaysRetained = durable.reduce(
+      (total, f) =>
+        total +
+        (metrics[`AWS/Lambda DurableExecutionStorageWrittenBytes ${f.physicalId}`] ?? 0) *
+          (durableConfigOf(template, f.logicalId)?.RetentionPeriodInDays ?? 14),
+      0,
+    );
+    notes.push(
+      "Durable operations and state written = DurableExecutionOperations and DurableExecutionStorageWrittenBytes (each execution reports its total when it ends); state retained = bytes written x the function's RetentionPeriodInDays.",
+    );
+  }
   // DynamoDB: consumed capacity per table, minus what the load test read itself.
   counts.dynamoReadUnits = tables.reduce(
     (total, t) =>
@@ -262,7 +342,65 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
     notes.push(
       `DynamoDB read units leave out the load test's own reads (${[...(options.ownReadUnits ?? new Map()).entries()].map(([t, u]) => `${formatUnits(u)} on ${t}`).join(', ')}).`,
     );
-  return { counts, unavailable, metrics, notes };
+  const fanOut = fanOutFunctions(template).flatMap((id) => functions.filter((f) => f.logicalId === id));
+  if (fanOut.length > 0)
+    notes.push(
+      `${fanOut.map((f) => `${f.physicalId} (${formatUnits(invocationsOf(f))} invocations)`).join(', ')} only consume(s) an event announcing an order's end (fan-out): included here, as the stack pays for it (npm start reports it apart); its DynamoDB units are in the tables' metrics, which CloudWatch does not split by caller.`,
+    );
+  return { counts, unavailable, metrics, notes, lambdaGbSecondsMeasured, lambdaDuration };
+}
+
+/**
+ * Each function's light-load duration: the {@link LIGHT_LOAD_STATISTIC} of its `Duration` over the
+ * calibration's window, one period covering it all (by physical id; functions that did not run
+ * are absent).
+ */
+export async function readLightLoadDurations(
+  access: AwsAccess,
+  functionNames: readonly string[],
+  window: { startMs: number; endMs: number },
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const cw = new CloudWatchClient(clientConfig(access, access.endpoints?.cloudwatch));
+  // CloudWatch lays periods out from the start time rounded down to the minute: one period, a
+  // minute longer than the window, holds all of it.
+  const period = 60 * Math.ceil((window.endMs - window.startMs) / 60_000 + 1);
+  try {
+    for (let i = 0; i < functionNames.length; i += 500) {
+      const batch = functionNames.slice(i, i + 500);
+      let nextToken: string | undefined;
+      do {
+        const page = await cw.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(window.startMs),
+            EndTime: new Date(window.endMs),
+            NextToken: nextToken,
+            MetricDataQueries: batch.map((name, n) => ({
+              Id: `d${i + n}`,
+              MetricStat: {
+                Metric: {
+                  Namespace: 'AWS/Lambda',
+                  MetricName: 'Duration',
+                  Dimensions: [{ Name: 'FunctionName', Value: name }],
+                },
+                Period: period,
+                Stat: LIGHT_LOAD_STATISTIC,
+              },
+            })),
+          }),
+        );
+        for (const result of page.MetricDataResults ?? []) {
+          const name = functionNames[Number((result.Id ?? 'd0').slice(1))];
+          const value = result.Values?.[0];
+          if (name !== undefined && value !== undefined && Number.isFinite(value)) out[name] = value;
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+  } finally {
+    cw.destroy();
+  }
+  return out;
 }
 
 /** Transitions billed in the history of up to `historySample` executions started in the window. */
@@ -324,8 +462,44 @@ async function transitionsOf(sfn: SFNClient, executionArn: string): Promise<numb
   return countTransitions(events);
 }
 
-function memoryMbOf(template: CfnTemplate | undefined, logicalId: string): number {
+/** A function's memory in the packaged template (1,024 MB, Lambda's default for serverless, if unset). */
+export function memoryMbOf(template: CfnTemplate | undefined, logicalId: string): number {
   return Number(template?.Resources[logicalId]?.Properties?.MemorySize ?? 1024);
+}
+
+function durableConfigOf(
+  template: CfnTemplate | undefined,
+  logicalId: string,
+): { RetentionPeriodInDays?: number } | undefined {
+  return template?.Resources[logicalId]?.Properties?.DurableConfig as { RetentionPeriodInDays?: number } | undefined;
+}
+
+/** Events that announce an order's terminal state: a function consuming only these runs after the order ended. */
+const TERMINAL_EVENTS: ReadonlySet<string> = new Set([
+  'OrderConfirmed',
+  'OrderCancelled',
+  'OrderRejected',
+  'OrderFailed',
+]);
+
+/**
+ * Functions of a packaged template that consume only events announcing an order's end (an
+ * EventBridge rule on `OrderConfirmed`, ...): fan-out consumers, by logical id.
+ */
+export function fanOutFunctions(template: CfnTemplate | undefined): string[] {
+  if (!template) return [];
+  const consumes = new Map<string, boolean>();
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const pattern = (resource.Properties?.EventPattern ?? {}) as { 'detail-type'?: unknown };
+    const types = Array.isArray(pattern['detail-type']) ? (pattern['detail-type'] as unknown[]) : [];
+    const terminalOnly = types.length > 0 && types.every((t) => typeof t === 'string' && TERMINAL_EVENTS.has(t));
+    for (const target of (resource.Properties?.Targets ?? []) as Array<{ Arn?: unknown }>) {
+      const fn = /"Fn::GetAtt":\["([^"]+)"/.exec(JSON.stringify(target.Arn ?? ''))?.[1];
+      if (fn) consumes.set(fn, (consumes.get(fn) ?? true) && terminalOnly);
+    }
+  }
+  return [...consumes].filter(([, only]) => only).map(([fn]) => fn);
 }
 
 function stateMachineType(template: CfnTemplate | undefined, logicalId: string): 'STANDARD' | 'EXPRESS' {

@@ -60,6 +60,11 @@ export interface VariantSpec {
    * otherwise count them from the timeline).
    */
   hopsPerOrder?: number;
+  /**
+   * The function (its key in serverless.yml) that retries steps in code, sleeping between attempts
+   * inside its billed invocation: the light-load price adds those waits (scripts/measure/lambda-duration.ts).
+   */
+  inCodeRetries?: { functionKey: string };
   /** Where duplicate deliveries come from in the duplicates drill (besides invocations). */
   duplicateEvents?: boolean;
   /** What it loses locally in a crash, and what AWS does instead (README, drills). */
@@ -181,6 +186,8 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     // process. AWS publishes no delay figure for a direct async invoke (the EventBridge figure
     // includes the bus), so its modelled latency says "not modelled" rather than guess one.
     hopsPerOrder: 1,
+    // Its steps retry in code (shared/domain/retry-policy.ts): the backoff sleeps are billed duration.
+    inCodeRetries: { functionKey: 'processOrder' },
     crashNote:
       "the crashed invocation fails with Sandbox.Crashed and Lambda's async retry runs the whole order again from validate; the idempotent steps answer duplicate for what it already did. Locally the async queue lives in the local cloud process; AWS keeps it in Lambda's own durable queue (up to 6 h, 2 retries), then the on-failure destination",
     async redrive(context) {

@@ -90,3 +90,26 @@ export const EXPECTED_TERMINAL: Record<OrderKind, string> = {
   'out-of-stock': 'CANCELLED',
   reject: 'REJECTED',
 };
+
+/** Orders of the light-load calibration: every path (declined, out of stock, rejected), no waits. */
+export const CALIBRATION_ORDERS = 30;
+
+/**
+ * The calibration's orders: the run's seed, every path but the transient one (no retry waits), so
+ * `npm start` and the load test calibrate a target with the same orders.
+ */
+export function calibrationWorkload(
+  options: { seed: number },
+  runId: string,
+  orders = CALIBRATION_ORDERS,
+): WorkloadOrder[] {
+  return generateWorkload({
+    seed: options.seed,
+    orders,
+    declineRate: 0.2,
+    outOfStockRate: 0.2,
+    transientRate: 0,
+    rejectRate: 0.1,
+    runId,
+  });
+}

@@ -132,6 +132,19 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     countsUnavailable: run.countsUnavailable ?? [],
     costPerMillionUsd: cost.perMillionOrdersUsd,
     costBreakdown: cost.breakdown,
+    ...(run.lambdaDuration && run.lambdaGbSecondsMeasured !== undefined && run.orders.length > 0
+      ? {
+          lambdaDuration: {
+            ...run.lambdaDuration,
+            measuredGbSeconds: run.lambdaGbSecondsMeasured,
+            costAtMeasuredDurationsUsd: estimateCost(
+              { ...run.counts, lambdaGbSeconds: run.lambdaGbSecondsMeasured },
+              run.orders.length,
+              prices,
+            ).perMillionOrdersUsd,
+          },
+        }
+      : {}),
     invariantViolations: run.invariantViolations,
     templateResources: run.templateResources,
     orchestrationLoc: run.orchestrationLoc,

@@ -177,7 +177,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `Generated ${report.generatedAt}. Workload: ${escapeMarkdown(workload)}.`,
     '',
-    'Latency "measured locally" is the embedded local cloud on this machine. "Modelled for AWS" prices each order\'s recorded journey (hops by type, invocations, DynamoDB calls, retries by mechanism) with published AWS figures and each function\'s own compute measured at light load, so it does not move with the load of this machine. Costs are estimated from the counted units, Lambda duration from light-load durations.',
+    'Latency "measured locally" is the embedded local cloud on this machine. "Modelled for AWS" prices each order\'s recorded journey (hops by type, invocations, DynamoDB calls, retries by mechanism) with published AWS figures and each function\'s own compute measured at light load, so it does not move with the load of this machine. Costs are estimated from the counted units, Lambda duration from each function\'s p50 duration at light load (a calibration of 30 orders, one in flight), each invocation rounded up to the millisecond; the cost at the run\'s own measured durations is shown beside it. Neither prices the Init phase of cold starts (billed by AWS since August 2025, not in the Duration metric).',
     '',
     '## Verdicts',
     '',

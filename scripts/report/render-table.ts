@@ -141,6 +141,16 @@ export function comparisonTable(report: Report): ComparisonTable {
         ...costItems.map((item) =>
           row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0)),
         ),
+        // The total above prices Lambda at light-load durations; this one at the run's own,
+        // which grow with the machine's (or the account's) load.
+        ...(columns.some(([, v]) => v.lambdaDuration?.basis === 'light-load')
+          ? [
+              row('Lambda duration priced at', (v) => LAMBDA_BASIS[v.lambdaDuration?.basis ?? 'measured']),
+              row("Total at the run's measured durations", (v) =>
+                v.lambdaDuration ? formatUsd(v.lambdaDuration.costAtMeasuredDurationsUsd) : '-',
+              ),
+            ]
+          : []),
         ...(report.baseline
           ? [row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion))]
           : []),
@@ -184,6 +194,8 @@ export function renderTable(report: Report, verdicts: readonly string[] = []): s
   out.push(rule, ...(verdicts.length > 0 ? ['', ...verdicts.map((verdict) => `* ${verdict}`)] : []));
   return `${out.join('\n')}\n`;
 }
+
+const LAMBDA_BASIS = { 'light-load': 'light-load p50', measured: 'measured' } as const;
 
 function perOrder(v: VariantReport, counter: CounterName): string {
   if (v.countsUnavailable.includes(counter)) return 'n/a';

@@ -90,14 +90,31 @@ export interface VariantRun {
   placesToLook?: PlacesToLook;
   /** Orders found in a DLQ or a failed execution after the run (absent: not looked up). */
   parkedOrders?: number;
-  /** Lambda GB-seconds of the run's own (loaded) durations, kept for reference; counts price light-load ones. */
+  /** Lambda GB-seconds of the run's own durations (each invocation rounded up to the ms), pipeline only. */
   lambdaGbSecondsMeasured?: number;
+  /** How `counts.lambdaGbSeconds` was priced (light-load durations, or the run's own). */
+  lambdaDuration?: LambdaDurationPricing;
   /** Consumers that only ran after orders ended (fan-out), with their units, reported apart. */
   fanOut?: { functions: string[]; counts: Counts };
   /** Light-load calibration of each function (ms): own compute and full duration, medians. */
   calibration?: { orders: number; computeMs: Record<string, number>; durationMs: Record<string, number> };
   /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
   target?: TargetDetails;
+}
+
+/** How a run's Lambda duration was priced (scripts/measure/lambda-duration.ts). */
+export interface LambdaDurationPricing {
+  /**
+   * `light-load`: each function's invocations at its p50 Duration over a light-load calibration of
+   * the same target; `measured`: the run's own durations (no calibration ran).
+   */
+  basis: 'light-load' | 'measured';
+  /** In-code retry waits inside billed invocations, at the policy's expected wait (GB-s, included). */
+  inCodeRetryWaitGbSeconds?: number;
+  /** Functions the calibration never ran: priced at their own durations. */
+  notCalibrated?: string[];
+  /** Light-load p50 Duration per function (ms), where a load test read it from CloudWatch. */
+  lightLoadMs?: Record<string, number>;
 }
 
 export interface JourneySummary {
@@ -196,6 +213,11 @@ export interface VariantReport {
   /** Estimated; a lower bound when `countsUnavailable` is not empty. */
   costPerMillionUsd: number;
   costBreakdown: CostLine[];
+  /**
+   * How Lambda duration was priced, and the cost at the run's own measured durations beside it
+   * (the same counts, only `lambdaGbSeconds` changed): load-dependent, so not the one compared.
+   */
+  lambdaDuration?: LambdaDurationPricing & { measuredGbSeconds: number; costAtMeasuredDurationsUsd: number };
   invariantViolations: InvariantViolation[];
   templateResources: number;
   orchestrationLoc: number;

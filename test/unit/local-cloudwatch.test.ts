@@ -1,5 +1,10 @@
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { startCloudFormationView } from '#cloud/cloudformation/server';
 import { MetricStore } from '#cloud/cloudwatch/metric-store';
 import { startCloudWatch, type CloudWatchServer } from '#cloud/cloudwatch/server';
@@ -83,12 +88,59 @@ describe('the local CloudWatch, through the AWS SDK v3', () => {
           MetricDataQueries: [
             {
               Id: 'x',
-              MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations' }, Period: 60, Stat: 'p99.9' },
+              MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations' }, Period: 60, Stat: 'p101' },
             },
           ],
         }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringContaining('Stat') });
+  });
+
+  it("answers a function's p50 Duration over a window in one period, as the load test reads its light-load durations", async () => {
+    // 11 invocations over two minutes: 1..10 ms and one slow cold start; the median is 6 ms.
+    const durations = [200, 3, 9, 1, 7, 5, 2, 10, 4, 8, 6];
+    durations.forEach((value, i) =>
+      store.put({
+        namespace: 'AWS/Lambda',
+        metricName: 'Duration',
+        dimensions: { FunctionName: 'h' },
+        value,
+        unit: 'Milliseconds',
+        atMs: T0 + 50_000 + i * 7_000,
+      }),
+    );
+    const query = (stat: string) => ({
+      Id: stat.toLowerCase(),
+      MetricStat: {
+        Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: 'h' }] },
+        Period: 180,
+        Stat: stat,
+      },
+    });
+    const { MetricDataResults } = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(T0 + 50_000),
+        EndTime: new Date(T0 + 130_000),
+        MetricDataQueries: [query('p50'), query('Maximum'), query('SampleCount')],
+      }),
+    );
+    expect(MetricDataResults?.map((r) => [r.Id, r.Values])).toEqual([
+      ['p50', [6]],
+      ['maximum', [200]],
+      ['samplecount', [11]],
+    ]);
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Dimensions: [{ Name: 'FunctionName', Value: 'h' }],
+        StartTime: new Date(T0 + 50_000),
+        EndTime: new Date(T0 + 130_000),
+        Period: 180,
+        ExtendedStatistics: ['p50', 'p90'],
+      }),
+    );
+    expect(stats.Datapoints?.map((d) => d.ExtendedStatistics)).toEqual([{ p50: 6, p90: 10 }]);
   });
 });
 

@@ -14,8 +14,11 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      received.push((JSON.parse(body) as { orderId: string }).orderId);
-      response.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+      const { orderId } = JSON.parse(body) as { orderId: string };
+      received.push(orderId);
+      response
+        .writeHead(202, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ orderId, status: 'ACCEPTED' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

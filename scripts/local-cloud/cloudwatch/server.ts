@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STATISTICS, type MetricStore, type Statistic } from './metric-store.ts';
+import { isStatistic, STATISTICS, type MetricStore, type Statistic } from './metric-store.ts';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
@@ -173,17 +173,34 @@ function getMetricData(store: MetricStore, input: Input) {
 
 function getMetricStatistics(store: MetricStore, input: Input) {
   const metric = parseMetric(input, '');
-  const stats = input.Statistics;
-  if (!Array.isArray(stats) || stats.length === 0)
-    throw new CloudWatchApiError('MissingParameter', 'The parameter Statistics is required.');
+  const stats = Array.isArray(input.Statistics) ? input.Statistics : [];
+  const extended = Array.isArray(input.ExtendedStatistics) ? input.ExtendedStatistics : [];
+  if (stats.length === 0 && extended.length === 0)
+    throw new CloudWatchApiError('MissingParameter', 'Must specify either Statistics or ExtendedStatistics.');
   const start = timestamp(input, 'StartTime');
   const end = timestamp(input, 'EndTime');
   const period = period_(input.Period, 'Period');
-  const byTime = new Map<number, Record<string, number>>();
+  type Point = Record<string, number | Record<string, number>>;
+  const byTime = new Map<number, Point>();
   for (const raw of stats) {
-    const name = statistic(raw, 'Statistics');
+    // Statistics takes the simple ones only; a percentile goes in ExtendedStatistics, as on AWS.
+    if (!(STATISTICS as readonly unknown[]).includes(raw))
+      throw new CloudWatchApiError(
+        'InvalidParameterValue',
+        `The parameter Statistics must be one of ${STATISTICS.join(', ')}, got ${String(raw)}.`,
+      );
+    const name = raw as Statistic;
     const found = store.query(metric, start, end, period, name);
     found.timestamps.forEach((t, i) => byTime.set(t, { ...(byTime.get(t) ?? {}), [name]: found.values[i]! }));
+  }
+  for (const raw of extended) {
+    const name = statistic(raw, 'ExtendedStatistics');
+    const found = store.query(metric, start, end, period, name);
+    found.timestamps.forEach((t, i) => {
+      const point = byTime.get(t) ?? {};
+      const before = (point.ExtendedStatistics ?? {}) as Record<string, number>;
+      byTime.set(t, { ...point, ExtendedStatistics: { ...before, [name]: found.values[i]! } });
+    });
   }
   const unit = store.list({ namespace: metric.namespace, metricName: metric.metricName })[0]?.unit ?? 'None';
   return {
@@ -250,10 +267,10 @@ function period_(value: unknown, path: string): number {
 }
 
 function statistic(value: unknown, path: string): Statistic {
-  if (!STATISTICS.includes(value as Statistic))
+  if (!isStatistic(value))
     throw new CloudWatchApiError(
       'InvalidParameterValue',
-      `The parameter ${path} must be one of ${STATISTICS.join(', ')} (percentiles are not kept locally), got ${String(value)}.`,
+      `The parameter ${path} must be one of ${STATISTICS.join(', ')} or a percentile (p0 to p100, e.g. p99.9), got ${String(value)}.`,
     );
-  return value as Statistic;
+  return value;
 }

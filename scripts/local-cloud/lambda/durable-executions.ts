@@ -48,6 +48,9 @@ interface DurableExecution {
   /** Operations the service changed since the function last saw them. */
   changed: Set<string>;
   failedInvocations: number;
+  /** Billable durable operations so far, and bytes of state written: reported to CloudWatch at the end. */
+  operations: number;
+  bytesWritten: number;
   timers: Set<NodeJS.Timeout>;
   /** Callbacks with a heartbeat timeout: how long each may stay silent, and its timer. */
   heartbeats: Map<string, { seconds: number; timer?: NodeJS.Timeout }>;
@@ -145,6 +148,8 @@ export class DurableExecutions {
       wake: false,
       changed: new Set(),
       failedInvocations: 0,
+      operations: 0,
+      bytesWritten: 0,
       timers: new Set(),
       heartbeats: new Map(),
       settled,
@@ -163,7 +168,8 @@ export class DurableExecutions {
     });
     this.executions.set(arn, execution);
     this.byName.set(`${functionName}/${name}`, execution);
-    this.instruments.count('durableOperations');
+    this.metric(execution, 'DurableExecutionStarted', 1);
+    this.operation(execution);
     this.written(execution, payload);
     this.later(execution, config.executionTimeoutSeconds * 1000, () =>
       this.close(execution, 'TIMED_OUT', {
@@ -425,7 +431,35 @@ export class DurableExecutions {
     ];
     this.event(e, (type ?? 'ExecutionTimedOut') as Event['EventType'], op, details[status] ?? {});
     for (const [id, ref] of this.callbacks) if (ref.arn === e.arn) this.callbacks.delete(id);
+    // What Lambda reports to CloudWatch for a durable execution: its outcome, its duration, and
+    // its cumulative operations and state written (the billed units), once it is over.
+    const outcomeMetric = {
+      SUCCEEDED: 'DurableExecutionSucceeded',
+      FAILED: 'DurableExecutionFailed',
+      STOPPED: 'DurableExecutionStopped',
+      TIMED_OUT: 'DurableExecutionTimedOut',
+    }[status as 'SUCCEEDED'];
+    if (outcomeMetric) this.metric(e, outcomeMetric, 1);
+    this.metric(e, 'DurableExecutionDuration', e.endedAt.getTime() - e.startedAt.getTime(), 'Milliseconds');
+    this.metric(e, 'DurableExecutionOperations', e.operations);
+    this.metric(e, 'DurableExecutionStorageWrittenBytes', e.bytesWritten, 'Bytes');
     e.settle();
+  }
+
+  /** One billable durable operation of the execution (started, checkpointed, or a step retry). */
+  private operation(e: DurableExecution): void {
+    e.operations++;
+    this.instruments.count('durableOperations');
+  }
+
+  private metric(e: DurableExecution, metricName: string, value: number, unit?: string): void {
+    this.instruments.metric?.({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensions: { FunctionName: e.functionName },
+      value,
+      ...(unit ? { unit } : {}),
+    });
   }
 
   /** One checkpointed operation update, as the service applies it. */
@@ -456,7 +490,7 @@ export class DurableExecutions {
         ...(u.SubType ? { SubType: u.SubType } : {}),
       };
       e.ops.set(u.Id, op);
-      this.instruments.count('durableOperations');
+      this.operation(e);
     } else if (TERMINAL_OPERATION.has(op.Status ?? '')) {
       throw new LambdaApiError('InvalidParameterValueException', `Operation ${u.Id} has already completed.`);
     }
@@ -490,7 +524,7 @@ export class DurableExecutions {
           NextAttemptTimestamp: new Date(now.getTime() + delaySeconds * 1000),
           ...(u.Error ? { Error: u.Error } : {}),
         };
-        this.instruments.count('durableOperations');
+        this.operation(e);
         this.event(e, 'StepFailed', op, {
           StepFailedDetails: {
             Error: { Payload: u.Error },
@@ -597,6 +631,7 @@ export class DurableExecutions {
   /** State written is billed once, and retained for the function's retention period. */
   private written(e: DurableExecution, data: string): void {
     const bytes = Buffer.byteLength(data);
+    e.bytesWritten += bytes;
     this.instruments.count('durableBytesWritten', bytes);
     this.instruments.count('durableByteDaysRetained', bytes * e.config.retentionPeriodInDays);
   }
