@@ -35,6 +35,7 @@ for (const name of names) {
   const counted = await recount(counting, { stage: 'dev', sfnType: 'standard' });
   const first = pieces[0]!;
   const lags = pieces.map((p) => p.target?.clientLagMs).filter((l) => l !== undefined);
+  const rates = pieces.map((p) => p.target?.openModel).filter((r) => r !== undefined);
   variants.push({
     ...first,
     orders: pieces.flatMap((p) => p.orders),
@@ -49,6 +50,17 @@ for (const name of names) {
       metrics: counted.metrics,
       // The worst generator's lag: the one that decides whether the load was what was asked.
       ...(lags.length > 0 ? { clientLagMs: lags.sort((a, b) => b.p99 - a.p99)[0]! } : {}),
+      ...(rates.length === pieces.length && rates.length > 0
+        ? {
+            // The generators ran side by side: their rates add up; the target's is over all orders.
+            openModel: {
+              requestedPerSec: sum(rates.map((r) => r.requestedPerSec)),
+              sentPerSec: sum(rates.map((r) => r.sentPerSec)),
+              acceptedPerSec: sum(rates.map((r) => r.acceptedPerSec)),
+              completedPerSec: completedPerSec(pieces.flatMap((p) => p.orders)),
+            },
+          }
+        : {}),
     },
   });
 }
@@ -61,3 +73,15 @@ const written = writeReport(report);
 console.log(`\n${renderTable(report, computeVerdicts(report))}`);
 console.log(renderTargetNotes(report));
 console.log(`report: ${written.markdown}\n        ${written.html}`);
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Terminal orders a second over the records' own span (first accepted to last terminal). */
+function completedPerSec(orders: ReadonlyArray<{ acceptedAtMs: number; terminalAtMs?: number }>): number {
+  const ended = orders.filter((o) => o.terminalAtMs !== undefined);
+  if (ended.length < 2) return 0;
+  const span = Math.max(...ended.map((o) => o.terminalAtMs!)) - Math.min(...ended.map((o) => o.acceptedAtMs));
+  return span > 0 ? ((ended.length - 1) * 1000) / span : 0;
+}

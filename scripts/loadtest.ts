@@ -16,6 +16,7 @@
  *   --metrics-delay s    wait before GetMetricData (default 1.5 s locally, 180 s on AWS)
  *   --calibration-orders N   light-load calibration before the run (default 30, 0 with --slice):
  *                        Lambda is priced at each function's p50 duration then, as `npm start` prices it
+ *   --poll-rate n        GET /orders/{id} polls a second at most (default 100; not with --verify)
  *   --run-id id --slice i/n    several generators on slices of one workload (then loadtest:merge)
  *   --out file           where the raw run goes (default reports/<ts>/loadtest-run.json)
  */
@@ -23,7 +24,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseComparisonArgs } from './lib/cli-options.ts';
-import { parseTargets, runTarget, type CountingInputs, type TargetOptions } from './lib/loadtest-target.ts';
+import {
+  DEFAULT_POLL_RATE,
+  parseTargets,
+  runTarget,
+  type CountingInputs,
+  type TargetOptions,
+} from './lib/loadtest-target.ts';
 import { createProgress } from './lib/progress.ts';
 import { CALIBRATION_ORDERS, calibrationWorkload, generateWorkload } from './lib/workload.ts';
 import { buildReport } from './report/build-report.ts';
@@ -43,6 +50,7 @@ const OWN = {
   verify: { type: 'boolean' },
   'metrics-delay': { type: 'string' },
   'calibration-orders': { type: 'string' },
+  'poll-rate': { type: 'string' },
   'run-id': { type: 'string' },
   slice: { type: 'string' },
   out: { type: 'string' },
@@ -98,6 +106,7 @@ try {
       seed: options.seed,
       sfnType: options.sfnType,
       calibration,
+      pollRate: wholeNumber('poll-rate', own['poll-rate'], DEFAULT_POLL_RATE) || DEFAULT_POLL_RATE,
       onProgress: (done, total) => progress.update(target.name, done, total),
       onPhase: (message) => progress.note(message),
     });

@@ -24,6 +24,14 @@ export interface DriveOptions {
   activity?: () => string[];
   /** Reads the current records of the given orders (a table scan locally, GETs against a stack). */
   readOrders: (orderIds: string[]) => Promise<OrderRecord[]>;
+  /**
+   * At most this many order reads a second, spread over the pending orders (each polled again
+   * after a growing interval): a GET is an invocation of the target, so an open model with
+   * thousands of orders pending would otherwise load the target with its own polling. Latency
+   * comes from the records' own times, so polling later only delays noticing the end. Default:
+   * every pending order at every tick (reads that are cheap: a BatchGetItem of 100 keys).
+   */
+  maxReadsPerSecond?: number;
   onProgress?: (done: number, total: number) => void;
   /** Signs each POST (SigV4, an API with IAM authorization); unsigned without it. */
   sign?: RequestSigner;
@@ -42,6 +50,8 @@ export interface OrderOutcome {
    * generator, not the target, sets the pace.
    */
   lagMs?: number;
+  /** When the order was due (open model, client clock). */
+  dueAtMs?: number;
 }
 
 export interface DriveResult {
@@ -64,7 +74,7 @@ export interface DriveResult {
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const startedAtMs = Date.now();
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + options.deadlineMs;
-  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity);
+  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity, options.maxReadsPerSecond);
   const outcomes: OrderOutcome[] = new Array(options.orders.length);
   let finishedAtMs = startedAtMs;
   let done = 0;
@@ -75,16 +85,30 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
     options.onProgress?.(++done, options.orders.length);
   };
   if (options.ratePerSec) {
+    // One scheduler sends every order that is due, then sleeps until the next one: no timer per
+    // order, and the lag is how late the event loop got to an order, which is the generator's own.
     const interval = 1000 / options.ratePerSec;
-    await Promise.all(
-      options.orders.map(async (order, index) => {
-        const due = startedAtMs + index * interval;
-        if (due > Date.now()) await sleep(due - Date.now());
-        const lagMs = Math.max(0, Date.now() - due);
-        outcomes[index] = { ...(await postOne(options.apiUrl, order, options.sign)), lagMs };
-        await track(outcomes[index]!);
-      }),
-    );
+    const bodies = options.orders.map((order) => JSON.stringify(order.command));
+    const inFlight: Promise<void>[] = [];
+    for (let index = 0; index < options.orders.length; ) {
+      const now = Date.now();
+      const dueAtMs = startedAtMs + index * interval;
+      if (dueAtMs > now) {
+        await sleep(dueAtMs - now);
+        continue;
+      }
+      for (; index < options.orders.length && startedAtMs + index * interval <= now; index++) {
+        const at = index;
+        const due = startedAtMs + at * interval;
+        inFlight.push(
+          postOne(options.apiUrl, options.orders[at]!, options.sign, bodies[at]).then(async (outcome) => {
+            outcomes[at] = { ...outcome, lagMs: Math.max(0, outcome.sentAtMs - due), dueAtMs: due };
+            await track(outcomes[at]!);
+          }),
+        );
+      }
+    }
+    await Promise.all(inFlight);
   } else {
     let next = 0;
     const lane = async () => {
@@ -120,6 +144,8 @@ const QUIET_FOR_MS = 1_000;
 class TerminalWatcher {
   private readonly waiters = new Map<string, (record: OrderRecord | undefined) => void>();
   private readonly last = new Map<string, OrderRecord>();
+  /** With a read budget: when each pending order is read next, and its current interval. */
+  private readonly schedule = new Map<string, { atMs: number; intervalMs: number }>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private quietSince: number | undefined;
@@ -129,13 +155,34 @@ class TerminalWatcher {
     private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>,
     private readonly deadline: number,
     private readonly activity?: () => string[],
+    private readonly maxReadsPerSecond = Number.POSITIVE_INFINITY,
   ) {}
 
   wait(orderId: string): Promise<OrderRecord | undefined> {
     return new Promise((resolve) => {
       this.waiters.set(orderId, resolve);
-      this.timer ??= setInterval(() => void this.poll(), 150);
+      this.schedule.set(orderId, { atMs: Date.now() + POLL_MS, intervalMs: POLL_MS });
+      this.timer ??= setInterval(() => void this.poll(), POLL_MS);
     });
+  }
+
+  /** The pending orders to read this tick: all of them, or, on a budget, the most overdue first. */
+  private due(now: number): string[] {
+    const ids = [...this.waiters.keys()];
+    if (!Number.isFinite(this.maxReadsPerSecond)) return ids;
+    const budget = Math.max(1, Math.floor((this.maxReadsPerSecond * POLL_MS) / 1000));
+    return ids
+      .filter((id) => (this.schedule.get(id)?.atMs ?? 0) <= now)
+      .sort((a, b) => (this.schedule.get(a)?.atMs ?? 0) - (this.schedule.get(b)?.atMs ?? 0))
+      .slice(0, budget);
+  }
+
+  /** A read that found the order still going: read it again later, less often the longer it runs. */
+  private backOff(orderId: string, now: number): void {
+    const entry = this.schedule.get(orderId);
+    if (!entry) return;
+    const intervalMs = Math.min(MAX_POLL_INTERVAL_MS, entry.intervalMs * 2);
+    this.schedule.set(orderId, { atMs: now + intervalMs, intervalMs });
   }
 
   stop(): void {
@@ -149,13 +196,15 @@ class TerminalWatcher {
     try {
       // Quiet is sampled before the read: an order that ends in between is read as terminal.
       const quiet = this.activity ? this.activity().length === 0 : false;
-      const ids = [...this.waiters.keys()];
-      for (const record of await this.readOrders(ids)) {
+      const ids = this.due(Date.now());
+      const records = ids.length > 0 ? await this.readOrders(ids) : [];
+      for (const record of records) {
         this.last.set(record.orderId, record);
         if (isTerminal(record.status)) this.settle(record.orderId, record);
       }
-      if (this.waiters.size === 0) return;
       const now = Date.now();
+      for (const id of ids) if (this.waiters.has(id)) this.backOff(id, now);
+      if (this.waiters.size === 0) return;
       this.quietSince = quiet ? (this.quietSince ?? now) : undefined;
       const stranded = this.quietSince !== undefined && now - this.quietSince >= QUIET_FOR_MS;
       if (stranded || now >= this.deadline) {
@@ -173,16 +222,29 @@ class TerminalWatcher {
     const resolve = this.waiters.get(orderId);
     if (!resolve) return;
     this.waiters.delete(orderId);
+    this.schedule.delete(orderId);
     resolve(record);
   }
 }
+
+/** How often the watcher wakes; on a read budget, a pending order's first interval. */
+const POLL_MS = 150;
+/** On a read budget, the longest a pending order goes unread (its interval doubles up to it). */
+const MAX_POLL_INTERVAL_MS = 2_000;
 
 /** A throttled POST (429) is retried for this long at most; other failures five times. */
 const THROTTLE_RETRY_FOR_MS = 30 * 60_000;
 const MAX_FAILED_ATTEMPTS = 5;
 
-async function postOne(apiUrl: string, order: WorkloadOrder, sign?: RequestSigner): Promise<OrderOutcome> {
+async function postOne(
+  apiUrl: string,
+  order: WorkloadOrder,
+  sign?: RequestSigner,
+  preparedBody?: string,
+): Promise<OrderOutcome> {
   const sentAtMs = Date.now();
+  const url = `${apiUrl}/orders`;
+  const body = preparedBody ?? JSON.stringify(order.command);
   const outcome = (httpStatus: number): OrderOutcome => ({
     orderId: order.command.orderId,
     kind: order.kind,
@@ -195,8 +257,6 @@ async function postOne(apiUrl: string, order: WorkloadOrder, sign?: RequestSigne
     // clients spread out instead of coming back together.
     const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
     try {
-      const url = `${apiUrl}/orders`;
-      const body = JSON.stringify(order.command);
       const plain = { 'content-type': 'application/json' };
       const headers = sign ? await sign({ method: 'POST', url, headers: plain, body }) : plain;
       const response = await fetch(url, { method: 'POST', headers, body });

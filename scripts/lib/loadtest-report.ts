@@ -15,10 +15,17 @@ export function renderTargetNotes(report: Report): string {
       `${name} (${t.url}${t.stackName ? `, stack ${t.stackName}` : ''}${t.slice ? `, slice ${t.slice}` : ''}):`,
     );
     if (t.clientLagMs) {
-      const saturated = t.clientLagMs.p99 > 100;
+      const o = t.openModel;
+      // The generator kept up when it sent at the rate asked with a small lag.
+      const saturated =
+        t.clientLagMs.p99 > MAX_LAG_P99_MS || (o !== undefined && o.sentPerSec < 0.95 * o.requestedPerSec);
       lines.push(
         `  client lag (sent after due, open model): p50 ${formatNumber(t.clientLagMs.p50)} ms, p99 ${formatNumber(t.clientLagMs.p99)} ms, max ${formatNumber(t.clientLagMs.max)} ms${saturated ? ' - the generator fell behind: run several (--slice) or lower --rate' : ' - the generator kept up: the target set the pace'}`,
       );
+      if (o)
+        lines.push(
+          `  orders/s: asked ${formatNumber(o.requestedPerSec, 1)}, sent ${formatNumber(o.sentPerSec, 1)}, accepted by the API ${formatNumber(o.acceptedPerSec, 1)}, completed by the target ${formatNumber(o.completedPerSec, 1)}`,
+        );
     }
     if (t.awsModel) {
       const { predicted, measured } = t.awsModel;
@@ -32,6 +39,9 @@ export function renderTargetNotes(report: Report): string {
   }
   return lines.join('\n');
 }
+
+/** Client lag p99 above which the generator, not the target, set the pace. */
+export const MAX_LAG_P99_MS = 100;
 
 function signed(ms: number): string {
   return `${ms >= 0 ? '+' : ''}${formatNumber(ms)} ms`;

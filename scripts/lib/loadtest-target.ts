@@ -47,6 +47,8 @@ export interface TargetOptions {
   concurrency: number;
   rate: number;
   deadlineMs: number;
+  /** GET /orders/{id} polls a second at most (without --verify): each is an invocation of the target. */
+  pollRate?: number;
   seed: number;
   sfnType: 'standard' | 'express';
   /**
@@ -57,6 +59,9 @@ export interface TargetOptions {
   onProgress?: (done: number, total: number) => void;
   onPhase?: (message: string) => void;
 }
+
+/** GET polls a second, by default, against a target without --verify. */
+export const DEFAULT_POLL_RATE = 100;
 
 /** After the calibration's last order ended, time for its last invocations to end too. */
 const CALIBRATION_SETTLE_MS = 1_000;
@@ -241,6 +246,9 @@ export async function runTarget(
     ...(options.rate ? { ratePerSec: options.rate } : {}),
     deadlineMs: options.deadlineMs,
     readOrders,
+    // GETs are invocations of the target: budgeted, so polling never becomes the load. With
+    // --verify the table is read directly (100 orders a BatchGetItem), which needs no budget.
+    ...(probe ? {} : { maxReadsPerSecond: options.pollRate ?? DEFAULT_POLL_RATE }),
     ...(sign ? { sign } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
@@ -326,6 +334,14 @@ export async function runTarget(
     timeline: o.record?.timeline ?? [],
   }));
   const lags = drive.outcomes.flatMap((o) => (o.lagMs !== undefined ? [o.lagMs] : []));
+  const openModel = options.rate > 0 ? openModelRates(drive, orders, options.rate) : undefined;
+  // The run's span on the records' own clock (first accepted to last terminal): polling, on a
+  // budget, may notice the last end later than it happened.
+  const ended = orders.filter((o) => o.terminalAtMs !== undefined);
+  const wallClockMs =
+    ended.length > 0
+      ? Math.max(...ended.map((o) => o.terminalAtMs!)) - Math.min(...orders.map((o) => o.acceptedAtMs))
+      : drive.finishedAtMs - drive.startedAtMs;
   const details: TargetDetails = {
     url: target.url,
     stackName,
@@ -333,6 +349,7 @@ export async function runTarget(
     countNotes: counted.notes,
     metrics: counted.metrics,
     ...(lags.length > 0 ? { clientLagMs: summarizeLatencies(lags.map((l) => Math.max(1, l))).quantiles } : {}),
+    ...(openModel ? { openModel } : {}),
     // A variant whose hops have no published delay (durable-functions, single-lambda) is not modelled.
     ...(!isLoopback(target.url) && variant && specOf(variant).hopType
       ? { awsModel: predictLatency(orders, variant, options) }
@@ -359,12 +376,40 @@ export async function runTarget(
         ? { lambdaGbSecondsMeasured: counted.lambdaGbSecondsMeasured }
         : {}),
       ...(counted.lambdaDuration ? { lambdaDuration: counted.lambdaDuration } : {}),
-      wallClockMs: drive.finishedAtMs - drive.startedAtMs,
+      wallClockMs,
       templateResources: template ? Object.keys(template.Resources).length : resources.length,
       orchestrationLoc: variant ? await orchestrationLoc(variant) : 0,
       invariantViolations: violations,
       target: details,
     },
+  };
+}
+
+/**
+ * Orders per second in an open-model run: asked for, sent (client clock, from the first send to
+ * the last), accepted (POST answered 2xx, from the first send to the last answer) and completed by
+ * the target (terminal orders over the records' own span, first accepted to last terminal).
+ */
+export function openModelRates(
+  drive: Pick<DriveResult, 'outcomes'>,
+  orders: readonly OrderRun[],
+  requestedPerSec: number,
+): NonNullable<TargetDetails['openModel']> {
+  const rate = (count: number, fromMs: number, toMs: number) =>
+    count > 1 && toMs > fromMs ? ((count - 1) * 1000) / (toMs - fromMs) : 0;
+  const sent = drive.outcomes.map((o) => o.sentAtMs);
+  const accepted = drive.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200);
+  const firstSent = Math.min(...sent);
+  const ended = orders.filter((o) => o.terminalAtMs !== undefined && isTerminal(o.status));
+  return {
+    requestedPerSec,
+    sentPerSec: rate(sent.length, firstSent, Math.max(...sent)),
+    acceptedPerSec: rate(accepted.length, firstSent, Math.max(...accepted.map((o) => o.acceptedAtMs))),
+    completedPerSec: rate(
+      ended.length,
+      Math.min(...ended.map((o) => o.acceptedAtMs)),
+      Math.max(...ended.map((o) => o.terminalAtMs!)),
+    ),
   };
 }
 

@@ -145,7 +145,7 @@ export function comparisonTable(report: Report): ComparisonTable {
         // which grow with the machine's (or the account's) load.
         ...(columns.some(([, v]) => v.lambdaDuration?.basis === 'light-load')
           ? [
-              row('Lambda duration priced at', (v) => LAMBDA_BASIS[v.lambdaDuration?.basis ?? 'measured']),
+              row('Lambda duration priced at', (v) => (v.lambdaDuration ? LAMBDA_BASIS[v.lambdaDuration.basis] : '-')),
               row("Total at the run's measured durations", (v) =>
                 v.lambdaDuration ? formatUsd(v.lambdaDuration.costAtMeasuredDurationsUsd) : '-',
               ),

@@ -144,6 +144,12 @@ export interface TargetDetails {
   metrics?: Record<string, number>;
   /** Open model: how late the generator sent each order after its due time. */
   clientLagMs?: LatencyQuantiles;
+  /**
+   * Open model, orders per second: asked for, sent by the generator, accepted by the API (POST
+   * answered 2xx), and completed by the target (terminal, on the records' own clock). The
+   * generator kept up when it sent what was asked with a small lag; the target sets the rest.
+   */
+  openModel?: { requestedPerSec: number; sentPerSec: number; acceptedPerSec: number; completedPerSec: number };
   /** The AWS model's prediction for the same orders, beside what was measured (a deployed stack). */
   awsModel?: { predicted: LatencyQuantiles; measured: LatencyQuantiles; source: string };
   /** The part of the seeded workload this generator drove (`--slice i/n`), when not all of it. */
