@@ -291,6 +291,7 @@ async function runVariant(
     lambdaGbSecondsMeasured: pipelineCounts.measuredGbSeconds,
     lambdaDuration: {
       basis: Object.keys(calibration.durationMs).length > 0 ? 'light-load' : 'measured',
+      ...(Object.keys(calibration.durationMs).length > 0 ? { lightLoadMs: calibration.durationMs } : {}),
       ...(waitGbSeconds > 0 ? { inCodeRetryWaitGbSeconds: waitGbSeconds } : {}),
       ...(pipelineCounts.notCalibrated.length > 0 ? { notCalibrated: pipelineCounts.notCalibrated } : {}),
     },

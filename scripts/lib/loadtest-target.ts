@@ -228,6 +228,8 @@ export async function runTarget(
       concurrency: 1,
       deadlineMs: options.deadlineMs,
       readOrders,
+      // Polled on the same budget: a GET is an invocation beside the one being calibrated.
+      ...(probe ? {} : { maxReadsPerSecond: options.pollRate ?? DEFAULT_POLL_RATE }),
       ...(sign ? { sign } : {}),
     });
     await sleep(CALIBRATION_SETTLE_MS);

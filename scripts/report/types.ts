@@ -113,7 +113,7 @@ export interface LambdaDurationPricing {
   inCodeRetryWaitGbSeconds?: number;
   /** Functions the calibration never ran: priced at their own durations. */
   notCalibrated?: string[];
-  /** Light-load p50 Duration per function (ms), where a load test read it from CloudWatch. */
+  /** Light-load p50 Duration per function (ms): the calibration's (a load test reads them from CloudWatch). */
   lightLoadMs?: Record<string, number>;
 }
 

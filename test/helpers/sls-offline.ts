@@ -23,9 +23,10 @@ export interface OfflineService {
 
 /**
  * `sls offline start` in a service folder, as a user runs it, with the local cloud behind it on
- * free ports; resolves once serverless-offline says it is ready.
+ * free ports; resolves once serverless-offline says it is ready. `cloudDir` gives it a working
+ * directory (and `endpoints.json`, where the load test finds its CloudWatch) of its own.
  */
-export async function startOffline(service: string): Promise<OfflineService> {
+export async function startOffline(service: string, options: { cloudDir?: string } = {}): Promise<OfflineService> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
   const args = ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort)];
@@ -37,6 +38,7 @@ export async function startOffline(service: string): Promise<OfflineService> {
       LOCAL_SQS_PORT: '0',
       LOCAL_LAMBDA_PORT: '0',
       SLS_TELEMETRY_DISABLED: '1',
+      ...(options.cloudDir ? { LOCAL_CLOUD_DIR: options.cloudDir } : {}),
     },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

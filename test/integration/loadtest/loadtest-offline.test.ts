@@ -1,156 +1,126 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '#cloud/cloud';
+import type { CounterName } from '#cloud/types';
 import { measureVariants } from '#lib/comparison';
-import { estimateCost, loadPrices } from '#measure/cost-model';
+import type { Variant } from '#lib/variants';
+import { buildReport } from '#report/build-report';
+import type { Report } from '#report/types';
+import { type OfflineService, startOffline } from '#test/helpers/sls-offline';
 
 const run = promisify(execFile);
 
-/** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-  });
-}
+/** The same seeded workload on both sides; `s<seed>` is npm start's run id, so the order ids match too. */
+const WORKLOAD = { orders: 24, concurrency: 4, seed: 3 };
+const SAME_WORKLOAD = [
+  '--orders',
+  String(WORKLOAD.orders),
+  '--concurrency',
+  String(WORKLOAD.concurrency),
+  '--seed',
+  String(WORKLOAD.seed),
+  '--run-id',
+  `s${WORKLOAD.seed}`,
+];
 
-let offline: ChildProcess | undefined;
-let target = '';
-let cloudDir = '';
+/** Every billed count but Lambda GB-seconds (a duration: compared through the cost below). */
+const COUNTED: CounterName[] = [
+  'lambdaInvocations',
+  'sqsRequests',
+  'eventsPut',
+  'stateTransitions',
+  'dynamoReadUnits',
+  'dynamoWriteUnits',
+  'durableOperations',
+  'durableBytesWritten',
+];
 
-beforeAll(async () => {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
-  cloudDir = await mkdtemp(path.join(tmpdir(), 'offline-cloud-'));
-  // `sls offline start` in the sqs-chain service, as a user runs it; the local cloud behind it on free ports.
-  offline = spawn(
+async function loadtest(
+  offline: OfflineService,
+  variant: Variant,
+  cloudDir: string,
+  args: string[],
+): Promise<{ stdout: string; report: Report }> {
+  const { stdout } = await run(
     process.execPath,
     [
-      path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
-      'offline',
-      'start',
-      '--stage',
-      'local',
-      '--httpPort',
-      String(httpPort),
-      '--lambdaPort',
-      String(lambdaPort),
+      path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      'scripts/loadtest.ts',
+      '--target',
+      `${variant}=${offline.target}`,
+      ...args,
     ],
     {
-      cwd: path.join(PROJECT_ROOT, 'services/sqs-chain'),
-      env: {
-        ...process.env,
-        LOCAL_DYNAMODB_PORT: '0',
-        LOCAL_SQS_PORT: '0',
-        LOCAL_EVENTBRIDGE_PORT: '0',
-        LOCAL_STEPFUNCTIONS_PORT: '0',
-        LOCAL_CLOUD_DIR: cloudDir,
-        LOCAL_LAMBDA_PORT: '0',
-        SLS_TELEMETRY_DISABLED: '1',
-      },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, LOCAL_CLOUD_DIR: cloudDir },
+      maxBuffer: 8 * 1024 * 1024,
+      timeout: 200_000,
     },
   );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sls offline did not start:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Server ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    offline?.stdout?.on('data', onData);
-    offline?.stderr?.on('data', onData);
-    offline?.once('exit', (code) => reject(new Error(`sls offline exited with ${code}:\n${output}`)));
+  const dir = /report: (\S+)report\.md/.exec(stdout)?.[1];
+  return { stdout, report: JSON.parse(await readFile(path.join(PROJECT_ROOT, `${dir}report.json`), 'utf8')) as Report };
+}
+
+describe.each(['sqs-chain', 'durable-functions'] as const)('npm run loadtest against sls offline of %s', (variant) => {
+  let offline: OfflineService | undefined;
+  let cloudDir = '';
+  beforeAll(async () => {
+    // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
+    cloudDir = await mkdtemp(path.join(tmpdir(), 'offline-cloud-'));
+    offline = await startOffline(variant, { cloudDir });
+  }, 120_000);
+  afterAll(async () => {
+    await offline?.stop();
   });
-  target = `http://127.0.0.1:${httpPort}`;
-}, 120_000);
 
-afterAll(async () => {
-  if (offline?.pid) {
-    process.kill(-offline.pid, 'SIGINT');
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        if (offline?.pid) process.kill(-offline.pid, 'SIGKILL');
-        resolve(undefined);
-      }, 10_000);
-      offline?.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  }
-});
-
-const PRICED = ['lambdaInvocations', 'sqsRequests', 'dynamoReadUnits', 'dynamoWriteUnits'] as const;
-
-describe('npm run loadtest against sls offline', () => {
-  it('counts from the local CloudWatch what npm start counts for the same workload, within 5%', async () => {
-    const workload = ['--orders', '24', '--concurrency', '4', '--seed', '3'];
-    const { stdout } = await run(
-      process.execPath,
-      [
-        path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        'scripts/loadtest.ts',
-        '--target',
-        `sqs-chain=${target}`,
-        '--verify',
-        ...workload,
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, LOCAL_CLOUD_DIR: cloudDir },
-        maxBuffer: 8 * 1024 * 1024,
-        timeout: 150_000,
-      },
-    );
+  it('counts what npm start counts for the same workload, and costs the same within 5% at light-load durations', async () => {
+    const { stdout, report } = await loadtest(offline!, variant, cloudDir, ['--verify', ...SAME_WORKLOAD]);
     expect(stdout).toContain('Measured against the target');
     expect(stdout).not.toMatch(/baseline/);
-    expect(stdout).toContain('sqs-chain kept the invariants checked over 24 orders');
-    const dir = /report: (\S+)report\.md/.exec(stdout)?.[1];
-    const report = JSON.parse(await readFile(path.join(PROJECT_ROOT, `${dir}report.json`), 'utf8'));
+    expect(stdout).toContain(`${variant} kept the invariants checked over ${WORKLOAD.orders} orders`);
+    // Both costs are printed: at the light-load durations (compared) and at the run's own.
+    expect(stdout).toMatch(/Lambda duration priced at\s+light-load p50/);
+    expect(stdout).toMatch(/Total at the run's measured durations\s+\$\d/);
     expect(report.baseline).toBeUndefined();
-    const loadtest = report.variants['sqs-chain'];
-    expect(loadtest.orders).toBe(24);
-    expect(loadtest.nonTerminal).toBe(0);
-    expect(loadtest.invariantViolations).toEqual([]);
-    expect(loadtest.countsUnavailable).toEqual([]);
-    expect(loadtest.templateResources).toBeGreaterThan(20);
+    const loadtested = report.variants[variant]!;
+    expect(loadtested.orders).toBe(WORKLOAD.orders);
+    expect(loadtested.nonTerminal).toBe(0);
+    expect(loadtested.invariantViolations).toEqual([]);
+    expect(loadtested.countsUnavailable).toEqual([]);
+    expect(loadtested.templateResources).toBeGreaterThan(20);
+    expect(loadtested.lambdaDuration?.basis).toBe('light-load');
 
     // npm start's own measurement of the same seeded workload, in a local cloud of its own.
-    const local = await measureVariants({
-      orders: 24,
-      concurrency: 4,
-      rate: 0,
-      seed: 3,
-      declineRate: 0.05,
-      outOfStockRate: 0.05,
-      transientRate: 0.1,
-      rejectRate: 0.02,
-      variants: ['sqs-chain'],
-      latencyModel: 'none',
-      sfnType: 'standard',
+    const local = buildReport(
+      await measureVariants({
+        ...WORKLOAD,
+        rate: 0,
+        declineRate: 0.05,
+        outOfStockRate: 0.05,
+        transientRate: 0.1,
+        rejectRate: 0.02,
+        variants: [variant],
+        latencyModel: 'aws',
+        sfnType: 'standard',
+      }),
+    ).variants[variant]!;
+    expect(local.lambdaDuration?.basis).toBe('light-load');
+    // Each count within 5% (closeTo with 1 digit: |ratio - 1| < 0.05); the diff shows them all.
+    const counted = COUNTED.filter((c) => (local.counts[c] ?? 0) > 0 || (loadtested.counts[c] ?? 0) > 0);
+    expect(counted).toContain('lambdaInvocations');
+    const ratios = Object.fromEntries(counted.map((c) => [c, (loadtested.counts[c] ?? 0) / (local.counts[c] ?? 0)]));
+    expect(ratios).toEqual(Object.fromEntries(counted.map((c) => [c, expect.closeTo(1, 1)])));
+    // The like-for-like cost: both price Lambda at each function's p50 over the same calibration.
+    expect({ variant, ratio: loadtested.costPerMillionUsd / local.costPerMillionUsd }).toEqual({
+      variant,
+      ratio: expect.closeTo(1, 1),
     });
-    const counted = local.variants[0]!.counts;
-    // Each priced counter within 5% (closeTo with 1 digit: |ratio - 1| < 0.05); the diff shows them all.
-    const ratios = Object.fromEntries(PRICED.map((c) => [c, loadtest.counts[c] / (counted[c] ?? 0)]));
-    expect(ratios).toEqual(Object.fromEntries(PRICED.map((c) => [c, expect.closeTo(1, 1)])));
-    const prices = loadPrices();
-    const priced = (counts: Record<string, number>) =>
-      estimateCost(Object.fromEntries(PRICED.map((c) => [c, counts[c] ?? 0])), 24, prices).perMillionOrdersUsd;
-    expect(Math.abs(priced(loadtest.counts) / priced(counted as Record<string, number>) - 1)).toBeLessThanOrEqual(0.05);
-  }, 300_000);
+  }, 400_000);
+
+  if (variant !== 'sqs-chain') return;
 
   it("answers aws cloudwatch get-metric-data with the run's invocation and message counts", async () => {
     const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8'));
@@ -188,4 +158,32 @@ describe('npm run loadtest against sls offline', () => {
     expect(total('inv')).toBeGreaterThanOrEqual(24);
     expect(total('sent')).toBeGreaterThanOrEqual(24);
   }, 60_000);
+
+  it('reports, in the open model, its client lag and the orders per second asked, sent, accepted and completed', async () => {
+    const { stdout, report } = await loadtest(offline!, variant, cloudDir, [
+      '--rate',
+      '40',
+      '--orders',
+      '20',
+      '--seed',
+      '5',
+      '--calibration-orders',
+      '0',
+    ]);
+    expect(stdout).toMatch(/client lag \(sent after due, open model\): p50 [\d,.]+ ms, p99 [\d,.]+ ms, max [\d,.]+ ms/);
+    expect(stdout).toMatch(
+      /orders\/s: asked 40, sent [\d,.]+, accepted by the API [\d,.]+, completed by the target [\d,.]+/,
+    );
+    const target = report.variants[variant]!.target!;
+    expect(target.clientLagMs).toEqual(expect.objectContaining({ p50: expect.any(Number), p99: expect.any(Number) }));
+    expect(target.openModel).toEqual({
+      requestedPerSec: 40,
+      sentPerSec: expect.any(Number),
+      acceptedPerSec: expect.any(Number),
+      completedPerSec: expect.any(Number),
+    });
+    // Every order was sent and ended: the rates are of real sends and real ends, not zeros.
+    expect(report.variants[variant]!.nonTerminal).toBe(0);
+    expect(Object.values(target.openModel!).every((rate) => rate > 0)).toBe(true);
+  }, 300_000);
 });
