@@ -1,5 +1,10 @@
 import type { OrderRecord, TerminalStatus } from '#domain/order';
 import { isTerminal } from '#domain/order';
+import { Worker } from 'node:worker_threads';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { createHttpClient, type HttpClient } from './http-client.ts';
+import type { OpenModelJob, SenderMessage } from './open-model-thread.ts';
+import { postOrder } from './order-post.ts';
 import type { RequestSigner } from './sigv4.ts';
 import type { WorkloadOrder } from './workload.ts';
 
@@ -35,6 +40,8 @@ export interface DriveOptions {
   onProgress?: (done: number, total: number) => void;
   /** Signs each POST (SigV4, an API with IAM authorization); unsigned without it. */
   sign?: RequestSigner;
+  /** The same signing for the open model's sender thread, which builds its own signer from it. */
+  signing?: { region: string; credentials: AwsCredentialIdentity };
 }
 
 export interface OrderOutcome {
@@ -75,6 +82,21 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
   const startedAtMs = Date.now();
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + options.deadlineMs;
   const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity, options.maxReadsPerSecond);
+  const client = createHttpClient();
+  try {
+    return await drive(options, startedAtMs, deadline, watcher, client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function drive(
+  options: DriveOptions,
+  startedAtMs: number,
+  deadline: number,
+  watcher: TerminalWatcher,
+  client: HttpClient,
+): Promise<DriveResult> {
   const outcomes: OrderOutcome[] = new Array(options.orders.length);
   let finishedAtMs = startedAtMs;
   let done = 0;
@@ -85,36 +107,38 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
     options.onProgress?.(++done, options.orders.length);
   };
   if (options.ratePerSec) {
-    // One scheduler sends every order that is due, then sleeps until the next one: no timer per
-    // order, and the lag is how late the event loop got to an order, which is the generator's own.
-    const interval = 1000 / options.ratePerSec;
-    const bodies = options.orders.map((order) => JSON.stringify(order.command));
-    const inFlight: Promise<void>[] = [];
-    for (let index = 0; index < options.orders.length; ) {
-      const now = Date.now();
-      const dueAtMs = startedAtMs + index * interval;
-      if (dueAtMs > now) {
-        await sleep(dueAtMs - now);
-        continue;
-      }
-      for (; index < options.orders.length && startedAtMs + index * interval <= now; index++) {
-        const at = index;
-        const due = startedAtMs + at * interval;
-        inFlight.push(
-          postOne(options.apiUrl, options.orders[at]!, options.sign, bodies[at]).then(async (outcome) => {
-            outcomes[at] = { ...outcome, lagMs: Math.max(0, outcome.sentAtMs - due), dueAtMs: due };
-            await track(outcomes[at]!);
-          }),
-        );
-      }
-    }
-    await Promise.all(inFlight);
+    // The open model's sends happen on a thread of their own (open-model-thread.ts): this thread's
+    // polling and bookkeeping never make an order late, so the lag is the sender's own.
+    const tracked: Promise<void>[] = [];
+    await sendOnThread(
+      {
+        apiUrl: options.apiUrl,
+        orderIds: options.orders.map((o) => o.command.orderId),
+        bodies: options.orders.map((o) => JSON.stringify(o.command)),
+        ratePerSec: options.ratePerSec,
+        ...(options.signing ? { signing: options.signing } : {}),
+      },
+      (posted) => {
+        const { index, ...rest } = posted;
+        outcomes[index] = { ...rest, kind: options.orders[index]!.kind };
+        tracked.push(track(outcomes[index]!));
+      },
+    );
+    await Promise.all(tracked);
   } else {
     let next = 0;
     const lane = async () => {
       while (next < options.orders.length && Date.now() < deadline) {
         const index = next++;
-        outcomes[index] = await postOne(options.apiUrl, options.orders[index]!, options.sign);
+        const order = options.orders[index]!;
+        const posted = await postOrder(
+          client,
+          options.apiUrl,
+          order.command.orderId,
+          JSON.stringify(order.command),
+          options.sign,
+        );
+        outcomes[index] = { ...posted, kind: order.kind };
         await track(outcomes[index]!);
       }
     };
@@ -232,64 +256,27 @@ const POLL_MS = 150;
 /** On a read budget, the longest a pending order goes unread (its interval doubles up to it). */
 const MAX_POLL_INTERVAL_MS = 2_000;
 
-/** A throttled POST (429) is retried for this long at most; other failures five times. */
-const THROTTLE_RETRY_FOR_MS = 30 * 60_000;
-const MAX_FAILED_ATTEMPTS = 5;
-
-async function postOne(
-  apiUrl: string,
-  order: WorkloadOrder,
-  sign?: RequestSigner,
-  preparedBody?: string,
-): Promise<OrderOutcome> {
-  const sentAtMs = Date.now();
-  const url = `${apiUrl}/orders`;
-  const body = preparedBody ?? JSON.stringify(order.command);
-  const outcome = (httpStatus: number): OrderOutcome => ({
-    orderId: order.command.orderId,
-    kind: order.kind,
-    httpStatus,
-    sentAtMs,
-    acceptedAtMs: Date.now(),
+/** Runs the open model's sender thread to the end, handing each POST outcome over as it comes. */
+function sendOnThread(
+  job: OpenModelJob,
+  onPosted: (posted: Extract<SenderMessage, { type: 'sent' }>['outcomes'][number]) => void,
+): Promise<void> {
+  const worker = new Worker(new URL('./open-model-thread.ts', import.meta.url), {
+    workerData: { openModel: job },
+    // Node runs the thread's TypeScript itself (type stripping), without this process's loader.
+    execArgv: [],
   });
-  for (let attempt = 1, failures = 0; ; attempt++) {
-    // Capped exponential backoff with full jitter, as the AWS SDKs retry: many throttled
-    // clients spread out instead of coming back together.
-    const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
-    try {
-      const plain = { 'content-type': 'application/json' };
-      const headers = sign ? await sign({ method: 'POST', url, headers: plain, body }) : plain;
-      const response = await fetch(url, { method: 'POST', headers, body });
-      const text = await response.text();
-      // Throttling and 5xx are retried with the same body: the orderId makes that safe. A
-      // throttle is the API's back-pressure under overload, so it is retried until accepted.
-      if (response.status === 429 && Date.now() - sentAtMs < THROTTLE_RETRY_FOR_MS) {
-        await backoff();
-        continue;
+  return new Promise<void>((resolve, reject) => {
+    worker.on('message', (message: SenderMessage) => {
+      if (message.type === 'sent') for (const posted of message.outcomes) onPosted(posted);
+      else {
+        resolve();
+        void worker.terminate();
       }
-      // Accepted means the API answered with the order: serverless-offline answers a handler that
-      // timed out with a 200 and a LambdaTimeoutError body (API Gateway would say 5xx).
-      const failed = response.status >= 500 || (response.status < 300 && !answersWithOrder(text, order));
-      if (failed && ++failures < MAX_FAILED_ATTEMPTS) {
-        await backoff();
-        continue;
-      }
-      return outcome(failed && response.status < 300 ? 502 : response.status);
-    } catch {
-      if (++failures >= MAX_FAILED_ATTEMPTS) return outcome(0);
-      await backoff();
-    }
-  }
-}
-
-/** Whether a 2xx body is the API's answer for this order (`{ orderId, status, ... }`). */
-function answersWithOrder(text: string, order: WorkloadOrder): boolean {
-  try {
-    const body = JSON.parse(text) as { orderId?: unknown; status?: unknown };
-    return body.orderId === order.command.orderId && typeof body.status === 'string';
-  } catch {
-    return false;
-  }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the open model's sender thread exited with code ${code}`)));
+  });
 }
 
 /** Accept -> terminal latency of one order, from the record's own (server-side) clock. */
@@ -302,8 +289,4 @@ export function terminalCounts(outcomes: OrderOutcome[]): Record<TerminalStatus,
   const counts: Record<TerminalStatus, number> = { CONFIRMED: 0, CANCELLED: 0, REJECTED: 0, FAILED: 0 };
   for (const o of outcomes) if (o.record && isTerminal(o.record.status)) counts[o.record.status as TerminalStatus]++;
   return counts;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -9,8 +9,9 @@ import { createLatencyModel } from '../measure/latency-model.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type { OrderRun, TargetDetails, VariantRun } from '../report/types.ts';
 import { driveWorkload, type DriveResult } from './driver.ts';
+import { createHttpClient } from './http-client.ts';
 import { orchestrationLoc, packageService, type CfnTemplate } from './package-service.ts';
-import { createRequestSigner, isLoopback, regionOfApiUrl, type RequestSigner } from './sigv4.ts';
+import { createRequestSigner, isLoopback, regionOfApiUrl, type RequestSigner, resolveCredentials } from './sigv4.ts';
 import { expectedInCodeRetryWaitMs } from '../measure/lambda-duration.ts';
 import {
   countFromCloudWatch,
@@ -178,9 +179,10 @@ export async function runTarget(
 ): Promise<TargetRun> {
   const phase = options.onPhase ?? (() => {});
   const { access, stackName: known } = resolveAccess(target, options);
-  const stackName =
+  const found =
     known ?? (target.variant ? await stackNameFromSlsInfo(target.variant, options.stage, access.region) : undefined);
-  if (!stackName) throw new Error(`no stack name for ${target.url}: pass --stack <name>`);
+  if (!found) throw new Error(`no stack name for ${target.url}: pass --stack <name>`);
+  const stackName: string = found;
   phase(`${target.name}: stack ${stackName}, reading its resources (DescribeStackResources)`);
   const resources = await describeStackResources(access, stackName);
   const variant = target.variant ?? VARIANTS.find((v) => stackName.startsWith(`${v}-`));
@@ -190,12 +192,15 @@ export async function runTarget(
         variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [],
       )
     : undefined;
-  const signing = options.sign === 'always' || (options.sign === 'auto' && !isLoopback(target.url));
-  const sign: RequestSigner | undefined = signing
-    ? createRequestSigner({ region: access.region, ...(access.credentials ? { credentials: access.credentials } : {}) })
-    : undefined;
+  // Credentials are resolved once, so the open model's sender thread can sign with them too.
+  const signing =
+    options.sign === 'always' || (options.sign === 'auto' && !isLoopback(target.url))
+      ? { region: access.region, credentials: access.credentials ?? (await resolveCredentials()) }
+      : undefined;
+  const sign: RequestSigner | undefined = signing ? createRequestSigner(signing) : undefined;
   const probe = options.verify ? new StackProbe(access, resources) : undefined;
   let polls = 0;
+  const http = createHttpClient();
   const readOrders = probe
     ? (ids: string[]) => probe.orders(ids)
     : async (ids: string[]): Promise<OrderRecord[]> => {
@@ -206,185 +211,202 @@ export async function runTarget(
               polls++;
               const url = `${target.url}/orders/${encodeURIComponent(id)}`;
               const headers = sign ? await sign({ method: 'GET', url, headers: {} }) : {};
-              const response = await fetch(url, { headers }).catch(() => undefined);
-              return response?.ok ? ((await response.json()) as OrderRecord) : undefined;
+              const response = await http.request('GET', url, headers).catch(() => undefined);
+              return response?.status === 200 ? parseOrder(response.body) : undefined;
             }),
           );
           out.push(...batch.filter((r): r is OrderRecord => r !== undefined));
         }
         return out;
       };
-  // The light-load calibration: its window ends on a boundary of CloudWatch's resolution (a minute
-  // on AWS, a second locally), and the run starts after it, so neither counts the other's work.
-  let calibration: { startMs: number; endMs: number } | undefined;
-  if (options.calibration && options.calibration.length > 0) {
-    phase(
-      `${target.name}: calibrating with ${options.calibration.length} orders, one in flight (each function's duration at light load)`,
-    );
-    const resolutionMs = isLoopback(target.url) ? 1000 : 60_000;
-    const calibrated = await driveWorkload({
+  try {
+    return await driveAndCount();
+  } finally {
+    http.destroy();
+  }
+
+  async function driveAndCount(): Promise<TargetRun> {
+    // The light-load calibration: its window ends on a boundary of CloudWatch's resolution (a minute
+    // on AWS, a second locally), and the run starts after it, so neither counts the other's work.
+    let calibration: { startMs: number; endMs: number } | undefined;
+    if (options.calibration && options.calibration.length > 0) {
+      phase(
+        `${target.name}: calibrating with ${options.calibration.length} orders, one in flight (each function's duration at light load)`,
+      );
+      const resolutionMs = isLoopback(target.url) ? 1000 : 60_000;
+      const calibrated = await driveWorkload({
+        apiUrl: target.url,
+        orders: options.calibration,
+        concurrency: 1,
+        deadlineMs: options.deadlineMs,
+        readOrders,
+        // Polled on the same budget: a GET is an invocation beside the one being calibrated.
+        ...(probe ? {} : { maxReadsPerSecond: options.pollRate ?? DEFAULT_POLL_RATE }),
+        ...(sign && signing ? { sign, signing } : {}),
+      });
+      await sleep(CALIBRATION_SETTLE_MS);
+      const boundary = Math.ceil(Date.now() / resolutionMs) * resolutionMs;
+      await sleep(boundary - Date.now());
+      calibration = { startMs: Math.floor(calibrated.startedAtMs / resolutionMs) * resolutionMs, endMs: boundary };
+    }
+    // What the load test reads itself is left out of the counts: only the run's own reads.
+    const pollsBefore = polls;
+    const probeReadsBefore = new Map(probe?.readUnits ?? []);
+    phase(`${target.name}: driving ${workload.length} orders through ${target.url}${sign ? ' (SigV4-signed)' : ''}`);
+    const drive = await driveWorkload({
       apiUrl: target.url,
-      orders: options.calibration,
-      concurrency: 1,
+      orders: workload,
+      concurrency: options.concurrency,
+      ...(options.rate ? { ratePerSec: options.rate } : {}),
       deadlineMs: options.deadlineMs,
       readOrders,
-      // Polled on the same budget: a GET is an invocation beside the one being calibrated.
+      // GETs are invocations of the target: budgeted, so polling never becomes the load. With
+      // --verify the table is read directly (100 orders a BatchGetItem), which needs no budget.
       ...(probe ? {} : { maxReadsPerSecond: options.pollRate ?? DEFAULT_POLL_RATE }),
-      ...(sign ? { sign } : {}),
+      ...(sign && signing ? { sign, signing } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    await sleep(CALIBRATION_SETTLE_MS);
-    const boundary = Math.ceil(Date.now() / resolutionMs) * resolutionMs;
-    await sleep(boundary - Date.now());
-    calibration = { startMs: Math.floor(calibrated.startedAtMs / resolutionMs) * resolutionMs, endMs: boundary };
-  }
-  // What the load test reads itself is left out of the counts: only the run's own reads.
-  const pollsBefore = polls;
-  const probeReadsBefore = new Map(probe?.readUnits ?? []);
-  phase(`${target.name}: driving ${workload.length} orders through ${target.url}${sign ? ' (SigV4-signed)' : ''}`);
-  const drive = await driveWorkload({
-    apiUrl: target.url,
-    orders: workload,
-    concurrency: options.concurrency,
-    ...(options.rate ? { ratePerSec: options.rate } : {}),
-    deadlineMs: options.deadlineMs,
-    readOrders,
-    // GETs are invocations of the target: budgeted, so polling never becomes the load. With
-    // --verify the table is read directly (100 orders a BatchGetItem), which needs no budget.
-    ...(probe ? {} : { maxReadsPerSecond: options.pollRate ?? DEFAULT_POLL_RATE }),
-    ...(sign ? { sign } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  const delayMs = options.metricsDelayMs ?? (isLoopback(target.url) ? 1500 : 180_000);
-  phase(`${target.name}: waiting ${Math.round(delayMs / 1000)} s for the metrics to land, then GetMetricData`);
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  const window = { startMs: calibration?.endMs ?? drive.startedAtMs - 1000, endMs: Date.now() };
-  // The load test's own reads are not the pipeline's: the GET route's function is left out and,
-  // reading tables directly (--verify), the units it consumed are subtracted.
-  const getFunctions = new Set(
-    getRouteFunctions(template).flatMap((id) => resources.filter((r) => r.logicalId === id).map((r) => r.physicalId)),
-  );
-  const ordersTable = resources.find((r) => r.logicalId === 'OrdersTable')?.physicalId;
-  const runPolls = polls - pollsBefore;
-  const ownReads = new Map(
-    [...(probe?.readUnits ?? [])].map(([table, units]) => [table, units - (probeReadsBefore.get(table) ?? 0)]),
-  );
-  if (!probe && ordersTable && runPolls > 0) ownReads.set(ordersTable, runPolls); // one strongly consistent read per GET
-  const inCodeRetryWaitGbSeconds = inCodeRetryWaits(
-    variant,
-    template,
-    drive.outcomes.map((o) => o.record?.timeline ?? []),
-  );
-  const counted = await countStack({
-    access,
-    resources,
-    ...(template ? { template } : {}),
-    ...window,
-    excludeFunctions: getFunctions,
-    ownReadUnits: ownReads,
-    ...(calibration ? { calibration } : {}),
-    inCodeRetryWaitGbSeconds,
-  }).catch((error: Error) => ({
-    counts: {},
-    unavailable: [
-      'lambdaInvocations',
-      'lambdaGbSeconds',
-      'sqsRequests',
-      'eventsPut',
-      'stateTransitions',
-      'dynamoReadUnits',
-      'dynamoWriteUnits',
-    ] as const,
-    metrics: {},
-    notes: [`CloudWatch could not be read (${error.name}: ${error.message}): no counts, no cost.`],
-    lambdaGbSecondsMeasured: undefined,
-    lambdaDuration: undefined,
-  }));
-  if (!probe && runPolls > 0) {
-    counted.notes = counted.notes.filter((n) => !n.startsWith("DynamoDB read units leave out the load test's own"));
-    counted.notes.push(
-      `DynamoDB read units leave out ~${runPolls} units for the load test's ${runPolls} GET /orders/{id} polls (one strongly consistent read each, an estimate; --verify reads the table and subtracts exactly).`,
+    const delayMs = options.metricsDelayMs ?? (isLoopback(target.url) ? 1500 : 180_000);
+    phase(`${target.name}: waiting ${Math.round(delayMs / 1000)} s for the metrics to land, then GetMetricData`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const window = { startMs: calibration?.endMs ?? drive.startedAtMs - 1000, endMs: Date.now() };
+    // The load test's own reads are not the pipeline's: the GET route's function is left out and,
+    // reading tables directly (--verify), the units it consumed are subtracted.
+    const getFunctions = new Set(
+      getRouteFunctions(template).flatMap((id) => resources.filter((r) => r.logicalId === id).map((r) => r.physicalId)),
     );
-  }
-  const accepted = drive.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200);
-  const notTerminal = accepted.filter((o) => !o.record || !isTerminal(o.record.status));
-  const invariantsChecked = ['every accepted order reached one terminal state'];
-  let violations: InvariantViolation[] = notTerminal.map((o) => ({
-    rule: 'not-terminal' as const,
-    orderId: o.orderId,
-    message: `order ${o.orderId} did not end within the deadline (last status ${o.record?.status ?? 'unknown'})`,
-  }));
-  if (probe) {
-    phase(`${target.name}: --verify: reading the orders, ledger, stock, DLQs and failed executions`);
-    violations = checkInvariants(await probe.snapshot(accepted.map((o) => o.orderId)));
-    invariantsChecked.splice(
-      0,
-      1,
-      'one terminal state per order, none lost',
-      'charged exactly once per confirmed order (ledger)',
-      'every charged-then-cancelled order refunded',
-      'stock never negative and equal to initial minus confirmed quantities (whole stack)',
-      'every failed order in a DLQ or a failed execution',
+    const ordersTable = resources.find((r) => r.logicalId === 'OrdersTable')?.physicalId;
+    const runPolls = polls - pollsBefore;
+    const ownReads = new Map(
+      [...(probe?.readUnits ?? [])].map(([table, units]) => [table, units - (probeReadsBefore.get(table) ?? 0)]),
     );
-    probe.destroy();
-  }
-  const orders: OrderRun[] = drive.outcomes.map((o) => ({
-    orderId: o.orderId,
-    acceptedAtMs: o.record ? Date.parse(o.record.createdAt) : o.acceptedAtMs,
-    ...(o.record?.terminalAt ? { terminalAtMs: Date.parse(o.record.terminalAt) } : {}),
-    status: o.record?.status ?? 'ACCEPTED',
-    ...(o.record?.reason ? { reason: o.record.reason } : {}),
-    timeline: o.record?.timeline ?? [],
-  }));
-  const lags = drive.outcomes.flatMap((o) => (o.lagMs !== undefined ? [o.lagMs] : []));
-  const openModel = options.rate > 0 ? openModelRates(drive, orders, options.rate) : undefined;
-  // The run's span on the records' own clock (first accepted to last terminal): polling, on a
-  // budget, may notice the last end later than it happened.
-  const ended = orders.filter((o) => o.terminalAtMs !== undefined);
-  const wallClockMs =
-    ended.length > 0
-      ? Math.max(...ended.map((o) => o.terminalAtMs!)) - Math.min(...orders.map((o) => o.acceptedAtMs))
-      : drive.finishedAtMs - drive.startedAtMs;
-  const details: TargetDetails = {
-    url: target.url,
-    stackName,
-    invariantsChecked,
-    countNotes: counted.notes,
-    metrics: counted.metrics,
-    ...(lags.length > 0 ? { clientLagMs: summarizeLatencies(lags.map((l) => Math.max(1, l))).quantiles } : {}),
-    ...(openModel ? { openModel } : {}),
-    // A variant whose hops have no published delay (durable-functions, single-lambda) is not modelled.
-    ...(!isLoopback(target.url) && variant && specOf(variant).hopType
-      ? { awsModel: predictLatency(orders, variant, options) }
-      : {}),
-  };
-  return {
-    drive,
-    counting: {
+    if (!probe && ordersTable && runPolls > 0) ownReads.set(ordersTable, runPolls); // one strongly consistent read per GET
+    const inCodeRetryWaitGbSeconds = inCodeRetryWaits(
+      variant,
+      template,
+      drive.outcomes.map((o) => o.record?.timeline ?? []),
+    );
+    const counted = await countStack({
+      access,
+      resources,
+      ...(template ? { template } : {}),
+      ...window,
+      excludeFunctions: getFunctions,
+      ownReadUnits: ownReads,
+      ...(calibration ? { calibration } : {}),
+      inCodeRetryWaitGbSeconds,
+    }).catch((error: Error) => ({
+      counts: {},
+      unavailable: [
+        'lambdaInvocations',
+        'lambdaGbSeconds',
+        'sqsRequests',
+        'eventsPut',
+        'stateTransitions',
+        'dynamoReadUnits',
+        'dynamoWriteUnits',
+      ] as const,
+      metrics: {},
+      notes: [`CloudWatch could not be read (${error.name}: ${error.message}): no counts, no cost.`],
+      lambdaGbSecondsMeasured: undefined,
+      lambdaDuration: undefined,
+    }));
+    if (!probe && runPolls > 0) {
+      counted.notes = counted.notes.filter((n) => !n.startsWith("DynamoDB read units leave out the load test's own"));
+      counted.notes.push(
+        `DynamoDB read units leave out ~${runPolls} units for the load test's ${runPolls} GET /orders/{id} polls (one strongly consistent read each, an estimate; --verify reads the table and subtracts exactly).`,
+      );
+    }
+    const accepted = drive.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200);
+    const notTerminal = accepted.filter((o) => !o.record || !isTerminal(o.record.status));
+    const invariantsChecked = ['every accepted order reached one terminal state'];
+    let violations: InvariantViolation[] = notTerminal.map((o) => ({
+      rule: 'not-terminal' as const,
+      orderId: o.orderId,
+      message: `order ${o.orderId} did not end within the deadline (last status ${o.record?.status ?? 'unknown'})`,
+    }));
+    if (probe) {
+      phase(`${target.name}: --verify: reading the orders, ledger, stock, DLQs and failed executions`);
+      violations = checkInvariants(await probe.snapshot(accepted.map((o) => o.orderId)));
+      invariantsChecked.splice(
+        0,
+        1,
+        'one terminal state per order, none lost',
+        'charged exactly once per confirmed order (ledger)',
+        'every charged-then-cancelled order refunded',
+        'stock never negative and equal to initial minus confirmed quantities (whole stack)',
+        'every failed order in a DLQ or a failed execution',
+      );
+      probe.destroy();
+    }
+    const orders: OrderRun[] = drive.outcomes.map((o) => ({
+      orderId: o.orderId,
+      acceptedAtMs: o.record ? Date.parse(o.record.createdAt) : o.acceptedAtMs,
+      ...(o.record?.terminalAt ? { terminalAtMs: Date.parse(o.record.terminalAt) } : {}),
+      status: o.record?.status ?? 'ACCEPTED',
+      ...(o.record?.reason ? { reason: o.record.reason } : {}),
+      timeline: o.record?.timeline ?? [],
+    }));
+    const lags = drive.outcomes.flatMap((o) => (o.lagMs !== undefined ? [o.lagMs] : []));
+    const openModel = options.rate > 0 ? openModelRates(drive, orders, options.rate) : undefined;
+    // The run's span on the records' own clock (first accepted to last terminal): polling, on a
+    // budget, may notice the last end later than it happened.
+    const ended = orders.filter((o) => o.terminalAtMs !== undefined);
+    const wallClockMs =
+      ended.length > 0
+        ? Math.max(...ended.map((o) => o.terminalAtMs!)) - Math.min(...orders.map((o) => o.acceptedAtMs))
+        : drive.finishedAtMs - drive.startedAtMs;
+    const details: TargetDetails = {
       url: target.url,
       stackName,
-      ...(variant ? { variant } : {}),
-      ...window,
-      excludeFunctions: [...getFunctions],
-      ownReadUnits: Object.fromEntries(ownReads),
-      ...(calibration ? { calibration } : {}),
-      ...(inCodeRetryWaitGbSeconds > 0 ? { inCodeRetryWaitGbSeconds } : {}),
-    },
-    run: {
-      name: target.name,
-      orders,
-      counts: counted.counts,
-      countsUnavailable: [...counted.unavailable],
-      ...(counted.lambdaGbSecondsMeasured !== undefined
-        ? { lambdaGbSecondsMeasured: counted.lambdaGbSecondsMeasured }
+      invariantsChecked,
+      countNotes: counted.notes,
+      metrics: counted.metrics,
+      ...(lags.length > 0 ? { clientLagMs: summarizeLatencies(lags.map((l) => Math.max(1, l))).quantiles } : {}),
+      ...(openModel ? { openModel } : {}),
+      // A variant whose hops have no published delay (durable-functions, single-lambda) is not modelled.
+      ...(!isLoopback(target.url) && variant && specOf(variant).hopType
+        ? { awsModel: predictLatency(orders, variant, options) }
         : {}),
-      ...(counted.lambdaDuration ? { lambdaDuration: counted.lambdaDuration } : {}),
-      wallClockMs,
-      templateResources: template ? Object.keys(template.Resources).length : resources.length,
-      orchestrationLoc: variant ? await orchestrationLoc(variant) : 0,
-      invariantViolations: violations,
-      target: details,
-    },
-  };
+    };
+    return {
+      drive,
+      counting: {
+        url: target.url,
+        stackName,
+        ...(variant ? { variant } : {}),
+        ...window,
+        excludeFunctions: [...getFunctions],
+        ownReadUnits: Object.fromEntries(ownReads),
+        ...(calibration ? { calibration } : {}),
+        ...(inCodeRetryWaitGbSeconds > 0 ? { inCodeRetryWaitGbSeconds } : {}),
+      },
+      run: {
+        name: target.name,
+        orders,
+        counts: counted.counts,
+        countsUnavailable: [...counted.unavailable],
+        ...(counted.lambdaGbSecondsMeasured !== undefined
+          ? { lambdaGbSecondsMeasured: counted.lambdaGbSecondsMeasured }
+          : {}),
+        ...(counted.lambdaDuration ? { lambdaDuration: counted.lambdaDuration } : {}),
+        wallClockMs,
+        templateResources: template ? Object.keys(template.Resources).length : resources.length,
+        orchestrationLoc: variant ? await orchestrationLoc(variant) : 0,
+        invariantViolations: violations,
+        target: details,
+      },
+    };
+  }
+}
+
+function parseOrder(body: string): OrderRecord | undefined {
+  try {
+    const order = JSON.parse(body) as OrderRecord;
+    return typeof order.orderId === 'string' ? order : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * SigV4 for the load test's requests to an API that requires IAM authorization (`AWS_IAM`):
  * the SDK's own signer (@smithy/signature-v4) and the caller's credentials from the default
- * provider chain (env, profile, SSO, instance role...), service `execute-api`.
+ * provider chain (env, profile, SSO, instance role...), service `execute-api`, hashing with
+ * node:crypto.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 
 export interface RequestToSign {
   method: string;
@@ -27,7 +28,7 @@ export function createRequestSigner(options: {
     credentials: options.credentials ?? defaultProvider(),
     region: options.region,
     service: options.service ?? 'execute-api',
-    sha256: Sha256,
+    sha256: NodeSha256,
   });
   return async (request) => {
     const url = new URL(request.url);
@@ -47,6 +48,49 @@ export function createRequestSigner(options: {
     const { host: _host, ...headers } = signed.headers as Record<string, string>;
     return headers;
   };
+}
+
+/** The caller's credentials, resolved once (env, profile, SSO, instance role...): what a sender thread signs with. */
+export async function resolveCredentials(): Promise<AwsCredentialIdentity> {
+  const { accessKeyId, secretAccessKey, sessionToken } = await defaultProvider()();
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+/**
+ * SHA-256 and HMAC-SHA-256 from node:crypto, as the signer's checksum: several times cheaper per
+ * request than the pure JavaScript implementation, which matters at hundreds of signed requests a second.
+ */
+class NodeSha256 implements Checksum {
+  private hash: Hash | Hmac;
+  private readonly secret: SourceData | undefined;
+
+  constructor(secret?: SourceData) {
+    this.secret = secret;
+    this.hash = this.fresh();
+  }
+
+  update(data: Uint8Array | string): void {
+    this.hash.update(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = this.fresh();
+  }
+
+  private fresh(): Hash | Hmac {
+    if (this.secret === undefined) return createHash('sha256');
+    const key =
+      typeof this.secret === 'string'
+        ? this.secret
+        : ArrayBuffer.isView(this.secret)
+          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
+          : Buffer.from(this.secret);
+    return createHmac('sha256', key);
+  }
 }
 
 /** The region of an API Gateway URL (`<id>.execute-api.<region>.amazonaws.com`), if it is one. */
