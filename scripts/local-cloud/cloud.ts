@@ -100,7 +100,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       : undefined;
     if (eventBridge) stops.push(() => eventBridge.stop());
     const stepFunctions = optional.has('stepfunctions')
-      ? await startStepFunctionsEmulator(port('stepfunctions'), host, runtime, instruments, options)
+      ? await startStepFunctionsEmulator(port('stepfunctions'), host, runtime, instruments, options, {
+          sqs: sqsUrl,
+          ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
+        })
       : undefined;
     if (stepFunctions) stops.push(() => stepFunctions.stop());
 
@@ -244,6 +247,7 @@ async function startStepFunctionsEmulator(
   runtime: LambdaRuntime,
   instruments: CloudInstruments,
   options: LocalCloudOptions,
+  endpoints: { sqs: string; eventbridge?: string },
 ): Promise<StepFunctionsPort & Idle & { running(): number }> {
   const { startStepFunctions } = await import('./stepfunctions/server.ts');
   return startStepFunctions({
@@ -251,6 +255,7 @@ async function startStepFunctionsEmulator(
     host,
     invoker: runtime,
     instruments,
+    endpoints,
     ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
   });
 }

@@ -2,21 +2,37 @@
  * Executions run in the background on the interpreter; each keeps its status and AWS-shaped
  * history. Express executions are kept too (so idle() and debugging see them) although the API
  * hides them, as AWS sends them to CloudWatch Logs instead.
+ *
+ * A redrive (RedriveExecution) runs the execution again from the top-level state it failed in:
+ * the interpreter cannot resume, so the execution remembers each top-level state it entered and
+ * did not exit, with that state's input, and a resumed machine (definition.ts resumeMachine)
+ * enters that state with that input. The history goes on after ExecutionFailed with
+ * ExecutionRedriven, then the failed state's events again (without a second *StateEntered, as AWS).
  */
 import { randomUUID } from 'node:crypto';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { ExecutionAbortedError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { CloudInstruments, LambdaInvoker } from '#cloud/types';
+import { RESUME_STATE, resumeMachine, topLevelStates } from './definition.ts';
 import { SfnApiError } from './errors.ts';
 import { ExecutionHistory, payload, toHistoryEvent, type InterpreterEvent } from './history.ts';
 import { assertValidName, type StateMachineRecord } from './machines.ts';
-import { TaskRunner, type JsonValue } from './tasks.ts';
+import type { TaskTokens } from './task-tokens.ts';
+import { TaskRunner, type JsonValue, type TaskIntegrations } from './tasks.ts';
 
 export interface ExecutionsOptions {
   region: string;
   account: string;
   invoker: LambdaInvoker;
   instruments: CloudInstruments;
+  tokens: TaskTokens;
+  integrations: TaskIntegrations;
+}
+
+/** Where a redrive resumes: a top-level state that was entered and not exited, and its input. */
+interface OpenState {
+  name: string;
+  input: JsonValue;
 }
 
 /** Why StopExecution stopped it, as the caller gave it. */
@@ -39,10 +55,14 @@ export class Execution {
   error?: string;
   cause?: string;
   readonly history = new ExecutionHistory();
-  /** Settles once the execution has ended and its history is complete. */
-  readonly done: Promise<void>;
+  /** Settles once the execution (or its latest redrive) has ended and its history is complete. */
+  done: Promise<void>;
+  redriveCount = 0;
+  redriveDate?: Date;
   private abortReason: AbortReason = {};
   private abortRun: () => void = () => {};
+  /** The top-level state running when the execution ended, if any: where a redrive resumes. */
+  private openState?: OpenState;
 
   constructor(
     readonly arn: string,
@@ -64,17 +84,50 @@ export class Execution {
     return this.done;
   }
 
-  private async run(): Promise<void> {
+  /** Why RedriveExecution would refuse this execution now, or undefined when it can be redriven. */
+  get notRedrivableReason(): string | undefined {
+    if (this.machine.type !== 'STANDARD') return 'Execution is EXPRESS and cannot be redriven.';
+    if (this.status === 'RUNNING' || this.status === 'SUCCEEDED') {
+      return `Execution is ${this.status} and cannot be redriven.`;
+    }
+    return undefined;
+  }
+
+  /**
+   * RedriveExecution: runs again from the state that failed (or was running when the execution
+   * timed out or was aborted), with the input that state had. Returns the redrive date.
+   */
+  redrive(): Date {
+    const reason = this.notRedrivableReason;
+    if (reason) throw new SfnApiError('ExecutionNotRedrivable', `${reason} Execution: '${this.arn}'`);
+    this.redriveCount += 1;
+    this.redriveDate = new Date();
+    this.status = 'RUNNING';
+    this.stopDate = undefined;
+    this.output = undefined;
+    this.error = undefined;
+    this.cause = undefined;
+    this.abortReason = {};
+    this.history.reopen();
+    this.history.add('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: this.redriveCount } });
+    this.done = this.run(this.openState);
+    return this.redriveDate;
+  }
+
+  private async run(resumeAt?: OpenState): Promise<void> {
     const { machine, options } = this;
     const input = JSON.parse(this.input) as JsonValue;
-    const inputJson = payload(input);
-    this.history.add('ExecutionStarted', {
-      executionStartedEventDetails: {
-        input: inputJson.text,
-        inputDetails: inputJson.details,
-        roleArn: machine.roleArn,
-      },
-    });
+    if (!resumeAt) {
+      const inputJson = payload(input);
+      this.history.add('ExecutionStarted', {
+        executionStartedEventDetails: {
+          input: inputJson.text,
+          inputDetails: inputJson.details,
+          roleArn: machine.roleArn,
+        },
+      });
+    }
+    this.openState = undefined;
     const tasks = new TaskRunner(
       machine.compiled.tasks,
       {
@@ -83,43 +136,72 @@ export class Execution {
         instruments: options.instruments,
         hop: machine.type === 'STANDARD' ? 'sfn-standard' : 'sfn-express',
         region: options.region,
+        executionArn: this.arn,
+        tokens: options.tokens,
+        integrations: options.integrations,
       },
       machine.compiled.timeouts,
+      machine.compiled.heartbeats,
     );
-    const running = machine.compiled.machine.run(input, {
+    // A redrive of an execution that ended between states (none open) just ends it again.
+    const runnable = resumeAt
+      ? resumeMachine(machine.compiled, resumeAt.name, resumeAt.input)
+      : machine.compiled.machine;
+    const running = runnable.run(input, {
       overrides: { taskResourceLocalHandlers: tasks.handlers() },
       context: this.contextObject(),
     });
     this.abortRun = running.abort;
-    const logged = this.follow(running.eventLogs, tasks);
+    const logged = this.follow(running.eventLogs, tasks, resumeAt?.name);
     const outcome = await running.result.then(
       (value): Outcome => ({ ok: true, value }),
       (error: unknown): Outcome => ({ ok: false, error }),
     );
     // The interpreter closes its log on every ending, so this drains the last state events.
     await logged;
+    tasks.close();
     this.finish(outcome);
   }
 
   /** `$$` as AWS fills it; the interpreter adds Execution.Input and Execution.StartTime. */
   private contextObject(): Record<string, unknown> {
     return {
-      Execution: { Id: this.arn, Name: this.name, RoleArn: this.machine.roleArn },
+      Execution: {
+        Id: this.arn,
+        Name: this.name,
+        RoleArn: this.machine.roleArn,
+        RedriveCount: this.redriveCount,
+        ...(this.redriveDate ? { RedriveTime: this.redriveDate.toISOString() } : {}),
+      },
       StateMachine: { Id: this.machine.arn, Name: this.machine.name },
     };
   }
 
-  private async follow(events: AsyncGenerator<InterpreterEvent>, tasks: TaskRunner): Promise<void> {
+  private async follow(
+    events: AsyncGenerator<InterpreterEvent>,
+    tasks: TaskRunner,
+    resumedState: string | undefined,
+  ): Promise<void> {
     const { instruments } = this.options;
+    const topLevel = topLevelStates(this.machine.compiled);
+    let resuming = resumedState;
     for await (const event of events) {
-      // Standard bills each state entered and each retry; Express bills requests and duration.
+      if ('state' in event && event.state.name === RESUME_STATE) continue;
+      if (event.type === 'StateEntered' && topLevel.has(event.state.name)) {
+        this.openState = { name: event.state.name, input: (event.state.input ?? null) as JsonValue };
+      }
+      if (event.type === 'StateExited' && this.openState?.name === event.state.name) this.openState = undefined;
+      // The redriven state goes on where it stopped: AWS writes no second *StateEntered for it.
+      const redriven = event.type === 'StateEntered' && event.state.name === resuming;
+      if (redriven) resuming = undefined;
+      // Standard bills each state entered and each retry (a redrive counts as one transition).
       const billed = event.type === 'StateEntered' || event.type === 'StateRetried';
       if (billed && this.machine.type === 'STANDARD') instruments.count('stateTransitions');
       if (event.type === 'StateRetried') instruments.count('retries');
       if (event.type === 'StateFailed' && event.state.type === 'Task' && event.Error === 'States.Timeout') {
         tasks.recordTimeout(event.state.name);
       }
-      const mapped = toHistoryEvent(event);
+      const mapped = redriven ? undefined : toHistoryEvent(event);
       if (mapped) this.history.add(...mapped);
     }
   }
@@ -173,7 +255,8 @@ export class Executions {
   private readonly byArn = new Map<string, Execution>();
   private readonly running = new Set<Execution>();
 
-  constructor(private readonly options: ExecutionsOptions) {}
+  /** Also what TestState runs a state with. */
+  constructor(readonly options: ExecutionsOptions) {}
 
   /**
    * StartExecution as AWS: on a STANDARD machine the same name with the same input while that
@@ -191,10 +274,21 @@ export class Executions {
     if (machine.type === 'EXPRESS') this.options.instruments.count('sfnExpressRequests');
     const execution = new Execution(arn, executionName, machine, executionInput, this.options);
     this.byArn.set(arn, execution);
+    this.track(execution);
+    return execution;
+  }
+
+  /** RedriveExecution: resumes a failed, timed-out or aborted Standard execution. */
+  redrive(execution: Execution): Date {
+    const redriveDate = execution.redrive();
+    this.track(execution);
+    return redriveDate;
+  }
+
+  private track(execution: Execution): void {
     this.running.add(execution);
     const release = () => void this.running.delete(execution);
     execution.done.then(release, release);
-    return execution;
   }
 
   get(arn: string): Execution | undefined {
