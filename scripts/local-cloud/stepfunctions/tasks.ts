@@ -173,7 +173,7 @@ export class TaskRunner {
 
   private async invoke(attempt: Attempt, timeoutSeconds: number | undefined): Promise<JsonValue> {
     const { call } = attempt;
-    const { history, invoker, instruments, hop } = this.context;
+    const { history, instruments, hop } = this.context;
     history.add(...call.scheduled);
     const delayMs = instruments.hopDelay(hop, call.event);
     if (delayMs > 0) await sleep(delayMs);
