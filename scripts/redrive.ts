@@ -2,7 +2,8 @@
  * `npm run redrive -- <variant> [--stage local|<s>] [--region r]`: what an operator does after
  * fixing a fault: puts every parked order back into its pipeline. sqs-chain moves DLQ messages
  * back to their source queues; eventbridge-flags re-puts the dead-lettered events on its bus;
- * step-functions starts the failed executions anew (the steps resume where the order failed).
+ * step-functions redrives the failed executions (RedriveExecution: each resumes in the state that
+ * failed, without re-running the states that succeeded).
  * Against the local cloud (`npm run cloud`, or `sls offline`) by default, using
  * `.local-cloud/endpoints.json`; with `--aws` against the real account.
  */
@@ -64,7 +65,7 @@ if (variant === 'sqs-chain') {
     : (process.env.STATE_MACHINE_ARN ?? '');
   if (!stateMachineArn) throw new Error('against AWS, set STATE_MACHINE_ARN (from `sls info --verbose`)');
   console.log(
-    `restarted ${await redriveStepFunctions({ sfn, stateMachineArn })} failed execution(s) of ${stateMachineArn}`,
+    `redrove ${await redriveStepFunctions({ sfn, stateMachineArn })} failed execution(s) of ${stateMachineArn}`,
   );
 }
 

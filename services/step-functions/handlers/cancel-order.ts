@@ -4,4 +4,6 @@ import { stepsFromEnv } from '../lib/wiring.ts';
 /** Task state CancelOrder (compensation, idempotent): ends the order CANCELLED with the business error as its reason. */
 const steps = stepsFromEnv();
 
-export const handler = createTaskHandler((input, event) => steps.cancelOrder(compensationInputOf(input, event)));
+export const handler = createTaskHandler(steps, 'cancel-order', (input, event) =>
+  steps.cancelOrder(compensationInputOf(input, event)),
+);
