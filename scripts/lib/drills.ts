@@ -34,7 +34,7 @@ export const CRASH_NOTES: Record<Variant, string> = {
   'eventbridge-flags':
     "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
   'step-functions':
-    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
+    'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED in that state and a redrive (RedriveExecution) resumes it there; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
 };
 
 export interface DrillResult {
