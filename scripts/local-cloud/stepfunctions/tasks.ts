@@ -276,7 +276,8 @@ export class TaskRunner {
 
 /** Puts the token where the definition had `$$.Task.Token` (see TASK_TOKEN_PLACEHOLDER). */
 function withToken(value: JsonValue, token: string): JsonValue {
-  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  // An intrinsic function (States.Format) or a JSONata expression may have built it into a string.
+  if (typeof value === 'string') return value.replaceAll(TASK_TOKEN_PLACEHOLDER, token);
   if (Array.isArray(value)) return value.map((item) => withToken(item, token));
   if (!value || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withToken(inner, token)]));
