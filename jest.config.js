@@ -18,6 +18,7 @@ export default {
     '^#report/(.*)$': '<rootDir>/scripts/report/$1',
     '^#measure/(.*)$': '<rootDir>/scripts/measure/$1',
     '^#serverless/(.*)$': '<rootDir>/scripts/serverless/$1',
+    '^#conformance/(.*)$': '<rootDir>/scripts/conformance/$1',
     '^#services/(.*)$': '<rootDir>/services/$1',
     '^#test/(.*)$': '<rootDir>/test/$1',
   },

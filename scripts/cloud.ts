@@ -5,15 +5,15 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud, writeEndpoints } from './local-cloud/cloud.ts';
-import { VARIANTS, parseVariantList, serviceDir } from './lib/variants.ts';
+import { SERVICES, parseServiceList, serviceDir } from './lib/variants.ts';
 
 const { values } = parseArgs({
   options: {
-    variants: { type: 'string', default: VARIANTS.join(',') },
+    variants: { type: 'string', default: SERVICES.join(',') },
     'http-port': { type: 'string', default: '3001' },
   },
 });
-const variants = values.variants === 'none' ? [] : parseVariantList(values.variants);
+const variants = values.variants === 'none' ? [] : parseServiceList(values.variants);
 const cloud = await startLocalCloud();
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);

@@ -33,6 +33,9 @@ const ALL_COUNTERS: CounterName[] = [
   'dynamoReadUnits',
   'dynamoWriteUnits',
   'retries',
+  'durableOperations',
+  'durableBytesWritten',
+  'durableByteDaysRetained',
 ];
 
 const argv = process.argv.slice(2);

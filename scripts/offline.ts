@@ -5,16 +5,16 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
-import { parseVariant, serviceDir } from './lib/variants.ts';
+import { parseServiceList, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
   console.error(
-    'usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions> [--stage local] [--httpPort 3000]',
+    'usage: npm run offline -- <sqs-chain|eventbridge-flags|step-functions|durable-functions> [--stage local] [--httpPort 3000]',
   );
   process.exit(2);
 }
-const variant = parseVariant(name);
+const variant = parseServiceList(name)[0] ?? 'sqs-chain';
 const args = [
   path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'),
   'offline',

@@ -66,7 +66,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   const instruments = new RunInstruments();
   // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
   const cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     instruments,
     asyncRetryDelaysMs: [1000, 2000],
     optional: [

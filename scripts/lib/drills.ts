@@ -67,7 +67,7 @@ export interface DrillOptions {
 export async function runDrill(variant: Variant, drill: Drill, options: DrillOptions): Promise<DrillResult> {
   const environment: Record<string, string> = { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) };
   const cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     asyncRetryDelaysMs: [300, 600],
     optional: variant === 'eventbridge-flags' ? ['eventbridge'] : variant === 'step-functions' ? ['stepfunctions'] : [],
     ...(drill === 'duplicates' && variant === 'eventbridge-flags'

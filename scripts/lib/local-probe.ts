@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient, ListDurableExecutionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, GetCommand, ScanCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from '#adapters/clients';
@@ -98,13 +99,13 @@ export class LocalStackProbe {
     const machines = [...this.stack.resources.values()]
       .map((r) => r.ref)
       .filter((ref) => ref.startsWith('arn:aws:states:'));
-    if (machines.length === 0 || !this.cloud.awsConfig.endpoints.sfn) return [];
+    const ids = await this.failedDurableExecutionNames();
+    if (machines.length === 0 || !this.cloud.awsConfig.endpoints.sfn) return ids;
     const sfn = new SFNClient({
       region: this.cloud.region,
       endpoint: this.cloud.awsConfig.endpoints.sfn,
       ...(this.cloud.awsConfig.credentials ? { credentials: this.cloud.awsConfig.credentials } : {}),
     });
-    const ids: string[] = [];
     for (const stateMachineArn of machines) {
       for (const statusFilter of ['FAILED', 'TIMED_OUT', 'ABORTED'] as const) {
         let nextToken: string | undefined;
@@ -123,6 +124,34 @@ export class LocalStackProbe {
     }
     sfn.destroy();
     return ids;
+  }
+
+  /** Names (the orderIds) of the stack's durable executions that ended FAILED, TIMED_OUT or STOPPED. */
+  private async failedDurableExecutionNames(): Promise<string[]> {
+    const durable = Object.values(this.stack.functions).filter((name) => this.cloud.runtime.definition(name)?.durable);
+    if (durable.length === 0 || !this.cloud.awsConfig.endpoints.lambda) return [];
+    const lambda = new LambdaClient({
+      region: this.cloud.region,
+      endpoint: this.cloud.awsConfig.endpoints.lambda,
+      ...(this.cloud.awsConfig.credentials ? { credentials: this.cloud.awsConfig.credentials } : {}),
+    });
+    const names: string[] = [];
+    for (const FunctionName of durable) {
+      let Marker: string | undefined;
+      do {
+        const page = await lambda.send(
+          new ListDurableExecutionsByFunctionCommand({
+            FunctionName,
+            Statuses: ['FAILED', 'TIMED_OUT', 'STOPPED'],
+            Marker,
+          }),
+        );
+        names.push(...(page.DurableExecutions ?? []).map((e) => e.DurableExecutionName ?? ''));
+        Marker = page.NextMarker;
+      } while (Marker);
+    }
+    lambda.destroy();
+    return names;
   }
 
   /**

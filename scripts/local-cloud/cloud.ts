@@ -3,24 +3,24 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Worker } from 'node:worker_threads';
-import { startFauxqs } from 'fauxqs';
 import type { AwsConfig } from '#adapters/config';
-import {
-  deployService,
-  type CloudHandles,
-  type DeployedStack,
-  type DeployOptions,
-  type EventBridgePort,
-  type StepFunctionsPort,
-} from './deploy.ts';
+import { deployService, type CloudHandles, type DeployedStack, type DeployOptions } from './deploy.ts';
+import { loadFauxqs } from './fauxqs-bundle.ts';
 import { LambdaRuntime } from './lambda-runtime.ts';
+import { startLambdaApi, type LambdaApi } from './lambda/server.ts';
 import { SqsWireClient } from './sqs-wire.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 /** Usual local ports, each overridable by env; 0 picks a free port (tests). */
-export const DEFAULT_PORTS = { dynamodb: 8000, sqs: 9324, eventbridge: 4010, stepfunctions: 8083 } as const;
+export const DEFAULT_PORTS = {
+  dynamodb: 8000,
+  sqs: 9324,
+  eventbridge: 4010,
+  stepfunctions: 8083,
+  lambda: 9001,
+} as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
 
 export interface LocalCloudOptions {
@@ -39,13 +39,17 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
   lambdaConcurrency?: number;
+  /** Delays before a failed durable-function invocation is run again (default 1, 2, 4 s). */
+  durableRetryDelaysMs?: number[];
 }
 
 export interface LocalCloud extends CloudHandles {
+  /** The Lambda API (Invoke, ListFunctions, durable executions) on its own port. */
+  lambdaApi: LambdaApi;
   endpoints: Record<CloudService, string>;
   workDir: string;
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
-  /** Resolves when no invocation, delivery or execution is in flight. */
+  /** Resolves when nothing moves: no invocation, delivery, execution or queued message. */
   idle(): Promise<void>;
   /**
    * What is still moving, one line per place (empty when the cloud is quiescent): Lambda
@@ -74,12 +78,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const workDir = options.workDir ?? path.join(PROJECT_ROOT, '.local-cloud');
   const stops: Array<() => Promise<void>> = [];
   try {
-    const dynamoThread = await startEmulatorThread('dynalite', port('dynamodb'), host);
-    stops.push(dynamoThread.stop);
+    // The emulators start side by side (each loads its code and opens its port), and the
+    // optional emulators' code loads meanwhile: start-up is the slowest piece, not the sum.
+    const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);
+    const eventBridgeCode = optional.has('eventbridge') ? import('./eventbridge/server.ts') : undefined;
+    const stepFunctionsCode = optional.has('stepfunctions') ? import('./stepfunctions/server.ts') : undefined;
+    // Awaited below; a failure to load surfaces there, not as an unhandled rejection meanwhile.
+    for (const code of [eventBridgeCode, stepFunctionsCode]) code?.catch(() => undefined);
+    const [dynamoThread, sqsServer] = await settleAll(stops, [
+      startEmulatorThread('dynalite', port('dynamodb'), host),
+      loadFauxqs(workDir).then((startFauxqs) => startFauxqs({ port: port('sqs'), host, logger: false })),
+    ]);
     const dynamoUrl = `http://${host}:${dynamoThread.port}`;
-
-    const sqsServer = await startFauxqs({ port: port('sqs'), host, logger: false });
-    stops.push(() => sqsServer.stop());
     const sqsUrl = `http://${host}:${sqsServer.port}`;
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -93,25 +103,50 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     stops.push(() => runtime.stop());
+    const lambdaApi = await startLambdaApi({
+      port: port('lambda'),
+      host,
+      runtime,
+      instruments,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      ...(options.durableRetryDelaysMs ? { durableRetryDelaysMs: options.durableRetryDelaysMs } : {}),
+    });
+    // Stopped before the runtime (stops run in reverse): no execution re-invokes a stopped runtime.
+    stops.push(() => lambdaApi.stop());
 
-    const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);
-    const eventBridge = optional.has('eventbridge')
-      ? await startEventBridgeEmulator(port('eventbridge'), host, runtime, sqs, instruments, options)
-      : undefined;
-    if (eventBridge) stops.push(() => eventBridge.stop());
-    const stepFunctions = optional.has('stepfunctions')
-      ? await startStepFunctionsEmulator(port('stepfunctions'), host, runtime, instruments, options, {
-          sqs: sqsUrl,
-          ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
-        })
-      : undefined;
-    if (stepFunctions) stops.push(() => stepFunctions.stop());
+    // Known once EventBridge has started: the Step Functions' events:putEvents tasks need it.
+    let eventBridgeUrl: string | undefined;
+    const [eventBridge, stepFunctions] = await settleAll(stops, [
+      (eventBridgeCode ?? none).then((code) =>
+        code?.startEventBridge({
+          port: port('eventbridge'),
+          host,
+          invoker: runtime,
+          sqs,
+          instruments,
+          ...(options.eventBridgeDuplicates ? { duplicateDelivery: options.eventBridgeDuplicates } : {}),
+        }),
+      ),
+      (stepFunctionsCode ?? none).then((code) =>
+        code?.startStepFunctions({
+          port: port('stepfunctions'),
+          host,
+          invoker: runtime,
+          instruments,
+          endpoints: () => ({ sqs: sqsUrl, ...(eventBridgeUrl ? { eventbridge: eventBridgeUrl } : {}) }),
+          ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
+        }),
+      ),
+    ]);
+    eventBridgeUrl = eventBridge?.url;
 
     const endpoints: Record<CloudService, string> = {
       dynamodb: dynamoUrl,
       sqs: sqsUrl,
       eventbridge: eventBridge?.url ?? '',
       stepfunctions: stepFunctions?.url ?? '',
+      lambda: lambdaApi.url,
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -121,6 +156,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs: sqsUrl,
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
+        lambda: lambdaApi.url,
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
@@ -134,6 +170,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs,
       sqsWire,
       runtime,
+      lambdaApi,
       instruments,
       endpoints,
       workDir,
@@ -166,12 +203,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (deliveries > 0) moving.push(`eventbridge: ${deliveries} deliveries pending`);
         const executions = stepFunctions?.running() ?? 0;
         if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
+        const durable = lambdaApi.durable.running();
+        if (durable > 0) moving.push(`lambda: ${durable} durable executions running`);
         return moving;
       },
       async idle() {
-        for (let settled = 0; settled < 2; ) {
-          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle()]);
-          settled++;
+        // Quiet twice in a row: nothing running, no delivery or execution pending, and no message
+        // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
+        // is work no poller has picked up yet.
+        for (let quiet = 0; quiet < 2; ) {
+          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle(), lambdaApi.idle()]);
+          if (cloud.activity().length === 0) quiet++;
+          else {
+            quiet = 0;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
         }
       },
       async stop() {
@@ -188,9 +234,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 }
 
-/** Starts dynalite or fauxqs on a thread of its own (emulator-thread.mjs) and waits for its port. */
+/** Starts dynalite on a thread of its own (emulator-thread.mjs) and waits for its port. */
 async function startEmulatorThread(
-  kind: 'dynalite' | 'fauxqs',
+  kind: 'dynalite',
   port: number,
   host: string,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -214,50 +260,34 @@ async function startEmulatorThread(
     stop: async () => {
       const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
       worker.postMessage('stop');
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000))]);
+      // A thread that does not answer in 2 s is terminated anyway; the timer must not outlive it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       await worker.terminate();
     },
   };
 }
 
-type Idle = { url: string; idle(): Promise<void>; stop(): Promise<void> };
+const none = Promise.resolve(undefined);
 
-async function startEventBridgeEmulator(
-  port: number,
-  host: string,
-  runtime: LambdaRuntime,
-  sqs: SQSClient,
-  instruments: CloudInstruments,
-  options: LocalCloudOptions,
-): Promise<EventBridgePort & Idle & { pending(): number }> {
-  const { startEventBridge } = await import('./eventbridge/server.ts');
-  return startEventBridge({
-    port,
-    host,
-    invoker: runtime,
-    sqs,
-    instruments,
-    ...(options.eventBridgeDuplicates ? { duplicateDelivery: options.eventBridgeDuplicates } : {}),
-  });
-}
-
-async function startStepFunctionsEmulator(
-  port: number,
-  host: string,
-  runtime: LambdaRuntime,
-  instruments: CloudInstruments,
-  options: LocalCloudOptions,
-  endpoints: { sqs: string; eventbridge?: string },
-): Promise<StepFunctionsPort & Idle & { running(): number }> {
-  const { startStepFunctions } = await import('./stepfunctions/server.ts');
-  return startStepFunctions({
-    port,
-    host,
-    invoker: runtime,
-    instruments,
-    endpoints,
-    ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
-  });
+/**
+ * Awaits pieces started side by side; each one that started is registered in `stops` (so a
+ * failure of another still stops it), and the first failure is thrown once all have settled.
+ */
+async function settleAll<T extends readonly unknown[]>(
+  stops: Array<() => Promise<void>>,
+  starting: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const results = await Promise.allSettled(starting);
+  for (const result of results) {
+    const value =
+      result.status === 'fulfilled' ? (result.value as { stop?: () => Promise<void> } | undefined) : undefined;
+    if (value?.stop) stops.push(() => value.stop!());
+  }
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as unknown as T;
 }
 
 /** Writes the endpoints where scripts and people can find them (`.local-cloud/endpoints.json`). */

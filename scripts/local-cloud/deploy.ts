@@ -153,6 +153,16 @@ export async function deployService(
     const logicalId = machine.id ?? `${key.charAt(0).toUpperCase()}${key.slice(1)}StepFunctionsStateMachine`;
     resources.set(logicalId, { ref: arn, attributes: { Arn: arn, Name: name } });
   }
+  for (const [key, fn] of Object.entries(config.functions ?? {})) {
+    // osls publishes a durable function behind the alias `durable` (what callers invoke): its Ref
+    // is the qualified ARN, which the local Lambda API resolves to the function.
+    if (!fn.durableConfig) continue;
+    const arn = `${cloud.runtime.arnOf(functions[key] ?? key)}:durable`;
+    resources.set(functionLogicalId(key).replace(/LambdaFunction$/, 'DurableLambdaAlias'), {
+      ref: arn,
+      attributes: { AliasArn: arn },
+    });
+  }
   resources.set('HttpApi', { ref: 'local', attributes: {} });
 
   const environments: Record<string, Record<string, string>> = {};
@@ -332,8 +342,18 @@ function functionDefinition(
             ctx,
           ),
         );
+  const durable = fn.durableConfig
+    ? {
+        executionTimeoutSeconds: Number(fn.durableConfig.executionTimeout),
+        // AWS's default retention when the config leaves it out.
+        retentionPeriodInDays: Number(fn.durableConfig.retentionPeriodInDays ?? 14),
+      }
+    : undefined;
   return {
     name,
+    handler: fn.handler,
+    runtime: fn.runtime ?? config.provider.runtime ?? 'nodejs22.x',
+    ...(durable ? { durable } : {}),
     entry: path.join(serviceDir, `${modulePath}.ts`),
     exportName,
     environment,
@@ -367,6 +387,7 @@ export function localRuntimeEnvironment(
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sfn ? { AWS_ENDPOINT_URL_SFN: endpoints.sfn } : {}),
+    ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
   };
 }
 

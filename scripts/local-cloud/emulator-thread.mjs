@@ -1,4 +1,4 @@
-// Runs one third-party emulator (dynalite or fauxqs) on a thread of its own, so the local cloud
+// Runs a third-party emulator (dynalite) on a thread of its own, so the local cloud
 // uses more than one core: with everything on the main thread, DynamoDB and SQS emulation
 // queued behind each other and capped the pipeline's throughput. Plain JavaScript because a
 // worker thread loads it without the TypeScript loader.
@@ -14,12 +14,6 @@ async function start() {
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
     return { port: server.address().port, stop: () => new Promise((resolve) => server.close(() => resolve())) };
-  }
-  if (kind === 'fauxqs') {
-    process.removeAllListeners('warning'); // node:sqlite's experimental warning, once per thread
-    const { startFauxqs } = await import('fauxqs');
-    const server = await startFauxqs({ port, host, logger: false });
-    return { port: server.port, stop: () => server.stop() };
   }
   throw new Error(`unknown emulator ${kind}`);
 }

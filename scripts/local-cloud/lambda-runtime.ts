@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { SendMessageCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DurableConfig } from './lambda/durable-executions.ts';
 import {
   LambdaInvocationError,
   LOCAL_ACCOUNT,
@@ -28,6 +29,11 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   /** `reservedConcurrency` from serverless.yml: at most this many environments at once. */
   reservedConcurrency?: number;
+  /** `handler` and `runtime` as serverless.yml declares them (GetFunction, ListFunctions). */
+  handler?: string;
+  runtime?: string;
+  /** `durableConfig`: the function runs durable executions (Invoke starts one). */
+  durable?: DurableConfig;
   /** Asynchronous invocation config (EventBridge targets use it). */
   async: { maximumRetryAttempts: number; maximumEventAgeSeconds: number; onFailureArn?: string };
 }
@@ -219,6 +225,12 @@ export class LambdaRuntime implements LambdaInvoker {
     };
     this.functions.set(definition.name, deployed);
     return deployed.arn;
+  }
+
+  /** The deployed function a name, `name:qualifier` or ARN refers to, if any. */
+  definition(functionRef: string): FunctionDefinition | undefined {
+    const name = functionRef.startsWith('arn:') ? (functionRef.split(':')[6] ?? '') : (functionRef.split(':')[0] ?? '');
+    return this.functions.get(name)?.definition;
   }
 
   list(): FunctionDefinition[] {

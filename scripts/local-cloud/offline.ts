@@ -56,7 +56,7 @@ export async function startOfflineCloud(
     serverless.service.provider.environment = {};
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
-      `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}`,
+      `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}, Lambda ${cloud.endpoints.lambda}`,
     );
     log?.notice?.(
       `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ${stack.notEmulated.join(', ') || 'none'}`,

@@ -14,6 +14,7 @@ export interface ResolvedService {
     region?: string;
     memorySize?: number;
     timeout?: number;
+    runtime?: string;
     environment?: Record<string, unknown>;
   };
   functions: Record<string, ResolvedFunction>;
@@ -33,6 +34,8 @@ export interface ResolvedFunction {
   maximumRetryAttempts?: number;
   maximumEventAge?: number;
   reservedConcurrency?: number;
+  runtime?: string;
+  durableConfig?: { executionTimeout: number; retentionPeriodInDays?: number };
   destinations?: { onFailure?: unknown };
   events?: Array<Record<string, unknown>>;
 }
@@ -54,15 +57,36 @@ export interface ResolveOptions {
 const SLS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../node_modules/osls/bin/serverless.js');
 
 /**
+ * The text of a service's serverless.yml and of every file it includes with `${file(...)}`
+ * (the shared fragments in serverless/, a state machine definition), following includes of
+ * includes: what `sls print` resolves, so what the cache key must cover.
+ */
+async function configSources(serviceDir: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, 'utf8').catch(() => '');
+    texts.push(path.relative(serviceDir, file), text);
+    // Paths in `${file(...)}` are relative to the service directory, wherever the include is.
+    for (const [, ref] of text.matchAll(/\$\{file\(([^)]+)\)/g)) await visit(path.resolve(serviceDir, ref ?? ''));
+  };
+  await visit(path.join(serviceDir, 'serverless.yml'));
+  return texts;
+}
+
+/**
  * The service's config as the Serverless Framework resolves it (`sls print`): variables, params
- * and stage applied, CloudFormation intrinsics left for the deployer. Cached by the content of
- * the serverless.yml and the options, because the CLI takes seconds to start.
+ * and stage applied, fragments included, CloudFormation intrinsics left for the deployer. Cached
+ * by the content of the serverless.yml, the files it includes and the options, because the CLI
+ * takes seconds to start.
  */
 export async function resolveService(serviceDir: string, options: ResolveOptions): Promise<ResolvedService> {
-  const yml = await readFile(path.join(serviceDir, 'serverless.yml'), 'utf8');
+  const sources = await configSources(serviceDir);
   const params = Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const key = createHash('sha256')
-    .update(JSON.stringify([yml, options.stage, params]))
+    .update(JSON.stringify([sources, options.stage, params]))
     .digest('hex')
     .slice(0, 16);
   const cacheDir = options.cacheDir ?? path.resolve(serviceDir, '../../.local-cloud/resolved');

@@ -86,7 +86,10 @@ export type CounterName =
   | 'sfnExpressGbSeconds'
   | 'dynamoReadUnits'
   | 'dynamoWriteUnits'
-  | 'retries';
+  | 'retries'
+  | 'durableOperations'
+  | 'durableBytesWritten'
+  | 'durableByteDaysRetained';
 
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 

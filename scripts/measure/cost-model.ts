@@ -63,6 +63,9 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   dynamoReadUnits: true,
   dynamoWriteUnits: true,
   retries: true,
+  durableOperations: true,
+  durableBytesWritten: true,
+  durableByteDaysRetained: true,
 };
 
 /**

@@ -35,6 +35,9 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   dynamoReadUnits: 'DynamoDB read units',
   dynamoWriteUnits: 'DynamoDB write units',
   retries: 'Retries counted by the cloud',
+  durableOperations: 'Durable operations',
+  durableBytesWritten: 'Durable state written (bytes)',
+  durableByteDaysRetained: 'Durable state retained (byte-days)',
 };
 
 /** The columns in report order: the variants, then the baseline. */

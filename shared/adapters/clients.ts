@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { recordUsage } from '../observability/usage.ts';
@@ -91,4 +92,8 @@ export function createEventBridgeClient(options: ClientOptions = {}): EventBridg
 
 export function createSfnClient(options: ClientOptions = {}): SFNClient {
   return new SFNClient(baseConfig('sfn', options));
+}
+
+export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
+  return new LambdaClient(baseConfig('lambda', options));
 }

@@ -4,7 +4,7 @@ import { systemClock } from '../domain/ports.ts';
 import { createOrderSteps, type OrderSteps } from '../domain/steps.ts';
 import type { StepDeps } from '../domain/step-runner.ts';
 import { createDynamoDocumentClient } from './clients.ts';
-import { intFromEnv, tableNamesFromEnv } from './config.ts';
+import { awsConfigFromEnv, intFromEnv, tableNamesFromEnv } from './config.ts';
 import { DynamoInventoryStore } from './dynamo-inventory-store.ts';
 import { DynamoOrderRepository } from './dynamo-order-repository.ts';
 import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-world.ts';
@@ -17,14 +17,18 @@ import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-wo
  * const steps = createStepsFromEnv('sqs-chain');
  */
 export function createStepDepsFromEnv(variant: string, env: NodeJS.ProcessEnv = process.env): StepDeps {
-  const tables = tableNamesFromEnv();
-  const client = createDynamoDocumentClient();
+  // Everything from `env` (the Lambda's process.env by default, a test's own map otherwise).
+  const tables = tableNamesFromEnv(env);
+  const config = awsConfigFromEnv(env);
+  const client = createDynamoDocumentClient({ config });
+  // The providers are not ours to pay for: their client is not metered.
+  const providersClient = createDynamoDocumentClient({ config, metered: false });
   const world = outsideWorldFromEnv(env);
   return {
     orders: new DynamoOrderRepository({ tableName: tables.orders, client }),
     inventory: new DynamoInventoryStore({ tableName: tables.inventory, client }),
-    payments: new SimulatedPaymentGateway({ tableName: tables.ledger, config: world }),
-    mailer: new SimulatedMailer({ tableName: tables.ledger, config: world }),
+    payments: new SimulatedPaymentGateway({ tableName: tables.ledger, config: world, client: providersClient }),
+    mailer: new SimulatedMailer({ tableName: tables.ledger, config: world, client: providersClient }),
     catalog: createCatalog(),
     clock: systemClock,
     variant,

@@ -1,7 +1,7 @@
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 
 /** The services our adapters talk to; each may be pointed at a local emulator. */
-export type AwsService = 'dynamodb' | 'sqs' | 'eventbridge' | 'sfn';
+export type AwsService = 'dynamodb' | 'sqs' | 'eventbridge' | 'sfn' | 'lambda';
 
 export interface AwsConfig {
   region: string;
@@ -20,6 +20,7 @@ const ENDPOINT_VARIABLES: Record<AwsService, string> = {
   sqs: 'AWS_ENDPOINT_URL_SQS',
   eventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   sfn: 'AWS_ENDPOINT_URL_SFN',
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
 };
 
 export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
@@ -32,8 +33,11 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfi
 }
 
 /** Reads a required variable once, at cold start; a missing one fails loudly with its name. */
-export function requireEnv(key: string): string {
-  return getStringFromEnv({ key, errorMessage: `environment variable ${key} is required` });
+export function requireEnv(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env === process.env) return getStringFromEnv({ key, errorMessage: `environment variable ${key} is required` });
+  const value = env[key]?.trim();
+  if (!value) throw new Error(`environment variable ${key} is required`);
+  return value;
 }
 
 /** Reads an optional positive integer variable. */
@@ -53,10 +57,10 @@ export interface TableNames {
   ledger: string;
 }
 
-export function tableNamesFromEnv(): TableNames {
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
   return {
-    orders: requireEnv('ORDERS_TABLE'),
-    inventory: requireEnv('INVENTORY_TABLE'),
-    ledger: requireEnv('LEDGER_TABLE'),
+    orders: requireEnv('ORDERS_TABLE', env),
+    inventory: requireEnv('INVENTORY_TABLE', env),
+    ledger: requireEnv('LEDGER_TABLE', env),
   };
 }

@@ -109,7 +109,9 @@ export class DynamoInventoryStore implements InventoryStore {
   async seed(catalog: readonly CatalogEntry[]): Promise<void> {
     for (const entry of catalog) {
       const item: SkuItem = { sku: entry.sku, stock: entry.stock, initialStock: entry.stock, holds: {} };
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...item, name: entry.name } }));
+      await callAws('inventory-table', () =>
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...item, name: entry.name } })),
+      );
     }
   }
 
@@ -118,8 +120,10 @@ export class DynamoInventoryStore implements InventoryStore {
     const out: StockSnapshot[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
-        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+      const page = await callAws('inventory-table', () =>
+        this.client.send(
+          new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        ),
       );
       for (const raw of (page.Items ?? []) as SkuItem[])
         out.push({ sku: raw.sku, initial: raw.initialStock, current: raw.stock, holds: raw.holds ?? {} });

@@ -16,7 +16,7 @@ import {
   type OutsideWorldConfig,
 } from '../domain/outside-world.ts';
 import type { Charge, ChargeRequest, EmailMessage, Mailer, PaymentGateway, RefundRequest } from '../domain/ports.ts';
-import { isConditionFailure } from './aws-errors.ts';
+import { callAws, isConditionFailure } from './aws-errors.ts';
 import { createDynamoDocumentClient } from './clients.ts';
 
 /**
@@ -52,16 +52,18 @@ export async function declareOutage(options: {
   untilMs: number;
 }): Promise<void> {
   const client = options.client ?? createDynamoDocumentClient({ metered: false });
-  await client.send(
-    new PutCommand({
-      TableName: options.tableName,
-      Item: {
-        orderId: WORLD_KEY,
-        entryId: `outage#${options.dependency}`,
-        transientRate: options.transientRate,
-        untilMs: options.untilMs,
-      },
-    }),
+  await callAws('ledger-table', () =>
+    client.send(
+      new PutCommand({
+        TableName: options.tableName,
+        Item: {
+          orderId: WORLD_KEY,
+          entryId: `outage#${options.dependency}`,
+          transientRate: options.transientRate,
+          untilMs: options.untilMs,
+        },
+      }),
+    ),
   );
 }
 
@@ -83,15 +85,17 @@ abstract class SimulatedProvider {
 
   /** Counts this order's calls of one kind; the count makes faults independent of timing. */
   protected async nextCall(orderId: string, kind: string): Promise<number> {
-    const { Attributes } = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { orderId, entryId: `calls#${kind}` },
-        UpdateExpression: 'ADD #n :one',
-        ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+    const { Attributes } = await callAws('ledger-table', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId, entryId: `calls#${kind}` },
+          UpdateExpression: 'ADD #n :one',
+          ExpressionAttributeNames: { '#n': 'count' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
     );
     return Number(Attributes?.count ?? 1);
   }
@@ -104,8 +108,10 @@ abstract class SimulatedProvider {
   protected async currentConfig(dependency: 'payment' | 'mailer'): Promise<OutsideWorldConfig> {
     const cached = this.outages.get(dependency);
     if (!cached || Date.now() - cached.readAt > 250) {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { orderId: WORLD_KEY, entryId: `outage#${dependency}` } }),
+      const { Item } = await callAws('ledger-table', () =>
+        this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { orderId: WORLD_KEY, entryId: `outage#${dependency}` } }),
+        ),
       );
       this.outages.set(dependency, { readAt: Date.now(), outage: Item as Outage | undefined });
     }
@@ -124,18 +130,22 @@ abstract class SimulatedProvider {
   /** Records an entry once per idempotency key; a repeat returns the first one. */
   protected async recordOnce<T extends Record<string, unknown>>(orderId: string, entryId: string, item: T): Promise<T> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { orderId, entryId, ...item },
-          ConditionExpression: 'attribute_not_exists(entryId)',
-        }),
+      await callAws('ledger-table', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { orderId, entryId, ...item },
+            ConditionExpression: 'attribute_not_exists(entryId)',
+          }),
+        ),
       );
       return item;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { orderId, entryId }, ConsistentRead: true }),
+      const { Item } = await callAws('ledger-table', () =>
+        this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { orderId, entryId }, ConsistentRead: true }),
+        ),
       );
       return Item as T;
     }
@@ -214,19 +224,21 @@ export async function readLedger(options: {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = options.orderId
-      ? await client.send(
-          new QueryCommand({
-            TableName: options.tableName,
-            KeyConditionExpression: 'orderId = :o',
-            ExpressionAttributeValues: { ':o': options.orderId },
-            ExclusiveStartKey: startKey,
-            ConsistentRead: true,
-          }),
-        )
-      : await client.send(
-          new ScanCommand({ TableName: options.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
-        );
+    const page = await callAws('ledger-table', () =>
+      options.orderId
+        ? client.send(
+            new QueryCommand({
+              TableName: options.tableName,
+              KeyConditionExpression: 'orderId = :o',
+              ExpressionAttributeValues: { ':o': options.orderId },
+              ExclusiveStartKey: startKey,
+              ConsistentRead: true,
+            }),
+          )
+        : client.send(
+            new ScanCommand({ TableName: options.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+          ),
+    );
     items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -11,16 +11,3 @@ import type { StepDeps, StepResult } from './step-runner.ts';
 export function createCancelOrder(deps: StepDeps): (input: CompensationInput) => Promise<StepResult> {
   return (input) => endOrder(deps, 'cancel-order', input, 'CANCELLED');
 }
-
-/** Ends an order that failed validation REJECTED: nothing was charged or reserved. */
-export function createRejectOrder(deps: StepDeps): (input: CompensationInput) => Promise<StepResult> {
-  return (input) => endOrder(deps, 'reject-order', input, 'REJECTED');
-}
-
-/**
- * Parks an order FAILED when a step's retries are exhausted; the message or execution that holds
- * it stays replayable, and a redriven step resumes from where it failed.
- */
-export function createFailOrder(deps: StepDeps): (input: CompensationInput) => Promise<StepResult> {
-  return (input) => endOrder(deps, 'fail-order', input, 'FAILED');
-}

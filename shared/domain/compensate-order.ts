@@ -1,15 +1,17 @@
-import { createCancelOrder, createRejectOrder } from './cancel-order.ts';
+import { createCancelOrder } from './cancel-order.ts';
 import type { CompensationInput } from './compensation.ts';
 import { loadOrder, hasSucceeded, type StepDeps, type StepResult } from './step-runner.ts';
 import { createRefundPayment } from './refund-payment.ts';
+import { createRejectOrder } from './reject-order.ts';
 import { createReleaseInventory } from './release-inventory.ts';
 
 /**
  * Unwinds an order after a business failure, last in first out: release the stock it holds,
  * refund its charge, then cancel it. A validation failure ends it REJECTED instead (nothing to
  * undo). Each inverse runs at most once, so a repeated compensation message is harmless.
- * Used by the variants that compensate in code (sqs-chain, eventbridge-flags); Step Functions
- * spells the same sequence out as states.
+ * Used by the variants that compensate in code: their compensation hop (a queue or a rule, and
+ * a function) is named `compensate-order`, and the entries it writes carry the names of the
+ * steps it runs, as the states of Step Functions, which spells the same sequence out, do.
  *
  * @example
  * await createCompensateOrder(deps)({ orderId: 'o-1', attempt: 1, reason: 'OutOfStockError' });

@@ -56,6 +56,15 @@ export const STEP_NAMES = [
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
+/**
+ * The hop that unwinds an order where compensation is code (the queue and function of sqs-chain,
+ * the rule and function of eventbridge-flags): it runs release-inventory, refund-payment and
+ * cancel-order (or reject-order), and the timeline records those. It names the hop in a failure
+ * reason (`<Error>@compensate-order`), never a timeline entry.
+ */
+export const COMPENSATION_HOP = 'compensate-order' as const;
+export type CompensationHop = typeof COMPENSATION_HOP;
+
 /** One entry of an order's timeline: what a step did, when, on which attempt. */
 export interface TimelineEntry {
   step: StepName | 'accept-order';

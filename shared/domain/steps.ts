@@ -1,8 +1,10 @@
 import { createAcceptOrder } from './accept-order.ts';
-import { createCancelOrder, createFailOrder, createRejectOrder } from './cancel-order.ts';
+import { createCancelOrder } from './cancel-order.ts';
 import { createChargePayment } from './charge-payment.ts';
 import { createCompensateOrder } from './compensate-order.ts';
+import { createFailOrder } from './fail-order.ts';
 import { createRefundPayment } from './refund-payment.ts';
+import { createRejectOrder } from './reject-order.ts';
 import { createReleaseInventory } from './release-inventory.ts';
 import { createReserveInventory } from './reserve-inventory.ts';
 import { createSendConfirmation } from './send-confirmation.ts';

@@ -1,7 +1,7 @@
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '#cloud/cloud';
 import type { DeployedStack, DeployOptions } from '#cloud/deploy';
 import { LocalStackProbe } from '#lib/local-probe';
-import { serviceDir, type Variant } from '#lib/variants';
+import { serviceDir, type Service } from '#lib/variants';
 import { isTerminal, type OrderRecord, type PlaceOrderCommand } from '#domain/order';
 
 export interface VariantHarness {
@@ -16,19 +16,20 @@ export interface VariantHarness {
   stop(): Promise<void>;
 }
 
-const EMULATORS: Record<Variant, Array<'eventbridge' | 'stepfunctions'>> = {
+const EMULATORS: Record<Service, Array<'eventbridge' | 'stepfunctions'>> = {
   'sqs-chain': [],
   'eventbridge-flags': ['eventbridge'],
   'step-functions': ['stepfunctions'],
+  'durable-functions': [],
 };
 
 /** Boots a local cloud on free ports and deploys one variant into it, as `npm start` does. */
 export async function startVariant(
-  variant: Variant,
+  variant: Service,
   options: { deploy?: DeployOptions; cloud?: LocalCloudOptions } = {},
 ): Promise<VariantHarness> {
   const cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     asyncRetryDelaysMs: [300, 600],
     sfnTimeScale: 1,
     optional: EMULATORS[variant],

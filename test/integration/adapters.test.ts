@@ -34,7 +34,7 @@ async function createTable(input: CreateTableCommandInput): Promise<void> {
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
+  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0, lambda: 0 }, optional: [] });
   const payPerRequest = { BillingMode: 'PAY_PER_REQUEST' as const };
   await createTable({
     TableName: TABLES.orders,

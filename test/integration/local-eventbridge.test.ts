@@ -21,9 +21,12 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
+import type { startFauxqs } from 'fauxqs';
+import { PROJECT_ROOT } from '#cloud/cloud';
+import { loadFauxqs } from '#cloud/fauxqs-bundle';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type CloudInstruments, type CounterName, type LambdaInvoker } from '#cloud/types';
 import { startEventBridge, type EventBridgeServer } from '#cloud/eventbridge/server';
+import { eventually } from '#test/helpers/wait';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const FUNCTION_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:validate-order`;
@@ -78,6 +81,8 @@ let instruments: ReturnType<typeof countingInstruments>;
 let queueCounter = 0;
 
 beforeAll(async () => {
+  // The local cloud's own build of fauxqs (no node:sqlite, see fauxqs-bundle.ts).
+  const startFauxqs = await loadFauxqs(`${PROJECT_ROOT}/.local-cloud`);
   fauxqs = await startFauxqs({ port: 0, logger: false });
   sqs = new SQSClient({ endpoint: fauxqs.address, region: LOCAL_REGION, credentials });
 });
@@ -297,7 +302,7 @@ describe('retries and dead-letter queues', () => {
     invoker.failNext(1_000);
 
     await putEvents(orderPlaced());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => invoker.calls.length >= 1, 'the first delivery');
     await server.stop();
     await server.idle();
 

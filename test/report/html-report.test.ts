@@ -3,41 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { launchHeadlessChromium } from '#lib/headless-chromium';
 import { buildReport } from '#report/build-report';
 import { renderHtml } from '#report/render-html';
 import { aRunInput } from '../helpers/report-fixtures.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.resolve('docs/report-screenshot.png');
 const CHARTS = ['latency-cdf', 'cost', 'counts', 'timelines'];
-
-/** Fails (never skips) with the way out when the browser or its driver is missing. */
-async function launchChromium(userDataDir: string): Promise<BrowserContext> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (Debian/Ubuntu), or point CHROMIUM_PATH at a Chromium or Chrome binary.`,
-    );
-  }
-  const playwright = await import('playwright-core').catch((error: unknown) => {
-    throw new Error(`playwright-core is not installed: run \`npm install\` (it is a devDependency). ${String(error)}`);
-  });
-  // A persistent context on a fresh, empty directory: the profile starts clean every run, and
-  // the flags keep Chromium from reaching the network on its own (updates, sync, QUIC probes).
-  return playwright.chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-}
 
 describe('report.html in headless Chromium', () => {
   let workDir: string;
@@ -47,7 +19,7 @@ describe('report.html in headless Chromium', () => {
 
   beforeAll(async () => {
     workDir = mkdtempSync(path.join(tmpdir(), 'report-html-'));
-    browser = await launchChromium(path.join(workDir, 'profile'));
+    browser = await launchHeadlessChromium(path.join(workDir, 'profile'));
     page = await browser.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning')

@@ -34,7 +34,7 @@ async function validatedOrder(): Promise<string> {
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
+  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0, lambda: 0 }, optional: [] });
   await cloud.dynamo.send(
     new CreateTableCommand({
       TableName: TABLE,
@@ -69,6 +69,26 @@ describe('DynamoOrderFlags', () => {
     expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: true });
   });
 
+  it("acknowledges the predecessor's event in the successor's claim: a copy of it is then a no-op", async () => {
+    const orderId = `flags-${++seq}`;
+    const validate = request(orderId, { step: 'validate-order', after: undefined });
+    const held = await flags.claim(validate);
+    if (held.kind !== 'claimed') throw new Error(`setup: ${held.kind}`);
+    // Settled with the claim kept while OrderValidated is put: a copy of OrderPlaced does nothing.
+    await flags.settle(orderId, 'validate-order', 'succeeded', { keepClaim: true });
+    expect(await flags.claim({ ...validate, eventId: 'evt-copy' })).toEqual({
+      kind: 'handing-on',
+      outcome: 'succeeded',
+    });
+    // OrderValidated arrives: charge-payment's claim marks validate-order's event put and frees its claim.
+    expect(await flags.claim(request(orderId))).toMatchObject({ kind: 'claimed', attempt: 1 });
+    expect(await flags.claim({ ...validate, eventId: 'evt-copy' })).toEqual({
+      kind: 'settled',
+      outcome: 'succeeded',
+      emitted: true,
+    });
+  });
+
   it('holds back an early delivery, counts it as an attempt and leaves the claim free', async () => {
     const orderId = `flags-${++seq}`;
     expect(await flags.claim(request(orderId))).toEqual({ kind: 'early', attempt: 1 });
@@ -95,16 +115,28 @@ describe('DynamoOrderFlags', () => {
     expect(await flags.claim(request(orderId))).toMatchObject({ kind: 'claimed', attempt: 2 });
   });
 
-  it('keeps copies waiting while the holder puts its event, then lets them see it done', async () => {
+  it('tells a copy that arrives while the holder puts its event to do nothing, and never makes it wait', async () => {
+    const orderId = await validatedOrder();
+    const holder = await flags.claim(request(orderId));
+    if (holder.kind !== 'claimed') throw new Error(holder.kind);
+    await flags.settle(orderId, 'charge-payment', 'failed:PaymentDeclinedError', { keepClaim: true });
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'handing-on', outcome: 'failed:PaymentDeclinedError' });
+    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock + 1_000)).toBe(false);
+    await flags.markEmitted(orderId, 'charge-payment');
+    expect(await flags.claim(request(orderId))).toEqual({
+      kind: 'settled',
+      outcome: 'failed:PaymentDeclinedError',
+      emitted: true,
+    });
+  });
+
+  it('lets a copy put the event when the holder gave its claim back after a failed put', async () => {
     const orderId = await validatedOrder();
     const holder = await flags.claim(request(orderId));
     if (holder.kind !== 'claimed') throw new Error(holder.kind);
     await flags.settle(orderId, 'charge-payment', 'succeeded', { keepClaim: true });
-    expect(await flags.claim(request(orderId))).toEqual({ kind: 'busy' });
-    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock - 1)).toBe(true);
-    await flags.markEmitted(orderId, 'charge-payment');
-    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock + 1_000)).toBe(false);
-    expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: true });
+    await flags.release(orderId, 'charge-payment', holder.token);
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'settled', outcome: 'succeeded', emitted: false });
   });
 
   it('refuses a fourth attempt of the same event but gives a redriven event (new id) a fresh budget', async () => {

@@ -29,6 +29,8 @@ export interface ApiContext {
 
 const MAX_ENTRIES = 10;
 const MAX_TARGETS_PER_REQUEST = 10;
+/** PutRule API reference: EventPattern, maximum length 4096. */
+const MAX_EVENT_PATTERN_LENGTH = 4096;
 /** TestEventPattern requires these envelope fields, as AWS documents. */
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];
 
@@ -131,6 +133,11 @@ function putRuleInput(input: Input) {
   const eventPattern = optionalString(input, 'EventPattern');
   if (eventPattern === undefined)
     throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+  if (eventPattern.length > MAX_EVENT_PATTERN_LENGTH) {
+    throw validationError(
+      `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_EVENT_PATTERN_LENGTH}`,
+    );
+  }
   const description = optionalString(input, 'Description');
   return {
     name: requiredString(input, 'Name'),

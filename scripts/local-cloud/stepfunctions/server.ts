@@ -41,7 +41,12 @@ export interface StepFunctionsOptions {
    * The local SQS and EventBridge endpoints, for the `sqs:sendMessage` and `events:putEvents`
    * integrations (and their `.waitForTaskToken` forms); without them those tasks fail.
    */
-  endpoints?: { sqs?: string; eventbridge?: string };
+  endpoints?: IntegrationEndpoints | (() => IntegrationEndpoints);
+}
+
+export interface IntegrationEndpoints {
+  sqs?: string;
+  eventbridge?: string;
 }
 
 export interface CreateStateMachineCommand {
@@ -120,23 +125,43 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       await executions.stopAll({ error: 'States.Aborted', cause: 'The local Step Functions was stopped' });
       // SDK clients keep sockets alive; close() alone would wait for them.
       server.closeAllConnections();
-      integrations.sqs?.destroy();
-      integrations.eventBridge?.destroy();
+      integrations.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
 }
 
-/** SDK clients of the local cloud's own services; any credentials do locally. */
-function integrationClients(region: string, endpoints: StepFunctionsOptions['endpoints']): TaskIntegrations {
+/**
+ * SDK clients of the local cloud's own services (any credentials do locally), made at their
+ * first use: an endpoint may be known only after the Step Functions started (EventBridge starts
+ * beside it).
+ */
+function integrationClients(
+  region: string,
+  endpoints: StepFunctionsOptions['endpoints'],
+): TaskIntegrations & { destroy(): void } {
   const config = (endpoint: string) => ({
     region,
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const resolve = (): IntegrationEndpoints => (typeof endpoints === 'function' ? endpoints() : (endpoints ?? {}));
+  const clients: { sqs?: SQSClient; eventBridge?: EventBridgeClient } = {};
   return {
-    ...(endpoints?.sqs ? { sqs: new SQSClient(config(endpoints.sqs)) } : {}),
-    ...(endpoints?.eventbridge ? { eventBridge: new EventBridgeClient(config(endpoints.eventbridge)) } : {}),
+    get sqs() {
+      const url = resolve().sqs;
+      if (url && !clients.sqs) clients.sqs = new SQSClient(config(url));
+      return clients.sqs;
+    },
+    get eventBridge() {
+      const url = resolve().eventbridge;
+      if (url && !clients.eventBridge) clients.eventBridge = new EventBridgeClient(config(url));
+      return clients.eventBridge;
+    },
+    destroy() {
+      clients.sqs?.destroy();
+      clients.eventBridge?.destroy();
+    },
   };
 }
 

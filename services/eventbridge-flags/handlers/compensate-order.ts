@@ -1,3 +1,4 @@
+import { COMPENSATION_HOP } from '#domain/order';
 import { createFlaggedStepHandler } from '../lib/flags-step.ts';
 import { flagsConfig } from '../lib/wiring.ts';
 
@@ -8,6 +9,6 @@ import { flagsConfig } from '../lib/wiring.ts';
 const config = flagsConfig();
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'compensate-order',
+  step: COMPENSATION_HOP,
   run: (input, detail) => config.steps.compensateOrder({ ...input, reason: detail.reason ?? 'Unknown' }),
 });

@@ -42,8 +42,14 @@ export type Claim =
    * never put and nobody holds the claim (a failed put, a dead holder): put it now.
    */
   | { kind: 'settled'; outcome: FlagOutcome; emitted: boolean }
-  /** Another delivery holds a live claim on the step (a duplicate copy running it, or putting its event, right now). */
+  /** Another delivery holds a live claim on the step and is running it right now (a duplicate copy). */
   | { kind: 'busy' }
+  /**
+   * The step has its outcome and the delivery that settled it still holds the claim: it is putting
+   * the outcome's event, or has put it and the successor has not acknowledged it yet. Nothing to
+   * do: if that put fails, its holder gives the claim back and its own retry puts the event.
+   */
+  | { kind: 'handing-on'; outcome: FlagOutcome }
   /** This event has used all its attempts: the order has been (or is being) parked FAILED. */
   | { kind: 'exhausted'; attempts: number };
 
@@ -98,48 +104,25 @@ export class DynamoOrderFlags {
   }
 
   /**
-   * Counts an attempt and takes the step's claim in ONE conditional UpdateItem, then checks the
-   * predecessor on the item it returns. On a failed condition, reads the item to say why.
+   * Counts an attempt and takes the step's claim in ONE conditional UpdateItem, which also checks
+   * the predecessor's flag and acknowledges the predecessor's event: a delivery of this step's
+   * event proves the predecessor's put went out, so the same write sets the predecessor's
+   * `emitted` flag and drops the claim it kept while putting (its holder makes no write after the
+   * put; see `markEmitted` for events nobody acknowledges). On a failed condition, reads the item
+   * to say why.
    */
   async claim(request: ClaimRequest): Promise<Claim> {
     const n = names(request.step);
     const attempts = `attempts:${request.step}:${request.eventId}`;
     const token = `${request.eventId}/${Math.random().toString(36).slice(2, 10)}`;
     const now = this.now();
+    const after = request.after ? names(request.after) : undefined;
     for (let round = 0; round < 3; round++) {
       try {
         const { Attributes } = await callAws('flags-table', () =>
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { orderId: request.orderId },
-              UpdateExpression: 'SET #claim = :until, #claimBy = :token ADD #n :one',
-              // attribute_not_exists(#done): the step has no outcome yet, else this is a duplicate.
-              // #claim < :now: no other delivery is running it (or its holder died and the lease ran out).
-              // #n < :max: this event still has attempts left; past them the order is parked FAILED.
-              ConditionExpression:
-                'attribute_not_exists(#done) AND (attribute_not_exists(#claim) OR #claim < :now) AND (attribute_not_exists(#n) OR #n < :max)',
-              ExpressionAttributeNames: { '#done': n.done, '#claim': n.claim, '#claimBy': n.claimBy, '#n': attempts },
-              ExpressionAttributeValues: {
-                ':until': now + request.leaseMs,
-                ':token': token,
-                ':now': now,
-                ':one': 1,
-                ':max': request.maxAttempts,
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
+          this.client.send(new UpdateCommand(this.claimUpdate(request, { attempts, token, now }))),
         );
-        const item = (Attributes ?? {}) as OrderFlagsItem;
-        const attempt = Number(item[attempts] ?? 1);
-        // The predecessor is checked on the item the claim returned (one round trip in the usual
-        // case); an early delivery gives the claim back at once and is counted as a failed attempt.
-        if (request.after && !PROCEED.includes(item[names(request.after).done] as FlagOutcome)) {
-          await this.release(request.orderId, request.step, token);
-          return { kind: 'early', attempt };
-        }
-        return { kind: 'claimed', attempt, token };
+        return { kind: 'claimed', attempt: Number(Attributes?.[attempts] ?? 1), token };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -147,21 +130,97 @@ export class DynamoOrderFlags {
       const outcome = item[n.done] as FlagOutcome | undefined;
       const held = Number(item[n.claim] ?? 0) >= now;
       const emitted = item[n.emitted] !== undefined;
-      // Settled but its event not yet put while the holder still holds the claim: the holder is
-      // putting it right now, so this copy waits (busy) rather than put it a second time.
-      if (outcome) return held && !emitted ? { kind: 'busy' } : { kind: 'settled', outcome, emitted };
+      // Settled but its event not acknowledged while the holder still holds the claim: the holder
+      // is putting it (or has, and the successor has not claimed yet): this copy does nothing.
+      // Never a wait: the successor may be queued behind this very invocation for a slot.
+      if (outcome) return held && !emitted ? { kind: 'handing-on', outcome } : { kind: 'settled', outcome, emitted };
       // A live claim first: the holder's run (maybe this event's last attempt) may still succeed.
       if (held) return { kind: 'busy' };
       const used = Number(item[attempts] ?? 0);
       if (used >= request.maxAttempts) return { kind: 'exhausted', attempts: used };
-      // The claim was released between our write and our read: try again.
+      if (after && !PROCEED.includes(item[after.done] as FlagOutcome)) {
+        // Early: the predecessor has no outcome yet. The delivery is counted as a failed attempt
+        // (so an event that stays early parks the order FAILED on its last one), no claim taken.
+        const attempt = await this.countAttempt(request, attempts);
+        if (attempt !== undefined) return { kind: 'early', attempt };
+      }
+      // The item changed between our write and our read (a claim released, a predecessor settled): try again.
     }
     return { kind: 'busy' };
   }
 
+  /** The claim's UpdateItem: take the claim, count the attempt, acknowledge the predecessor's event. */
+  private claimUpdate(request: ClaimRequest, at: { attempts: string; token: string; now: number }) {
+    const n = names(request.step);
+    const after = request.after ? names(request.after) : undefined;
+    return {
+      TableName: this.tableName,
+      Key: { orderId: request.orderId },
+      UpdateExpression: after
+        ? 'SET #claim = :until, #claimBy = :token, #afterEmitted = if_not_exists(#afterEmitted, :at) ' +
+          'ADD #n :one REMOVE #afterClaim, #afterClaimBy'
+        : 'SET #claim = :until, #claimBy = :token ADD #n :one',
+      // attribute_not_exists(#done): the step has no outcome yet, else this is a duplicate.
+      // #claim < :now: no other delivery is running it (or its holder died and the lease ran out).
+      // #n < :max: this event still has attempts left; past them the order is parked FAILED.
+      // #afterDone IN (...): the predecessor has an outcome its successor may follow.
+      ConditionExpression:
+        'attribute_not_exists(#done) AND (attribute_not_exists(#claim) OR #claim < :now) ' +
+        'AND (attribute_not_exists(#n) OR #n < :max)' +
+        (after ? ' AND #afterDone IN (:succeeded, :noop)' : ''),
+      ExpressionAttributeNames: {
+        '#done': n.done,
+        '#claim': n.claim,
+        '#claimBy': n.claimBy,
+        '#n': at.attempts,
+        ...(after
+          ? {
+              '#afterDone': after.done,
+              '#afterEmitted': after.emitted,
+              '#afterClaim': after.claim,
+              '#afterClaimBy': after.claimBy,
+            }
+          : {}),
+      },
+      ExpressionAttributeValues: {
+        ':until': at.now + request.leaseMs,
+        ':token': at.token,
+        ':now': at.now,
+        ':one': 1,
+        ':max': request.maxAttempts,
+        ...(after ? { ':at': new Date(at.now).toISOString(), ':succeeded': 'succeeded', ':noop': 'noop' } : {}),
+      },
+      ReturnValues: 'UPDATED_NEW' as const,
+    };
+  }
+
+  /** Counts one attempt of an early delivery; undefined if the step moved on meanwhile. */
+  private async countAttempt(request: ClaimRequest, attempts: string): Promise<number | undefined> {
+    const n = names(request.step);
+    try {
+      const { Attributes } = await callAws('flags-table', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId: request.orderId },
+            UpdateExpression: 'ADD #n :one',
+            ConditionExpression: 'attribute_not_exists(#done) AND (attribute_not_exists(#n) OR #n < :max)',
+            ExpressionAttributeNames: { '#done': n.done, '#n': attempts },
+            ExpressionAttributeValues: { ':one': 1, ':max': request.maxAttempts },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(Attributes?.[attempts] ?? 1);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
+    }
+  }
+
   /**
-   * Waits while another delivery holds a live claim on the step, reading (never writing) the item
-   * with a growing pause, until the step settles, the claim is released or lapses, or `deadline`
+   * Waits while another delivery holds a live claim on an unsettled step, reading (never writing)
+   * the item with a growing pause, until the step settles, the claim is released or lapses, or `deadline`
    * (epoch ms) passes. Returns whether the claim is still held. A duplicate copy of an event uses
    * it to wait for the copy that is running, instead of failing and being retried.
    */
@@ -174,7 +233,8 @@ export class DynamoOrderFlags {
     const n = names(step);
     for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
       const item = await this.get(orderId);
-      const held = item?.[n.emitted] === undefined && Number(item?.[n.claim] ?? 0) >= this.now();
+      // Only a run in progress is waited for; a settled step's claim waits on its successor.
+      const held = item?.[n.done] === undefined && Number(item?.[n.claim] ?? 0) >= this.now();
       if (!held) return false;
       if (this.now() + pause > deadline) return true;
       await sleep(pause);
@@ -244,7 +304,9 @@ export class DynamoOrderFlags {
   /**
    * Marks the step's outgoing event as put and drops the claim. Set only after PutEvents
    * succeeded, so a delivery that finds the outcome without this flag (and no live claim) puts
-   * the event again: the first put failed, or its holder died before it.
+   * the event again: the first put failed, or its holder died before it. Needed only for events
+   * no flagged successor acknowledges in its claim (`OrderStepFailed`): the others are marked by
+   * the claim of the step they start.
    */
   async markEmitted(orderId: string, step: string): Promise<void> {
     const n = names(step);

@@ -17,6 +17,19 @@ export const ORDER_EVENTS = [
 ] as const;
 export type OrderEventName = (typeof ORDER_EVENTS)[number];
 
+/**
+ * Events whose consumer is a flagged step that runs `after` the step that put them: that step's
+ * claim acknowledges the put (sets the putter's `emitted` flag), so the putter writes nothing
+ * after PutEvents. `OrderStepFailed` has no such consumer (compensation follows any step), so its
+ * putter marks it itself.
+ */
+export const ACKNOWLEDGED_BY_SUCCESSOR: ReadonlySet<OrderEventName> = new Set<OrderEventName>([
+  'OrderValidated',
+  'PaymentCharged',
+  'InventoryReserved',
+  'OrderConfirmed',
+]);
+
 /** Every event carries only ids: consumers read the order itself, never a stale copy of it. */
 export interface OrderEventDetail {
   orderId: string;

@@ -1,11 +1,12 @@
 import type { Context } from 'aws-lambda';
 import type { DynamoOrderFlags, FlagOutcome } from './dynamo-order-flags.ts';
-import { isBusinessError, isRetryable } from '#domain/errors';
-import type { OrderStatus, StepInput } from '#domain/order';
+import { DomainError, isBusinessError, isRetryable } from '#domain/errors';
+import type { CompensationHop, OrderStatus, StepInput } from '#domain/order';
 import type { StepResult } from '#domain/step-runner';
 import type { OrderSteps } from '#domain/steps';
 import { logger, withOrderContext } from '#observability/logger';
 import {
+  ACKNOWLEDGED_BY_SUCCESSOR,
   putOrderEvent,
   type EventPublisher,
   type OrderEvent,
@@ -19,7 +20,7 @@ export type FlagStep =
   | 'charge-payment'
   | 'reserve-inventory'
   | 'send-confirmation'
-  | 'compensate-order'
+  | CompensationHop
   | 'notify-warehouse';
 
 export interface FlagsConfig {
@@ -46,22 +47,28 @@ export interface FlaggedStep {
 }
 
 /** Retryable errors of the flags themselves; thrown so Lambda's async retry redelivers the event. */
-export class StepNotReadyError extends Error {
+export class StepNotReadyError extends DomainError {
   override readonly name = 'StepNotReadyError' as const;
+  /** The predecessor's flag is set later: the redelivery finds it. */
+  readonly retryable = true;
   constructor(orderId: string, step: FlagStep, after: FlagStep | undefined) {
     super(`order ${orderId}: ${step} arrived before ${after ?? 'its predecessor'} was done`);
   }
 }
 
-export class StepBusyError extends Error {
+export class StepBusyError extends DomainError {
   override readonly name = 'StepBusyError' as const;
+  /** The other delivery settles or its lease lapses: the redelivery finds the step free or done. */
+  readonly retryable = true;
   constructor(orderId: string, step: FlagStep) {
     super(`order ${orderId}: another delivery is running ${step}`);
   }
 }
 
-export class StepAttemptsExhaustedError extends Error {
+/** Thrown after parking the order FAILED, so the event lands in the DLQ; no retry can help. */
+export class StepAttemptsExhaustedError extends DomainError {
   override readonly name = 'StepAttemptsExhaustedError' as const;
+  readonly retryable = false;
   constructor(orderId: string, step: FlagStep, attempts: number) {
     super(`order ${orderId}: ${step} used its ${attempts} attempts; the order is parked FAILED`);
   }
@@ -111,6 +118,7 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
     );
     if (!stillHeld) claim = await claimStep();
   }
+  if (claim.kind === 'handing-on') return;
   if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
   if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
   if (claim.kind === 'exhausted')
@@ -183,7 +191,8 @@ async function handOn(
     name,
     name === 'OrderStepFailed' ? { ...ids, reason: outcome.slice('failed:'.length), failedStep: spec.step } : ids,
   );
-  await config.flags.markEmitted(detail.orderId, spec.step);
+  // The successor's claim acknowledges the put (one write fewer per step); others are marked here.
+  if (!ACKNOWLEDGED_BY_SUCCESSOR.has(name)) await config.flags.markEmitted(detail.orderId, spec.step);
 }
 
 async function failRetryable(

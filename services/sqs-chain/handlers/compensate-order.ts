@@ -1,3 +1,4 @@
+import { COMPENSATION_HOP } from '#domain/order';
 import { createSqsStepHandler } from '../lib/sqs-step.ts';
 import { chainConfig } from '../lib/wiring.ts';
 
@@ -7,6 +8,6 @@ import { chainConfig } from '../lib/wiring.ts';
  */
 const config = chainConfig('COMPENSATE_ORDER_QUEUE_URL');
 
-export const handler = createSqsStepHandler(config, 'cancel-order', (input, message) =>
+export const handler = createSqsStepHandler(config, COMPENSATION_HOP, (input, message) =>
   config.steps.compensateOrder({ ...input, reason: message.reason ?? 'Unknown' }),
 );

@@ -1,8 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { callAws } from '#adapters/aws-errors';
 import { isBusinessError, isRetryable } from '#domain/errors';
-import type { StepInput, StepName } from '#domain/order';
+import type { CompensationHop, StepInput, StepName } from '#domain/order';
 import type { OrderSteps } from '#domain/steps';
 import type { StepResult } from '#domain/step-runner';
 import { logger, withOrderContext } from '#observability/logger';
@@ -12,7 +13,7 @@ export interface ChainMessage {
   orderId: string;
   /** Only on the compensation queue: why, and which step failed. */
   reason?: string;
-  failedStep?: StepName;
+  failedStep?: StepName | CompensationHop;
 }
 
 export interface ChainConfig {
@@ -39,14 +40,16 @@ export async function sendToQueue(
   message: ChainMessage,
   correlationId?: string,
 ): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(message),
-      ...(correlationId
-        ? { MessageAttributes: { correlationId: { DataType: 'String', StringValue: correlationId } } }
-        : {}),
-    }),
+  await callAws('sqs-queue', () =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...(correlationId
+          ? { MessageAttributes: { correlationId: { DataType: 'String', StringValue: correlationId } } }
+          : {}),
+      }),
+    ),
   );
 }
 
@@ -61,7 +64,7 @@ export async function sendToQueue(
  */
 export function createSqsStepHandler(
   config: ChainConfig,
-  step: StepName,
+  step: StepName | CompensationHop,
   run: (input: StepInput, message: ChainMessage) => Promise<StepResult>,
 ) {
   const processor = new BatchProcessor(EventType.SQS);
@@ -100,7 +103,7 @@ export function createSqsStepHandler(
 
 async function onRetryableFailure(
   config: ChainConfig,
-  step: StepName,
+  step: StepName | CompensationHop,
   record: SQSRecord,
   attempt: number,
   error: unknown,
@@ -117,21 +120,25 @@ async function onRetryableFailure(
       })
       .catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
     // Visible again at once: the next receive exceeds maxReceiveCount and SQS moves it to the DLQ.
-    await config.sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: config.sourceQueueUrl,
-        ReceiptHandle: record.receiptHandle,
-        VisibilityTimeout: 0,
-      }),
+    await callAws('sqs-queue', () =>
+      config.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: config.sourceQueueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      ),
     );
     return;
   }
   const backoff = Math.min(900, config.baseBackoffSeconds * 2 ** (attempt - 1));
-  await config.sqs.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: config.sourceQueueUrl,
-      ReceiptHandle: record.receiptHandle,
-      VisibilityTimeout: backoff,
-    }),
+  await callAws('sqs-queue', () =>
+    config.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: config.sourceQueueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: backoff,
+      }),
+    ),
   );
 }

@@ -1,4 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { callAws } from '#adapters/aws-errors';
 import type { OrderRecord } from '#domain/order';
 
 /** The execution's input: what every Task state reads (`$.orderId`, `$.correlationId`). */
@@ -22,7 +23,10 @@ export async function startOrderExecution(
 ): Promise<void> {
   const input: PipelineInput = { orderId: order.orderId, correlationId: order.correlationId };
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn, name: order.orderId, input: JSON.stringify(input) }));
+    // Throttling and 5xx become TransientDependencyError, as every AWS call of the project.
+    await callAws('state-machine', () =>
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: order.orderId, input: JSON.stringify(input) })),
+    );
   } catch (error) {
     if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
   }

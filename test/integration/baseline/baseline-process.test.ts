@@ -14,7 +14,7 @@ const mix = { orders: 24, seed: SEED, declineRate: 0.15, outOfStockRate: 0.15, t
 let cloud: LocalCloud;
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0 }, optional: [] });
+  cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0, lambda: 0 }, optional: [] });
 });
 
 afterAll(async () => {

@@ -80,7 +80,6 @@ describe('eventbridge-flags, one delivery per event', () => {
     await harness.cloud.idle();
     // The same fact announced again (a producer retry): the flag makes it a no-op.
     await putEvent(harness, eventBridge, 'OrderConfirmed', { orderId: command.orderId });
-    await new Promise((r) => setTimeout(r, 100));
     await harness.cloud.idle();
     const picks = await warehousePicks(harness, command.orderId);
     expect(picks).toEqual([
@@ -129,7 +128,6 @@ describe('eventbridge-flags, one delivery per event', () => {
     await harness.post(command);
     await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'] });
     await putEvent(harness, eventBridge, 'OrderValidated', { orderId: command.orderId });
-    await new Promise((r) => setTimeout(r, 100));
     await harness.cloud.idle();
     expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
     expect((await harness.get(command.orderId)).body.status).toBe('CONFIRMED');
@@ -177,9 +175,9 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
   });
 
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations and one charge each', async () => {
-    // Twice the deliveries of sqs-chain on a machine other suites share: the deadline is generous,
-    // the assertions are about correctness, not speed (the compare job measures speed).
-    const outcomes = await expectSeededMixSound(harness, { runId: 'ebdup', deadlineMs: 150_000 });
+    // Twice the deliveries of sqs-chain on a machine other suites share: the run waits until the
+    // cloud is quiet; the assertions are about correctness, not speed (the compare job measures speed).
+    const outcomes = await expectSeededMixSound(harness, { runId: 'ebdup' });
     const ledger = await harness.probe.ledger();
     const confirmed = outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
     for (const id of confirmed)
@@ -192,5 +190,6 @@ describe('eventbridge-flags, every event delivered twice, some out of order', ()
       confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })),
     );
     expect(picks.filter((p) => p.picks !== 1)).toEqual([]);
-  }, 180_000);
+    // A cap for a hung run only.
+  }, 600_000);
 });

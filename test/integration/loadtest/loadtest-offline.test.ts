@@ -46,6 +46,7 @@ beforeAll(async () => {
         LOCAL_SQS_PORT: '0',
         LOCAL_EVENTBRIDGE_PORT: '0',
         LOCAL_STEPFUNCTIONS_PORT: '0',
+        LOCAL_LAMBDA_PORT: '0',
         SLS_TELEMETRY_DISABLED: '1',
       },
       detached: true,

@@ -217,9 +217,10 @@ describe('step-functions: executions', () => {
 
   it('ends 200 concurrent orders of a seeded mix with zero invariant violations', async () => {
     // One order per Lambda invocation (no SQS batches of 10) through 8 environments per function:
-    // on a busy 2-CPU machine the 200 orders take tens of seconds, hence the generous deadline.
-    await expectSeededMixSound(harness, { runId: 'mix', deadlineMs: 150_000 });
-  }, 200_000);
+    // on a busy 2-CPU machine the 200 orders take tens of seconds; the run waits for them.
+    await expectSeededMixSound(harness, { runId: 'mix' });
+    // A cap for a hung run only: the run itself ends when the cloud is quiet.
+  }, 600_000);
 });
 
 describe('step-functions: Express (--param="type=EXPRESS")', () => {
