@@ -114,7 +114,9 @@ export const RESUME_STATE = 'local-stepfunctions:redrive';
  * `$$.Execution.Input`) stays the execution's input.
  */
 export function resumeMachine(compiled: CompiledDefinition, stateName: string, stateInput: unknown): StateMachine {
-  const local = structuredClone(compiled.local) as MachineNode;
+  // A JSON copy, not structuredClone: under Jest's VM modules that makes objects of another realm,
+  // whose nested Parameters the interpreter then passes through unevaluated.
+  const local = JSON.parse(JSON.stringify(compiled.local)) as MachineNode;
   local.States[RESUME_STATE] = { Type: 'Pass', Result: stateInput ?? null, Next: stateName };
   local.StartAt = RESUME_STATE;
   return new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
