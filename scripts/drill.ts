@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DRILLS, DRILL_DESCRIPTIONS, runDrill, type Drill, type DrillResult } from './lib/drills.ts';
+import { DRILLS, DRILL_DESCRIPTIONS, faultFired, runDrill, type Drill, type DrillResult } from './lib/drills.ts';
 import { VARIANTS, parseVariantList } from './lib/variants.ts';
 
 const { values } = parseArgs({
@@ -40,7 +40,7 @@ for (const drill of drills) {
     );
     // What the fault did, and what it made the pipeline repeat (the provider's key still charges once).
     console.log(
-      `  ${''.padEnd(18)} fault: ${result.faults.crashes} environment(s) crashed, ${result.faults.duplicateInvocations} invocation(s) and ${result.faults.duplicateEvents} event(s) delivered twice;  charge calls ${result.chargeCalls} (${result.chargeCalledAgain} order(s) called twice or more);  completed steps reached again: validate-order ${result.ranAgain['validate-order']}, charge-payment ${result.ranAgain['charge-payment']} order(s)`,
+      `  ${''.padEnd(18)} fault: ${result.faults.crashes} environment(s) crashed, ${result.faults.duplicateInvocations} invocation(s) and ${result.faults.duplicateEvents} event(s) delivered twice, ${result.faults.failedCalls} call(s) failed;  charge calls ${result.chargeCalls} (${result.chargeCalledAgain} order(s) called twice or more);  completed steps reached again: validate-order ${result.ranAgain['validate-order']}, charge-payment ${result.ranAgain['charge-payment']} order(s)`,
     );
     if (result.note) console.log(`  ${''.padEnd(18)} crash: ${result.note}`);
   }
@@ -56,5 +56,6 @@ writeFileSync(
   )}\n`,
 );
 console.log(`drill report: ${file}`);
-const bad = results.filter((r) => r.lost > 0 || r.doubleCharges > 0 || r.violations.length > 0);
+// A drill whose fault never fired proved nothing: it fails like a lost order.
+const bad = results.filter((r) => r.lost > 0 || r.doubleCharges > 0 || r.violations.length > 0 || faultFired(r) === 0);
 if (bad.length > 0) process.exit(1);

@@ -92,7 +92,6 @@ export async function measureBaseline(
         status: r.status,
         ...(r.reason ? { reason: r.reason } : {}),
         timeline: r.timeline,
-        modelledAwsExtraMs: 0,
       })),
       counts: result.counts,
       wallClockMs: result.wallClockMs,

@@ -2,13 +2,15 @@ import { availableParallelism } from 'node:os';
 import { checkInvariants } from '#domain/invariants';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
-import { createLatencyModel } from '../measure/latency-model.ts';
+import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJourney } from '../measure/aws-model.ts';
+import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-model.ts';
 import { buildReport } from '../report/build-report.ts';
-import type { Report, RunInput, VariantRun } from '../report/types.ts';
+import type { JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
-import { orchestrationLoc, packageService } from './package-service.ts';
+import { type CfnTemplate, orchestrationLoc, packageService } from './package-service.ts';
+import { fanOutConsumers, withoutFanOut } from './pipeline-counts.ts';
 import { RunInstruments } from './run-instruments.ts';
 import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
 import { generateWorkload, type WorkloadOrder } from './workload.ts';
@@ -77,10 +79,14 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         ),
       ),
       Promise.all(
-        options.variants.map(async (variant) => ({
-          resources: Object.keys((await packageService(variant, packageArgs(variant, options))).Resources).length,
-          loc: await orchestrationLoc(variant),
-        })),
+        options.variants.map(async (variant) => {
+          const template = await packageService(variant, packageArgs(variant, options));
+          return {
+            resources: Object.keys(template.Resources).length,
+            loc: await orchestrationLoc(variant),
+            places: placesToLook(template),
+          };
+        }),
       ),
     ]);
     const runs: VariantRun[] = [];
@@ -109,13 +115,20 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         });
         await cloud.idle();
       }
+      // The AWS model prices invocations at light load; without it (stress, bench) nothing needs it.
+      let calibration: Calibration = { computeMs: {}, durationMs: {} };
+      if (options.latencyModel === 'aws' && hopType) {
+        phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
+        calibration = await calibrate(cloud, stacks[index]!, instruments, options);
+      }
       phase(`driving ${workload.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
-      const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options);
+      const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options, calibration);
       runs.push({
         ...run,
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
+        placesToLook: templates[index]!.places,
         ...(hopType ? { hopType } : {}),
         ...(specOf(variant).hopsPerOrder !== undefined ? { hopsPerOrder: specOf(variant).hopsPerOrder } : {}),
       });
@@ -147,6 +160,67 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   }
 }
 
+type Calibration = { computeMs: ComputeCalibration; durationMs: Record<string, number> };
+
+/** Orders of the light-load calibration: every path (declined, out of stock, rejected), no waits. */
+export const CALIBRATION_ORDERS = 30;
+
+/**
+ * Each function's own compute (duration minus time in AWS calls) and full duration at light
+ * load: a small seeded workload, one order in flight, after the environments are warm. The AWS
+ * model prices invocations with these, never with durations measured under the run's load.
+ */
+async function calibrate(
+  cloud: LocalCloud,
+  stack: DeployedStack,
+  instruments: RunInstruments,
+  options: ComparisonOptions,
+): Promise<Calibration> {
+  const orders = generateWorkload({
+    ...options,
+    orders: CALIBRATION_ORDERS,
+    declineRate: 0.2,
+    outOfStockRate: 0.2,
+    transientRate: 0,
+    rejectRate: 0.1,
+    runId: `c${options.seed}`,
+  });
+  instruments.reset();
+  const probe = new LocalStackProbe(cloud, stack);
+  await driveWorkload({
+    apiUrl: stack.apiUrl ?? '',
+    orders,
+    concurrency: 1,
+    activity: () => cloud.activity(),
+    readOrders: (ids) => probe.orders(ids),
+  });
+  await cloud.idle();
+  return {
+    computeMs: mapMedians(instruments.computeSamples()),
+    durationMs: mapMedians(instruments.durationSamples()),
+  };
+}
+
+function mapMedians(samples: Map<string, number[]>): Record<string, number> {
+  return Object.fromEntries([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Where an operator looks when an order fails: log groups, DLQs, executions (from the template). */
+function placesToLook(template: CfnTemplate): PlacesToLook {
+  const resources = Object.entries(template.Resources);
+  return {
+    logGroups: resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function').length,
+    dlqs: resources.filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && /dlq|deadletter/i.test(id)).length,
+    executionHistories: resources.filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine').length,
+  };
+}
+
 async function runVariant(
   cloud: LocalCloud,
   stack: DeployedStack,
@@ -154,6 +228,7 @@ async function runVariant(
   workload: WorkloadOrder[],
   instruments: RunInstruments,
   options: ComparisonOptions,
+  calibration: Calibration,
 ): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
@@ -176,14 +251,25 @@ async function runVariant(
   );
   // A variant whose hops have no published delay is not modelled at all (never as zero extra delay).
   const modelled = options.latencyModel === 'aws' && specOf(variant).hopType !== undefined;
+  const hops = loadHopLatencyTable();
+  const figures = loadAwsModelFigures();
+  const orders = result.outcomes.map((o) => {
+    const record = o.record;
+    const acceptedAtMs = record ? Date.parse(record.createdAt) : o.acceptedAtMs;
+    const terminalAtMs = record?.terminalAt ? Date.parse(record.terminalAt) : undefined;
+    return { o, record, acceptedAtMs, terminalAtMs };
+  });
+  const fanOut = fanOutConsumers(instruments, new Map(orders.map((x) => [x.o.orderId, x.terminalAtMs])));
+  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, calibration.durationMs);
   return {
     name: variant,
-    orders: result.outcomes.map((o) => {
-      const record = o.record;
-      const acceptedAtMs = record ? Date.parse(record.createdAt) : o.acceptedAtMs;
-      const terminalAtMs = record?.terminalAt ? Date.parse(record.terminalAt) : undefined;
-      // Modelled for AWS: the local latency plus the published delays of the hops it took to end.
-      const injected = instruments.injectedFor(o.orderId, terminalAtMs);
+    orders: orders.map(({ o, record, acceptedAtMs, terminalAtMs }) => {
+      // Modelled for AWS: the order's journey priced with published figures (aws-model.ts).
+      const journey =
+        modelled && terminalAtMs !== undefined ? instruments.journey(o.orderId, acceptedAtMs, terminalAtMs) : undefined;
+      const modelledAws = journey
+        ? modelOrder(journey, { seed: options.seed, orderId: o.orderId, hops, figures, compute: calibration.computeMs })
+        : undefined;
       return {
         orderId: o.orderId,
         acceptedAtMs,
@@ -193,10 +279,16 @@ async function runVariant(
         status: record?.status ?? 'ACCEPTED',
         ...(record?.reason ? { reason: record.reason } : {}),
         timeline: record?.timeline ?? [],
-        ...(modelled ? { modelledAwsExtraMs: injected } : {}),
+        ...(modelledAws ? { modelledAws } : {}),
+        ...(journey ? { journey: summarizeJourney(journey) } : {}),
       };
     }),
-    counts,
+    counts: pipelineCounts.counts,
+    lambdaGbSecondsMeasured: counts.lambdaGbSeconds ?? 0,
+    ...(fanOut.size > 0 ? { fanOut: { functions: [...fanOut], counts: pipelineCounts.fanOutCounts } } : {}),
+    ...(Object.keys(calibration.computeMs).length > 0
+      ? { calibration: { orders: CALIBRATION_ORDERS, ...calibration } }
+      : {}),
     stranded: result.timedOut.map((orderId) => {
       const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';
       return { orderId, status, where: where.get(orderId) ?? 'unknown' };
@@ -206,5 +298,21 @@ async function runVariant(
     cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(1, workload.length),
     cores: availableParallelism(),
     invariantViolations: checkInvariants(snapshot),
+    // What sits in a DLQ or a failed execution, looked up there (not the FAILED status).
+    parkedOrders: workload.filter((w) => snapshot.parkedOrderIds.has(w.command.orderId)).length,
+  };
+}
+
+function summarizeJourney(journey: OrderJourney): JourneySummary {
+  const hopsByType: Record<string, number> = {};
+  for (const hop of journey.hops) hopsByType[hop.type] = (hopsByType[hop.type] ?? 0) + 1;
+  const retriesByMechanism: Record<string, number> = {};
+  for (const r of journey.retries) retriesByMechanism[r.mechanism] = (retriesByMechanism[r.mechanism] ?? 0) + 1;
+  return {
+    hops: hopsByType,
+    invocations: journey.invocations.map((i) => i.functionName),
+    coldStarts: journey.invocations.filter((i) => i.cold).length,
+    dynamoCalls: journey.invocations.reduce((sum, i) => sum + i.dynamoCalls, 0),
+    retries: retriesByMechanism,
   };
 }

@@ -43,8 +43,12 @@ export interface DrillResult {
   doubleCharges: number;
   redriveRounds: number;
   violations: InvariantViolation[];
-  /** What the drill's fault did: environments crashed, invocations and events delivered twice. */
-  faults: { crashes: number; duplicateInvocations: number; duplicateEvents: number };
+  /**
+   * What the drill's fault did, counted while it ran (a drill whose fault never fired proves nothing):
+   * environments crashed with work in flight, invocations and events delivered twice, and dependency
+   * calls that failed transiently (failed payment or mailer attempts in the orders' timelines).
+   */
+  faults: { crashes: number; duplicateInvocations: number; duplicateEvents: number; failedCalls: number };
   /** Calls of the payment provider's charge (a step run again calls again; its key still charges once). */
   chargeCalls: number;
   /** Orders whose charge the provider saw more than once (its idempotency key still charged once). */
@@ -115,7 +119,15 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       runId: `${drill}`,
     });
     const readOrders = (ids: string[]) => probe.orders(ids);
-    const crash = drill === 'worker-crash' ? setTimeout(() => void cloud.runtime.crashAll(), 400) : undefined;
+    // The crash waits for invocations to be running, so it always kills work in flight.
+    let driving = true;
+    const crash =
+      drill === 'worker-crash'
+        ? (async () => {
+            while (driving && cloud.runtime.stats().busy < 2) await new Promise((r) => setTimeout(r, 10));
+            if (driving) await cloud.runtime.crashAll();
+          })()
+        : Promise.resolve();
     if (drill === 'mid-step-crash') {
       // Once per order, mid-step: a second crash of the same order would only repeat the first.
       const crashed = new Set<string>();
@@ -132,7 +144,8 @@ export async function runDrill(variant: Variant, drill: Drill, options: DrillOpt
       activity: () => cloud.activity(),
       readOrders,
     });
-    clearTimeout(crash);
+    driving = false;
+    await crash;
     await cloud.idle();
     cloud.runtime.crashAtFaultPoints(undefined);
     if (outage) {
@@ -182,7 +195,7 @@ async function summarize(
   run: DriveResult,
   probe: LocalStackProbe,
   rounds: number,
-  faults: DrillResult['faults'],
+  faults: Omit<DrillResult['faults'], 'failedCalls'>,
   client: DynamoDBDocumentClient,
 ): Promise<DrillResult> {
   const accepted = run.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId);
@@ -207,7 +220,7 @@ async function summarize(
     doubleCharges: [...charges.values()].filter((n) => n > 1).length,
     redriveRounds: rounds,
     violations: checkInvariants(snapshot),
-    faults,
+    faults: { ...faults, failedCalls: failedCalls(drill, snapshot.orders) },
     chargeCalls: accepted.reduce((sum, id) => sum + (chargeCalls.get(id) ?? 0), 0),
     chargeCalledAgain: accepted.filter((id) => (chargeCalls.get(id) ?? 0) > 1).length,
     ranAgain: {
@@ -216,6 +229,36 @@ async function summarize(
     },
     ...(drill === 'worker-crash' || drill === 'mid-step-crash' ? { note: CRASH_NOTES[variant] } : {}),
   };
+}
+
+/** Failed attempts of the step the drill makes fail (payment-storm: charge; always-failing-step: mailer). */
+function failedCalls(drill: Drill, orders: readonly { timeline: readonly TimelineEntry[] }[]): number {
+  const step: StepName | undefined =
+    drill === 'payment-storm' ? 'charge-payment' : drill === 'always-failing-step' ? 'send-confirmation' : undefined;
+  if (!step) return 0;
+  return orders.reduce(
+    (n, o) =>
+      n +
+      o.timeline.filter(
+        (e) => e.step === step && e.outcome === 'failed' && e.error?.name === 'TransientDependencyError',
+      ).length,
+    0,
+  );
+}
+
+/** How often the drill's own fault fired: what `npm run drill` and the drill tests require to be above 0. */
+export function faultFired(result: Pick<DrillResult, 'drill' | 'faults'>): number {
+  const { faults } = result;
+  switch (result.drill) {
+    case 'worker-crash':
+    case 'mid-step-crash':
+      return faults.crashes;
+    case 'duplicates':
+      return faults.duplicateInvocations + faults.duplicateEvents;
+    case 'payment-storm':
+    case 'always-failing-step':
+      return faults.failedCalls;
+  }
 }
 
 /** The step completed, and later a delivery or a run of the order reached it again (a duplicate entry). */

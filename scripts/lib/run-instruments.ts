@@ -1,4 +1,5 @@
-import type { CloudInstruments, CounterName, HopType, InvocationRecord } from '../local-cloud/types.ts';
+import type { CloudInstruments, CounterName, HopType, InvocationRecord, RetryRecord } from '../local-cloud/types.ts';
+import type { JourneyHop, JourneyInvocation, JourneyRetry, OrderJourney } from '../measure/aws-model.ts';
 import type { LatencyModel } from '../measure/latency-model.ts';
 import { orderIdsIn } from './local-probe.ts';
 
@@ -16,11 +17,23 @@ export class RunInstruments implements CloudInstruments {
   private injected = new Map<string, Array<{ atMs: number; delayMs: number }>>();
   private model: LatencyModel | undefined;
   private handlerSpans = new Map<string, Array<[number, number]>>();
+  private invocations = new Map<string, JourneyInvocation[]>();
+  private hops = new Map<string, JourneyHop[]>();
+  private retries = new Map<string, JourneyRetry[]>();
+  private compute = new Map<string, number[]>();
+  private durations = new Map<string, number[]>();
+  private perFunction = new Map<string, FunctionUsage>();
 
   reset(model?: LatencyModel): void {
     this.counts = new Map();
     this.injected = new Map();
     this.handlerSpans = new Map();
+    this.invocations = new Map();
+    this.hops = new Map();
+    this.retries = new Map();
+    this.compute = new Map();
+    this.durations = new Map();
+    this.perFunction = new Map();
     this.model = model;
   }
 
@@ -30,6 +43,8 @@ export class RunInstruments implements CloudInstruments {
 
   /** Draws the hop's modelled delay and records it for the orders it carries; never delays the hop. */
   hopDelay(hop: HopType, payload?: unknown): number {
+    const hopAtMs = Date.now();
+    for (const orderId of orderIdsInPayload(payload)) push(this.hops, orderId, { type: hop, atMs: hopAtMs });
     const delayMs = this.model?.hopDelay(hop) ?? 0;
     if (delayMs > 0) {
       const atMs = Date.now();
@@ -42,7 +57,42 @@ export class RunInstruments implements CloudInstruments {
     return 0;
   }
 
+  retry(record: RetryRecord): void {
+    const { payload, ...rest } = record;
+    const atMs = Date.now();
+    for (const orderId of orderIdsInPayload(payload)) push(this.retries, orderId, { ...rest, atMs });
+  }
+
   invocation(record: InvocationRecord): void {
+    const usage = record.usage ?? {};
+    // The function's own work: its duration minus the time it waited on AWS calls (local emulators).
+    const ownMs = Math.max(0, record.endedAtMs - record.startedAtMs - (usage.awsCallMs ?? 0));
+    if (!record.cold) {
+      push(this.compute, record.functionName, ownMs);
+      push(this.durations, record.functionName, record.endedAtMs - record.startedAtMs);
+    }
+    const fn = this.perFunction.get(record.functionName) ?? {
+      invocations: 0,
+      memoryMb: record.memoryMb ?? 1024,
+      usage: {},
+    };
+    fn.invocations += 1;
+    for (const [name, n] of Object.entries(usage)) {
+      const counter = name as CounterName;
+      fn.usage[counter] = (fn.usage[counter] ?? 0) + (n ?? 0);
+    }
+    this.perFunction.set(record.functionName, fn);
+    const entry: JourneyInvocation = {
+      functionName: record.functionName,
+      startedAtMs: record.startedAtMs,
+      endedAtMs: record.endedAtMs,
+      cold: record.cold ?? false,
+      dynamoCalls: usage.dynamoCalls ?? 0,
+    };
+    // The HTTP API's handlers (place, get) answer the client: the order's journey starts at
+    // acceptance, and a status poll is not a step of it.
+    if (!isHttpApiEvent(record.event))
+      for (const orderId of orderIdsInPayload(record.event)) push(this.invocations, orderId, entry);
     for (const orderId of orderIdsInPayload(record.event)) {
       const spans = this.handlerSpans.get(orderId);
       if (spans) spans.push([record.startedAtMs, record.endedAtMs]);
@@ -70,6 +120,36 @@ export class RunInstruments implements CloudInstruments {
     return Math.max(0, toMs - fromMs - busy);
   }
 
+  /** The order's journey from `fromMs` (accepted) to `toMs` (terminal): what the AWS model prices. */
+  journey(orderId: string, fromMs: number, toMs: number): OrderJourney {
+    const within = (atMs: number): boolean => atMs >= fromMs && atMs <= toMs;
+    return {
+      invocations: (this.invocations.get(orderId) ?? []).filter((i) => within(i.startedAtMs)),
+      hops: (this.hops.get(orderId) ?? []).filter((h) => within(h.atMs)),
+      retries: (this.retries.get(orderId) ?? []).filter((r) => within(r.atMs)),
+    };
+  }
+
+  /** Each function's own compute per warm invocation (ms), as measured: the calibration's samples. */
+  computeSamples(): Map<string, number[]> {
+    return new Map(this.compute);
+  }
+
+  /** Each function's full duration per warm invocation (ms): light-load durations price GB-seconds. */
+  durationSamples(): Map<string, number[]> {
+    return new Map(this.durations);
+  }
+
+  /** Per function: invocations, memory and the billable calls its handlers made in this run. */
+  functions(): Map<string, FunctionUsage> {
+    return new Map(this.perFunction);
+  }
+
+  /** Every order's invocations, to tell a consumer that only runs after orders ended (fan-out). */
+  invocationsByOrder(): Map<string, JourneyInvocation[]> {
+    return new Map(this.invocations);
+  }
+
   counters(): Partial<Record<CounterName, number>> {
     return Object.fromEntries(this.counts) as Partial<Record<CounterName, number>>;
   }
@@ -85,4 +165,20 @@ function orderIdsInPayload(payload: unknown): string[] {
   if (typeof payload === 'string') return orderIdsIn(payload);
   if (Array.isArray(payload)) return [...new Set(payload.flatMap(orderIdsInPayload))];
   return orderIdsIn(JSON.stringify(payload));
+}
+
+export interface FunctionUsage {
+  invocations: number;
+  memoryMb: number;
+  usage: Partial<Record<CounterName, number>>;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function isHttpApiEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
 }

@@ -92,11 +92,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     options.ports?.[service] ?? portFromEnv(service) ?? (ephemeral ? 0 : DEFAULT_PORTS[service]);
   const metrics = new MetricStore();
   const given = options.instruments ?? noInstruments;
-  // Every counter keeps going to the run's instruments; every metric datum lands in the store.
+  // Every counter, invocation and retry keeps going to the run's instruments (the AWS model prices
+  // each order's retries from them); every metric datum lands in the store as well.
   const instruments: CloudInstruments = {
     count: (name, n) => given.count(name, n),
     hopDelay: (hop, payload) => given.hopDelay(hop, payload),
     ...(given.invocation ? { invocation: (record) => given.invocation?.(record) } : {}),
+    ...(given.retry ? { retry: (record) => given.retry?.(record) } : {}),
     metric: (datum) => {
       metrics.put(datum);
       given.metric?.(datum);

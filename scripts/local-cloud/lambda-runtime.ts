@@ -385,6 +385,7 @@ export class LambdaRuntime implements LambdaInvoker {
       const ageOk = Date.now() - firstAt < maximumEventAgeSeconds * 1000;
       if (attempt <= maximumRetryAttempts && ageOk) {
         this.instruments.count('retries');
+        this.instruments.retry?.({ mechanism: 'lambda-async', payload: event, attempt, target: fn.definition.name });
         const delay = this.retryDelays[Math.min(attempt - 1, this.retryDelays.length - 1)] ?? 1000;
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
@@ -592,6 +593,11 @@ export class LambdaRuntime implements LambdaInvoker {
       event: job.event,
       startedAtMs: reply.startedAtMs,
       endedAtMs: reply.startedAtMs + reply.durationMs,
+      usage: reply.usage as Partial<Record<CounterName, number>>,
+      // lastUsedAt is set after each invocation: 0 means this environment ran Init for this one.
+      cold: env.lastUsedAt === 0,
+      memoryMb: env.fn.definition.memoryMb,
+      ok: reply.ok,
     });
     this.release(env);
     env.lastUsedAt = performance.now();

@@ -166,6 +166,17 @@ export class SqsEventSource {
     // A redelivery is SQS's retry: count it as the other emulators count theirs.
     const redelivered = event.Records.filter((r) => Number(r.attributes.ApproximateReceiveCount) > 1).length;
     if (redelivered > 0) this.instruments.count('retries', redelivered);
+    for (const record of event.Records) {
+      const receives = Number(record.attributes.ApproximateReceiveCount);
+      if (receives > 1) {
+        this.instruments.retry?.({
+          mechanism: 'sqs-visibility',
+          payload: record.body,
+          attempt: receives - 1,
+          target: this.config.functionName,
+        });
+      }
+    }
     let failedIds: Set<string>;
     try {
       const response = (await this.invoker.invoke(this.config.functionName, event)) as SQSBatchResponse | undefined;

@@ -68,6 +68,8 @@ export interface CloudInstruments {
   hopDelay(hop: HopType, payload?: unknown): number;
   /** One finished invocation and when its handler ran (epoch ms): where an order's time went. */
   invocation?(record: InvocationRecord): void;
+  /** One retry, by the mechanism that runs it: the AWS model prices its wait at AWS's timing. */
+  retry?(record: RetryRecord): void;
   /** One CloudWatch data point (AWS's namespace, name and dimensions): what `GetMetricData` serves. */
   metric?(datum: MetricDatum): void;
 }
@@ -77,6 +79,31 @@ export interface InvocationRecord {
   event: unknown;
   startedAtMs: number;
   endedAtMs: number;
+  /** The billable calls the handler made (its usage counters), with the time spent inside AWS SDK calls. */
+  usage?: Partial<Record<CounterName, number>>;
+  /** The first invocation of a fresh execution environment (it ran Init). */
+  cold?: boolean;
+  memoryMb?: number;
+  ok?: boolean;
+}
+
+/**
+ * Who retried a failed attempt: SQS redelivery after the visibility timeout the code set,
+ * Lambda's async retry, a Step Functions Retry, an EventBridge target retry. New variants add
+ * theirs (in-code retries, durable steps); the AWS model says "not modelled" for one it does not know.
+ */
+export type RetryMechanism = 'sqs-visibility' | 'lambda-async' | 'sfn-retry' | 'eventbridge-target' | (string & {});
+
+export interface RetryRecord {
+  mechanism: RetryMechanism;
+  /** What is retried (message body, event, state input): the order ids are found in it. */
+  payload: unknown;
+  /** The attempt that failed, 1-based: the wait before attempt + 1 is priced. */
+  attempt: number;
+  /** The Step Functions state or the function retried. */
+  target?: string;
+  /** A Step Functions retrier as the definition writes it. */
+  retrier?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
 }
 
 export type CounterName =
@@ -93,7 +120,11 @@ export type CounterName =
   | 'retries'
   | 'durableOperations'
   | 'durableBytesWritten'
-  | 'durableByteDaysRetained';
+  | 'durableByteDaysRetained'
+  /** DynamoDB calls made by handlers (any outcome): the journey's count for the AWS model. */
+  | 'dynamoCalls'
+  /** ms handlers spent waiting on AWS SDK calls: subtracted from their duration to get their own compute. */
+  | 'awsCallMs';
 
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 

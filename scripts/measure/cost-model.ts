@@ -12,6 +12,8 @@ export interface PriceItem {
   perUnits: number;
   source: string;
   note?: string;
+  /** Units free every month (the always-free tier), applied by the monthly cost curve only. */
+  freePerMonth?: number;
 }
 
 export interface PriceTable {
@@ -66,6 +68,8 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   durableOperations: true,
   durableBytesWritten: true,
   durableByteDaysRetained: true,
+  dynamoCalls: true,
+  awsCallMs: true,
 };
 
 /**

@@ -1,6 +1,19 @@
 import { isTerminal, TERMINAL_STATUSES, type TerminalStatus } from '#domain/order';
 import { estimateCost, loadPrices, type PriceTable } from '../measure/cost-model.ts';
+import { loadAwsModelFigures } from '../measure/aws-model.ts';
+import type { AwsViewModel } from '../measure/aws-view.ts';
 import { loadHopLatencyTable, type HopLatencyTable } from '../measure/latency-model.ts';
+import {
+  costCurve,
+  loadQuotas,
+  retryCostCurve,
+  scaleOf,
+  stepDurationSweep,
+  summarizeModelledAws,
+  viewPrices,
+  viewVariants,
+} from './aws-section.ts';
+import { checkClaims } from './claims.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type {
   ExampleTimeline,
@@ -29,10 +42,27 @@ export function buildReport(input: RunInput): Report {
   const hopLatency = input.hopLatency ?? loadHopLatencyTable();
   const exampleId = pickExampleOrderId(input.variants);
   const baseline = input.baseline ? summarizeRun(input.baseline, prices, exampleId) : undefined;
+  const figures = loadAwsModelFigures();
+  const modelled = new Map(
+    input.variants.map((run) => [run.name, summarizeModelledAws(run, figures, hopLatency.source.url)]),
+  );
+  const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name), hopLatency));
+  const view: AwsViewModel | undefined =
+    viewList.length > 0 ? { prices: viewPrices(prices), quotas: loadQuotas(), variants: viewList } : undefined;
   const variants = Object.fromEntries(
     input.variants.map((run) => {
       const report = summarizeRun(run, prices, exampleId);
-      return [run.name, baseline ? { ...report, overheadRatio: overheadAgainst(report, baseline) } : report];
+      const aws = modelled.get(run.name);
+      const scale = view ? scaleOf(view, run.name) : undefined;
+      return [
+        run.name,
+        {
+          ...report,
+          ...(baseline ? { overheadRatio: overheadAgainst(report, baseline) } : {}),
+          ...(aws ? { modelledAws: aws } : {}),
+          ...(scale ? { scale } : {}),
+        },
+      ];
     }),
   );
   return {
@@ -41,6 +71,15 @@ export function buildReport(input: RunInput): Report {
     variants,
     ...(baseline ? { baseline } : {}),
     sources: describeSources(prices, hopLatency, input.latencyModel),
+    ...(view
+      ? {
+          costCurve: costCurve(view),
+          stepDurationSweep: stepDurationSweep(view),
+          retryCostCurve: retryCostCurve(view),
+          awsView: view,
+        }
+      : {}),
+    claims: checkClaims({ variants, prices, hops: hopLatency, view }),
   };
 }
 
@@ -48,10 +87,14 @@ export function buildReport(input: RunInput): Report {
 export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId?: string): VariantReport {
   const finished = run.orders.filter((order) => isTerminal(order.status) && order.terminalAtMs !== undefined);
   const local = summarizeLatencies(finished.map(localLatencyMs));
+  // Modelled for AWS: each order's journey priced by the AWS model; older inputs (a load test)
+  // may carry only an extra delay on top of the local latency.
   const modelled =
-    finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
-      ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
-      : undefined;
+    finished.length > 0 && finished.every((order) => order.modelledAws !== undefined)
+      ? summarizeLatencies(finished.map((order) => order.modelledAws!.ms))
+      : finished.length > 0 && finished.every((order) => order.modelledAwsExtraMs !== undefined)
+        ? summarizeLatencies(finished.map((order) => localLatencyMs(order) + (order.modelledAwsExtraMs ?? 0)))
+        : undefined;
   const cost =
     run.orders.length > 0
       ? estimateCost(run.counts, run.orders.length, prices)
@@ -96,7 +139,8 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     compensations: run.orders.filter((order) =>
       order.timeline.some((e) => COMPENSATION_STEPS.has(e.step) && e.outcome === 'succeeded'),
     ).length,
-    dlq: run.orders.filter((order) => order.status === 'FAILED').length,
+    dlq: run.parkedOrders ?? run.orders.filter((order) => order.status === 'FAILED').length,
+    dlqCounted: run.parkedOrders !== undefined ? 'found in a DLQ or failed execution' : 'FAILED status',
     ...(exampleTimeline && (run.hopType || run.hopsPerOrder !== undefined)
       ? {
           ...(run.hopType ? { hopType: run.hopType } : {}),
@@ -104,6 +148,18 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
         }
       : {}),
     ...(exampleTimeline ? { exampleTimeline } : {}),
+    ...(run.placesToLook ? { placesToLook: run.placesToLook } : {}),
+    ...(run.fanOut
+      ? {
+          fanOut: {
+            ...run.fanOut,
+            costPerMillionUsd:
+              run.orders.length > 0
+                ? estimateCost(run.fanOut.counts, run.orders.length, prices).perMillionOrdersUsd
+                : 0,
+          },
+        }
+      : {}),
     ...(run.target ? { target: run.target } : {}),
   };
 }
@@ -138,18 +194,29 @@ function localLatencyMs(order: OrderRun): number {
   return (order.terminalAtMs ?? order.acceptedAtMs) - order.acceptedAtMs;
 }
 
+/**
+ * The order's measured path, accept to terminal. Entries written after the order ended (a fan-out
+ * consumer's, e.g. the warehouse notice) are kept apart: drawn on the path they would make the
+ * order look longer than it took.
+ */
 function toExampleTimeline(order: OrderRun): ExampleTimeline {
-  const entries = order.timeline.map(({ at, ...entry }) => ({ ...entry, atMs: Date.parse(at) - order.acceptedAtMs }));
-  const lastAt = Math.max(0, ...entries.map((entry) => entry.atMs));
+  const all = order.timeline.map(({ at, ...entry }) => ({ ...entry, atMs: Date.parse(at) - order.acceptedAtMs }));
+  const lastAt = Math.max(0, ...all.map((entry) => entry.atMs));
+  const totalMs = order.terminalAtMs !== undefined ? localLatencyMs(order) : lastAt;
+  const after = all.filter((entry) => entry.atMs > totalMs);
   return {
     orderId: order.orderId,
     status: order.status,
-    totalMs: order.terminalAtMs !== undefined ? localLatencyMs(order) : lastAt,
-    entries,
+    totalMs,
+    entries: all.filter((entry) => entry.atMs <= totalMs),
+    ...(after.length > 0 ? { afterTerminal: after } : {}),
   };
 }
 
-/** Every timeline entry but the API's own was brought to its handler by one hop. */
+/**
+ * Every timeline entry but the API's own was brought to its handler by one hop; entries after
+ * the order ended (a fan-out consumer such as the warehouse notice) are not on its path.
+ */
 function countHops(timeline: ExampleTimeline): number {
   return timeline.entries.filter((entry) => entry.step !== 'accept-order').length;
 }

@@ -1,4 +1,6 @@
 import type { CounterName } from '../local-cloud/types.ts';
+import { computeAwsView } from '../measure/aws-view.ts';
+import { type AwsTable, awsTables } from './aws-tables.ts';
 import { computeVerdicts } from './render-markdown.ts';
 import {
   COUNTER_LABELS,
@@ -76,7 +78,7 @@ export function renderHtml(report: Report): string {
 <header>
 <h1>Order pipelines compared</h1>
 <p>Generated ${esc(report.generatedAt)}. Workload: ${esc(workload)}.</p>
-<p class="note"><strong>Measured locally</strong>: the embedded local cloud on this machine. <strong>Modelled for AWS</strong>: each order's local path plus the published per-hop AWS delays (source: ${link(hopLatency.title, hopLatency.url)}, ${esc(hopLatency.region)}). Costs are estimated from the counted units at ${esc(prices.region)} prices as of ${esc(prices.asOf)}.</p>
+<p class="note"><strong>Measured locally</strong>: the embedded local cloud on this machine. <strong>Modelled for AWS</strong>: each order's recorded journey (hops by type, invocations, DynamoDB calls, retries by mechanism) priced with published AWS figures (per-hop delays: ${link(hopLatency.title, hopLatency.url)}, ${esc(hopLatency.region)}; retry timings and what is not modelled: below) and each function's own compute measured at light load. Costs are estimated from the counted units at ${esc(prices.region)} prices as of ${esc(prices.asOf)}.</p>
 </header>
 <main>
 <section>
@@ -92,6 +94,7 @@ ${figure('cost', `Estimated cost per million orders (${esc(prices.region)} price
 ${figure('counts', 'Billable units per order, measured locally', countsChart(columns))}
 ${figure('timelines', 'One order per variant, measured locally: when each step finished, in ms after the order was accepted', timelines(columns))}
 </section>
+${report.awsView ? awsExplorer(report) : ''}
 <section>
 <h2>Side by side</h2>
 ${comparisonTable(report)
@@ -102,6 +105,10 @@ ${comparisonTable(report)
     ),
   )
   .join('\n')}
+</section>
+<section>
+<h2>Modelled for AWS: the tables</h2>
+${awsTables(report).map(htmlAwsTable).join('\n')}
 </section>
 <section>
 <h2>Sources</h2>
@@ -115,6 +122,51 @@ ${latencyModel ? `<li>Latency model: ${esc(latencyModel)}</li>` : ''}
 </body>
 </html>
 `;
+}
+
+function htmlAwsTable(table: AwsTable): string {
+  return `<table data-table="${esc(table.id)}">
+<caption>${esc(table.title)}</caption>
+<thead><tr>${table.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>
+<tbody>
+${table.rows
+  .map(
+    (row) =>
+      `<tr><th scope="row">${esc(row[0] ?? '')}</th>${row
+        .slice(1)
+        .map((v) => `<td>${esc(v)}</td>`)
+        .join('')}</tr>`,
+  )
+  .join('\n')}
+</tbody>
+</table>${table.notes.length > 0 ? `<ul class="notes">${table.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}`;
+}
+
+/**
+ * Two controls (monthly volume, step duration) and three charts the page redraws from the
+ * embedded model with the same function that computed report.json's curves. No request leaves
+ * the page: the model is inline JSON, the code inline script.
+ */
+function awsExplorer(report: Report): string {
+  // JSON inside <script>: "<" escaped so no data can close the element.
+  const model = JSON.stringify(report.awsView).replace(/</g, '\\u003c');
+  return `<section class="explorer">
+<h2>Ask your own question: modelled for AWS</h2>
+<form id="aws-controls" onsubmit="return false">
+<label>Orders per month <input id="monthly-volume" type="range" min="4" max="9" step="0.05" value="6"> <output id="monthly-volume-value"></output></label>
+<label>Each step takes <input id="step-duration" type="range" min="1" max="4.477" step="0.01" value="${Math.log10(Math.max(10, report.awsView?.variants[0]?.measuredStepMs ?? 10)).toFixed(2)}"> <output id="step-duration-value"></output></label>
+</form>
+<figure data-chart="aws-cost"><figcaption>Cost per month, free tiers applied (USD, log scales); the dot is the chosen volume</figcaption><div class="chart"></div></figure>
+<figure data-chart="aws-latency"><figcaption>Modelled p50 at the chosen step duration: orchestration (dark) and the steps themselves (light)</figcaption><div class="chart"></div></figure>
+<figure data-chart="aws-ceilings"><figcaption>Sustainable orders per second on a default account at the chosen step duration, and the quota that binds</figcaption><div class="chart"></div></figure>
+<script id="aws-model" type="application/json">${model}</script>
+<script>
+// A bundler that keeps function names wraps them in __name(fn, name): give it one that returns fn.
+var __name = function (fn) { return fn; };
+${computeAwsView.toString()}
+${EXPLORER_SCRIPT}
+</script>
+</section>`;
 }
 
 function figure(id: string, caption: string, body: string): string {
@@ -499,6 +551,78 @@ function esc(value: string): string {
   );
 }
 
+/** Draws the explorer's charts; runs in the page, uses computeAwsView and the inline model only. */
+const EXPLORER_SCRIPT = String.raw`
+(function () {
+  var model = JSON.parse(document.getElementById('aws-model').textContent);
+  var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
+  var volume = document.getElementById('monthly-volume');
+  var step = document.getElementById('step-duration');
+  function fmt(n, d) { return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d || 0 }) : 'no ceiling'; }
+  function usd(n) { return n >= 1000 ? '$' + fmt(n) : n >= 0.01 ? '$' + n.toFixed(2) : '$' + n.toPrecision(2); }
+  function esc(t) { return String(t).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
+  function svg(w, h, body) { return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + w + ' ' + h + '" width="' + w + '" height="' + h + '" font-size="12">' + body + '</svg>'; }
+  function text(x, y, t, anchor) { return '<text x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" text-anchor="' + (anchor || 'start') + '">' + esc(t) + '</text>'; }
+  function draw() {
+    var monthly = Math.pow(10, Number(volume.value));
+    var stepMs = Math.pow(10, Number(step.value));
+    document.getElementById('monthly-volume-value').textContent = fmt(monthly) + ' orders';
+    document.getElementById('step-duration-value').textContent = fmt(stepMs, stepMs < 100 ? 1 : 0) + ' ms';
+    var now = computeAwsView(model, { monthlyOrders: monthly, stepMs: stepMs }).variants;
+    // Cost against volume, log-log, one line per variant, the chosen volume marked.
+    var W = 1000, H = 320, L = 80, R = 300, T = 16, B = 40, BW = 1200;
+    var vols = [];
+    for (var e = 4; e <= 9.001; e += 0.25) vols.push(Math.pow(10, e));
+    var lines = model.variants.map(function (v, i) {
+      return vols.map(function (m) { return computeAwsView(model, { monthlyOrders: m, stepMs: stepMs }).variants[i].monthlyUsd; });
+    });
+    var all = [].concat.apply([], lines).filter(function (x) { return x > 0; });
+    var lo = Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, all.concat([0.01])))));
+    var hi = Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, all.concat([1])))));
+    function x(m) { return L + (Math.log10(m) - 4) / 5 * (W - L - R); }
+    function y(u) { return H - B - (Math.log10(Math.max(lo, u)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) * (H - T - B); }
+    var body = '';
+    for (var d = lo; d <= hi; d *= 10) body += '<line x1="' + L + '" x2="' + (W - R) + '" y1="' + y(d).toFixed(1) + '" y2="' + y(d).toFixed(1) + '" stroke="#e3e3e3"/>' + text(L - 6, y(d) + 4, usd(d), 'end');
+    for (var e2 = 4; e2 <= 9; e2++) body += text(x(Math.pow(10, e2)), H - B + 16, fmt(Math.pow(10, e2)), 'middle');
+    body += text((L + W - R) / 2, H - 6, 'orders per month (log scale)', 'middle');
+    model.variants.forEach(function (v, i) {
+      var d = lines[i].map(function (u, k) { return (k ? 'L' : 'M') + x(vols[k]).toFixed(1) + ',' + y(u).toFixed(1); }).join('');
+      var c = colors[i % colors.length];
+      body += '<path data-mark d="' + d + '" fill="none" stroke="' + c + '" stroke-width="2"' + (/Express/.test(v.name) ? ' stroke-dasharray="6 4"' : '') + '><title>' + esc(v.name) + '</title></path>';
+      body += '<circle data-mark cx="' + x(monthly).toFixed(1) + '" cy="' + y(now[i].monthlyUsd).toFixed(1) + '" r="5" fill="' + c + '"><title>' + esc(v.name + ': ' + usd(now[i].monthlyUsd) + ' a month') + '</title></circle>';
+      body += '<rect x="' + (W - R + 12) + '" y="' + (T + i * 20) + '" width="14" height="10" fill="' + c + '"/>' + text(W - R + 30, T + i * 20 + 10, v.name + ' ' + usd(now[i].monthlyUsd));
+    });
+    document.querySelector('figure[data-chart="aws-cost"] .chart').innerHTML = svg(W, H, body);
+    // Latency: stacked bars of orchestration and steps.
+    var maxMs = Math.max.apply(null, now.map(function (v) { return v.latencyP50Ms; }).concat([1]));
+    var bh = 22, lh = 24 + now.length * (bh + 8) + 30;
+    var lat = '';
+    now.forEach(function (v, i) {
+      var y0 = 16 + i * (bh + 8), scale = (BW - 520) / maxMs, orch = v.overheadShare * v.latencyP50Ms;
+      lat += text(190, y0 + 15, v.name, 'end');
+      lat += '<rect data-mark x="200" y="' + y0 + '" width="' + Math.max(0.5, orch * scale).toFixed(1) + '" height="' + bh + '" fill="' + colors[i % colors.length] + '"><title>' + esc(v.name + ': orchestration ' + fmt(orch) + ' ms') + '</title></rect>';
+      lat += '<rect data-mark x="' + (200 + orch * scale).toFixed(1) + '" y="' + y0 + '" width="' + Math.max(0.5, (v.latencyP50Ms - orch) * scale).toFixed(1) + '" height="' + bh + '" fill="' + colors[i % colors.length] + '" opacity="0.35"><title>' + esc(v.name + ': steps ' + fmt(v.latencyP50Ms - orch) + ' ms') + '</title></rect>';
+      lat += text(206 + v.latencyP50Ms * scale, y0 + 15, fmt(v.latencyP50Ms) + ' ms, ' + Math.round(v.overheadShare * 100) + '% orchestration');
+    });
+    document.querySelector('figure[data-chart="aws-latency"] .chart').innerHTML = svg(BW, lh, lat);
+    // Ceilings: bars on a log scale, the binding quota named.
+    var caps = now.map(function (v) { return Number.isFinite(v.maxOrdersPerSec) ? v.maxOrdersPerSec : 1e6; });
+    var cmax = Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, caps.concat([10])))));
+    var ceil = '';
+    now.forEach(function (v, i) {
+      var y0 = 16 + i * (bh + 8), w = Math.log10(Math.max(1, caps[i])) / Math.log10(cmax) * (BW - 760);
+      ceil += text(190, y0 + 15, v.name, 'end');
+      ceil += '<rect data-mark x="200" y="' + y0 + '" width="' + Math.max(0.5, w).toFixed(1) + '" height="' + bh + '" fill="' + colors[i % colors.length] + '"><title>' + esc(v.name + ': ' + fmt(v.maxOrdersPerSec) + ' orders/s, bound by ' + v.bindingQuota) + '</title></rect>';
+      ceil += text(206 + w, y0 + 15, fmt(v.maxOrdersPerSec) + '/s: ' + v.bindingQuota + '; latency grows from ' + fmt(v.latencyGrowsFromOrdersPerSec) + '/s');
+    });
+    document.querySelector('figure[data-chart="aws-ceilings"] .chart').innerHTML = svg(BW, lh, ceil);
+  }
+  volume.addEventListener('input', draw);
+  step.addEventListener('input', draw);
+  draw();
+})();
+`;
+
 const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 0 auto; max-width: 1280px; padding: 16px 24px 48px; line-height: 1.45; }
 h1 { margin-bottom: 4px; }
@@ -514,4 +638,7 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 10px; }
 td { text-align: right; font-variant-numeric: tabular-nums; }
 th[scope="row"] { text-align: left; font-weight: 400; }
+.explorer form { display: flex; gap: 32px; flex-wrap: wrap; background: #f5f7fa; padding: 8px 12px; }
+.explorer input[type="range"] { width: 260px; vertical-align: middle; }
+.notes { font-size: 13px; color: #444; }
 `;

@@ -1,3 +1,4 @@
+import { type AwsTable, awsTables } from './aws-tables.ts';
 import { comparisonTable, formatNumber, formatRatio, formatUsd, type TableSection } from './render-table.ts';
 import type { Report, VariantReport } from './types.ts';
 
@@ -176,13 +177,14 @@ export function renderMarkdown(report: Report): string {
     '',
     `Generated ${report.generatedAt}. Workload: ${escapeMarkdown(workload)}.`,
     '',
-    'Latency "measured locally" is the embedded local cloud on this machine; "modelled for AWS" adds the published per-hop delays of AWS to each order\'s local path. Costs are estimated from the counted units.',
+    'Latency "measured locally" is the embedded local cloud on this machine. "Modelled for AWS" prices each order\'s recorded journey (hops by type, invocations, DynamoDB calls, retries by mechanism) with published AWS figures and each function\'s own compute measured at light load, so it does not move with the load of this machine. Costs are estimated from the counted units, Lambda duration from light-load durations.',
     '',
     '## Verdicts',
     '',
     ...computeVerdicts(report).map((verdict) => `- ${escapeMarkdown(verdict)}`),
     '',
     ...table.sections.flatMap((section) => renderSection(section, table.columns)),
+    ...awsTables(report).flatMap(renderAwsTable),
     ...(violations.length > 0 ? ['## Invariant violations (first 10 per variant)', '', ...violations, ''] : []),
     '## Sources',
     '',
@@ -191,6 +193,19 @@ export function renderMarkdown(report: Report): string {
     ...(latencyModel ? [`- Latency model: ${escapeMarkdown(latencyModel)}`] : []),
     '',
   ].join('\n');
+}
+
+function renderAwsTable(table: AwsTable): string[] {
+  return [
+    `## ${escapeMarkdown(table.title)}`,
+    '',
+    `| ${table.columns.map(escapeMarkdown).join(' | ')} |`,
+    `|${table.columns.map(() => '---').join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(escapeMarkdown).join(' | ')} |`),
+    '',
+    ...table.notes.map((note) => `- ${escapeMarkdown(note)}`),
+    ...(table.notes.length > 0 ? [''] : []),
+  ];
 }
 
 function renderSection(section: TableSection, columns: readonly string[]): string[] {

@@ -38,7 +38,12 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   durableOperations: 'Durable operations',
   durableBytesWritten: 'Durable state written (bytes)',
   durableByteDaysRetained: 'Durable state retained (byte-days)',
+  dynamoCalls: 'DynamoDB calls',
+  awsCallMs: 'ms in AWS SDK calls',
 };
+
+/** Counters that are local times, not billable units: never shown per order as if they were. */
+const LOCAL_TIME_COUNTERS: ReadonlySet<CounterName> = new Set(['awsCallMs']);
 
 type Named = [name: string, variant: VariantReport];
 
@@ -63,8 +68,9 @@ export function comparisonTable(report: Report): ComparisonTable {
   const { hopLatency, prices } = report.sources;
   const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
   const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
-  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter((c) =>
-    columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
+  const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter(
+    (c) =>
+      !LOCAL_TIME_COUNTERS.has(c) && columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
   );
   const costItems = [
     ...new Set(
@@ -83,11 +89,14 @@ export function comparisonTable(report: Report): ComparisonTable {
         row('Confirmed', (v) => formatNumber(v.terminal.CONFIRMED)),
         row('Cancelled', (v) => formatNumber(v.terminal.CANCELLED)),
         row('Rejected', (v) => formatNumber(v.terminal.REJECTED)),
-        row('Failed (in a DLQ)', (v) => formatNumber(v.terminal.FAILED)),
+        row('Failed', (v) => formatNumber(v.terminal.FAILED)),
+        row('Parked in a DLQ or failed execution (looked up)', (v) =>
+          v.dlqCounted === 'FAILED status' ? 'not looked up' : formatNumber(v.dlq),
+        ),
         ...(anyNonTerminal ? [row('Not terminal', (v) => formatNumber(v.nonTerminal))] : []),
         ...latencyRows((v) => v.latencyMs.local),
         ...(report.baseline ? [row('p99 vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.latencyP99))] : []),
-        row('Throughput (orders/s)', (v) => formatNumber(v.throughputPerSec, 1)),
+        row('Throughput, local (orders/s, retry waits included)', (v) => formatNumber(v.throughputPerSec, 1)),
         ...(columns.some(([, v]) => v.localCapacity)
           ? [
               row('Local CPU per order (ms)', (v) =>
@@ -108,7 +117,10 @@ export function comparisonTable(report: Report): ComparisonTable {
       ? [
           {
             title: 'Modelled for AWS',
-            source: { text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}`, url: hopLatency.url },
+            source: {
+              text: `per-hop delays from "${hopLatency.title}", ${hopLatency.region}, and shared/data/aws-model.json`,
+              url: hopLatency.url,
+            },
             rows: [
               // A variant whose hops have no published delay figure is left out, never shown as local.
               ...latencyRows((v) => v.latencyMs.modelledAws, 'not modelled'),

@@ -7,6 +7,8 @@ import type { InvariantViolation } from '#domain/invariants';
 import type { OrderStatus, TerminalStatus, TimelineEntry } from '#domain/order';
 import type { CounterName, HopType } from '../local-cloud/types.ts';
 import type { CostLine, PriceTable } from '../measure/cost-model.ts';
+import type { ModelledOrder } from '../measure/aws-model.ts';
+import type { AwsViewModel } from '../measure/aws-view.ts';
 import type { HopLatencyTable } from '../measure/latency-model.ts';
 import type { CdfPoint, LatencyQuantiles } from '../measure/latency-summary.ts';
 
@@ -39,6 +41,10 @@ export interface OrderRun {
    * every order or for none; 0 for a path without messaging (the baseline).
    */
   modelledAwsExtraMs?: number;
+  /** The order's journey priced by the AWS model (scripts/measure/aws-model.ts); wins over the extra ms. */
+  modelledAws?: ModelledOrder;
+  /** What the journey held: hops by type, invocations, cold starts, DynamoDB calls, retries by mechanism. */
+  journey?: JourneySummary;
   /**
    * Of its local latency, the time when none of its handlers was running: the local cloud's own
    * carrying between steps (absent for the baseline, where there is none by construction).
@@ -81,8 +87,32 @@ export interface VariantRun {
   cpuMsPerOrder?: number;
   /** Cores of the machine the run was measured on. */
   cores?: number;
+  placesToLook?: PlacesToLook;
+  /** Orders found in a DLQ or a failed execution after the run (absent: not looked up). */
+  parkedOrders?: number;
+  /** Lambda GB-seconds of the run's own (loaded) durations, kept for reference; counts price light-load ones. */
+  lambdaGbSecondsMeasured?: number;
+  /** Consumers that only ran after orders ended (fan-out), with their units, reported apart. */
+  fanOut?: { functions: string[]; counts: Counts };
+  /** Light-load calibration of each function (ms): own compute and full duration, medians. */
+  calibration?: { orders: number; computeMs: Record<string, number>; durationMs: Record<string, number> };
   /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
   target?: TargetDetails;
+}
+
+export interface JourneySummary {
+  hops: Record<string, number>;
+  invocations: string[];
+  coldStarts: number;
+  dynamoCalls: number;
+  retries: Record<string, number>;
+}
+
+/** Where an operator looks when an order fails, from the template. */
+export interface PlacesToLook {
+  logGroups: number;
+  dlqs: number;
+  executionHistories: number;
 }
 
 /** What a load test saw of its target beyond the orders: where the counts came from, what it checked. */
@@ -131,7 +161,10 @@ export interface ExampleTimeline {
   status: OrderStatus;
   /** Accept -> terminal (or last entry), ms. */
   totalMs: number;
+  /** Measured locally, accept to terminal: nothing modelled is drawn here. */
   entries: (Omit<OrderTimelineEntry, 'at'> & { atMs: number })[];
+  /** Entries written after the order ended (fan-out consumers), shown apart from its path. */
+  afterTerminal?: (Omit<OrderTimelineEntry, 'at'> & { atMs: number })[];
 }
 
 /** Variant / baseline; null when the baseline's value is 0 (no ratio exists). */
@@ -170,16 +203,69 @@ export interface VariantReport {
   retries: number;
   /** Orders that ran at least one compensation (refund-payment or release-inventory). */
   compensations: number;
-  /** Orders parked as FAILED: in a DLQ or a failed execution, waiting for redrive. */
+  /** Orders parked: found in a DLQ or a failed execution (or, where not looked up, FAILED ones). */
   dlq: number;
+  /** How `dlq` was counted. */
+  dlqCounted?: 'found in a DLQ or failed execution' | 'FAILED status';
   hopType?: HopType;
   /** Hops (step deliveries) of the example order: the path the modelled latency adds up. */
   hopsPerOrder?: number;
   /** Against the baseline; absent on the baseline itself. */
   overheadRatio?: OverheadRatio;
   exampleTimeline?: ExampleTimeline;
+  /** The per-order AWS model's figures (absent when the run did not model AWS). */
+  modelledAws?: ModelledAws;
+  /** Scale ceiling on a default account, from the quotas file. */
+  scale?: VariantScale;
+  /** Fan-out consumers reported apart from the pipeline (eventbridge-flags' warehouse notice). */
+  fanOut?: { functions: string[]; counts: Counts; costPerMillionUsd: number };
+  placesToLook?: PlacesToLook;
   /** Present for a load test: its target, what it checked, where its counts come from. */
   target?: TargetDetails;
+}
+
+export interface NotModelled {
+  what: string;
+  why: string;
+  source?: string;
+  /** Orders of the variant it touches. */
+  orders: number;
+  /** What it may add, where a bound is published (DynamoDB: calls x the bound), ms per order at p50. */
+  boundMsPerOrder?: number;
+}
+
+export interface ModelledAws {
+  latencyMs: { p50: number; p90: number; p99: number };
+  cdf: CdfPoint[];
+  notModelled: NotModelled[];
+  sources: string[];
+  /** Medians over CONFIRMED orders: hops, step compute, retry waits (ms), steps per order. */
+  typical: { hopsMs: number; computeMs: number; retryWaitMs: number; steps: number; dynamoCalls: number };
+}
+
+/** null: no ceiling (no quota with a published limit is used). */
+export interface VariantScale {
+  maxOrdersPerSec: number | null;
+  bindingQuota: string;
+  raise: string;
+  source: string;
+  latencyGrowsFromOrdersPerSec: number | null;
+  quotas: {
+    name: string;
+    limit: number | null;
+    perOrder: number;
+    ordersPerSec: number | null;
+    /** Where waiting for this quota starts to add 10% to the p50 (queueing approximation). */
+    latencyGrowsFromOrdersPerSec: number | null;
+    source: string;
+  }[];
+}
+
+export interface Claim {
+  claim: string;
+  source: string;
+  verdict: 'supported' | 'contradicted' | 'depends';
+  evidence: string;
 }
 
 export interface ReportSources {
@@ -203,4 +289,19 @@ export interface Report {
   /** Absent for a load test against a remote target. */
   baseline?: VariantReport;
   sources: ReportSources;
+  /** Monthly cost per variant (free tiers applied), 10 thousand to 1 billion orders a month. */
+  costCurve?: { monthlyOrders: number; usd: Record<string, number> }[];
+  /** Orchestration's share of the modelled p50 as every step takes stepMs. */
+  stepDurationSweep?: {
+    stepMs: number;
+    overheadShare: Record<string, number>;
+    latencyP50Ms: Record<string, number>;
+    /** Cost per million orders at this step duration (Lambda and Express bill duration). */
+    usdPerMillion: Record<string, number>;
+  }[];
+  /** Cost per million orders as the retried attempts per order grow. */
+  retryCostCurve?: { retriesPerOrder: number; usdPerMillion: Record<string, number> }[];
+  claims?: Claim[];
+  /** The model data report.html recomputes cost, latency and ceilings from. */
+  awsView?: AwsViewModel;
 }

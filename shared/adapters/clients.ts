@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { recordMetric, recordUsage } from '../observability/usage.ts';
+import { beginAwsCall, recordMetric, recordUsage } from '../observability/usage.ts';
 import { awsConfigFromEnv, type AwsConfig, type AwsService } from './config.ts';
 
 /** Options every client factory takes: config from env by default, and whether to meter it. */
@@ -40,6 +40,7 @@ export function createDynamoDocumentClient(
         const input = args.input as Record<string, unknown>;
         input.ReturnConsumedCapacity ??= 'TOTAL';
         const isWrite = DYNAMO_WRITES.has(context.commandName ?? '');
+        recordUsage('dynamoCalls', 1);
         try {
           const result = await next(args);
           recordCapacity((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, isWrite);
@@ -53,6 +54,9 @@ export function createDynamoDocumentClient(
       { step: 'initialize', name: 'meterConsumedCapacity' },
     );
   }
+  // Timed whether metered or not: the simulated outside world's bookkeeping (its ledger) runs on
+  // the local DynamoDB too, and its speed is not the step's own compute either.
+  timeAwsCalls(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -98,16 +102,44 @@ function meterSqsRequests(client: SQSClient, options: ClientOptions): SQSClient 
 }
 
 export function createSqsClient(options: ClientOptions = {}): SQSClient {
-  return meterSqsRequests(new SQSClient(baseConfig('sqs', options)), options);
+  return timed(meterSqsRequests(new SQSClient(baseConfig('sqs', options)), options), options);
 }
 
 export function createEventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
   // Events are billed per 64 KB chunk of each entry; the bus counts them as it accepts them.
-  return new EventBridgeClient(baseConfig('eventbridge', options));
+  return timed(new EventBridgeClient(baseConfig('eventbridge', options)), options);
 }
 
 export function createSfnClient(options: ClientOptions = {}): SFNClient {
-  return new SFNClient(baseConfig('sfn', options));
+  return timed(new SFNClient(baseConfig('sfn', options)), options);
+}
+
+/** Any SDK v3 client: each has a middleware stack that takes an initialize-step middleware. */
+type TimedClient = {
+  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string; priority: 'high' }): void };
+};
+
+function timed<C extends TimedClient>(client: C, _options: ClientOptions): C {
+  timeAwsCalls(client);
+  return client;
+}
+
+/**
+ * Times every call of a client (the AWS model replaces the local emulators' speed with
+ * AWS's: the handler's own compute is its duration minus this time).
+ */
+function timeAwsCalls(client: TimedClient): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      const end = beginAwsCall();
+      try {
+        return await next(args);
+      } finally {
+        end();
+      }
+    },
+    { step: 'initialize', name: 'timeAwsCalls', priority: 'high' },
+  );
 }
 
 export function createLambdaClient(options: ClientOptions = {}): LambdaClient {

@@ -46,6 +46,24 @@ export function takeUsage(): Partial<Record<CounterName, number>> {
   return snapshot;
 }
 
+// Time inside AWS SDK calls, counted once however many overlap (a union of intervals), so a
+// handler's own compute is its duration minus this.
+const calls = globalThis as { __orderPipelinesAwsCalls?: { active: number; since: number } };
+const inFlight = (calls.__orderPipelinesAwsCalls ??= { active: 0, since: 0 });
+
+/** Marks an AWS SDK call as started; call the returned function when it settles. */
+export function beginAwsCall(): () => void {
+  if (inFlight.active === 0) inFlight.since = performance.now();
+  inFlight.active += 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    inFlight.active -= 1;
+    if (inFlight.active === 0) recordUsage('awsCallMs', performance.now() - inFlight.since);
+  };
+}
+
 /** Returns the metric data points since the last call and forgets them. */
 export function takeMetrics(): UsageMetric[] {
   return metrics.splice(0);

@@ -1,7 +1,8 @@
 import type { HopType } from '#cloud/types';
 import type { StepName, TerminalStatus } from '#domain/order';
 import { mulberry32 } from '#cloud/eventbridge/prng';
-import { createLatencyModel } from '#measure/latency-model';
+import { loadAwsModelFigures, modelOrder, type OrderJourney } from '#measure/aws-model';
+import { createLatencyModel, loadHopLatencyTable } from '#measure/latency-model';
 import type { Counts, OrderRun, OrderTimelineEntry, RunInput, VariantRun } from '#report/types';
 
 /** How a synthetic variant behaves: local delay per hop, what it counts per order, its size. */
@@ -178,6 +179,18 @@ function pickPath(u: number): (typeof PATHS)[number] {
   return PATHS[0]!;
 }
 
+/** The mechanism that retries a failed step in each synthetic variant. */
+const RETRY_MECHANISM: Record<string, string> = {
+  sqs: 'sqs-visibility',
+  eventbridge: 'lambda-async',
+  'sfn-standard': 'sfn-retry',
+  'sfn-express': 'sfn-retry',
+};
+/** Own compute of every synthetic step at light load, ms (the calibration). */
+const STEP_COMPUTE_MS = 6;
+const HOPS = loadHopLatencyTable();
+const FIGURES = loadAwsModelFigures();
+
 function generateRun(
   name: string,
   profile: VariantProfile,
@@ -185,25 +198,60 @@ function generateRun(
   seed: number,
 ): VariantRun {
   const random = mulberry32(seed);
-  const model = createLatencyModel({ mode: 'aws', seed });
+  const calibration = Object.fromEntries(
+    PATHS.flatMap((path) => path.steps.map(([step]) => [step, STEP_COMPUTE_MS] as const)),
+  );
   const orders = paths.map((path, i): OrderRun => {
+    const orderId = `order-${String(i).padStart(4, '0')}`;
     const acceptedAtMs = START_MS + i * 5;
     let t = acceptedAtMs;
-    let extra = 0;
+    const journey: OrderJourney = { invocations: [], hops: [], retries: [] };
     const timeline: OrderTimelineEntry[] = [{ step: 'accept-order', outcome: 'succeeded', attempt: 1, at: iso(t) }];
     for (const [step, outcome, attempt] of path.steps) {
+      const started = t;
       t += profile.localHopMs * (0.6 + random() * 0.8) + 1 + random() * 2 + (attempt > 1 ? RETRY_BACKOFF_MS : 0);
-      if (profile.hopType) extra += model.hopDelay(profile.hopType);
+      if (profile.hopType) {
+        journey.hops.push({ type: profile.hopType, atMs: started });
+        journey.invocations.push({
+          functionName: step,
+          startedAtMs: started,
+          endedAtMs: t,
+          cold: false,
+          dynamoCalls: 3,
+        });
+        if (attempt > 1)
+          journey.retries.push({
+            mechanism: RETRY_MECHANISM[profile.hopType]!,
+            attempt: attempt - 1,
+            target: step,
+            retrier: { IntervalSeconds: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
+            atMs: started,
+          });
+      }
       timeline.push({ step, outcome, attempt, at: iso(t) });
     }
+    const modelledAws = profile.hopType
+      ? modelOrder(journey, { seed, orderId, hops: HOPS, figures: FIGURES, compute: calibration })
+      : undefined;
     return {
-      orderId: `order-${String(i).padStart(4, '0')}`,
+      orderId,
       acceptedAtMs,
       terminalAtMs: t,
       status: path.status,
       ...(path.reason ? { reason: path.reason } : {}),
       timeline,
-      modelledAwsExtraMs: extra,
+      ...(modelledAws
+        ? {
+            modelledAws,
+            journey: {
+              hops: { [profile.hopType!]: journey.hops.length },
+              invocations: journey.invocations.map((inv) => inv.functionName),
+              coldStarts: 0,
+              dynamoCalls: modelledAws.dynamoCalls,
+              retries: journey.retries.length > 0 ? { [journey.retries[0]!.mechanism]: journey.retries.length } : {},
+            },
+          }
+        : {}),
     };
   });
   const retries = orders.reduce((n, order) => n + order.timeline.filter((entry) => entry.attempt > 1).length, 0);
@@ -218,8 +266,18 @@ function generateRun(
     templateResources: profile.templateResources,
     orchestrationLoc: profile.orchestrationLoc,
     invariantViolations: [],
-    ...(profile.hopType ? { hopType: profile.hopType } : {}),
+    ...(profile.hopType
+      ? {
+          hopType: profile.hopType,
+          calibration: { orders: 30, computeMs: calibration, durationMs: mapValues(calibration, (ms) => ms + 9) },
+          placesToLook: { logGroups: 7, dlqs: profile.hopType === 'sqs' ? 5 : 0, executionHistories: 0 },
+        }
+      : {}),
   };
+}
+
+function mapValues(record: Record<string, number>, fn: (value: number) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
 }
 
 function iso(ms: number): string {

@@ -1,4 +1,4 @@
-import { DRILLS, runDrill, type Drill } from '#lib/drills';
+import { DRILLS, faultFired, runDrill, type Drill } from '#lib/drills';
 import { VARIANTS, type Variant } from '#lib/variants';
 
 const GENERIC = DRILLS.filter((drill) => drill !== 'mid-step-crash');
@@ -14,6 +14,8 @@ describe('failure drills at a small size', () => {
       expect(result.stillParked).toBe(0);
       expect(result.doubleCharges).toBe(0);
       expect(result.violations).toEqual([]);
+      // The fault fired: crashes, duplicate deliveries or failed calls were counted, not assumed.
+      expect(faultFired(result)).toBeGreaterThan(0);
       // A mailer that always fails parks every order that got that far; redrive brings them all back.
       if (drill === 'always-failing-step') expect(result.recovered).toBeGreaterThan(0);
       if (drill === 'duplicates') expect(result.faults.duplicateInvocations).toBeGreaterThan(0);

@@ -46,20 +46,28 @@ describe('buildReport', () => {
     expect(sqs.compensations).toBeGreaterThan(0);
   });
 
-  it("models AWS latency as local latency plus each order's hop delays", () => {
+  it("models AWS latency from each order's priced journey, not from its local latency", () => {
     const input = aRunInput({ orders: 50 });
     const run = input.variants[1]!;
-    const expected = summarizeLatencies(
-      run.orders.map((o) => o.terminalAtMs! - o.acceptedAtMs + o.modelledAwsExtraMs!),
-    ).quantiles;
+    const expected = summarizeLatencies(run.orders.map((o) => o.modelledAws!.ms)).quantiles;
     expect(buildReport(input).variants[run.name]!.latencyMs.modelledAws).toEqual(expected);
+    // The same journeys on a machine ten times slower: local latency moves, the model does not.
+    const slow = {
+      ...run,
+      orders: run.orders.map((o) => ({ ...o, terminalAtMs: o.acceptedAtMs + (o.terminalAtMs! - o.acceptedAtMs) * 10 })),
+    };
+    const slowReport = buildReport({ ...input, variants: [input.variants[0]!, slow, input.variants[2]!] });
+    expect(slowReport.variants[run.name]!.latencyMs.local.p50).toBeGreaterThan(
+      buildReport(input).variants[run.name]!.latencyMs.local.p50 * 5,
+    );
+    expect(slowReport.variants[run.name]!.latencyMs.modelledAws).toEqual(expected);
   });
 
   it('leaves modelled latency out when the run did not model it', () => {
     const input = aRunInput({ orders: 20 });
     const unmodelled = (run: VariantRun): VariantRun => ({
       ...run,
-      orders: run.orders.map(({ modelledAwsExtraMs: _, ...order }) => order),
+      orders: run.orders.map(({ modelledAws: _, ...order }) => order),
     });
     const local = buildReport({
       ...input,

@@ -164,6 +164,7 @@ export class Dispatcher {
           return this.deadLetter(job, failure, retries, exhausted);
         }
         this.deps.instruments.count('retries');
+        this.deps.instruments.retry?.({ mechanism: 'eventbridge-target', payload: job.event, attempt: retries + 1 });
         await this.sleep(this.backoff(retries + 1));
       }
     }

@@ -219,7 +219,16 @@ export class Execution {
       // Standard bills each state entered and each retry (a redrive counts as one transition).
       const billed = event.type === 'StateEntered' || event.type === 'StateRetried';
       if (billed && this.machine.type === 'STANDARD') instruments.count('stateTransitions');
-      if (event.type === 'StateRetried') instruments.count('retries');
+      if (event.type === 'StateRetried') {
+        instruments.count('retries');
+        instruments.retry?.({
+          mechanism: 'sfn-retry',
+          payload: event.state.input,
+          attempt: event.retry.attempt,
+          target: event.state.name,
+          retrier: event.retry.retrier,
+        });
+      }
       if (event.type === 'StateFailed' && event.state.type === 'Task' && event.Error === 'States.Timeout') {
         tasks.recordTimeout(event.state.name);
       }

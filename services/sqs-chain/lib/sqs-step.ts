@@ -137,7 +137,7 @@ async function onRetryableFailure(
     );
     return;
   }
-  const backoff = Math.min(900, config.baseBackoffSeconds * 2 ** (attempt - 1));
+  const backoff = redeliveryBackoffSeconds(config.baseBackoffSeconds, attempt);
   await callAws('sqs-queue', () =>
     config.sqs.send(
       new ChangeMessageVisibilityCommand({
@@ -147,4 +147,16 @@ async function onRetryableFailure(
       }),
     ),
   );
+}
+
+/** First redelivery delay when RETRY_BASE_SECONDS is not set. */
+export const DEFAULT_RETRY_BASE_SECONDS = 1;
+
+/**
+ * The visibility timeout set after failed attempt `attempt` (1-based): the base doubling per
+ * attempt, capped at SQS's 15 minutes. SQS redelivers when it expires, on AWS as locally; the
+ * AWS model prices each redelivery with it.
+ */
+export function redeliveryBackoffSeconds(baseBackoffSeconds: number, attempt: number): number {
+  return Math.min(900, baseBackoffSeconds * 2 ** (attempt - 1));
 }

@@ -1,7 +1,7 @@
 import { createStepsFromEnv } from '#adapters/composition';
 import { createSqsClient } from '#adapters/clients';
 import { intFromEnv, requireEnv } from '#adapters/config';
-import type { ChainConfig } from './sqs-step.ts';
+import { type ChainConfig, DEFAULT_RETRY_BASE_SECONDS } from './sqs-step.ts';
 
 export const VARIANT = 'sqs-chain';
 
@@ -14,6 +14,6 @@ export function chainConfig(sourceQueueEnv: string, nextQueueEnv?: string): Chai
     ...(nextQueueEnv ? { nextQueueUrl: requireEnv(nextQueueEnv) } : {}),
     compensationQueueUrl: requireEnv('COMPENSATE_ORDER_QUEUE_URL'),
     maxReceiveCount: intFromEnv('MAX_RECEIVE_COUNT', 3),
-    baseBackoffSeconds: intFromEnv('RETRY_BASE_SECONDS', 1),
+    baseBackoffSeconds: intFromEnv('RETRY_BASE_SECONDS', DEFAULT_RETRY_BASE_SECONDS),
   };
 }

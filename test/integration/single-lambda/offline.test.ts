@@ -1,0 +1,3 @@
+import { describeUsualThreeOffline } from '#test/helpers/sls-offline';
+
+describeUsualThreeOffline('single-lambda');
