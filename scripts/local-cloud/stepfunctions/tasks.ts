@@ -104,10 +104,20 @@ const StatesTimeout: new () => Error = await (async () => {
   return error.constructor as new () => Error;
 })();
 
+/**
+ * What a task still running when its execution ends is settled with. The interpreter races each
+ * Task against a timer of its own (our TimeoutSeconds stand-in, ~24.8 days) that it clears only
+ * when the task settles; a task left pending after StopExecution kept that timer, and so the
+ * process, alive. Neither retried nor caught: the execution is over.
+ */
+const executionEnded = () => new TaskError('States.Runtime', 'The execution ended while this task was running', false);
+
 export class TaskRunner {
   private readonly inFlight = new Map<string, Attempt[]>();
   /** Calls per Task state in this execution: the retry count AWS exposes as `$$.State.RetryCount`. */
   private readonly calls = new Map<string, number>();
+  /** Aborted by close(): every task still waiting (for its call, its token, its hop) gives up. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly tasks: ReadonlyMap<string, TaskResource>,
@@ -118,11 +128,19 @@ export class TaskRunner {
     private readonly heartbeats: ReadonlyMap<string, number> = new Map(),
   ) {}
 
-  /** The execution ended: tokens still out are refused from now on (TaskDoesNotExist). */
+  /**
+   * The execution ended (or was stopped): tokens still out are refused from now on
+   * (TaskDoesNotExist), and every task still in flight settles at once, releasing its timers. A
+   * Lambda function still running goes on in its environment, as on AWS; its result is dropped.
+   */
   close(): void {
     for (const attempts of this.inFlight.values()) {
-      for (const attempt of attempts) if (attempt.token) this.context.tokens.end(attempt.token, 'closed');
+      for (const attempt of attempts) {
+        attempt.abandoned = true;
+        if (attempt.token) this.context.tokens.end(attempt.token, 'closed');
+      }
     }
+    this.closing.abort();
   }
 
   /** Overrides for every Task state, so the interpreter never calls AWS itself. */
@@ -148,6 +166,7 @@ export class TaskRunner {
     // The interpreter calls us in the same tick in which it logs StateEntered / StateRetried, and
     // its event log is read asynchronously; one macrotask lets those reach the history first.
     await nextTurn();
+    if (this.closing.signal.aborted) throw executionEnded();
     const retryCount = this.calls.get(stateName) ?? 0;
     this.calls.set(stateName, retryCount + 1);
     const waits = resource.kind !== 'lambda-function' && resource.waitForTaskToken;
@@ -173,18 +192,19 @@ export class TaskRunner {
 
   private async invoke(attempt: Attempt, timeoutSeconds: number | undefined): Promise<JsonValue> {
     const { call } = attempt;
-    const { history, instruments, hop } = this.context;
+    const { history } = this.context;
     history.add(...call.scheduled);
-    const delayMs = instruments.hopDelay(hop, call.event);
-    if (delayMs > 0) await sleep(delayMs);
+    await this.hop(call);
     history.add(...call.started);
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     let invocation: Promise<unknown> = Promise.resolve();
     // States.Timeout once the function has run TimeoutSeconds; a wait for an environment is not
     // the task's time. The late outcome of a timed-out call is dropped, as AWS drops it.
     const timedOut = new Promise<never>((_resolve, reject) => {
       const onStart = () => {
-        if (timeoutSeconds === undefined) return;
+        // A function that gets its environment after the execution ended arms no timer.
+        if (timeoutSeconds === undefined || settled) return;
         timer = setTimeout(() => {
           history.add(...call.timedOut('States.Timeout'));
           attempt.abandoned = true;
@@ -193,19 +213,43 @@ export class TaskRunner {
       };
       invocation = call.execute(onStart);
     });
+    const closed = this.closed();
     let result: JsonValue;
     try {
-      result = call.result(await Promise.race([invocation, timedOut]));
+      result = call.result(await Promise.race([invocation, timedOut, closed.promise]));
     } catch (thrown) {
-      if (thrown instanceof StatesTimeout) throw thrown;
+      if (thrown instanceof StatesTimeout || this.closing.signal.aborted) throw thrown;
       const failure = toTaskError(thrown);
       if (!attempt.abandoned) history.add(...call.failed(failure.name, failure.message));
       throw failure;
     } finally {
+      settled = true;
       clearTimeout(timer);
+      closed.release();
     }
     if (!attempt.abandoned) history.add(...call.succeeded(result));
     return result;
+  }
+
+  /** The latency model's hop before a call; cut short when the execution ends meanwhile. */
+  private async hop(call: TaskCall): Promise<void> {
+    const delayMs = this.context.instruments.hopDelay(this.context.hop, call.event);
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
+    if (this.closing.signal.aborted) throw executionEnded();
+  }
+
+  /** A promise that rejects when close() is called; release() drops its listener once the task settled. */
+  private closed(): { promise: Promise<never>; release(): void } {
+    const { signal } = this.closing;
+    let onClose = () => {};
+    const promise = new Promise<never>((_resolve, reject) => {
+      onClose = () => reject(executionEnded());
+      if (signal.aborted) onClose();
+      else signal.addEventListener('abort', onClose, { once: true });
+    });
+    // Only ever raced: a rejection nobody awaits any more must not surface as unhandled.
+    promise.catch(() => undefined);
+    return { promise, release: () => signal.removeEventListener('abort', onClose) };
   }
 
   /**
@@ -220,13 +264,15 @@ export class TaskRunner {
     heartbeatSeconds: number | undefined,
   ): Promise<JsonValue> {
     const { call } = attempt;
-    const { history, instruments, hop, tokens } = this.context;
+    const { history, tokens } = this.context;
     history.add(...call.scheduled);
-    const delayMs = instruments.hopDelay(hop, call.event);
-    if (delayMs > 0) await sleep(delayMs);
+    await this.hop(call);
     history.add(...call.started);
     const timers: { timeout?: NodeJS.Timeout; heartbeat?: NodeJS.Timeout } = {};
-    const outcome = new Promise<TokenOutcome | { timedOut: string }>((resolve) => {
+    const closed = this.closed();
+    const outcome = new Promise<TokenOutcome | { timedOut: string }>((resolve, reject) => {
+      // The execution ended (StopExecution, the local cloud stopping): no token will come now.
+      closed.promise.catch(reject);
       const timeOut = (error: string) => {
         tokens.end(token, 'timed-out');
         resolve({ timedOut: error });
@@ -242,12 +288,15 @@ export class TaskRunner {
         timers.timeout = setTimeout(() => timeOut('States.Timeout'), timeoutSeconds * 1000);
       armHeartbeat();
     });
+    // Awaited only once the call is made: an execution ending before that must not leave it unhandled.
+    outcome.catch(() => undefined);
     try {
       let response: JsonValue;
       try {
-        response = call.result(await call.execute(() => {}));
+        response = call.result(await Promise.race([call.execute(() => {}), closed.promise]));
       } catch (thrown) {
         tokens.end(token, 'closed');
+        if (this.closing.signal.aborted) throw thrown;
         const failure = toTaskError(thrown);
         history.add(...call.failed(failure.name, failure.message));
         throw failure;
@@ -270,6 +319,7 @@ export class TaskRunner {
     } finally {
       clearTimeout(timers.timeout);
       clearTimeout(timers.heartbeat);
+      closed.release();
     }
   }
 }
