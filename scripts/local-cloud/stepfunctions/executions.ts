@@ -301,6 +301,8 @@ export class Execution {
 export class Executions {
   private readonly byArn = new Map<string, Execution>();
   private readonly running = new Set<Execution>();
+  /** Runs that are not executions (TestState): stopAll aborts them too. */
+  private readonly adopted = new Set<{ abort(): void; settled: Promise<unknown> }>();
 
   /** Also what TestState runs a state with. */
   constructor(readonly options: ExecutionsOptions) {}
@@ -361,8 +363,23 @@ export class Executions {
     while (this.running.size > 0) await Promise.allSettled([...this.running].map((execution) => execution.done));
   }
 
+  /**
+   * A run of the interpreter that is no execution (TestState), aborted by stopAll like one: a
+   * stopped emulator must not leave its task (and the interpreter's timer for it) behind.
+   */
+  adopt(run: { abort(): void; settled: Promise<unknown> }): void {
+    this.adopted.add(run);
+    const release = () => void this.adopted.delete(run);
+    run.settled.then(release, release);
+  }
+
   async stopAll(reason: AbortReason): Promise<void> {
-    await Promise.allSettled([...this.running].map((execution) => execution.stop(reason)));
+    const adopted = [...this.adopted];
+    for (const run of adopted) run.abort();
+    await Promise.allSettled([
+      ...[...this.running].map((execution) => execution.stop(reason)),
+      ...adopted.map((run) => run.settled),
+    ]);
   }
 
   /** Express ARNs carry a uuid, since Express execution names need not be unique. */

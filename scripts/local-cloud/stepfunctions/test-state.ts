@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InspectionData, TestStateInput, TestStateOutput } from '@aws-sdk/client-sfn';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { compileDefinition } from './definition.ts';
 import { SfnApiError } from './errors.ts';
 import type { Executions } from './executions.ts';
@@ -91,12 +91,22 @@ export async function testState(input: TestStateInput, executions: Executions): 
     },
   });
   const seen = follow(layer ? presented(running.eventLogs, layer) : running.eventLogs, name);
-  const outcome = await running.result.then(
-    (value) => ({ ok: true as const, value: layer ? layer.unwrapOutput(value) : value }),
-    (error: unknown) => ({ ok: false as const, error: ((error as Error).cause ?? error) as Error }),
-  );
-  const { nextState, caught } = await seen;
-  tasks.close();
+  const settled = (async () => {
+    const outcome = await running.result.then(
+      (value) => ({ ok: true as const, value: layer ? layer.unwrapOutput(value) : value }),
+      (error: unknown) => ({ ok: false as const, error: ((error as Error).cause ?? error) as Error }),
+    );
+    const followed = await seen;
+    tasks.close();
+    return { outcome, ...followed };
+  })();
+  // Stopping the emulator aborts a TestState still running (a task waiting for its token).
+  executions.adopt({ abort: running.abort, settled });
+  const { outcome, nextState, caught } = await settled;
+  // Only the emulator aborts a TestState: no state result to report, so no made-up answer either.
+  if (!outcome.ok && outcome.error instanceof ExecutionAbortedError) {
+    throw new SfnApiError('ServiceUnavailable', 'The local Step Functions stopped while this TestState ran', 503);
+  }
 
   const jsonata = language === 'JSONata' || (state as { QueryLanguage?: string }).QueryLanguage === 'JSONata';
   const inspection =

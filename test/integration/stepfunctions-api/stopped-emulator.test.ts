@@ -44,7 +44,7 @@ function runScenario(): Promise<ChildResult> {
   });
 }
 
-it('lets the process exit once stopped, with tasks left waiting for a token or a Lambda', async () => {
+it('lets the process exit once stopped, with tasks (and a TestState) left waiting for a token or a Lambda', async () => {
   const result = await runScenario();
   expect({ exitedOnItsOwn: result.exitedOnItsOwn, code: result.code, stderr: result.stderr }).toEqual({
     exitedOnItsOwn: true,
@@ -56,6 +56,6 @@ it('lets the process exit once stopped, with tasks left waiting for a token or a
     // StopExecution ends the waiting task: its token is refused as AWS refuses it.
     stopped: { status: 'ABORTED', lateSuccess: 'TaskDoesNotExist' },
     before: { waiting: 'RUNNING', running: 'RUNNING' },
-    after: { waiting: 'ExecutionAborted', running: 'ExecutionAborted', stillRunning: 0 },
+    after: { waiting: 'ExecutionAborted', running: 'ExecutionAborted', stillRunning: 0, testState: 'refused' },
   });
 }, 90_000);

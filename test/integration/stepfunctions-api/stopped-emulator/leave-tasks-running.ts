@@ -10,6 +10,7 @@ import {
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
+  TestStateCommand,
 } from '@aws-sdk/client-sfn';
 import type { LambdaInvoker } from '#cloud/types';
 import { startStepFunctions } from '#cloud/stepfunctions/server';
@@ -104,9 +105,29 @@ await tokenOf('o-waiting');
 const running = await start(stuck, 'o-stuck');
 while (server.executionHistory(running).every((event) => event.type !== 'TaskStarted'))
   await new Promise((resolve) => setTimeout(resolve, 10));
+// 4. A TestState of the review step: its task waits for a token nobody sends.
+const testing = sfn
+  .send(
+    new TestStateCommand({
+      definition: JSON.stringify({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: 'request-review', Payload: { orderId: 'o-tested', 'token.$': '$$.Task.Token' } },
+        End: true,
+      }),
+      roleArn: 'arn:aws:iam::000000000000:role/review',
+    }),
+  )
+  // The emulator stopping is no state result: the call fails rather than answer a made-up status.
+  .then(
+    (answer) => `answered ${answer.status} ${answer.error}`,
+    () => 'refused',
+  );
+await tokenOf('o-tested');
 const before = { waiting: await statusOf(waiting), running: await statusOf(running) };
 
 await server.stop();
+const testState = await testing;
 sfn.destroy();
 // The emulator is down: the last history event says how each execution ended.
 const lastEvent = (executionArn: string) => server.executionHistory(executionArn).at(-1)?.type;
@@ -114,6 +135,6 @@ console.log(
   JSON.stringify({
     stopped: { status: stoppedStatus, lateSuccess },
     before,
-    after: { waiting: lastEvent(waiting), running: lastEvent(running), stillRunning: server.running() },
+    after: { waiting: lastEvent(waiting), running: lastEvent(running), stillRunning: server.running(), testState },
   }),
 );
