@@ -14,6 +14,7 @@ import {
   viewVariants,
 } from './aws-section.ts';
 import { checkClaims } from './claims.ts';
+import { summarizeCheckpointOverhead } from './durable-section.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type {
   ExampleTimeline,
@@ -54,6 +55,11 @@ export function buildReport(input: RunInput): Report {
       const report = summarizeRun(run, prices, exampleId);
       const aws = modelled.get(run.name);
       const scale = view ? scaleOf(view, run.name) : undefined;
+      // Measured locally inside a durable function; the single-lambda run gives the same orders without checkpoints.
+      const checkpoints = summarizeCheckpointOverhead(
+        run,
+        input.variants.find((other) => other.name === 'single-lambda'),
+      );
       return [
         run.name,
         {
@@ -61,6 +67,7 @@ export function buildReport(input: RunInput): Report {
           ...(baseline ? { overheadRatio: overheadAgainst(report, baseline) } : {}),
           ...(aws ? { modelledAws: aws } : {}),
           ...(scale ? { scale } : {}),
+          ...(checkpoints ? { checkpointOverhead: checkpoints } : {}),
         },
       ];
     }),

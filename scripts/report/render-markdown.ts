@@ -1,4 +1,5 @@
 import { type AwsTable, awsTables } from './aws-tables.ts';
+import { durableCheckpointTables } from './durable-section.ts';
 import { comparisonTable, formatNumber, formatRatio, formatUsd, type TableSection } from './render-table.ts';
 import type { Report, VariantReport } from './types.ts';
 
@@ -184,6 +185,7 @@ export function renderMarkdown(report: Report): string {
     ...computeVerdicts(report).map((verdict) => `- ${escapeMarkdown(verdict)}`),
     '',
     ...table.sections.flatMap((section) => renderSection(section, table.columns)),
+    ...durableCheckpointTables(report).flatMap(renderAwsTable),
     ...awsTables(report).flatMap(renderAwsTable),
     ...(violations.length > 0 ? ['## Invariant violations (first 10 per variant)', '', ...violations, ''] : []),
     '## Sources',

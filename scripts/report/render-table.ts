@@ -68,6 +68,8 @@ export function comparisonTable(report: Report): ComparisonTable {
   const { hopLatency, prices } = report.sources;
   const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
   const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
+  // Measured inside a durable function (report/durable-section.ts); AWS publishes no figure for it.
+  const anyCheckpoints = columns.some(([, v]) => v.checkpointOverhead);
   const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter(
     (c) =>
       !LOCAL_TIME_COUNTERS.has(c) && columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
@@ -107,6 +109,16 @@ export function comparisonTable(report: Report): ComparisonTable {
               ),
             ]
           : []),
+        ...(anyCheckpoints
+          ? [
+              row('Durable checkpoints / order (p50); round trip p50 / p99 (ms)', (v) => {
+                const c = v.checkpointOverhead;
+                if (!c) return '-';
+                const { p50, p99 } = c.perCheckpointMs;
+                return `${formatNumber(c.checkpointsPerOrder.p50)}; ${formatNumber(p50, 2)} / ${formatNumber(p99, 2)}`;
+              }),
+            ]
+          : []),
         row('Retried step attempts', (v) => formatNumber(v.retries)),
         row('Compensated orders', (v) => formatNumber(v.compensations)),
         row('Invariant violations', (v) => formatNumber(v.invariantViolations.length)),
@@ -129,6 +141,7 @@ export function comparisonTable(report: Report): ComparisonTable {
                   ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}`
                   : '-',
               ),
+              ...(anyCheckpoints ? [row('Durable checkpoint overhead', (v) => v.checkpointOverhead?.aws ?? '-')] : []),
             ],
           },
         ]
