@@ -105,7 +105,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
   const cost =
     run.orders.length > 0
       ? estimateCost(run.counts, run.orders.length, prices)
-      : { perMillionOrdersUsd: 0, breakdown: [] };
+      : { perMillionOrdersUsd: 0, breakdown: [], notPriced: [] };
   const example = run.orders.find((order) => order.orderId === exampleOrderId) ?? typicalConfirmedOrder(run.orders);
   const exampleTimeline = example ? toExampleTimeline(example) : undefined;
   return {
@@ -139,6 +139,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     countsUnavailable: run.countsUnavailable ?? [],
     costPerMillionUsd: cost.perMillionOrdersUsd,
     costBreakdown: cost.breakdown,
+    ...(cost.notPriced.length > 0 ? { notPriced: cost.notPriced } : {}),
     invariantViolations: run.invariantViolations,
     templateResources: run.templateResources,
     orchestrationLoc: run.orchestrationLoc,

@@ -82,6 +82,8 @@ export function comparisonTable(report: Report): ComparisonTable {
     ),
   ];
 
+  // Counted, but no published price confirms it: named with its reason, never priced (prices.json notPriced).
+  const unpricedItems = [...new Set(columns.flatMap(([, v]) => (v.notPriced ?? []).map((line) => line.item)))];
   const remote = columns.some(([, v]) => v.target);
   const sections: TableSection[] = [
     {
@@ -150,9 +152,20 @@ export function comparisonTable(report: Report): ComparisonTable {
       title: 'Estimated cost per million orders (USD)',
       source: { text: `shared/data/prices.json: ${prices.region} on-demand prices as of ${prices.asOf}` },
       rows: [
-        row('Total', (v) => `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}`),
+        row(
+          'Total',
+          (v) =>
+            `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}` +
+            `${v.notPriced?.length ? ' (without what is not priced)' : ''}`,
+        ),
         ...costItems.map((item) =>
           row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0)),
+        ),
+        ...unpricedItems.map((item) =>
+          row(item, (v) => {
+            const line = v.notPriced?.find((l) => l.item === item);
+            return line ? `not priced: ${line.reason}` : '-';
+          }),
         ),
         ...(report.baseline
           ? [row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion))]

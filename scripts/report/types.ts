@@ -6,13 +6,13 @@
 import type { InvariantViolation } from '#domain/invariants';
 import type { OrderStatus, TerminalStatus, TimelineEntry } from '#domain/order';
 import type { CounterName, HopType, TimingSample } from '../local-cloud/types.ts';
-import type { CostLine, PriceTable } from '../measure/cost-model.ts';
+import type { CostLine, PriceTable, UnpricedLine } from '../measure/cost-model.ts';
 import type { ModelledOrder } from '../measure/aws-model.ts';
 import type { AwsViewModel } from '../measure/aws-view.ts';
 import type { HopLatencyTable } from '../measure/latency-model.ts';
 import type { CdfPoint, LatencyQuantiles } from '../measure/latency-summary.ts';
 
-export type { CdfPoint, CostLine, LatencyQuantiles };
+export type { CdfPoint, CostLine, LatencyQuantiles, UnpricedLine };
 
 export type Counts = Partial<Record<CounterName, number>>;
 
@@ -203,6 +203,8 @@ export interface VariantReport {
   /** Estimated; a lower bound when `countsUnavailable` is not empty. */
   costPerMillionUsd: number;
   costBreakdown: CostLine[];
+  /** Units counted but not priced (no published figure): left out of `costPerMillionUsd`, named here. */
+  notPriced?: UnpricedLine[];
   invariantViolations: InvariantViolation[];
   templateResources: number;
   orchestrationLoc: number;
