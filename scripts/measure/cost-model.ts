@@ -96,6 +96,8 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   durableByteDaysRetained: true,
   dynamoCalls: true,
   awsCallMs: true,
+  schedulesCreated: true,
+  schedulerInvocations: true,
 };
 
 /**
