@@ -9,12 +9,13 @@ const BUNDLE = path.join(LOCAL_CLOUD, '.offline.bundle.mjs');
 
 /**
  * Serverless plugin: `sls offline start` boots the embedded local cloud (DynamoDB, SQS,
- * EventBridge, Step Functions on loopback), deploys this service's resources and event sources
- * into it from the resolved config, and points serverless-offline's handlers at it.
- * It does nothing for package/deploy. The work is in TypeScript (scripts/local-cloud/offline.ts),
- * bundled with esbuild on first use and whenever one of its files changes (dependencies stay in
- * node_modules), then imported as plain JavaScript: no TypeScript loader in the framework's
- * process, and a start that parses one file instead of transforming dozens.
+ * EventBridge, Step Functions, Lambda on loopback), deploys this service's resources, functions
+ * and event sources into it from the resolved config, and has serverless-offline's handlers run
+ * in the local cloud's Lambda runtime (scripts/local-cloud/offline.ts says how and why).
+ * It does nothing for package/deploy. The work is in TypeScript, bundled with esbuild on first use
+ * and whenever one of its files changes (dependencies stay in node_modules), then imported as
+ * plain JavaScript: no TypeScript loader in the framework's process, and a start that parses one
+ * file instead of transforming dozens.
  */
 class LocalCloudPlugin {
   constructor(serverless, options, { log } = {}) {
@@ -22,15 +23,19 @@ class LocalCloudPlugin {
     this.options = options;
     this.log = log;
     this.session = undefined;
+    if (serverless.processedInput?.commands?.[0] === 'offline') enableCompileCache();
     this.hooks = {
       'before:offline:start:init': () => this.start(),
       'before:offline:start': () => this.start(),
+      // serverless-esbuild's watch rebuilt the bundles: the runtime's environments load them anew.
+      'offline:functionsUpdated:cleanup': () => this.session?.reloadCode(),
       'offline:start:end': () => this.stop(),
     };
   }
 
   async start() {
     if (this.session) return;
+    this.log?.debug?.('loading the local cloud');
     const { buildCached } = await import(pathToFileURL(path.join(LOCAL_CLOUD, 'cached-build.mjs')).href);
     await buildCached({
       entryPoints: [ENTRY],
@@ -46,6 +51,7 @@ class LocalCloudPlugin {
       // the bundle sits in their folder, so those paths hold.
     });
     const offline = await import(pathToFileURL(BUNDLE).href);
+    this.log?.debug?.('local cloud loaded');
     this.session = await offline.startOfflineCloud(this.serverless, this.options, this.log);
   }
 
@@ -54,6 +60,17 @@ class LocalCloudPlugin {
     this.session = undefined;
     if (session) await session.stop();
   }
+}
+
+/**
+ * V8's compile cache on disk (Node 22) for what this process loads from here on: the local
+ * cloud, serverless-offline, the configuration schema's validator, the AWS SDK. A start after
+ * the first parses them from the cache instead of compiling them again.
+ */
+function enableCompileCache() {
+  const { enableCompileCache: enable } = require('node:module');
+  const workDir = process.env.LOCAL_CLOUD_DIR || path.resolve(LOCAL_CLOUD, '../../.local-cloud');
+  enable?.(path.join(workDir, 'compile-cache'));
 }
 
 module.exports = LocalCloudPlugin;
