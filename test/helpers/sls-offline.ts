@@ -57,7 +57,6 @@ export async function startOffline(service: string): Promise<OfflineService> {
     const timer = setTimeout(() => reject(new Error(`sls offline did not start:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (process.env.OFFLINE_OUT) process.stderr.write(chunk);
       if (output.includes('Server ready')) {
         clearTimeout(timer);
         resolve();
