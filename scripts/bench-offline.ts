@@ -15,7 +15,8 @@
  * queue for the CPU as much as the start. Compare them in one run, or on a quiet machine.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,8 +53,8 @@ const PLUGIN_LINE = /plugin:local-cloud-plugin: (.*)$/;
 interface Run {
   firstAcceptedMs: number;
   cpuMs?: number;
-  /** Phase -> ms, in order (breakdown only). */
-  phases: Array<[string, number]>;
+  /** Phase -> [wall ms, CPU ms of the process in it], in order (breakdown only). */
+  phases: Array<[string, number, number | undefined]>;
 }
 
 function freePort(): Promise<number> {
@@ -67,10 +68,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** CPU time the process (all its threads) has used, from /proc (Linux); undefined elsewhere. */
-async function cpuMsOf(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return undefined;
+/**
+ * CPU time the process (all its threads) has used so far, from /proc (Linux); undefined elsewhere.
+ * Read as each phase ends, it splits the start by CPU, which a busy machine inflates far less than
+ * wall-clock time.
+ */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime (fields 14 and 15 of stat), in clock ticks of 10 ms.
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -120,7 +129,7 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const marks: Array<[string, number]> = [];
+  const marks: Array<[string, number, number | undefined]> = [];
   let output = '';
   let exited: number | null | undefined;
   child.once('exit', (code) => {
@@ -131,9 +140,9 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
     output += chunk.toString();
     for (const line of chunk.toString().split('\n')) {
       const plugin = PLUGIN_LINE.exec(line);
-      if (plugin?.[1]) marks.push([`  local cloud: ${plugin[1]}`, at]);
+      if (plugin?.[1]) marks.push([`  local cloud: ${plugin[1]}`, at, cpuMsOf(child.pid)]);
       const mark = MARKS.find((m) => m.endsAt.test(line) && !marks.some(([phase]) => phase === m.phase));
-      if (mark) marks.push([mark.phase, at]);
+      if (mark) marks.push([mark.phase, at, cpuMsOf(child.pid)]);
     }
   };
   child.stdout?.on('data', onData);
@@ -152,19 +161,21 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
       if (!response) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const firstAcceptedMs = performance.now() - started;
-    const cpuMs = child.pid ? await cpuMsOf(child.pid) : undefined;
-    marks.push(['first POST /orders answered 202', firstAcceptedMs]);
-    const phases: Array<[string, number]> = [];
-    let previous = 0;
-    for (const [phase, at] of marks) {
+    const cpuMs = cpuMsOf(child.pid);
+    marks.push(['first POST /orders answered 202', firstAcceptedMs, cpuMs]);
+    const phases: Array<[string, number, number | undefined]> = [];
+    let previous: [number, number | undefined] = [0, 0];
+    for (const [phase, at, cpu] of marks) {
+      const since = (to: number | undefined, from: number | undefined) =>
+        to !== undefined && from !== undefined ? to - from : undefined;
       // The plugin's own lines are points inside the hooks phase: shown from the hooks' start.
       if (phase.startsWith('  ')) {
-        const hooksStart = marks.find(([p]) => p === MARKS[2]?.phase)?.[1] ?? 0;
-        phases.push([phase, at - hooksStart]);
+        const hooksStart = marks.find(([p]) => p === MARKS[2]?.phase);
+        phases.push([phase, at - (hooksStart?.[1] ?? 0), since(cpu, hooksStart?.[2])]);
         continue;
       }
-      phases.push([phase, at - previous]);
-      previous = at;
+      phases.push([phase, at - previous[0], since(cpu, previous[1])]);
+      previous = [at, cpu];
     }
     return { firstAcceptedMs, ...(cpuMs !== undefined ? { cpuMs } : {}), phases };
   } finally {
@@ -221,9 +232,14 @@ for (const variant of variants) {
     ]);
     if (breakdown) {
       console.log(`  ${variant}, median of the warm starts:`);
+      console.log(`    ${''.padEnd(58)}    wall    CPU`);
       for (const [phase] of warm[0]?.phases ?? []) {
-        const ms = warm.flatMap((r) => r.phases.filter(([p]) => p === phase).map(([, v]) => v));
-        if (ms.length) console.log(`    ${phase.padEnd(58)} ${phase.startsWith('  ') ? 'at' : '  '} ${s(median(ms))}`);
+        const of = warm.flatMap((r) => r.phases.filter(([p]) => p === phase));
+        const wall = of.map(([, ms]) => ms);
+        const cpu = of.flatMap(([, , ms]) => (ms === undefined ? [] : [ms]));
+        if (!wall.length) continue;
+        const at = phase.startsWith('  ') ? 'at' : '  ';
+        console.log(`    ${phase.padEnd(58)} ${at} ${s(median(wall))}  ${cpu.length ? s(median(cpu)) : ''}`);
       }
     }
   } finally {

@@ -86,9 +86,10 @@ export interface DeployOptions {
   /**
    * Where the functions' handlers are already bundled, at their handler paths
    * (`<dir>/handlers/place-order.mjs`): serverless-esbuild's output under `sls offline`. The
-   * functions run those bundles; one missing there is bundled from its source.
+   * functions run those bundles; one missing there is bundled from its source. A promise when
+   * they are still being written: tables and queues are created meanwhile.
    */
-  bundlesDir?: string;
+  bundlesDir?: string | Promise<string | undefined>;
 }
 
 export interface DeployedStack {
@@ -175,6 +176,7 @@ export async function deployService(
   resources.set('HttpApi', { ref: 'local', attributes: {} });
 
   const environments: Record<string, Record<string, string>> = {};
+  const bundlesDir = await options.bundlesDir;
   await Promise.all(
     Object.entries(config.functions ?? {}).map(async ([key, fn]) => {
       const definition = functionDefinition(
@@ -186,7 +188,7 @@ export async function deployService(
         functions[key] ?? key,
         ctx,
         options.environment ?? {},
-        options.bundlesDir,
+        bundlesDir,
       );
       environments[key] = definition.environment;
       await cloud.runtime.deploy(definition);

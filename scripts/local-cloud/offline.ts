@@ -59,6 +59,7 @@ export async function startOfflineCloud(
   serverless: ServerlessLike,
   options: { stage?: string },
   log: Log,
+  bundled: Promise<void> = Promise.resolve(),
 ): Promise<OfflineSession> {
   const resolved: ResolvedService = {
     ...serverless.service,
@@ -66,10 +67,14 @@ export async function startOfflineCloud(
       ? { stepFunctions: serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions }
       : {}),
   };
-  const custom = (serverless.service.custom ??= {});
-  const offline = (custom['serverless-offline'] ??= {}) as OfflineOptions;
-  // serverless-esbuild has bundled the handlers here (it sets serverless-offline's `location`).
-  const bundlesDir = offline.location ? path.resolve(serverless.serviceDir, offline.location) : undefined;
+  // Read when used: serverless-esbuild replaces `custom` with a copy when it sets the location.
+  const offline = () => ((serverless.service.custom ??= {})['serverless-offline'] ??= {}) as OfflineOptions;
+  // Where serverless-esbuild bundles the handlers (it sets serverless-offline's `location`), once
+  // it has (`bundled`): the cloud starts and creates the tables and queues meanwhile.
+  const bundlesDir = bundled.then(() => {
+    const location = offline().location;
+    return location ? path.resolve(serverless.serviceDir, location) : undefined;
+  });
   const cloud = await startLocalCloud({ optional: emulatorsNeeded(resolved) });
   log?.debug?.('emulators started');
   try {
@@ -78,7 +83,7 @@ export async function startOfflineCloud(
       stage,
       resolved,
       httpPort: null,
-      ...(bundlesDir ? { bundlesDir } : {}),
+      bundlesDir,
     });
     log?.debug?.('service deployed');
     const functions = serverless.service.functions ?? {};
@@ -102,11 +107,13 @@ export async function startOfflineCloud(
       }
     };
     (globalThis as Record<symbol, unknown>)[OFFLINE_INVOKE] = invoke;
-    offline.location = await writeForwarders(path.join(cloud.workDir, 'sls-offline', stack.service), functions);
     // The forwarders run in this process (no thread per request: the runtime's environments are
     // the threads), and the runtime times the handlers.
-    offline.useInProcess = true;
-    offline.noTimeout = true;
+    Object.assign(offline(), {
+      location: await writeForwarders(path.join(cloud.workDir, 'sls-offline', stack.service), functions),
+      useInProcess: true,
+      noTimeout: true,
+    });
     // serverless-offline puts the functions' environment into this process's (in-process); the
     // handlers' environment is the runtime's, so it gets none.
     serverless.service.provider.environment = {};

@@ -16,6 +16,11 @@ const BUNDLE = path.join(LOCAL_CLOUD, '.offline.bundle.mjs');
  * and whenever one of its files changes (dependencies stay in node_modules), then imported as
  * plain JavaScript: no TypeScript loader in the framework's process, and a start that parses one
  * file instead of transforming dozens.
+ *
+ * Listed before serverless-esbuild and serverless-offline, it starts the local cloud in the
+ * `before:` hook, without waiting, while serverless-esbuild (next) bundles the handlers; its
+ * `offline:start(:init)` hook, which comes before serverless-offline's, says the bundles are ready
+ * and waits for the cloud. It works listed after serverless-esbuild too, one step after the other.
  */
 class LocalCloudPlugin {
   constructor(serverless, options, { log } = {}) {
@@ -23,18 +28,38 @@ class LocalCloudPlugin {
     this.options = options;
     this.log = log;
     this.session = undefined;
+    this.starting = undefined;
+    this.markBundled = () => undefined;
     if (serverless.processedInput?.commands?.[0] === 'offline') enableCompileCache();
     this.hooks = {
-      'before:offline:start:init': () => this.start(),
-      'before:offline:start': () => this.start(),
+      'before:offline:start:init': () => this.boot(),
+      'before:offline:start': () => this.boot(),
+      'offline:start:init': () => this.ready(),
+      'offline:start': () => this.ready(),
       // serverless-esbuild's watch rebuilt the bundles: the runtime's environments load them anew.
       'offline:functionsUpdated:cleanup': () => this.session?.reloadCode(),
       'offline:start:end': () => this.stop(),
     };
   }
 
-  async start() {
-    if (this.session) return;
+  /** Starts the local cloud and returns at once (its failure surfaces in `ready`). */
+  boot() {
+    if (this.starting) return;
+    const bundled = new Promise((resolve) => {
+      this.markBundled = resolve;
+    });
+    this.starting = this.start(bundled);
+    this.starting.catch(() => undefined);
+  }
+
+  /** The handlers are bundled (serverless-esbuild's hook has run): waits for the local cloud. */
+  async ready() {
+    this.boot();
+    this.markBundled();
+    this.session = await this.starting;
+  }
+
+  async start(bundled) {
     this.log?.debug?.('loading the local cloud');
     const { buildCached } = await import(pathToFileURL(path.join(LOCAL_CLOUD, 'cached-build.mjs')).href);
     await buildCached({
@@ -52,12 +77,13 @@ class LocalCloudPlugin {
     });
     const offline = await import(pathToFileURL(BUNDLE).href);
     this.log?.debug?.('local cloud loaded');
-    this.session = await offline.startOfflineCloud(this.serverless, this.options, this.log);
+    return offline.startOfflineCloud(this.serverless, this.options, this.log, bundled);
   }
 
   async stop() {
-    const session = this.session;
+    const session = this.session ?? (await this.starting?.catch(() => undefined));
     this.session = undefined;
+    this.starting = undefined;
     if (session) await session.stop();
   }
 }
