@@ -7,6 +7,10 @@ const LOCAL_CLOUD = path.resolve(__dirname, '../../local-cloud');
 const ENTRY = path.join(LOCAL_CLOUD, 'offline.ts');
 const BUNDLE = path.join(LOCAL_CLOUD, '.offline.bundle.mjs');
 
+// The framework loads every plugin's module before it constructs any: this runs before
+// serverless-esbuild's and serverless-offline's modules load (the plugin is listed first).
+if (process.argv.includes('offline')) enableCompileCache();
+
 /**
  * Serverless plugin: `sls offline start` boots the embedded local cloud (DynamoDB, SQS,
  * EventBridge, Step Functions, Lambda on loopback), deploys this service's resources, functions
@@ -30,7 +34,6 @@ class LocalCloudPlugin {
     this.session = undefined;
     this.starting = undefined;
     this.markBundled = () => undefined;
-    if (serverless.processedInput?.commands?.[0] === 'offline') enableCompileCache();
     this.hooks = {
       'before:offline:start:init': () => this.boot(),
       'before:offline:start': () => this.boot(),
@@ -62,19 +65,28 @@ class LocalCloudPlugin {
   async start(bundled) {
     this.log?.debug?.('loading the local cloud');
     const { buildCached } = await import(pathToFileURL(path.join(LOCAL_CLOUD, 'cached-build.mjs')).href);
-    await buildCached({
-      entryPoints: [ENTRY],
-      outfile: BUNDLE,
-      absWorkingDir: path.resolve(LOCAL_CLOUD, '../..'),
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      logLevel: 'error',
-      // Its modules find their neighbours (worker threads, osls) relative to import.meta.url:
-      // the bundle sits in their folder, so those paths hold.
-    });
+    await buildCached(
+      {
+        entryPoints: [ENTRY],
+        // Its modules find their neighbours (worker threads, osls) relative to import.meta.url:
+        // the bundle and its chunks sit in their folder, so those paths hold.
+        outdir: LOCAL_CLOUD,
+        entryNames: '.offline.bundle',
+        // What only some services use (the local EventBridge, Step Functions and their
+        // dependencies) is a chunk of its own, loaded only when the service needs it.
+        splitting: true,
+        chunkNames: '.offline.chunk-[hash]',
+        outExtension: { '.js': '.mjs' },
+        absWorkingDir: path.resolve(LOCAL_CLOUD, '../..'),
+        bundle: true,
+        packages: 'external',
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        logLevel: 'error',
+      },
+      { manifest: `${BUNDLE}.inputs.json` },
+    );
     const offline = await import(pathToFileURL(BUNDLE).href);
     this.log?.debug?.('local cloud loaded');
     return offline.startOfflineCloud(this.serverless, this.options, this.log, bundled);
@@ -89,9 +101,9 @@ class LocalCloudPlugin {
 }
 
 /**
- * V8's compile cache on disk (Node 22) for what this process loads from here on: the local
- * cloud, serverless-offline, the configuration schema's validator, the AWS SDK. A start after
- * the first parses them from the cache instead of compiling them again.
+ * V8's compile cache on disk (Node 22) for what `sls offline` loads from here on: the other
+ * plugins, the configuration schema's validator, the local cloud, the AWS SDK. A start after the
+ * first reads their compiled code from the cache instead of compiling them again.
  */
 function enableCompileCache() {
   const { enableCompileCache: enable } = require('node:module');
