@@ -53,7 +53,8 @@ type OfflineInvoke = (functionName: string, event: unknown) => Promise<unknown>;
  *   cold load of each new worker, and answered 504 to orders it had accepted);
  * - every function runs serverless-esbuild's bundle, what `sls package` ships, and is metered
  *   (CloudWatch, counts) as the local cloud's functions are.
- * The API's functions get an environment started (their bundle loaded) while the server starts.
+ * The function behind `POST` routes (`POST /orders`, what a user sends first) gets an environment
+ * started, its bundle loaded, while the server starts.
  */
 export async function startOfflineCloud(
   serverless: ServerlessLike,
@@ -127,8 +128,7 @@ export async function startOfflineCloud(
       }
     }
     for (const [key, fn] of Object.entries(functions)) {
-      if ((fn.events ?? []).some((e) => 'httpApi' in e || 'http' in e))
-        cloud.runtime.prewarm(stack.functions[key] ?? key);
+      if ((fn.events ?? []).some(isPostRoute)) cloud.runtime.prewarm(stack.functions[key] ?? key);
     }
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
@@ -186,6 +186,17 @@ async function writeForwarders(dir: string, functions: ServerlessLike['service']
     await rename(partial, file);
   }
   return dir;
+}
+
+/**
+ * A `POST` route of the HTTP API (`httpApi`, or REST `http`): the requests that start work. Only
+ * their functions are warmed ahead: a second cold start at the same moment would compete for the
+ * CPU with the first request (the others' first requests pay their Init, as on AWS).
+ */
+function isPostRoute(event: Record<string, unknown>): boolean {
+  const route = (event.httpApi ?? event.http) as { method?: string } | string | undefined;
+  const method = typeof route === 'string' ? route.split(' ')[0] : route?.method;
+  return method?.toUpperCase() === 'POST';
 }
 
 /** Starts only the optional emulators the service uses, so `sls offline` of one variant stays lean. */
