@@ -35,6 +35,7 @@ const config = workerData as WorkerConfig;
 const usageRegistry = globalThis as {
   __orderPipelinesUsage?: Map<string, number>;
   __orderPipelinesMetrics?: unknown[];
+  __orderPipelinesTimings?: unknown[];
 };
 
 // V8's compile cache on disk (Node 22): every environment of a function after the first parses
@@ -110,6 +111,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       durationMs: performance.now() - started,
       usage: takeUsage(),
       metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
+      timings: usageRegistry.__orderPipelinesTimings?.splice(0) ?? [],
     });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -122,6 +124,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       durationMs: performance.now() - started,
       usage: takeUsage(),
       metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
+      timings: usageRegistry.__orderPipelinesTimings?.splice(0) ?? [],
     });
   }
 });
