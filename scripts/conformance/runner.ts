@@ -13,7 +13,7 @@ import type { ConformanceCase, ConformanceContext, ConformanceSuite } from './ty
 export const SUITES_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'suites');
 
 /** Emulators the local cloud starts on demand; DynamoDB, SQS and Lambda always run. */
-const OPTIONAL_SERVICES = ['eventbridge', 'stepfunctions'] as const;
+const OPTIONAL_SERVICES = ['eventbridge', 'stepfunctions', 'scheduler'] as const;
 
 /** A case that neither resolves nor throws in this long has hung: it counts as failed. */
 const CASE_TIMEOUT_MS = 60_000;
@@ -59,7 +59,7 @@ export async function runConformance(suites: ConformanceSuite[], options: RunOpt
   let cloud: LocalCloud | undefined;
   try {
     cloud = await startLocalCloud({
-      ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+      ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
       optional: OPTIONAL_SERVICES.filter((service) => selected.some((suite) => suite.services.includes(service))),
       workDir,
     });

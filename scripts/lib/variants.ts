@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
+import { PROJECT_ROOT, type OptionalService } from '../local-cloud/cloud.ts';
 import type { HopType } from '../local-cloud/types.ts';
 
 /** The implementations of the pipeline, each a service under services/. */
@@ -13,7 +13,7 @@ export const VARIANTS = [
 export type Variant = (typeof VARIANTS)[number];
 
 /** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
-export type OptionalEmulator = 'eventbridge' | 'stepfunctions';
+export type OptionalEmulator = OptionalService;
 
 /** Run options a variant's deployment may depend on. */
 export interface VariantRunOptions {
@@ -138,7 +138,7 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     params: (options) => ({ type: (options.sfnType ?? 'standard').toUpperCase() }),
     hopType: (options) => (options.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
     crashNote:
-      'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
+      'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED in that state and a redrive (RedriveExecution) resumes it there; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
     async redrive(context) {
       const { SFNClient } = await import('@aws-sdk/client-sfn');
       const { redriveStepFunctions } = await import('./redrive-step-functions.ts');
@@ -152,8 +152,8 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
         disableHostPrefix: Boolean(context.endpoints),
       });
       try {
-        const started = await redriveStepFunctions({ sfn, stateMachineArn });
-        return outcome({ [stateMachineArn]: started }, 'failed executions restarted');
+        const redriven = await redriveStepFunctions({ sfn, stateMachineArn });
+        return outcome({ [stateMachineArn]: redriven }, 'failed executions redriven');
       } finally {
         sfn.destroy();
       }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateTableCommand,
@@ -56,6 +57,12 @@ export interface StepFunctionsPort {
   }): string;
 }
 
+/** What the deployer needs of the local EventBridge Scheduler (see scheduler/server.ts). */
+export interface SchedulerPort {
+  /** Creates the group, or keeps the one that exists; returns its ARN. */
+  createScheduleGroup(name: string): string;
+}
+
 /** The handles of a running local cloud a deployment uses. */
 export interface CloudHandles {
   region: string;
@@ -68,6 +75,7 @@ export interface CloudHandles {
   runtime: LambdaRuntime;
   eventBridge?: EventBridgePort;
   stepFunctions?: StepFunctionsPort;
+  scheduler?: SchedulerPort;
   instruments: CloudInstruments;
 }
 
@@ -82,6 +90,13 @@ export interface DeployOptions {
   resolved?: ResolvedService;
   /** Seed the inventory table from shared/data/catalog.json (default true). */
   seedInventory?: boolean;
+  /**
+   * Where the functions' handlers are already bundled, at their handler paths
+   * (`<dir>/handlers/place-order.mjs`): serverless-esbuild's output under `sls offline`. The
+   * functions run those bundles; one missing there is bundled from its source. A promise when
+   * they are still being written: tables and queues are created meanwhile.
+   */
+  bundlesDir?: string | Promise<string | undefined>;
 }
 
 export interface DeployedStack {
@@ -105,7 +120,12 @@ export interface DeployedStack {
   stop(): Promise<void>;
 }
 
-const EMULATED = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Events::EventBus']);
+const EMULATED = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
+  'AWS::Events::EventBus',
+  'AWS::Scheduler::ScheduleGroup',
+]);
 
 /**
  * Deploys one service into the local cloud from its own serverless.yml (resolved with
@@ -135,6 +155,16 @@ export async function deployService(
       const name = String(resolveIntrinsics(resource.Properties?.Name, ctx));
       const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
       resources.set(id, { ref: name, attributes: { Arn: arn, Name: name } });
+    } else if (resource.Type === 'AWS::Scheduler::ScheduleGroup') {
+      const name = String(resolveIntrinsics(resource.Properties?.Name ?? `${stackName}-${id}`, ctx));
+      const arn = requirePort(cloud.scheduler, 'EventBridge Scheduler').createScheduleGroup(name);
+      resources.set(id, { ref: name, attributes: { Arn: arn } });
+    } else if (resource.Type === 'AWS::IAM::Role') {
+      // Not emulated (nothing is authorized locally), but its ARN is IAM's: a role handed to
+      // another service (EventBridge Scheduler's Target.RoleArn) passes that service's checks.
+      notEmulated.add(resource.Type);
+      const name = String(resolveIntrinsics(resource.Properties?.RoleName ?? `${stackName}-${id}`, ctx));
+      resources.set(id, { ref: name, attributes: { Arn: `arn:aws:iam::${cloud.account}:role/${name}` } });
     } else if (!EMULATED.has(resource.Type)) {
       notEmulated.add(resource.Type);
       resources.set(id, { ref: id, attributes: { Arn: `arn:aws:local:${cloud.region}:${cloud.account}:${id}` } });
@@ -168,6 +198,7 @@ export async function deployService(
   resources.set('HttpApi', { ref: 'local', attributes: {} });
 
   const environments: Record<string, Record<string, string>> = {};
+  const bundlesDir = await options.bundlesDir;
   await Promise.all(
     Object.entries(config.functions ?? {}).map(async ([key, fn]) => {
       const definition = functionDefinition(
@@ -179,6 +210,7 @@ export async function deployService(
         functions[key] ?? key,
         ctx,
         options.environment ?? {},
+        bundlesDir,
       );
       environments[key] = definition.environment;
       await cloud.runtime.deploy(definition);
@@ -321,8 +353,13 @@ function functionDefinition(
   name: string,
   ctx: IntrinsicContext,
   extra: Record<string, string>,
+  bundlesDir: string | undefined,
 ): FunctionDefinition {
   const [modulePath, exportName = 'handler'] = splitHandler(fn.handler);
+  // The extensions serverless-offline (and Lambda's Node.js runtime) try for a handler's module.
+  const bundle = bundlesDir
+    ? ['.mjs', '.js', '.cjs'].map((ext) => path.join(bundlesDir, `${modulePath}${ext}`)).find((f) => existsSync(f))
+    : undefined;
   const declared = resolveIntrinsics({ ...config.provider.environment, ...fn.environment }, ctx) as Record<
     string,
     unknown
@@ -357,6 +394,7 @@ function functionDefinition(
     runtime: fn.runtime ?? config.provider.runtime ?? 'nodejs22.x',
     ...(durable ? { durable } : {}),
     entry: path.join(serviceDir, `${modulePath}.ts`),
+    ...(bundle ? { bundle } : {}),
     exportName,
     environment,
     memoryMb: fn.memorySize ?? config.provider.memorySize ?? 1024,
@@ -390,6 +428,7 @@ export function localRuntimeEnvironment(
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sfn ? { AWS_ENDPOINT_URL_SFN: endpoints.sfn } : {}),
     ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
+    ...(endpoints.scheduler ? { AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler } : {}),
   };
 }
 

@@ -85,14 +85,36 @@ export interface InvocationRecord {
   cold?: boolean;
   memoryMb?: number;
   ok?: boolean;
+  /** Timings the handler measured itself (a durable function's checkpoint round trips): local figures. */
+  timings?: TimingSample[];
+}
+
+/**
+ * What a handler times from the inside: a durable function's `CheckpointDurableExecution` and
+ * `GetDurableExecutionState` round trips, the step bodies it ran, and the replay of its log at the
+ * start of a re-invocation (until the first step runs). Local measurements, never AWS figures.
+ */
+export type TimingName = 'durableCheckpointMs' | 'durableStateReadMs' | 'durableStepMs' | 'durableReplayMs';
+
+export interface TimingSample {
+  name: TimingName;
+  ms: number;
+  /** What was timed: the step(s) a checkpoint carried (`charge-payment:START`), the step that ran. */
+  label?: string;
 }
 
 /**
  * Who retried a failed attempt: SQS redelivery after the visibility timeout the code set,
- * Lambda's async retry, a Step Functions Retry, an EventBridge target retry. New variants add
+ * Lambda's async retry, a Step Functions Retry, an EventBridge (or EventBridge Scheduler) target retry. New variants add
  * theirs (in-code retries, durable steps); the AWS model says "not modelled" for one it does not know.
  */
-export type RetryMechanism = 'sqs-visibility' | 'lambda-async' | 'sfn-retry' | 'eventbridge-target' | (string & {});
+export type RetryMechanism =
+  | 'sqs-visibility'
+  | 'lambda-async'
+  | 'sfn-retry'
+  | 'eventbridge-target'
+  | 'scheduler-retry'
+  | (string & {});
 
 export interface RetryRecord {
   mechanism: RetryMechanism;
@@ -124,7 +146,10 @@ export type CounterName =
   /** DynamoDB calls made by handlers (any outcome): the journey's count for the AWS model. */
   | 'dynamoCalls'
   /** ms handlers spent waiting on AWS SDK calls: subtracted from their duration to get their own compute. */
-  | 'awsCallMs';
+  | 'awsCallMs'
+  /** EventBridge Scheduler: schedules created, and target invocation attempts (what Scheduler bills). */
+  | 'schedulesCreated'
+  | 'schedulerInvocations';
 
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beginAwsCall, recordMetric, recordUsage } from '../observability/usage.ts';
@@ -112,6 +113,14 @@ export function createEventBridgeClient(options: ClientOptions = {}): EventBridg
 
 export function createSfnClient(options: ClientOptions = {}): SFNClient {
   return timed(new SFNClient(baseConfig('sfn', options)), options);
+}
+
+/**
+ * EventBridge Scheduler (one-time schedules for timeouts): its API calls are free; what it bills,
+ * each target invocation, the local Scheduler counts as it fires.
+ */
+export function createSchedulerClient(options: ClientOptions = {}): SchedulerClient {
+  return timed(new SchedulerClient(baseConfig('scheduler', options)), options);
 }
 
 /** Any SDK v3 client: each has a middleware stack that takes an initialize-step middleware. */

@@ -3,7 +3,6 @@ import { createAcceptOrder, type AcceptOrderDeps } from '../domain/accept-order.
 import type { OrderRecord } from '../domain/order.ts';
 import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
 import { withOrderContext } from '../observability/logger.ts';
-import { reportOfflineUsage } from '../observability/usage.ts';
 import { json, readJsonBody, toHttpError, type HttpResult } from './http.ts';
 
 /** How a variant starts its pipeline for an accepted order (send to a queue, put an event, start an execution). */
@@ -17,7 +16,7 @@ export type StartPipeline = (order: OrderRecord) => Promise<void>;
  */
 export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipeline) {
   const acceptOrder = createAcceptOrder(deps);
-  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const body = readJsonBody(event);
       // A caller's correlation id is kept; otherwise the order gets a fresh one (not the API request
@@ -34,12 +33,12 @@ export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipel
     } catch (error) {
       return toHttpError(error);
     }
-  });
+  };
 }
 
 /** `GET /orders/{orderId}`: status, reason and the timeline of step events. */
 export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
-  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const orderId = event.pathParameters?.orderId ?? '';
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderId))
@@ -50,7 +49,7 @@ export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
     } catch (error) {
       return toHttpError(error);
     }
-  });
+  };
 }
 
 /** The public view of an order: what `GET /orders/{id}` answers in every variant. */

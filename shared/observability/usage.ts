@@ -1,5 +1,4 @@
-import { BroadcastChannel } from 'node:worker_threads';
-import type { CounterName } from '#cloud/types';
+import type { CounterName, TimingName, TimingSample } from '#cloud/types';
 
 /**
  * Usage counters of billable calls, counted where the calls are made (an SDK middleware in
@@ -11,9 +10,11 @@ import type { CounterName } from '#cloud/types';
 const registry = globalThis as {
   __orderPipelinesUsage?: Map<CounterName, number>;
   __orderPipelinesMetrics?: UsageMetric[];
+  __orderPipelinesTimings?: TimingSample[];
 };
 const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName, number>());
 const metrics = (registry.__orderPipelinesMetrics ??= []);
+const timings = (registry.__orderPipelinesTimings ??= []);
 
 /**
  * A CloudWatch data point a call produced, as the AWS service itself would report it (DynamoDB
@@ -37,6 +38,16 @@ export function recordMetric(namespace: string, metricName: string, dimensions: 
   // Bounded: outside the local cloud nobody harvests them, so a long-lived process keeps only the last ones.
   if (metrics.length >= 10_000) metrics.splice(0, 5_000);
   metrics.push({ namespace, metricName, dimensions, value, atMs: Date.now() });
+}
+
+/**
+ * One timing measured inside the handler (a checkpoint's round trip): the local cloud harvests
+ * them after each invocation, with the order the invocation carried.
+ */
+export function recordTiming(name: TimingName, ms: number, label?: string): void {
+  // Bounded like the metrics: outside the local cloud nobody harvests them.
+  if (timings.length >= 10_000) timings.splice(0, 5_000);
+  timings.push({ name, ms, ...(label ? { label } : {}) });
 }
 
 /** Returns the counts since the last call and resets them. */
@@ -67,52 +78,4 @@ export function beginAwsCall(): () => void {
 /** Returns the metric data points since the last call and forgets them. */
 export function takeMetrics(): UsageMetric[] {
   return metrics.splice(0);
-}
-
-/** The channel `sls offline`'s handler threads report their invocations on (scripts/local-cloud/offline.ts). */
-export const OFFLINE_USAGE_CHANNEL = 'order-pipelines-offline-usage';
-
-export interface OfflineInvocationReport {
-  functionName: string;
-  memoryMb: number;
-  durationMs: number;
-  ok: boolean;
-  usage: Partial<Record<CounterName, number>>;
-  metrics: UsageMetric[];
-}
-
-let channel: BroadcastChannel | undefined;
-
-/**
- * Wraps a handler so that, under `sls offline` (LOCAL_CLOUD_OFFLINE_USAGE=1, set only by our
- * plugin), each invocation is reported to the local cloud in the same process, as its Lambda
- * runtime reports the functions it runs itself: serverless-offline runs the API's handlers in
- * threads of its own, out of the runtime's sight. Anywhere else it returns the handler as is.
- */
-export function reportOfflineUsage<E, R>(handler: (event: E) => Promise<R>): (event: E) => Promise<R> {
-  if (process.env.LOCAL_CLOUD_OFFLINE_USAGE !== '1') return handler;
-  return async (event: E) => {
-    const started = performance.now();
-    let ok = true;
-    try {
-      return await handler(event);
-    } catch (error) {
-      ok = false;
-      throw error;
-    } finally {
-      if (!channel) {
-        channel = new BroadcastChannel(OFFLINE_USAGE_CHANNEL);
-        (channel as unknown as { unref?: () => void }).unref?.();
-      }
-      const report: OfflineInvocationReport = {
-        functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
-        memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? 1024),
-        durationMs: performance.now() - started,
-        ok,
-        usage: takeUsage(),
-        metrics: takeMetrics(),
-      };
-      channel.postMessage(report);
-    }
-  };
 }
