@@ -24,6 +24,8 @@ export function freePort(): Promise<number> {
 export interface OfflineService {
   /** `http://127.0.0.1:<port>`: the service's HTTP API. */
   target: string;
+  /** Its working directory, with the `endpoints.json` where the load test finds its CloudWatch. */
+  cloudDir: string;
   /** The provider's ledger of an order, read from the local cloud's DynamoDB with the SDK. */
   ledger(orderId: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
@@ -31,10 +33,9 @@ export interface OfflineService {
 
 /**
  * `sls offline start` in a service folder, as a user runs it, with the local cloud behind it on
- * free ports; resolves once serverless-offline says it is ready. `cloudDir` gives it a working
- * directory (and `endpoints.json`, where the load test finds its CloudWatch) of its own.
+ * free ports; resolves once serverless-offline says it is ready.
  */
-export async function startOffline(service: string, options: { cloudDir?: string } = {}): Promise<OfflineService> {
+export async function startOffline(service: string): Promise<OfflineService> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   // A directory of its own (endpoints.json), so test files starting `sls offline` side by side never mix.
   const cloudDir = await mkdtemp(path.join(tmpdir(), `sls-offline-${service}-`));
@@ -49,7 +50,6 @@ export async function startOffline(service: string, options: { cloudDir?: string
       LOCAL_LAMBDA_PORT: '0',
       LOCAL_CLOUD_DIR: cloudDir,
       SLS_TELEMETRY_DISABLED: '1',
-      ...(options.cloudDir ? { LOCAL_CLOUD_DIR: options.cloudDir } : {}),
     },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,6 +79,7 @@ export async function startOffline(service: string, options: { cloudDir?: string
   });
   return {
     target: `http://127.0.0.1:${httpPort}`,
+    cloudDir,
     ledger: (orderId) => readLedger({ tableName: `${service}-local-ledger`, client: db, orderId }),
     async stop() {
       db.destroy();

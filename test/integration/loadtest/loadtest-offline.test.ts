@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '#cloud/cloud';
@@ -68,9 +67,9 @@ describe.each(['sqs-chain', 'durable-functions'] as const)('npm run loadtest aga
   let offline: OfflineService | undefined;
   let cloudDir = '';
   beforeAll(async () => {
+    offline = await startOffline(variant);
     // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
-    cloudDir = await mkdtemp(path.join(tmpdir(), 'offline-cloud-'));
-    offline = await startOffline(variant, { cloudDir });
+    cloudDir = offline.cloudDir;
   }, 120_000);
   afterAll(async () => {
     await offline?.stop();
