@@ -124,7 +124,9 @@ export type CounterName =
   /** DynamoDB calls made by handlers (any outcome): the journey's count for the AWS model. */
   | 'dynamoCalls'
   /** ms handlers spent waiting on AWS SDK calls: subtracted from their duration to get their own compute. */
-  | 'awsCallMs';
+  | 'awsCallMs'
+  /** One-time EventBridge Scheduler schedules created (the review timeout of the variants that park orders). */
+  | 'schedulesCreated';
 
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 

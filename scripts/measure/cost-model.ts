@@ -70,6 +70,7 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   durableByteDaysRetained: true,
   dynamoCalls: true,
   awsCallMs: true,
+  schedulesCreated: true,
 };
 
 /**

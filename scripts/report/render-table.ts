@@ -40,6 +40,7 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   durableByteDaysRetained: 'Durable state retained (byte-days)',
   dynamoCalls: 'DynamoDB calls',
   awsCallMs: 'ms in AWS SDK calls',
+  schedulesCreated: 'Schedules created',
 };
 
 /** Counters that are local times, not billable units: never shown per order as if they were. */

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beginAwsCall, recordMetric, recordUsage } from '../observability/usage.ts';
@@ -145,4 +146,24 @@ function timeAwsCalls(client: TimedClient): void {
 export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
   // Lambda bills the invocation it runs (counted by the runtime), not the Invoke call itself.
   return new LambdaClient(baseConfig('lambda', options));
+}
+
+/**
+ * EventBridge Scheduler (the review timeout of the variants that park an order). A schedule
+ * created is counted: Scheduler bills the invocation it makes, one per one-time schedule that
+ * fires, and the report shows what a waiting order costs.
+ */
+export function createSchedulerClient(options: ClientOptions = {}): SchedulerClient {
+  const client = new SchedulerClient(baseConfig('scheduler', options));
+  if (options.metered ?? true) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'CreateScheduleCommand') recordUsage('schedulesCreated', 1);
+        return result;
+      },
+      { step: 'initialize', name: 'meterSchedules' },
+    );
+  }
+  return timed(client, options);
 }

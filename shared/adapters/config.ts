@@ -1,7 +1,7 @@
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 
 /** The services our adapters talk to; each may be pointed at a local emulator. */
-export type AwsService = 'dynamodb' | 'sqs' | 'eventbridge' | 'sfn' | 'lambda';
+export type AwsService = 'dynamodb' | 'sqs' | 'eventbridge' | 'sfn' | 'lambda' | 'scheduler';
 
 export interface AwsConfig {
   region: string;
@@ -21,6 +21,7 @@ const ENDPOINT_VARIABLES: Record<AwsService, string> = {
   eventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   sfn: 'AWS_ENDPOINT_URL_SFN',
   lambda: 'AWS_ENDPOINT_URL_LAMBDA',
+  scheduler: 'AWS_ENDPOINT_URL_SCHEDULER',
 };
 
 export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
