@@ -14,7 +14,8 @@ const { values } = parseArgs({
   },
 });
 const variants = values.variants === 'none' ? [] : parseVariantList(values.variants);
-const cloud = await startLocalCloud();
+// Schedules are kept on disk: a restarted `npm run cloud` still fires the timeouts that were due.
+const cloud = await startLocalCloud({ persistSchedules: true });
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);
 for (const variant of variants) {

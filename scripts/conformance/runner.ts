@@ -13,7 +13,7 @@ import type { ConformanceCase, ConformanceContext, ConformanceSuite } from './ty
 export const SUITES_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'suites');
 
 /** Emulators the local cloud starts on demand; DynamoDB, SQS and Lambda always run. */
-const OPTIONAL_SERVICES = ['eventbridge', 'stepfunctions'] as const;
+const OPTIONAL_SERVICES = ['eventbridge', 'stepfunctions', 'scheduler'] as const;
 
 /** A case that neither resolves nor throws in this long has hung: it counts as failed. */
 const CASE_TIMEOUT_MS = 60_000;

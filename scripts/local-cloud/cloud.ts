@@ -13,6 +13,7 @@ import { MetricStore, type MetricDatum } from './cloudwatch/metric-store.ts';
 import { startCloudWatch } from './cloudwatch/server.ts';
 import { startCloudFormationView, type StackView } from './cloudformation/server.ts';
 import { describeStack } from './cloudformation/stack-view.ts';
+import type { SchedulerServer } from './scheduler/server.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -26,8 +27,12 @@ export const DEFAULT_PORTS = {
   cloudwatch: 4582,
   cloudformation: 4581,
   lambda: 9001,
+  scheduler: 4012,
 } as const;
 export type CloudService = keyof typeof DEFAULT_PORTS;
+/** Emulators started only when asked for (or by default, when `optional` is not given). */
+export type OptionalService = 'eventbridge' | 'stepfunctions' | 'scheduler';
+const ALL_OPTIONAL: OptionalService[] = ['eventbridge', 'stepfunctions', 'scheduler'];
 
 export interface LocalCloudOptions {
   ports?: Partial<Record<CloudService, number>>;
@@ -40,7 +45,12 @@ export interface LocalCloudOptions {
   /** Scale of Step Functions Retry intervals and Wait states (1 = as written). */
   sfnTimeScale?: number;
   /** Which optional emulators to start (DynamoDB, SQS and Lambda always run). Default: all. */
-  optional?: Array<'eventbridge' | 'stepfunctions'>;
+  optional?: Array<OptionalService>;
+  /**
+   * Keep the local EventBridge Scheduler's schedules in `<workDir>/scheduler/schedules.json`, so a
+   * restarted local cloud still fires them (as AWS keeps them). Default: in memory, lost on stop.
+   */
+  persistSchedules?: boolean;
   /** Delays between Lambda async retries (EventBridge targets). */
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
@@ -57,6 +67,8 @@ export interface LocalCloud extends CloudHandles {
   deploy(serviceDir: string, options?: DeployOptions): Promise<DeployedStack>;
   /** What CloudWatch serves: the metrics every emulator and handler reported. */
   metrics: MetricStore;
+  /** The local EventBridge Scheduler, when it runs. */
+  scheduler?: SchedulerServer;
   /** The deployed stacks as the CloudFormation view describes them. */
   stacks(): StackView[];
   /** Resolves when nothing moves: no invocation, delivery, execution or queued message. */
@@ -64,8 +76,10 @@ export interface LocalCloud extends CloudHandles {
   /**
    * What is still moving, one line per place (empty when the cloud is quiescent): Lambda
    * invocations running, waiting or due for an async retry; messages visible, in flight or delayed
-   * in a queue a function consumes; EventBridge deliveries; running executions. Messages parked
-   * in a queue nobody consumes (a DLQ) are not activity.
+   * in a queue a function consumes; EventBridge deliveries; running executions; one-time schedules
+   * still to fire and their invocations (a timeout still due is work to wait for; recurring
+   * schedules never end, so they are not). Messages parked in a queue nobody consumes (a DLQ) are
+   * not activity.
    */
   activity(): string[];
   stop(): Promise<void>;
@@ -77,8 +91,8 @@ function portFromEnv(service: CloudService): number | undefined {
 }
 
 /**
- * Boots the embedded local cloud on loopback: DynamoDB (dynalite), SQS (fauxqs), EventBridge and
- * Step Functions (ours), and the Lambda runtime that runs the services' handlers, with its API. Everything
+ * Boots the embedded local cloud on loopback: DynamoDB (dynalite), SQS (fauxqs), EventBridge, Step
+ * Functions and EventBridge Scheduler (ours), and the Lambda runtime that runs the services' handlers, with its API. Everything
  * speaks the real AWS protocols: the SDK v3 and the AWS CLI work against each endpoint.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -110,11 +124,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     // The emulators start side by side (each loads its code and opens its port), and the
     // optional emulators' code loads meanwhile: start-up is the slowest piece, not the sum.
-    const optional = new Set(options.optional ?? ['eventbridge', 'stepfunctions']);
+    const optional = new Set(options.optional ?? ALL_OPTIONAL);
     const eventBridgeCode = optional.has('eventbridge') ? import('./eventbridge/server.ts') : undefined;
     const stepFunctionsCode = optional.has('stepfunctions') ? import('./stepfunctions/server.ts') : undefined;
+    const schedulerCode = optional.has('scheduler') ? import('./scheduler/server.ts') : undefined;
     // Awaited below; a failure to load surfaces there, not as an unhandled rejection meanwhile.
-    for (const code of [eventBridgeCode, stepFunctionsCode]) code?.catch(() => undefined);
+    for (const code of [eventBridgeCode, stepFunctionsCode, schedulerCode]) code?.catch(() => undefined);
     const [dynamoThread, sqsServer] = await settleAll(stops, [
       // dynalite reports DynamoDB's own per-table metrics (consumed capacity) from its thread.
       startEmulatorThread('dynalite', port('dynamodb'), host, (datum) => instruments.metric?.(datum)),
@@ -169,6 +184,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ),
     ]);
 
+    // The Scheduler invokes its targets through the other emulators' endpoints, so it starts after them
+    // (and is stopped before them).
+    const scheduler = await (schedulerCode ?? none).then((code) =>
+      code?.startScheduler({
+        port: port('scheduler'),
+        host,
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT,
+        endpoints: {
+          sqs: sqsUrl,
+          lambda: lambdaApi.url,
+          ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
+          ...(stepFunctions ? { stepfunctions: stepFunctions.url } : {}),
+        },
+        instruments,
+        ...(options.persistSchedules ? { stateFile: path.join(workDir, 'scheduler', 'schedules.json') } : {}),
+      }),
+    );
+    if (scheduler) stops.push(() => scheduler.stop());
+
     const stacks: DeployedStack[] = [];
     const deployedAt = new WeakMap<DeployedStack, Date>();
     const cloudWatch = await startCloudWatch({ port: port('cloudwatch'), host, store: metrics });
@@ -190,6 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       cloudwatch: cloudWatch.url,
       cloudformation: cloudFormation.url,
       lambda: lambdaApi.url,
+      scheduler: scheduler?.url ?? '',
     };
     const awsConfig: AwsConfig = {
       region: LOCAL_REGION,
@@ -200,6 +236,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ...(eventBridge ? { eventbridge: eventBridge.url } : {}),
         ...(stepFunctions ? { sfn: stepFunctions.url } : {}),
         lambda: lambdaApi.url,
+        ...(scheduler ? { scheduler: scheduler.url } : {}),
       },
     };
     const sqsWire = new SqsWireClient(sqsUrl);
@@ -220,6 +257,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stacks: stackViews,
       ...(eventBridge ? { eventBridge } : {}),
       ...(stepFunctions ? { stepFunctions } : {}),
+      ...(scheduler ? { scheduler } : {}),
       async deploy(serviceDir, deployOptions) {
         const stack = await deployService(cloud, serviceDir, deployOptions);
         stacks.push(stack);
@@ -251,6 +289,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (executions > 0) moving.push(`stepfunctions: ${executions} executions running`);
         const durable = lambdaApi.durable.running();
         if (durable > 0) moving.push(`lambda: ${durable} durable executions running`);
+        const schedules = scheduler?.pending() ?? 0;
+        if (schedules > 0) moving.push(`scheduler: ${schedules} one-time schedules or invocations pending`);
         return moving;
       },
       async idle() {
@@ -258,7 +298,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // in a consumed queue (visible, in flight or delayed), since a message sent a moment ago
         // is work no poller has picked up yet.
         for (let quiet = 0; quiet < 2; ) {
-          await Promise.all([runtime.idle(), eventBridge?.idle(), stepFunctions?.idle(), lambdaApi.idle()]);
+          await Promise.all([
+            runtime.idle(),
+            eventBridge?.idle(),
+            stepFunctions?.idle(),
+            lambdaApi.idle(),
+            scheduler?.idle(),
+          ]);
           if (cloud.activity().length === 0) quiet++;
           else {
             quiet = 0;

@@ -56,6 +56,12 @@ export interface StepFunctionsPort {
   }): string;
 }
 
+/** What the deployer needs of the local EventBridge Scheduler (see scheduler/server.ts). */
+export interface SchedulerPort {
+  /** Creates the group, or keeps the one that exists; returns its ARN. */
+  createScheduleGroup(name: string): string;
+}
+
 /** The handles of a running local cloud a deployment uses. */
 export interface CloudHandles {
   region: string;
@@ -68,6 +74,7 @@ export interface CloudHandles {
   runtime: LambdaRuntime;
   eventBridge?: EventBridgePort;
   stepFunctions?: StepFunctionsPort;
+  scheduler?: SchedulerPort;
   instruments: CloudInstruments;
 }
 
@@ -105,7 +112,12 @@ export interface DeployedStack {
   stop(): Promise<void>;
 }
 
-const EMULATED = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Events::EventBus']);
+const EMULATED = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
+  'AWS::Events::EventBus',
+  'AWS::Scheduler::ScheduleGroup',
+]);
 
 /**
  * Deploys one service into the local cloud from its own serverless.yml (resolved with
@@ -135,6 +147,16 @@ export async function deployService(
       const name = String(resolveIntrinsics(resource.Properties?.Name, ctx));
       const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
       resources.set(id, { ref: name, attributes: { Arn: arn, Name: name } });
+    } else if (resource.Type === 'AWS::Scheduler::ScheduleGroup') {
+      const name = String(resolveIntrinsics(resource.Properties?.Name ?? `${stackName}-${id}`, ctx));
+      const arn = requirePort(cloud.scheduler, 'EventBridge Scheduler').createScheduleGroup(name);
+      resources.set(id, { ref: name, attributes: { Arn: arn } });
+    } else if (resource.Type === 'AWS::IAM::Role') {
+      // Not emulated (nothing is authorized locally), but its ARN is IAM's: a role handed to
+      // another service (EventBridge Scheduler's Target.RoleArn) passes that service's checks.
+      notEmulated.add(resource.Type);
+      const name = String(resolveIntrinsics(resource.Properties?.RoleName ?? `${stackName}-${id}`, ctx));
+      resources.set(id, { ref: name, attributes: { Arn: `arn:aws:iam::${cloud.account}:role/${name}` } });
     } else if (!EMULATED.has(resource.Type)) {
       notEmulated.add(resource.Type);
       resources.set(id, { ref: id, attributes: { Arn: `arn:aws:local:${cloud.region}:${cloud.account}:${id}` } });
@@ -390,6 +412,7 @@ export function localRuntimeEnvironment(
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sfn ? { AWS_ENDPOINT_URL_SFN: endpoints.sfn } : {}),
     ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
+    ...(endpoints.scheduler ? { AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { OFFLINE_USAGE_CHANNEL, type OfflineInvocationReport } from '#observability/usage';
-import { startLocalCloud, writeEndpoints, type LocalCloud } from './cloud.ts';
+import { startLocalCloud, writeEndpoints, type LocalCloud, type OptionalService } from './cloud.ts';
 import type { CounterName } from './types.ts';
 import { localRuntimeEnvironment, type DeployedStack } from './deploy.ts';
 import type { ResolvedService } from './resolve-service.ts';
@@ -70,7 +70,8 @@ export async function startOfflineCloud(
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
       `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ` +
-        `${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}, Lambda ${cloud.endpoints.lambda}`,
+        `${cloud.endpoints.eventbridge}, Step Functions ${cloud.endpoints.stepfunctions}, Lambda ${cloud.endpoints.lambda}` +
+        (cloud.endpoints.scheduler ? `, Scheduler ${cloud.endpoints.scheduler}` : ''),
     );
     log?.notice?.(
       `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ` +
@@ -91,14 +92,31 @@ export async function startOfflineCloud(
 }
 
 /** Starts only the optional emulators the service uses, so `sls offline` of one variant stays lean. */
-function emulatorsNeeded(config: ResolvedService): Array<'eventbridge' | 'stepfunctions'> {
-  const needed: Array<'eventbridge' | 'stepfunctions'> = [];
+function emulatorsNeeded(config: ResolvedService): OptionalService[] {
+  const needed: OptionalService[] = [];
   const usesBus =
     Object.values(config.functions ?? {}).some((fn) => (fn.events ?? []).some((e) => 'eventBridge' in e)) ||
     Object.values(config.resources?.Resources ?? {}).some((r) => r.Type === 'AWS::Events::EventBus');
   if (usesBus) needed.push('eventbridge');
   if (Object.keys(config.stepFunctions?.stateMachines ?? {}).length > 0) needed.push('stepfunctions');
+  if (usesScheduler(config)) needed.push('scheduler');
   return needed;
+}
+
+/**
+ * A service uses EventBridge Scheduler when its template has a schedule group or schedule, a role
+ * Scheduler assumes or a permission to call it, or a function asks for its endpoint.
+ */
+function usesScheduler(config: ResolvedService): boolean {
+  const template = JSON.stringify(config.resources ?? {});
+  const environments = [
+    config.provider.environment,
+    ...Object.values(config.functions ?? {}).map((f) => f.environment),
+  ];
+  return (
+    /AWS::Scheduler::|"scheduler:[A-Za-z*]|scheduler\.amazonaws\.com/.test(template) ||
+    environments.some((environment) => Object.keys(environment ?? {}).includes('AWS_ENDPOINT_URL_SCHEDULER'))
+  );
 }
 
 /**

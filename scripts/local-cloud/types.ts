@@ -89,10 +89,16 @@ export interface InvocationRecord {
 
 /**
  * Who retried a failed attempt: SQS redelivery after the visibility timeout the code set,
- * Lambda's async retry, a Step Functions Retry, an EventBridge target retry. New variants add
+ * Lambda's async retry, a Step Functions Retry, an EventBridge (or EventBridge Scheduler) target retry. New variants add
  * theirs (in-code retries, durable steps); the AWS model says "not modelled" for one it does not know.
  */
-export type RetryMechanism = 'sqs-visibility' | 'lambda-async' | 'sfn-retry' | 'eventbridge-target' | (string & {});
+export type RetryMechanism =
+  | 'sqs-visibility'
+  | 'lambda-async'
+  | 'sfn-retry'
+  | 'eventbridge-target'
+  | 'scheduler-retry'
+  | (string & {});
 
 export interface RetryRecord {
   mechanism: RetryMechanism;
@@ -125,8 +131,9 @@ export type CounterName =
   | 'dynamoCalls'
   /** ms handlers spent waiting on AWS SDK calls: subtracted from their duration to get their own compute. */
   | 'awsCallMs'
-  /** One-time EventBridge Scheduler schedules created (the review timeout of the variants that park orders). */
-  | 'schedulesCreated';
+  /** EventBridge Scheduler: schedules created, and target invocation attempts (what Scheduler bills). */
+  | 'schedulesCreated'
+  | 'schedulerInvocations';
 
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 

@@ -71,6 +71,7 @@ const KNOWN_COUNTERS: Record<CounterName, true> = {
   dynamoCalls: true,
   awsCallMs: true,
   schedulesCreated: true,
+  schedulerInvocations: true,
 };
 
 /**

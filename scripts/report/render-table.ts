@@ -41,6 +41,7 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   dynamoCalls: 'DynamoDB calls',
   awsCallMs: 'ms in AWS SDK calls',
   schedulesCreated: 'Schedules created',
+  schedulerInvocations: 'Scheduler invocations',
 };
 
 /** Counters that are local times, not billable units: never shown per order as if they were. */

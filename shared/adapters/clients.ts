@@ -115,6 +115,14 @@ export function createSfnClient(options: ClientOptions = {}): SFNClient {
   return timed(new SFNClient(baseConfig('sfn', options)), options);
 }
 
+/**
+ * EventBridge Scheduler (one-time schedules for timeouts): its API calls are free; what it bills,
+ * each target invocation, the local Scheduler counts as it fires.
+ */
+export function createSchedulerClient(options: ClientOptions = {}): SchedulerClient {
+  return timed(new SchedulerClient(baseConfig('scheduler', options)), options);
+}
+
 /** Any SDK v3 client: each has a middleware stack that takes an initialize-step middleware. */
 type TimedClient = {
   middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string; priority: 'high' }): void };
@@ -146,24 +154,4 @@ function timeAwsCalls(client: TimedClient): void {
 export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
   // Lambda bills the invocation it runs (counted by the runtime), not the Invoke call itself.
   return new LambdaClient(baseConfig('lambda', options));
-}
-
-/**
- * EventBridge Scheduler (the review timeout of the variants that park an order). A schedule
- * created is counted: Scheduler bills the invocation it makes, one per one-time schedule that
- * fires, and the report shows what a waiting order costs.
- */
-export function createSchedulerClient(options: ClientOptions = {}): SchedulerClient {
-  const client = new SchedulerClient(baseConfig('scheduler', options));
-  if (options.metered ?? true) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'CreateScheduleCommand') recordUsage('schedulesCreated', 1);
-        return result;
-      },
-      { step: 'initialize', name: 'meterSchedules' },
-    );
-  }
-  return timed(client, options);
 }
