@@ -1,5 +1,5 @@
 import { createSqsStepHandler } from '../lib/sqs-step.ts';
-import { createScheduleTimer } from '../lib/review.ts';
+import { createScheduleTimer } from '#adapters/review-schedule';
 import { chainConfig, reviewScheduleFromEnv } from '../lib/wiring.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { createStepsFromEnv } from '#adapters/composition';
-import { createSchedulerClient, createSqsClient } from '#adapters/clients';
+import { createSqsClient } from '#adapters/clients';
+import { reviewScheduleFromEnv as scheduleFromEnv, type ReviewSchedule } from '#adapters/review-schedule';
 import type { ReviewTimer } from '#domain/review';
-import type { ReviewSchedule } from './review.ts';
+import { timeoutMessage } from './review.ts';
 import { intFromEnv, requireEnv } from '#adapters/config';
 import { type ChainConfig, DEFAULT_RETRY_BASE_SECONDS } from './sqs-step.ts';
 
@@ -26,10 +27,5 @@ export function chainConfig(
 
 /** Where a parked order's timeout schedule goes, and what it fires into (serverless.yml sets them). */
 export function reviewScheduleFromEnv(): ReviewSchedule {
-  return {
-    scheduler: createSchedulerClient(),
-    groupName: requireEnv('REVIEW_SCHEDULE_GROUP'),
-    targetArn: requireEnv('REVIEW_TIMEOUT_TARGET_ARN'),
-    roleArn: requireEnv('REVIEW_SCHEDULE_ROLE_ARN'),
-  };
+  return scheduleFromEnv(timeoutMessage);
 }
