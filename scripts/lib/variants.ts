@@ -135,9 +135,21 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     },
   },
   'eventbridge-flags': {
-    emulators: ['eventbridge'],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['eventbridge', 'scheduler'],
     hopType: () => 'eventbridge',
     duplicateEvents: true,
+    review: {
+      mechanism:
+        "the order parks in DynamoDB (AWAITING_REVIEW) and validate-order's flag says awaiting-review, so no event " +
+        'goes out; a one-time EventBridge Scheduler schedule named after the orderId puts ReviewTimedOut on the bus ' +
+        '(time-out-review cancels the order); the review API resolves the flag, puts OrderValidated (approve) or ' +
+        'OrderStepFailed (reject) and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name eventbridge-flags-<stage>-reviews (one schedule per waiting ' +
+        'order, named after it), or the flags table items whose done:validate-order is awaiting-review',
+      waitFunctions: ['reviewOrder', 'timeOutReview'],
+    },
     crashNote:
       "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
     async redrive(context) {
