@@ -220,13 +220,28 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     },
   },
   'single-lambda': {
-    emulators: [],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['scheduler'],
     // One async invoke carries the whole order (API -> processOrder); the steps call each other in
     // process. AWS publishes no delay figure for a direct async invoke (the EventBridge figure
     // includes the bus), so its modelled latency says "not modelled" rather than guess one.
     hopsPerOrder: 1,
     crashNote:
       "the crashed invocation fails with Sandbox.Crashed and Lambda's async retry runs the whole order again from validate; the idempotent steps answer duplicate for what it already did. Locally the async queue lives in the local cloud process; AWS keeps it in Lambda's own durable queue (up to 6 h, 2 retries), then the on-failure destination",
+    review: {
+      mechanism:
+        'the run parks the order in DynamoDB (AWAITING_REVIEW) and ends; a one-time EventBridge Scheduler schedule ' +
+        'named after the orderId invokes the order function at the timeout (it cancels the order); the review API ' +
+        'invokes it again (async) on approval, a second run that goes on from charge-payment with the same retries ' +
+        'and compensations, and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name single-lambda-<stage>-reviews (one schedule per waiting order, ' +
+        'named after it), or the orders table items with status AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder'],
+      limit:
+        'one invocation lasts 15 minutes at most, so the order cannot wait for a reviewer inside it: the run parks ' +
+        'the order and ends, and the approval starts a second invocation (the saga is split in two runs)',
+    },
     async redrive(context) {
       const { SQSClient } = await import('@aws-sdk/client-sqs');
       const { LambdaClient } = await import('@aws-sdk/client-lambda');
