@@ -6,6 +6,10 @@ import { createResumeReview } from '../lib/review.ts';
 import { reviewScheduleOfEnv, VARIANT } from '../lib/wiring.ts';
 
 /** POST /orders/{orderId}/review: record the decision, start the approved order's second run, drop the timeout. */
-const resume = createResumeReview(createLambdaClient(), requireEnv('PROCESS_ORDER_FUNCTION_NAME'), reviewScheduleOfEnv());
+const resume = createResumeReview(
+  createLambdaClient(),
+  requireEnv('PROCESS_ORDER_FUNCTION_NAME'),
+  reviewScheduleOfEnv(),
+);
 
 export const handler = createReviewOrderHandler(createStepDepsFromEnv(VARIANT), resume);
