@@ -223,6 +223,8 @@ function reviewSections(columns: readonly Named[]): TableSection[] {
  * has no review mechanism yet), for the report's text and the console.
  */
 export function reviewLines(report: Report): string[] {
+  const reviews = Object.values(report.variants).flatMap((v) => (v.review ? [v.review] : []));
+  if (reviews.every((r) => r.waitingOrders + r.skippedOrders === 0)) return [];
   return Object.entries(report.variants).flatMap(([name, v]) => {
     const review = v.review;
     if (!review) return [];

@@ -140,3 +140,16 @@ describe('report: orders that wait for review', () => {
     expect(renderTable(report)).toContain('Orders that wait (manual review):');
   });
 });
+
+describe('report: a run without review orders', () => {
+  it('shows no review rows and no review lines', () => {
+    const quiet = (name: string): VariantRun => ({
+      ...reviewedRun(name, false),
+      review: { supported: name === 'chain', skippedOrders: 0, waitingCounts: {} },
+    });
+    const report = buildReport({ workload: { orders: 1 }, variants: [quiet('chain'), quiet('other')] });
+    expect(comparisonTable(report).sections.map((s) => s.title)).not.toContain('Orders that wait (manual review)');
+    expect(renderTable(report)).not.toContain('Orders that wait');
+    expect(renderMarkdown(report)).not.toContain('Orders that wait');
+  });
+});
