@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
+import { PROJECT_ROOT, type OptionalService } from '../local-cloud/cloud.ts';
 import type { HopType } from '../local-cloud/types.ts';
 
 /** The implementations of the pipeline, each a service under services/. */
@@ -13,7 +13,7 @@ export const VARIANTS = [
 export type Variant = (typeof VARIANTS)[number];
 
 /** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
-export type OptionalEmulator = 'eventbridge' | 'stepfunctions' | 'scheduler';
+export type OptionalEmulator = OptionalService;
 
 /**
  * How a variant waits for a manual review (issue 13). A variant gets this field once its stack

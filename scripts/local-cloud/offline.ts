@@ -92,7 +92,7 @@ export async function startOfflineCloud(
 }
 
 /** Starts only the optional emulators the service uses, so `sls offline` of one variant stays lean. */
-function emulatorsNeeded(config: ResolvedService): OptionalService[] {
+export function emulatorsNeeded(config: ResolvedService): OptionalService[] {
   const needed: OptionalService[] = [];
   const usesBus =
     Object.values(config.functions ?? {}).some((fn) => (fn.events ?? []).some((e) => 'eventBridge' in e)) ||

@@ -9,6 +9,7 @@ import { awsConfigFromEnv, intFromEnv, tableNamesFromEnv } from './config.ts';
 import { DynamoInventoryStore } from './dynamo-inventory-store.ts';
 import { DynamoOrderRepository } from './dynamo-order-repository.ts';
 import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-world.ts';
+import { duringWait } from '../observability/usage.ts';
 
 /**
  * The composition root every Lambda uses: ports wired to DynamoDB and the simulated providers,
@@ -43,6 +44,7 @@ export function createStepDepsFromEnv(
       timeoutSeconds: intFromEnv('REVIEW_TIMEOUT_SECONDS', DEFAULT_REVIEW_TIMEOUT_SECONDS, env),
     },
     ...(options.reviewTimer ? { reviewTimer: options.reviewTimer } : {}),
+    measureWait: duringWait,
   };
 }
 

@@ -6,7 +6,7 @@ import { parseReviewCommand } from '../domain/parse-order.ts';
 import { resumePending } from '../domain/review.ts';
 import { createReviewOrder, recordedDecision, type ReviewOrderDeps } from '../domain/review-order.ts';
 import { withOrderContext } from '../observability/logger.ts';
-import { reportOfflineUsage } from '../observability/usage.ts';
+import { duringWait, reportOfflineUsage } from '../observability/usage.ts';
 import { json, readJsonBody, toHttpError, type HttpResult } from './http.ts';
 
 /** How a variant starts its pipeline for an accepted order (send to a queue, put an event, start an execution). */
@@ -71,24 +71,28 @@ export type ResumeReview = (order: OrderRecord, decision: 'approve' | 'reject') 
  */
 export function createReviewOrderHandler(deps: ReviewOrderDeps, resume: ResumeReview) {
   const reviewOrder = createReviewOrder(deps);
-  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    try {
-      const orderId = orderIdOf(event);
-      const command = parseReviewCommand(readJsonBody(event));
-      const { order, recorded } = await reviewOrder(orderId, command);
-      return await withOrderContext({ orderId, correlationId: order.correlationId }, async () => {
-        const decided = recordedDecision(order);
-        if (!recorded && decided) {
-          if (decided.decision !== 'timeout' && resumePending(order)) await resume(order, decided.decision);
-          throw new ReviewAlreadyDecidedError(orderId, decided);
+  // Everything this function does exists because an order waits: all of it is waiting cost.
+  return reportOfflineUsage(
+    async (event: APIGatewayProxyEventV2): Promise<HttpResult> =>
+      duringWait(async () => {
+        try {
+          const orderId = orderIdOf(event);
+          const command = parseReviewCommand(readJsonBody(event));
+          const { order, recorded } = await reviewOrder(orderId, command);
+          return await withOrderContext({ orderId, correlationId: order.correlationId }, async () => {
+            const decided = recordedDecision(order);
+            if (!recorded && decided) {
+              if (decided.decision !== 'timeout' && resumePending(order)) await resume(order, decided.decision);
+              throw new ReviewAlreadyDecidedError(orderId, decided);
+            }
+            await resume(order, command.decision);
+            return json(202, { orderId, decision: command.decision, reviewer: command.reviewer, status: order.status });
+          });
+        } catch (error) {
+          return toHttpError(error);
         }
-        await resume(order, command.decision);
-        return json(202, { orderId, decision: command.decision, reviewer: command.reviewer, status: order.status });
-      });
-    } catch (error) {
-      return toHttpError(error);
-    }
-  });
+      }),
+  );
 }
 
 /** The `{orderId}` of the path, checked as `POST /orders` checks it (400 naming the field). */

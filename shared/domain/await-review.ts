@@ -32,40 +32,43 @@ export interface AwaitReviewInput extends StepInput {
  */
 export function createAwaitReview(deps: StepDeps): (input: AwaitReviewInput) => Promise<StepResult> {
   const config = deps.review ?? DEFAULT_REVIEW_CONFIG;
+  const measured = deps.measureWait ?? ((work) => work());
   return (input) =>
-    recordingFailures(deps, 'await-review', input, async () => {
-      const order = await loadOrder(deps, input.orderId);
-      if (order.review) return duplicateOf(deps, 'await-review', input, order);
-      const position = positionOf(order, 'VALIDATED');
-      if (position === 'duplicate') return duplicateOf(deps, 'await-review', input, order);
-      if (position === 'early') throw new StepOutOfOrderError(order.orderId, 'await-review', order.status);
-      if (!needsReview(order.totalCents, config))
-        throw new Error(`order ${order.orderId} (${order.totalCents} cents) is not above the review threshold`);
-      const requestedAt = deps.clock.now();
-      const timeoutAt = new Date(requestedAt.getTime() + config.timeoutSeconds * 1000);
-      const token = input.token ?? (await deps.reviewTimer?.start(order, timeoutAt));
-      const entry = timelineEntry(deps, 'await-review', input, 'succeeded', {
-        detail: { timeoutAt: timeoutAt.toISOString(), totalCents: order.totalCents },
-      });
-      const moved = await deps.orders.transition(order.orderId, {
-        from: ['VALIDATED'],
-        to: 'AWAITING_REVIEW',
-        resumeFrom: 'VALIDATED',
-        entry,
-        patch: {
-          review: {
-            requestedAt: requestedAt.toISOString(),
-            timeoutAt: timeoutAt.toISOString(),
-            ...(token ? { token } : {}),
+    measured(() =>
+      recordingFailures(deps, 'await-review', input, async () => {
+        const order = await loadOrder(deps, input.orderId);
+        if (order.review) return duplicateOf(deps, 'await-review', input, order);
+        const position = positionOf(order, 'VALIDATED');
+        if (position === 'duplicate') return duplicateOf(deps, 'await-review', input, order);
+        if (position === 'early') throw new StepOutOfOrderError(order.orderId, 'await-review', order.status);
+        if (!needsReview(order.totalCents, config))
+          throw new Error(`order ${order.orderId} (${order.totalCents} cents) is not above the review threshold`);
+        const requestedAt = deps.clock.now();
+        const timeoutAt = new Date(requestedAt.getTime() + config.timeoutSeconds * 1000);
+        const token = input.token ?? (await deps.reviewTimer?.start(order, timeoutAt));
+        const entry = timelineEntry(deps, 'await-review', input, 'succeeded', {
+          detail: { timeoutAt: timeoutAt.toISOString(), totalCents: order.totalCents },
+        });
+        const moved = await deps.orders.transition(order.orderId, {
+          from: ['VALIDATED'],
+          to: 'AWAITING_REVIEW',
+          resumeFrom: 'VALIDATED',
+          entry,
+          patch: {
+            review: {
+              requestedAt: requestedAt.toISOString(),
+              timeoutAt: timeoutAt.toISOString(),
+              ...(token ? { token } : {}),
+            },
           },
-        },
-      });
-      if (!moved) return duplicateOf(deps, 'await-review', input, await loadOrder(deps, input.orderId));
-      return {
-        orderId: order.orderId,
-        status: 'AWAITING_REVIEW',
-        duplicate: false,
-        correlationId: order.correlationId,
-      };
-    });
+        });
+        if (!moved) return duplicateOf(deps, 'await-review', input, await loadOrder(deps, input.orderId));
+        return {
+          orderId: order.orderId,
+          status: 'AWAITING_REVIEW',
+          duplicate: false,
+          correlationId: order.correlationId,
+        };
+      }),
+    );
 }

@@ -20,6 +20,11 @@ export interface StepDeps {
   review?: ReviewConfig;
   /** Starts a parked order's timeout, where the variant's own mechanism does not (a schedule). */
   reviewTimer?: ReviewTimer;
+  /**
+   * Runs the work that exists only because an order waits (park, timeout), so its units are
+   * counted as waiting cost (`duringWait` of shared/observability/usage.ts); absent: just runs it.
+   */
+  measureWait?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** What every step returns: the order's status after it, and whether it was a repeat. */

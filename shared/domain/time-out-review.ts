@@ -22,23 +22,26 @@ import {
  */
 export function createTimeOutReview(deps: StepDeps): (input: StepInput) => Promise<StepResult> {
   const config = deps.review ?? DEFAULT_REVIEW_CONFIG;
+  const measured = deps.measureWait ?? ((work) => work());
   return (input) =>
-    recordingFailures(deps, 'time-out-review', input, async () => {
-      const order = await loadOrder(deps, input.orderId);
-      if (order.status === 'VALIDATED' && !order.review && needsReview(order.totalCents, config))
-        throw new StepOutOfOrderError(order.orderId, 'time-out-review', order.status);
-      if (order.status !== 'AWAITING_REVIEW' || order.review?.decision)
-        return duplicateOf(deps, 'time-out-review', input, order);
-      const { to, reason } = DECISION_OUTCOMES.timeout;
-      const entry = timelineEntry(deps, 'time-out-review', input, 'succeeded', { detail: { decision: 'timeout' } });
-      const recorded = await deps.orders.recordReviewDecision(order.orderId, {
-        decision: 'timeout',
-        decidedAt: entry.at,
-        to,
-        ...(reason ? { reason } : {}),
-        entry,
-      });
-      if (!recorded) return duplicateOf(deps, 'time-out-review', input, await loadOrder(deps, input.orderId));
-      return { orderId: order.orderId, status: to, duplicate: false, correlationId: order.correlationId };
-    });
+    measured(() =>
+      recordingFailures(deps, 'time-out-review', input, async () => {
+        const order = await loadOrder(deps, input.orderId);
+        if (order.status === 'VALIDATED' && !order.review && needsReview(order.totalCents, config))
+          throw new StepOutOfOrderError(order.orderId, 'time-out-review', order.status);
+        if (order.status !== 'AWAITING_REVIEW' || order.review?.decision)
+          return duplicateOf(deps, 'time-out-review', input, order);
+        const { to, reason } = DECISION_OUTCOMES.timeout;
+        const entry = timelineEntry(deps, 'time-out-review', input, 'succeeded', { detail: { decision: 'timeout' } });
+        const recorded = await deps.orders.recordReviewDecision(order.orderId, {
+          decision: 'timeout',
+          decidedAt: entry.at,
+          to,
+          ...(reason ? { reason } : {}),
+          entry,
+        });
+        if (!recorded) return duplicateOf(deps, 'time-out-review', input, await loadOrder(deps, input.orderId));
+        return { orderId: order.orderId, status: to, duplicate: false, correlationId: order.correlationId };
+      }),
+    );
 }

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { CounterName } from '#cloud/types';
+import type { CounterName, WaitCounterName } from '#cloud/types';
 
 /**
  * Usage counters of billable calls, counted where the calls are made (an SDK middleware in
@@ -9,11 +10,13 @@ import type { CounterName } from '#cloud/types';
 // Kept on globalThis: a bundled handler and the runtime that harvests it may each carry a copy
 // of this module, and both must see one registry.
 const registry = globalThis as {
-  __orderPipelinesUsage?: Map<CounterName, number>;
+  __orderPipelinesUsage?: Map<CounterName | WaitCounterName, number>;
   __orderPipelinesMetrics?: UsageMetric[];
+  __orderPipelinesWaitScope?: AsyncLocalStorage<true>;
 };
-const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName, number>());
+const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName | WaitCounterName, number>());
 const metrics = (registry.__orderPipelinesMetrics ??= []);
+const waitScope = (registry.__orderPipelinesWaitScope ??= new AsyncLocalStorage<true>());
 
 /**
  * A CloudWatch data point a call produced, as the AWS service itself would report it (DynamoDB
@@ -31,6 +34,20 @@ export interface UsageMetric {
 
 export function recordUsage(name: CounterName, n = 1): void {
   counters.set(name, (counters.get(name) ?? 0) + n);
+  // Counted once more under `wait.` when the call belongs to an order's manual review.
+  if (waitScope.getStore()) counters.set(`wait.${name}`, (counters.get(`wait.${name}`) ?? 0) + n);
+}
+
+/**
+ * Runs work that exists only because an order waits for review (parking it, recording a decision
+ * or the timeout, resuming it): every unit it uses is also counted as `wait.<counter>`, so the
+ * report can say what waiting costs per waiting order, from the run's own counts.
+ *
+ * @example
+ * await duringWait(() => steps.awaitReview(input));
+ */
+export function duringWait<T>(work: () => Promise<T>): Promise<T> {
+  return waitScope.run(true, work);
 }
 
 export function recordMetric(namespace: string, metricName: string, dimensions: Record<string, string>, value: number) {

@@ -52,6 +52,7 @@ export async function startOffline(
       LOCAL_DYNAMODB_PORT: '0',
       LOCAL_SQS_PORT: '0',
       LOCAL_LAMBDA_PORT: '0',
+      LOCAL_SCHEDULER_PORT: '0',
       SLS_TELEMETRY_DISABLED: '1',
     },
     detached: true,
