@@ -139,8 +139,9 @@ export function describeUsualThreeOffline(service: string): void {
 
 /**
  * The `sls offline` acceptance suites of a service on one `sls offline start` (started with a
- * review timeout of a few seconds when the review suite runs): the usual three orders, and the
- * manual review (`describeReviewOffline`).
+ * review timeout of a few seconds when the review suite runs, as a user would:
+ * `npx sls offline start --stage local --param="reviewTimeoutSeconds=3"`): the usual three orders,
+ * and the manual review (`describeReviewOffline`).
  */
 export function describeOffline(service: string, suites: { usualThree?: boolean; review?: boolean }): void {
   let offline: OfflineService | undefined;

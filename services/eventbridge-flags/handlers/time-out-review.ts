@@ -1,3 +1,6 @@
+import type { Context } from 'aws-lambda';
+import { duringWait } from '#observability/usage';
+import type { OrderEvent } from '../lib/events.ts';
 import { createFlaggedStepHandler } from '../lib/flags-step.ts';
 import { handOnDecision } from '../lib/review.ts';
 import { flagsConfig } from '../lib/wiring.ts';
@@ -6,11 +9,12 @@ import { flagsConfig } from '../lib/wiring.ts';
  * ReviewTimedOut (put by the order's one-time schedule) -> time-out-review: records the timeout
  * unless a reviewer decided first (one conditional write), then hands the decided order on as the
  * review API does: the timeout puts OrderStepFailed (ReviewTimedOut); a decision that won the race
- * is handed on again, harmlessly.
+ * is handed on again, harmlessly. All of it exists because the order waited: its units count as
+ * waiting cost.
  */
 const config = flagsConfig();
 
-export const handler = createFlaggedStepHandler(config, {
+const timeOutReview = createFlaggedStepHandler(config, {
   step: 'time-out-review',
   run: async (input) => {
     const result = await config.steps.timeOutReview(input);
@@ -20,3 +24,5 @@ export const handler = createFlaggedStepHandler(config, {
     return result;
   },
 });
+
+export const handler = (event: OrderEvent, context: Context) => duringWait(() => timeOutReview(event, context));
