@@ -113,6 +113,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           outOfStockRate: 0,
           transientRate: 0,
           rejectRate: 0,
+          reviewRate: 0,
           runId: `w${options.seed}`,
         })
       : [];
@@ -225,6 +226,8 @@ async function calibrate(
     outOfStockRate: 0.2,
     transientRate: 0,
     rejectRate: 0.1,
+    // No order waits for a person here: the calibration measures the functions, one order at a time.
+    reviewRate: 0,
     runId: `c${options.seed}`,
   });
   instruments.reset();
