@@ -316,7 +316,11 @@ async function runVariant(
   const waitFunctions = new Set((specOf(variant).review?.waitFunctions ?? []).map((key) => stack.functions[key]));
   for (const [name, fn] of instruments.functions()) {
     if (!waitFunctions.has(name)) continue;
-    const ms = durations[name] ?? median(instruments.durationSamples().get(name) ?? [0]);
+    // A function that never ran warm here (each of its few invocations in a new environment) is
+    // priced with its cold durations: it ran, and Lambda bills it.
+    const ms =
+      durations[name] ??
+      median(instruments.durationSamples().get(name) ?? instruments.coldDurationSamples().get(name) ?? [0]);
     waiting.lambdaGbSeconds =
       (waiting.lambdaGbSeconds ?? 0) + (fn.invocations * (fn.memoryMb / 1024) * Math.ceil(ms)) / 1000;
     waiting.lambdaInvocations = (waiting.lambdaInvocations ?? 0) + fn.invocations;

@@ -22,6 +22,7 @@ export class RunInstruments implements CloudInstruments {
   private retries = new Map<string, JourneyRetry[]>();
   private compute = new Map<string, number[]>();
   private durations = new Map<string, number[]>();
+  private coldDurations = new Map<string, number[]>();
   private perFunction = new Map<string, FunctionUsage>();
 
   reset(model?: LatencyModel): void {
@@ -33,6 +34,7 @@ export class RunInstruments implements CloudInstruments {
     this.retries = new Map();
     this.compute = new Map();
     this.durations = new Map();
+    this.coldDurations = new Map();
     this.perFunction = new Map();
     this.model = model;
   }
@@ -70,7 +72,7 @@ export class RunInstruments implements CloudInstruments {
     if (!record.cold) {
       push(this.compute, record.functionName, ownMs);
       push(this.durations, record.functionName, record.endedAtMs - record.startedAtMs);
-    }
+    } else push(this.coldDurations, record.functionName, record.endedAtMs - record.startedAtMs);
     const fn = this.perFunction.get(record.functionName) ?? {
       invocations: 0,
       memoryMb: record.memoryMb ?? 1024,
@@ -138,6 +140,14 @@ export class RunInstruments implements CloudInstruments {
   /** Each function's full duration per warm invocation (ms): light-load durations price GB-seconds. */
   durationSamples(): Map<string, number[]> {
     return new Map(this.durations);
+  }
+
+  /**
+   * Each function's full duration per cold invocation (ms): what prices a function that never ran
+   * warm in this run (a review API that ran a few times, each in a new environment).
+   */
+  coldDurationSamples(): Map<string, number[]> {
+    return new Map(this.coldDurations);
   }
 
   /** Per function: invocations, memory and the billable calls its handlers made in this run. */
