@@ -3,6 +3,7 @@ import { specOf, type Variant } from '#lib/variants';
 import { generateWorkload } from '#lib/workload';
 import { buildReport } from '#report/build-report';
 import { renderMarkdown } from '#report/render-markdown';
+import { reviewLines } from '#report/render-table';
 import type { Report, RunInput } from '#report/types';
 
 /**
@@ -95,5 +96,11 @@ describe('npm start with review orders', () => {
     expect(review.waitedMs!.max).toBeGreaterThanOrEqual(6_000);
     expect(review.waitedMs!.p50).toBeLessThan(6_000);
     expect(renderMarkdown(report)).toContain(`aws scheduler list-schedules --group-name ${name}-`);
+  });
+
+  it('says in the report that one Lambda cannot hold the order, and how it waits instead', () => {
+    const line = reviewLines(report).find((l) => l.startsWith('single-lambda waits so:'));
+    expect(line).toMatch(/Limit: one invocation lasts 15 minutes at most/);
+    expect(line).toContain('a second invocation');
   });
 });
