@@ -8,5 +8,5 @@ const config = flagsConfig();
 
 export const handler = createReviewOrderHandler(
   createStepDepsFromEnv(VARIANT),
-  createResumeReview(config, reviewScheduleOf(config.publisher)),
+  createResumeReview(config, reviewScheduleOf(config.publisher.source)),
 );

@@ -37,6 +37,6 @@ export function flagsConfig(options: { reviewTimer?: ReviewTimer } = {}): FlagsC
  * A waiting order's timeout: a schedule in the stack's group that puts `ReviewTimedOut` on this
  * service's bus, with this service's source (serverless.yml sets the group, bus and role).
  */
-export function reviewScheduleOf(publisher: EventPublisher): ReviewSchedule {
-  return reviewScheduleFromEnv((order, busArn) => timeoutEvent(order, busArn, publisher.source));
+export function reviewScheduleOf(source: string = requireEnv('EVENT_SOURCE')): ReviewSchedule {
+  return reviewScheduleFromEnv((order, busArn) => timeoutEvent(order, busArn, source));
 }
