@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { readLedger } from '#adapters/simulated-outside-world';
+import type { LedgerEntry } from '#domain/invariants';
 import { PROJECT_ROOT } from '#cloud/cloud';
+import { anOrder } from '#test/helpers/order-factory';
 import { aReviewOrder, REVIEW_TEST_PARAMS } from './review-cases.ts';
 
 /** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
@@ -21,8 +25,8 @@ export function freePort(): Promise<number> {
 export interface OfflineService {
   /** `http://127.0.0.1:<port>`: the service's HTTP API. */
   target: string;
-  /** The local cloud's DynamoDB endpoint behind it, as `sls offline` prints it (for the ledger). */
-  dynamodb: string;
+  /** The provider's ledger of an order, read from the local cloud's DynamoDB with the SDK. */
+  ledger(orderId: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +39,8 @@ export async function startOffline(
   options: { params?: Record<string, string> } = {},
 ): Promise<OfflineService> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  // A directory of its own (endpoints.json), so test files starting `sls offline` side by side never mix.
+  const cloudDir = await mkdtemp(path.join(tmpdir(), `sls-offline-${service}-`));
   const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
   const args = [
     'offline',
@@ -53,6 +59,7 @@ export async function startOffline(
       LOCAL_SQS_PORT: '0',
       LOCAL_LAMBDA_PORT: '0',
       LOCAL_SCHEDULER_PORT: '0',
+      LOCAL_CLOUD_DIR: cloudDir,
       SLS_TELEMETRY_DISABLED: '1',
     },
     detached: true,
@@ -72,24 +79,38 @@ export async function startOffline(
     offline.stderr?.on('data', onData);
     offline.once('exit', (code) => reject(new Error(`sls offline exited with ${code}:\n${output}`)));
   });
+  const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8')) as Record<string, string>;
+  const db = createDynamoDocumentClient({
+    config: {
+      region: endpoints.region ?? 'us-east-1',
+      endpoints: { dynamodb: endpoints.dynamodb ?? '' },
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    },
+    metered: false,
+  });
   return {
     target: `http://127.0.0.1:${httpPort}`,
-    dynamodb: /local cloud: DynamoDB (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? '',
+    ledger: (orderId) => readLedger({ tableName: `${service}-local-ledger`, client: db, orderId }),
     async stop() {
-      if (!offline.pid || offline.exitCode !== null) return;
-      process.kill(-offline.pid, 'SIGINT');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          if (offline.pid) process.kill(-offline.pid, 'SIGKILL');
-          resolve(undefined);
-        }, 10_000);
-        offline.once('exit', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
+      db.destroy();
+      await stopProcess();
+      await rm(cloudDir, { recursive: true, force: true });
     },
   };
+  async function stopProcess(): Promise<void> {
+    if (!offline.pid || offline.exitCode !== null) return;
+    process.kill(-offline.pid, 'SIGINT');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (offline.pid) process.kill(-offline.pid, 'SIGKILL');
+        resolve(undefined);
+      }, 10_000);
+      offline.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+  }
 }
 
 /** Polls `GET /orders/{id}` until the order is terminal, or in one of `statuses` (a cap only for a hung run). */
@@ -130,8 +151,29 @@ export async function placeUsualThree(target: string): Promise<Array<Record<stri
 }
 
 /**
- * The `sls offline` acceptance of a service as a Jest suite: the usual three orders end CONFIRMED,
- * CANCELLED and CONFIRMED, the flaky one after three charge attempts.
+ * `n` orders posted all at once; resolves with each order's id and the status `POST /orders`
+ * answered (every request is sent before any answer is read).
+ */
+export async function postBurst(target: string, n: number): Promise<Array<{ orderId: string; status: number }>> {
+  const orders = Array.from({ length: n }, () => anOrder({ items: [{ sku: 'SKU-KEYBOARD', qty: 1 }] }));
+  return Promise.all(
+    orders.map(async (order) => {
+      const response = await fetch(`${target}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+      await response.arrayBuffer();
+      return { orderId: order.orderId, status: response.status };
+    }),
+  );
+}
+
+/**
+ * The `sls offline` acceptance of a service as a Jest suite: a burst of orders the moment the
+ * server is ready is accepted whole and each order ends CONFIRMED, charged once (a busy machine
+ * means waiting, never a lost order); then the usual three orders end CONFIRMED, CANCELLED and
+ * CONFIRMED, the flaky one after three charge attempts.
  */
 export function describeUsualThreeOffline(service: string): void {
   describeOffline(service, { usualThree: true });
@@ -157,6 +199,21 @@ export function describeOffline(service: string, suites: { usualThree?: boolean;
 
 function usualThreeSuite(service: string, offlineOf: () => OfflineService): void {
   describe(`${service} under sls offline`, () => {
+    it('accepts 32 orders posted at once right after start, and ends each CONFIRMED, charged once', async () => {
+      const offline = offlineOf();
+      const target = offline.target;
+      const answers = await postBurst(target, 32);
+      expect(answers.filter((a) => a.status !== 202)).toEqual([]);
+      // One order watched at a time: polling 32 at once would be a load of its own on the API.
+      const orders: Array<Record<string, unknown>> = [];
+      for (const { orderId } of answers) orders.push(await waitForTerminal(target, orderId));
+      expect(orders.filter((o) => o.status !== 'CONFIRMED').map((o) => [o.orderId, o.status])).toEqual([]);
+      const charges = await Promise.all(
+        answers.map(async (a) => (await offline.ledger(a.orderId)).filter((e) => e.kind === 'charge').length),
+      );
+      expect(charges).toEqual(answers.map(() => 1));
+    }, 120_000);
+
     it('ends the usual three orders CONFIRMED, CANCELLED and CONFIRMED after three attempts', async () => {
       const orders = await placeUsualThree(offlineOf().target);
       expect(orders.map((o) => o.status)).toEqual(['CONFIRMED', 'CANCELLED', 'CONFIRMED']);
@@ -193,27 +250,8 @@ async function placeAndPark(target: string): Promise<Record<string, unknown>> {
 }
 
 /** The charges the payment provider's books (the ledger table) hold for an order. */
-async function chargesOf(offline: OfflineService, service: string, orderId: string): Promise<number> {
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: offline.dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    }),
-  );
-  try {
-    const { Items } = await db.send(
-      new QueryCommand({
-        TableName: `${service}-local-ledger`,
-        KeyConditionExpression: 'orderId = :o',
-        ExpressionAttributeValues: { ':o': orderId },
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []).filter((item) => item.kind === 'charge').length;
-  } finally {
-    db.destroy();
-  }
+async function chargesOf(offline: OfflineService, orderId: string): Promise<number> {
+  return (await offline.ledger(orderId)).filter((entry) => entry.kind === 'charge').length;
 }
 
 /**
@@ -231,7 +269,7 @@ export function describeReviewOffline(service: string, offlineOf: () => OfflineS
       expect(parked).toMatchObject({ status: 'AWAITING_REVIEW', review: { timeoutAt: expect.any(String) } });
       expect(await review(offline.target, orderId, 'approve')).toMatchObject({ status: 202 });
       expect((await waitForTerminal(offline.target, orderId)).status).toBe('CONFIRMED');
-      expect(await chargesOf(offline, service, orderId)).toBe(1);
+      expect(await chargesOf(offline, orderId)).toBe(1);
       const second = await review(offline.target, orderId, 'reject', 'bob');
       expect(second).toMatchObject({
         status: 409,
@@ -247,7 +285,7 @@ export function describeReviewOffline(service: string, offlineOf: () => OfflineS
         status: 'CANCELLED',
         reason: 'ReviewRejected',
       });
-      expect(await chargesOf(offline, service, orderId)).toBe(0);
+      expect(await chargesOf(offline, orderId)).toBe(0);
     }, 120_000);
 
     it('no decision ends a big order CANCELLED (ReviewTimedOut) once its timeout passed', async () => {
@@ -261,7 +299,7 @@ export function describeReviewOffline(service: string, offlineOf: () => OfflineS
       const ended = await waitForTerminal(offline.target, String(parked.orderId));
       expect(ended).toMatchObject({ status: 'CANCELLED', reason: 'ReviewTimedOut', review: { decision: 'timeout' } });
       expect(Date.parse(String(ended.terminalAt))).toBeGreaterThanOrEqual(Date.parse(review.timeoutAt));
-      expect(await chargesOf(offline, service, String(parked.orderId))).toBe(0);
+      expect(await chargesOf(offline, String(parked.orderId))).toBe(0);
     }, 120_000);
   });
 }
