@@ -29,7 +29,6 @@ export class RunInstruments implements CloudInstruments {
   private retries = new Map<string, JourneyRetry[]>();
   private compute = new Map<string, number[]>();
   private durations = new Map<string, number[]>();
-  private coldDurations = new Map<string, number[]>();
   private perFunction = new Map<string, FunctionUsage>();
   private timings = new Map<string, Array<{ atMs: number; samples: TimingSample[] }>>();
 
@@ -42,7 +41,6 @@ export class RunInstruments implements CloudInstruments {
     this.retries = new Map();
     this.compute = new Map();
     this.durations = new Map();
-    this.coldDurations = new Map();
     this.perFunction = new Map();
     this.timings = new Map();
     this.model = model;
@@ -81,13 +79,15 @@ export class RunInstruments implements CloudInstruments {
     if (!record.cold) {
       push(this.compute, record.functionName, ownMs);
       push(this.durations, record.functionName, record.endedAtMs - record.startedAtMs);
-    } else push(this.coldDurations, record.functionName, record.endedAtMs - record.startedAtMs);
+    }
     const fn = this.perFunction.get(record.functionName) ?? {
       invocations: 0,
       memoryMb: record.memoryMb ?? 1024,
       usage: {},
+      billedMs: 0,
     };
     fn.invocations += 1;
+    fn.billedMs += Math.ceil(record.endedAtMs - record.startedAtMs);
     for (const [name, n] of Object.entries(usage)) {
       const counter = name as CounterName;
       fn.usage[counter] = (fn.usage[counter] ?? 0) + (n ?? 0);
@@ -174,14 +174,6 @@ export class RunInstruments implements CloudInstruments {
     return new Map(this.durations);
   }
 
-  /**
-   * Each function's full duration per cold invocation (ms): what prices a function that never ran
-   * warm in this run (a review API that ran a few times, each in a new environment).
-   */
-  coldDurationSamples(): Map<string, number[]> {
-    return new Map(this.coldDurations);
-  }
-
   /** Per function: invocations, memory and the billable calls its handlers made in this run. */
   functions(): Map<string, FunctionUsage> {
     return new Map(this.perFunction);
@@ -213,6 +205,8 @@ export interface FunctionUsage {
   invocations: number;
   memoryMb: number;
   usage: Partial<Record<CounterName, number>>;
+  /** Every invocation's duration rounded up to the ms, cold ones included, as Lambda bills them. */
+  billedMs: number;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -23,6 +23,11 @@ export interface ReviewSchedule {
   groupName: string;
   /** The role Scheduler assumes to invoke the target (REVIEW_SCHEDULE_ROLE_ARN). */
   roleArn: string;
+  /**
+   * Where a timeout goes that Scheduler could not deliver once its retries ran out
+   * (REVIEW_TIMEOUT_DLQ_ARN, optional): a DLQ with an alarm, so it is never silently lost.
+   */
+  deadLetterArn?: string;
   /** What the schedule of this order fires (without the role, which is `roleArn`). */
   target(order: OrderRecord): Omit<Target, 'RoleArn'>;
 }
@@ -39,10 +44,12 @@ export function reviewScheduleFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): ReviewSchedule {
   const targetArn = requireEnv('REVIEW_TIMEOUT_TARGET_ARN', env);
+  const deadLetterArn = env.REVIEW_TIMEOUT_DLQ_ARN?.trim();
   return {
     scheduler: createSchedulerClient(),
     groupName: requireEnv('REVIEW_SCHEDULE_GROUP', env),
     roleArn: requireEnv('REVIEW_SCHEDULE_ROLE_ARN', env),
+    ...(deadLetterArn ? { deadLetterArn } : {}),
     target: (order) => target(order, targetArn),
   };
 }
@@ -62,7 +69,12 @@ export function createScheduleTimer(schedule: ReviewSchedule): ReviewTimer {
               FlexibleTimeWindow: { Mode: 'OFF' },
               // One-time: gone once it fired, so the group only ever lists orders still waiting.
               ActionAfterCompletion: 'DELETE',
-              Target: { ...schedule.target(order), RoleArn: schedule.roleArn },
+              Target: {
+                ...schedule.target(order),
+                RoleArn: schedule.roleArn,
+                // Never lost: undeliverable, it waits in the DLQ (alarmed) with the order's id.
+                ...(schedule.deadLetterArn ? { DeadLetterConfig: { Arn: schedule.deadLetterArn } } : {}),
+              },
             }),
           ),
         );
