@@ -5,7 +5,7 @@ import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJourney } from '../measure/aws-model.ts';
 import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-model.ts';
 import { buildReport } from '../report/build-report.ts';
-import type { JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
+import type { Counts, JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
@@ -13,7 +13,12 @@ import { type CfnTemplate, orchestrationLoc, packageService } from './package-se
 import { fanOutConsumers, withoutFanOut } from './pipeline-counts.ts';
 import { RunInstruments } from './run-instruments.ts';
 import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
-import { generateWorkload, type WorkloadOrder } from './workload.ts';
+import {
+  DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS,
+  expectedReviews,
+  generateWorkload,
+  type WorkloadOrder,
+} from './workload.ts';
 
 export interface ComparisonOptions {
   orders: number;
@@ -25,6 +30,14 @@ export interface ComparisonOptions {
   outOfStockRate: number;
   transientRate: number;
   rejectRate: number;
+  /** Share of orders that wait for a manual review (absent: none); see WorkloadOptions. */
+  reviewRate?: number;
+  /** Share of the review orders the reviewer (the driver) rejects. */
+  reviewRejectRate?: number;
+  /** Share of the review orders nobody decides: they time out. */
+  reviewTimeoutRate?: number;
+  /** The review timeout the stacks are deployed with for the run (seconds; a day on AWS). */
+  reviewTimeoutSeconds?: number;
   variants: Variant[];
   latencyModel: 'aws' | 'none';
   sfnType: 'standard' | 'express';
@@ -58,6 +71,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Report>
 export async function measureVariants(options: ComparisonOptions): Promise<RunInput> {
   const phase = options.onPhase ?? (() => {});
   const workload = generateWorkload({ ...options, runId: `s${options.seed}` });
+  const reviewTimeoutSeconds = options.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS;
   const instruments = new RunInstruments();
   // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
   const cloud = await startLocalCloud({
@@ -74,7 +88,8 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           cloud.deploy(serviceDir(variant), {
             httpPort: 0,
             environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
-            params: specOf(variant).params?.(options) ?? {},
+            // A day on AWS; seconds here, so the orders nobody reviews end within the run.
+            params: { ...specOf(variant).params?.(options), reviewTimeoutSeconds: String(reviewTimeoutSeconds) },
           }),
         ),
       ),
@@ -98,6 +113,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           outOfStockRate: 0,
           transientRate: 0,
           rejectRate: 0,
+          reviewRate: 0,
           runId: `w${options.seed}`,
         })
       : [];
@@ -121,11 +137,34 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
         calibration = await calibrate(cloud, stacks[index]!, instruments, options);
       }
-      phase(`driving ${workload.length} orders through ${variant}`);
+      // A variant without a review mechanism yet runs the workload without its review orders.
+      const review = specOf(variant).review;
+      const own = review ? workload : workload.filter((order) => !order.review);
+      if (own.length < workload.length)
+        phase(
+          `${variant} has no review mechanism yet: its run leaves the ${workload.length - own.length} review orders out`,
+        );
+      phase(`driving ${own.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
-      const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options, calibration);
+      const { waitingCounts: waited, ...run } = await runVariant(
+        cloud,
+        stacks[index]!,
+        variant,
+        own,
+        instruments,
+        options,
+        calibration,
+      );
       runs.push({
         ...run,
+        review: {
+          supported: review !== undefined,
+          skippedOrders: workload.length - own.length,
+          timeoutSeconds: reviewTimeoutSeconds,
+          ...(review ? { mechanism: review.mechanism, findWaiting: review.findWaiting } : {}),
+          ...(review?.limit ? { limit: review.limit } : {}),
+          waitingCounts: waitingCounts(run.counts, waited),
+        },
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
         placesToLook: templates[index]!.places,
@@ -146,6 +185,10 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         outOfStockRate: options.outOfStockRate,
         transientRate: options.transientRate,
         rejectRate: options.rejectRate,
+        reviewRate: options.reviewRate ?? 0,
+        reviewRejectRate: options.reviewRejectRate ?? 0,
+        reviewTimeoutRate: options.reviewTimeoutRate ?? 0,
+        reviewTimeoutSeconds,
         variants: options.variants.join(','),
         latencyModel: options.latencyModel,
         sfnType: options.sfnType,
@@ -183,6 +226,8 @@ async function calibrate(
     outOfStockRate: 0.2,
     transientRate: 0,
     rejectRate: 0.1,
+    // No order waits for a person here: the calibration measures the functions, one order at a time.
+    reviewRate: 0,
     runId: `c${options.seed}`,
   });
   instruments.reset();
@@ -229,7 +274,7 @@ async function runVariant(
   instruments: RunInstruments,
   options: ComparisonOptions,
   calibration: Calibration,
-): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
+): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'> & { waitingCounts: Counts }> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
   const result = await driveWorkload({
@@ -244,10 +289,11 @@ async function runVariant(
   });
   if (result.endedBy !== 'deadline') await cloud.idle();
   const cpu = process.cpuUsage(cpuBefore);
-  const counts = instruments.counters();
+  const { counts, waiting } = splitWaitCounts(instruments.counters());
   const where = await probe.whereAre(result.timedOut);
   const snapshot = await probe.snapshot(
     result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId),
+    { expectedReviews: expectedReviews(workload) },
   );
   // A variant whose hops have no published delay is not modelled at all (never as zero extra delay).
   const modelled = options.latencyModel === 'aws' && specOf(variant).hopType !== undefined;
@@ -260,7 +306,24 @@ async function runVariant(
     return { o, record, acceptedAtMs, terminalAtMs };
   });
   const fanOut = fanOutConsumers(instruments, new Map(orders.map((x) => [x.o.orderId, x.terminalAtMs])));
-  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, calibration.durationMs);
+  // A function the light-load calibration never ran (the review API: its workload has no review
+  // orders) is priced with its warm durations of this run.
+  const durations =
+    Object.keys(calibration.durationMs).length > 0
+      ? { ...mapMedians(instruments.durationSamples()), ...calibration.durationMs }
+      : calibration.durationMs;
+  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, durations);
+  const waitFunctions = new Set((specOf(variant).review?.waitFunctions ?? []).map((key) => stack.functions[key]));
+  for (const [name, fn] of instruments.functions()) {
+    if (!waitFunctions.has(name)) continue;
+    // At a warm invocation's duration where one was measured, else as this run's invocations were
+    // billed (a burst of decisions may find every environment cold).
+    const samples = instruments.durationSamples().get(name);
+    const warm = durations[name] ?? (samples ? median(samples) : undefined);
+    const billedMs = warm !== undefined ? fn.invocations * Math.ceil(warm) : fn.billedMs;
+    waiting.lambdaGbSeconds = (waiting.lambdaGbSeconds ?? 0) + ((fn.memoryMb / 1024) * billedMs) / 1000;
+    waiting.lambdaInvocations = (waiting.lambdaInvocations ?? 0) + fn.invocations;
+  }
   return {
     name: variant,
     orders: orders.map(({ o, record, acceptedAtMs, terminalAtMs }) => {
@@ -291,6 +354,7 @@ async function runVariant(
       };
     }),
     counts: pipelineCounts.counts,
+    waitingCounts: waiting,
     lambdaGbSecondsMeasured: counts.lambdaGbSeconds ?? 0,
     ...(fanOut.size > 0 ? { fanOut: { functions: [...fanOut], counts: pipelineCounts.fanOutCounts } } : {}),
     ...(Object.keys(calibration.computeMs).length > 0
@@ -308,6 +372,35 @@ async function runVariant(
     // What sits in a DLQ or a failed execution, looked up there (not the FAILED status).
     parkedOrders: workload.filter((w) => snapshot.parkedOrderIds.has(w.command.orderId)).length,
   };
+}
+
+/**
+ * The run's counters apart from their `wait.` copies (the units spent because orders waited for
+ * review, see `duringWait`), which are returned on their own.
+ */
+function splitWaitCounts(all: Counts): { counts: Counts; waiting: Counts } {
+  const counts: Counts = {};
+  const waiting: Counts = {};
+  for (const [name, n] of Object.entries(all) as [string, number][]) {
+    if (name.startsWith('wait.')) waiting[name.slice('wait.'.length) as keyof Counts] = n;
+    else counts[name as keyof Counts] = n;
+  }
+  return { counts, waiting };
+}
+
+/**
+ * What waiting cost in this run: the units spent for it (park, decision, timeout, resume, the
+ * review API's invocations and GB-seconds) plus what only waiting uses at all (schedules created,
+ * Scheduler invocations), all from the run's own counts.
+ */
+function waitingCounts(counts: Counts, waiting: Counts): Counts {
+  const out: Counts = { ...waiting };
+  for (const name of ['schedulesCreated', 'schedulerInvocations'] as const)
+    if (counts[name]) out[name] = (out[name] ?? 0) + counts[name];
+  // Time in AWS calls and the count of DynamoDB calls are the model's, not a bill.
+  delete out.awsCallMs;
+  delete out.dynamoCalls;
+  return out;
 }
 
 function summarizeJourney(journey: OrderJourney): JourneySummary {

@@ -27,6 +27,8 @@ export interface DriveOptions {
   onProgress?: (done: number, total: number) => void;
   /** Signs each POST (SigV4, an API with IAM authorization); unsigned without it. */
   sign?: RequestSigner;
+  /** Who the driver says it is when it decides a review (`reviewer` of the review API). */
+  reviewer?: string;
 }
 
 export interface OrderOutcome {
@@ -42,12 +44,26 @@ export interface OrderOutcome {
    * generator, not the target, sets the pace.
    */
   lagMs?: number;
+  /** Review orders: what the driver saw and did as the reviewer. */
+  review?: ReviewerOutcome;
+}
+
+export interface ReviewerOutcome {
+  /** The decision the workload gave the reviewer (`timeout`: it posted none). */
+  decision: 'approve' | 'reject' | 'timeout';
+  /** When GET first showed the order AWAITING_REVIEW (client clock); absent if it never did. */
+  sawWaitingAtMs?: number;
+  /** The review API's answer (202, or 409 when a retry found its own decision recorded). */
+  httpStatus?: number;
 }
 
 export interface DriveResult {
   outcomes: OrderOutcome[];
   startedAtMs: number;
-  /** When the last order reached a terminal state (or the wait ended). */
+  /**
+   * When the last order reached a terminal state (or the wait ended); orders that waited for
+   * review are left out (a person or a timeout, not the pipeline, decides when they end).
+   */
   finishedAtMs: number;
   /** Accepted orders that did not reach a terminal state. */
   timedOut: string[];
@@ -64,15 +80,41 @@ export interface DriveResult {
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const startedAtMs = Date.now();
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + options.deadlineMs;
-  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity);
+  let reviewing = 0;
+  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity, () => reviewing > 0);
   const outcomes: OrderOutcome[] = new Array(options.orders.length);
   let finishedAtMs = startedAtMs;
   let done = 0;
-  const track = async (outcome: OrderOutcome) => {
-    if (outcome.httpStatus !== 202 && outcome.httpStatus !== 200) return;
+  // Orders waiting for review finish in the background: a client does not hold a lane while a
+  // person decides, so the wait adds no back-pressure to the other orders.
+  const background: Promise<void>[] = [];
+  const finish = async (outcome: OrderOutcome) => {
     outcome.record = await watcher.wait(outcome.orderId);
-    if (outcome.record && isTerminal(outcome.record.status)) finishedAtMs = Math.max(finishedAtMs, Date.now());
+    // The throughput window ends with the last order the pipeline itself finished: an order that
+    // waited for review ends when a person (or its timeout) decides.
+    if (outcome.record && isTerminal(outcome.record.status) && !outcome.review?.sawWaitingAtMs)
+      finishedAtMs = Math.max(finishedAtMs, Date.now());
     options.onProgress?.(++done, options.orders.length);
+  };
+  const track = async (outcome: OrderOutcome, order: WorkloadOrder) => {
+    if (outcome.httpStatus !== 202 && outcome.httpStatus !== 200) return;
+    if (!order.review) return finish(outcome);
+    const review = order.review;
+    const reviewer: ReviewerOutcome = { decision: review.decision };
+    outcome.review = reviewer;
+    const parked = await watcher.wait(outcome.orderId, (r) => r.status === 'AWAITING_REVIEW' || isTerminal(r.status));
+    if (parked?.status === 'AWAITING_REVIEW') reviewer.sawWaitingAtMs = Date.now();
+    const decide = async () => {
+      if (parked?.status !== 'AWAITING_REVIEW' || review.decision === 'timeout') return;
+      reviewing++;
+      try {
+        await sleep(review.delayMs);
+        reviewer.httpStatus = await postReview(options.apiUrl, outcome.orderId, review.decision, options);
+      } finally {
+        reviewing--;
+      }
+    };
+    background.push(decide().then(() => finish(outcome)));
   };
   if (options.ratePerSec) {
     const interval = 1000 / options.ratePerSec;
@@ -82,20 +124,25 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
         if (due > Date.now()) await sleep(due - Date.now());
         const lagMs = Math.max(0, Date.now() - due);
         outcomes[index] = { ...(await postOne(options.apiUrl, order, options.sign)), lagMs };
-        await track(outcomes[index]!);
+        await track(outcomes[index]!, order);
       }),
     );
   } else {
+    // Orders that will wait for review go first: their waits (a reviewer's delay, a timeout) then
+    // overlap the rest of the run instead of lengthening it.
+    const sequence = options.orders.map((_, index) => index);
+    sequence.sort((a, b) => Number(!options.orders[a]!.review) - Number(!options.orders[b]!.review) || a - b);
     let next = 0;
     const lane = async () => {
-      while (next < options.orders.length && Date.now() < deadline) {
-        const index = next++;
+      while (next < sequence.length && Date.now() < deadline) {
+        const index = sequence[next++]!;
         outcomes[index] = await postOne(options.apiUrl, options.orders[index]!, options.sign);
-        await track(outcomes[index]!);
+        await track(outcomes[index]!, options.orders[index]!);
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, options.orders.length) }, lane));
   }
+  await Promise.all(background);
   watcher.stop();
   const placed = outcomes.filter((o): o is OrderOutcome => o !== undefined);
   const timedOut = placed
@@ -113,12 +160,19 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
 /** The cloud must stay quiet this long, over several polls, before a waiting order counts as stranded. */
 const QUIET_FOR_MS = 1_000;
 
+interface Waiter {
+  until: (record: OrderRecord) => boolean;
+  resolve: (record: OrderRecord | undefined) => void;
+}
+
 /**
- * Polls for every pending order at once and wakes each waiter when its order ends, or when the
- * cloud has gone quiet with the order still not terminal (stranded), or at the optional deadline.
+ * Polls for every pending order at once and wakes each waiter when its order ends (or reaches
+ * what the waiter waits for), or when the cloud has gone quiet with the order still not terminal
+ * (stranded), or at the optional deadline. An order waiting for review is not stranded while its
+ * review may still be decided: the driver is about to decide it, or its timeout is still ahead.
  */
 class TerminalWatcher {
-  private readonly waiters = new Map<string, (record: OrderRecord | undefined) => void>();
+  private readonly waiters = new Map<string, Waiter[]>();
   private readonly last = new Map<string, OrderRecord>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -129,11 +183,15 @@ class TerminalWatcher {
     private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>,
     private readonly deadline: number,
     private readonly activity?: () => string[],
+    private readonly deciding: () => boolean = () => false,
   ) {}
 
-  wait(orderId: string): Promise<OrderRecord | undefined> {
-    return new Promise((resolve) => {
-      this.waiters.set(orderId, resolve);
+  wait(orderId: string, until: (record: OrderRecord) => boolean = (r) => isTerminal(r.status)) {
+    return new Promise<OrderRecord | undefined>((resolve) => {
+      if (this.endedBy) return resolve(this.last.get(orderId));
+      const list = this.waiters.get(orderId);
+      if (list) list.push({ until, resolve });
+      else this.waiters.set(orderId, [{ until, resolve }]);
       this.timer ??= setInterval(() => void this.poll(), 150);
     });
   }
@@ -148,19 +206,23 @@ class TerminalWatcher {
     this.polling = true;
     try {
       // Quiet is sampled before the read: an order that ends in between is read as terminal.
-      const quiet = this.activity ? this.activity().length === 0 : false;
+      const quiet = this.activity ? this.activity().length === 0 && !this.deciding() : false;
       const ids = [...this.waiters.keys()];
       for (const record of await this.readOrders(ids)) {
         this.last.set(record.orderId, record);
-        if (isTerminal(record.status)) this.settle(record.orderId, record);
+        this.settle(record.orderId, record, (waiter) => waiter.until(record));
       }
       if (this.waiters.size === 0) return;
       const now = Date.now();
-      this.quietSince = quiet ? (this.quietSince ?? now) : undefined;
+      const reviewPending = [...this.waiters.keys()].some((id) => {
+        const review = this.last.get(id);
+        return review?.status === 'AWAITING_REVIEW' && Date.parse(review.review?.timeoutAt ?? '') + QUIET_FOR_MS > now;
+      });
+      this.quietSince = quiet && !reviewPending ? (this.quietSince ?? now) : undefined;
       const stranded = this.quietSince !== undefined && now - this.quietSince >= QUIET_FOR_MS;
       if (stranded || now >= this.deadline) {
         this.endedBy = stranded ? 'quiescent' : 'deadline';
-        for (const id of [...this.waiters.keys()]) this.settle(id, this.last.get(id));
+        for (const id of [...this.waiters.keys()]) this.settle(id, this.last.get(id), () => true);
       }
     } catch {
       // a failed poll is retried at the next tick
@@ -169,11 +231,16 @@ class TerminalWatcher {
     }
   }
 
-  private settle(orderId: string, record: OrderRecord | undefined): void {
-    const resolve = this.waiters.get(orderId);
-    if (!resolve) return;
-    this.waiters.delete(orderId);
-    resolve(record);
+  private settle(orderId: string, record: OrderRecord | undefined, which: (waiter: Waiter) => boolean): void {
+    const list = this.waiters.get(orderId);
+    if (!list) return;
+    const remaining = list.filter((waiter) => {
+      if (!which(waiter)) return true;
+      waiter.resolve(record);
+      return false;
+    });
+    if (remaining.length > 0) this.waiters.set(orderId, remaining);
+    else this.waiters.delete(orderId);
   }
 }
 
@@ -214,6 +281,42 @@ async function postOne(apiUrl: string, order: WorkloadOrder, sign?: RequestSigne
       return outcome(response.status);
     } catch {
       if (++failures >= MAX_FAILED_ATTEMPTS) return outcome(0);
+      await backoff();
+    }
+  }
+}
+
+/**
+ * The driver as the reviewer: `POST /orders/{orderId}/review`, throttles and 5xx retried like the
+ * orders themselves (a retry of a recorded decision answers 409 with it, which is its answer).
+ */
+async function postReview(
+  apiUrl: string,
+  orderId: string,
+  decision: 'approve' | 'reject',
+  options: Pick<DriveOptions, 'sign' | 'reviewer'>,
+): Promise<number> {
+  const startedAtMs = Date.now();
+  for (let attempt = 1, failures = 0; ; attempt++) {
+    const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
+    try {
+      const url = `${apiUrl}/orders/${encodeURIComponent(orderId)}/review`;
+      const body = JSON.stringify({ decision, reviewer: options.reviewer ?? 'load-driver' });
+      const plain = { 'content-type': 'application/json' };
+      const headers = options.sign ? await options.sign({ method: 'POST', url, headers: plain, body }) : plain;
+      const response = await fetch(url, { method: 'POST', headers, body });
+      await response.text();
+      if (response.status === 429 && Date.now() - startedAtMs < THROTTLE_RETRY_FOR_MS) {
+        await backoff();
+        continue;
+      }
+      if (response.status >= 500 && ++failures < MAX_FAILED_ATTEMPTS) {
+        await backoff();
+        continue;
+      }
+      return response.status;
+    } catch {
+      if (++failures >= MAX_FAILED_ATTEMPTS) return 0;
       await backoff();
     }
   }

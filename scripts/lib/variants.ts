@@ -15,6 +15,25 @@ export type Variant = (typeof VARIANTS)[number];
 /** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
 export type OptionalEmulator = OptionalService;
 
+/**
+ * How a variant waits for a manual review (issue 13). A variant gets this field once its stack
+ * parks big orders (its park / timeout code and its `ResumeReview` for the review API); until
+ * then the main job leaves the workload's review orders out of its run and the report says so.
+ */
+export interface ReviewSupport {
+  /** The AWS mechanism that holds a waiting order and fires its timeout, in one sentence (report). */
+  mechanism: string;
+  /** How an operator finds the orders waiting for review: what to run, in one sentence (report). */
+  findWaiting: string;
+  /**
+   * Functions (serverless.yml keys) that run only because orders wait (the review API, a task
+   * that parks): their Lambda GB-seconds are part of what a waiting order costs.
+   */
+  waitFunctions: readonly string[];
+  /** Where the style cannot hold an order for the deployed timeout (Express: 5 min), said in the report. */
+  limit?: string;
+}
+
 /** Run options a variant's deployment may depend on. */
 export interface VariantRunOptions {
   sfnType?: 'standard' | 'express';
@@ -64,6 +83,8 @@ export interface VariantSpec {
   duplicateEvents?: boolean;
   /** What it loses locally in a crash, and what AWS does instead (README, drills). */
   crashNote: string;
+  /** Its manual-review mechanism; absent: it has none yet (its runs skip review orders, the report says so). */
+  review?: ReviewSupport;
   /** Puts every parked order of a deployed stack back into its pipeline. */
   redrive(context: RedriveContext): Promise<RedriveOutcome>;
 }
@@ -83,11 +104,22 @@ function outcome(moved: Record<string, number>, what: string): RedriveOutcome {
 
 export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
   'sqs-chain': {
-    emulators: [],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['scheduler'],
     drillParams: { visibilityTimeout: '3' },
     hopType: () => 'sqs',
     crashNote:
       'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
+    review: {
+      mechanism:
+        'the order parks in DynamoDB (AWAITING_REVIEW); a one-time EventBridge Scheduler schedule named after the ' +
+        'orderId puts its timeout on the compensate-order queue; the review API sends an approved order to the ' +
+        'charge-payment queue and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name sqs-chain-<stage>-reviews (one schedule per waiting order, named ' +
+        'after it), or the orders table items with status AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder'],
+    },
     async redrive(context) {
       const { SQSClient } = await import('@aws-sdk/client-sqs');
       const { findRedrivePairs, redriveQueues } = await import('./redrive.ts');

@@ -33,12 +33,23 @@ export interface OfflineService {
  * `sls offline start` in a service folder, as a user runs it, with the local cloud behind it on
  * free ports; resolves once serverless-offline says it is ready.
  */
-export async function startOffline(service: string): Promise<OfflineService> {
+export async function startOffline(
+  service: string,
+  options: { params?: Record<string, string> } = {},
+): Promise<OfflineService> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   // A directory of its own (endpoints.json), so test files starting `sls offline` side by side never mix.
   const cloudDir = await mkdtemp(path.join(tmpdir(), `sls-offline-${service}-`));
   const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
-  const args = ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort)];
+  const args = [
+    'offline',
+    'start',
+    '--stage',
+    'local',
+    '--httpPort',
+    String(httpPort),
+    ...Object.entries(options.params ?? {}).map(([key, value]) => `--param=${key}=${value}`),
+  ];
   const offline: ChildProcess = spawn(process.execPath, [serverless, ...args, '--lambdaPort', String(lambdaPort)], {
     cwd: path.join(PROJECT_ROOT, 'services', service),
     env: {
@@ -47,6 +58,7 @@ export async function startOffline(service: string): Promise<OfflineService> {
       LOCAL_SQS_PORT: '0',
       LOCAL_LAMBDA_PORT: '0',
       LOCAL_CLOUD_DIR: cloudDir,
+      LOCAL_SCHEDULER_PORT: '0',
       SLS_TELEMETRY_DISABLED: '1',
     },
     detached: true,
