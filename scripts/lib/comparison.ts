@@ -132,8 +132,10 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         await cloud.idle();
       }
       // The AWS model prices invocations at light load; without it (stress, bench) nothing needs it.
+      // A variant without a modelled latency (no hopType) is calibrated too: its cost and its
+      // Lambda concurrency ceiling use the same light-load durations as the others.
       let calibration: Calibration = { computeMs: {}, durationMs: {} };
-      if (options.latencyModel === 'aws' && hopType) {
+      if (options.latencyModel === 'aws') {
         phase(`calibrating ${variant}: each function's own compute at light load (1 in flight)`);
         calibration = await calibrate(cloud, stacks[index]!, instruments, options);
       }

@@ -8,6 +8,7 @@ import {
   loadQuotas,
   retryCostCurve,
   scaleOf,
+  scaleOnlyVariant,
   stepDurationSweep,
   summarizeModelledAws,
   viewPrices,
@@ -52,11 +53,17 @@ export function buildReport(input: RunInput): Report {
   const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name), hopLatency));
   const view: AwsViewModel | undefined =
     viewList.length > 0 ? { prices: viewPrices(prices), quotas: loadQuotas(), variants: viewList } : undefined;
+  // Scale ceilings need units per order and quotas, not a latency: every variant gets one.
+  const scaleList = input.variants.flatMap((run) => (modelled.get(run.name) ? [] : scaleOnlyVariant(run)));
+  const scaleView: AwsViewModel | undefined =
+    view || scaleList.length > 0
+      ? { prices: viewPrices(prices), quotas: view?.quotas ?? loadQuotas(), variants: [...viewList, ...scaleList] }
+      : undefined;
   const variants = Object.fromEntries(
     input.variants.map((run) => {
       const report = summarizeRun(run, prices, exampleId);
       const aws = modelled.get(run.name);
-      const scale = view ? scaleOf(view, run.name) : undefined;
+      const scale = scaleView ? scaleOf(scaleView, run.name) : undefined;
       // Measured locally inside a durable function; the single-lambda run gives the same orders without checkpoints.
       const checkpoints = summarizeCheckpointOverhead(
         run,

@@ -344,6 +344,11 @@ export interface VariantScale {
   raise: string;
   source: string;
   latencyGrowsFromOrdersPerSec: number | null;
+  /**
+   * Why where latency starts to grow is not modelled (the variant has no modelled latency): then
+   * each latencyGrowsFromOrdersPerSec is null for that reason, not for "no ceiling".
+   */
+  latencyNotModelled?: string;
   quotas: {
     name: string;
     limit: number | null;
