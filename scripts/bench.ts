@@ -57,6 +57,7 @@ const options = parseComparisonArgs(process.argv.slice(2), {
   outOfStockRate: 0,
   transientRate: 0,
   rejectRate: 0,
+  reviewRate: 0,
 });
 const progress = createProgress();
 progress.note(

@@ -70,7 +70,8 @@ for (let i = 0; i < argv.length; i++) {
 try {
   if (typeof own.target !== 'string') throw new Error('--target is required');
   const targets = parseTargets(own.target, typeof own.variant === 'string' ? own.variant : undefined);
-  const options = parseComparisonArgs(rest, { orders: 200, concurrency: 20, latencyModel: 'none' });
+  // No review orders unless asked (--review-rate): a deployed stack waits a day for a reviewer.
+  const options = parseComparisonArgs(rest, { orders: 200, concurrency: 20, latencyModel: 'none', reviewRate: 0 });
   const sign = (own.sign ?? 'auto') as TargetOptions['sign'];
   if (!['auto', 'always', 'never'].includes(sign))
     throw new Error(`--sign must be auto, always or never, got "${sign}"`);

@@ -20,7 +20,7 @@ import { readLedger, SimulatedMailer, SimulatedPaymentGateway } from '#adapters/
 import { createCatalog } from '#domain/catalog';
 import { isBusinessError, isRetryable } from '#domain/errors';
 import { checkInvariants, type InvariantViolation } from '#domain/invariants';
-import type { OrderRecord, PlaceOrderCommand } from '#domain/order';
+import type { OrderRecord, PlaceOrderCommand, ReviewDecision } from '#domain/order';
 import { DEFAULT_OUTSIDE_WORLD } from '#domain/outside-world';
 import { systemClock } from '#domain/ports';
 import type { StepResult } from '#domain/step-runner';
@@ -50,6 +50,8 @@ export interface BaselineJob {
   /** ...but no longer than this: a warm-up, not a second run. */
   warmUpMaxMs: number;
   commands: PlaceOrderCommand[];
+  /** The review orders and the decision each gets, at once (the baseline never waits for a person). */
+  reviews?: Record<string, ReviewDecision>;
 }
 
 export type Counts = Partial<Record<CounterName, number>>;
@@ -79,6 +81,7 @@ interface LaneJob {
   seed: number;
   lanes: number;
   commands: PlaceOrderCommand[];
+  reviews: Record<string, ReviewDecision>;
   next: SharedArrayBuffer;
   /** Which thread this is (0-based): its warm-up orders get ids of their own. */
   thread: number;
@@ -138,6 +141,7 @@ async function runJob(job: BaselineJob): Promise<BaselineResult> {
     seed: job.seed,
     lanes: share,
     commands: job.commands,
+    reviews: job.reviews ?? {},
     next: nextOrder,
     thread,
     ...(warmUp ? { warmUp } : {}),
@@ -154,6 +158,7 @@ async function runJob(job: BaselineJob): Promise<BaselineResult> {
     ledger,
     stock,
     parkedOrderIds: new Set(records.filter((r) => r.status === 'FAILED').map((r) => r.orderId)),
+    expectedReviews: new Map(Object.entries(job.reviews ?? {})),
   });
   unmetered.destroy();
   return { pid: process.pid, threads, records, counts, wallClockMs, cpuMs, invariantViolations };
@@ -287,12 +292,13 @@ async function runLanes(
   commands: readonly PlaceOrderCommand[],
   next: Int32Array,
   untilMs = Infinity,
+  reviews: Record<string, ReviewDecision> = {},
 ): Promise<OrderRecord[]> {
   const records: OrderRecord[] = [];
   const runOne = async () => {
     for (let i = Atomics.add(next, 0, 1); i < commands.length && Date.now() < untilMs; i = Atomics.add(next, 0, 1)) {
       const { order } = await lane.steps.acceptOrder(commands[i]!);
-      await runPipeline(lane.steps, order.orderId);
+      await runPipeline(lane.steps, order.orderId, reviews[order.orderId]);
       records.push((await lane.observer.get(order.orderId))!);
     }
   };
@@ -325,7 +331,7 @@ async function prepareLanes(job: LaneJob): Promise<{ run: () => Promise<{ record
   takeUsage();
   return {
     async run() {
-      const records = await runLanes(lane, job.lanes, job.commands, new Int32Array(job.next));
+      const records = await runLanes(lane, job.lanes, job.commands, new Int32Array(job.next), Infinity, job.reviews);
       const counts = takeUsage();
       lane.destroy();
       return { records, counts };
@@ -333,8 +339,22 @@ async function prepareLanes(job: LaneJob): Promise<{ run: () => Promise<{ record
   };
 }
 
-/** The four forward steps in order; a business error compensates, exhausted retries park the order FAILED. */
-async function runPipeline(steps: OrderSteps, orderId: string): Promise<void> {
+/**
+ * The four forward steps in order; a business error compensates, exhausted retries park the order
+ * FAILED. An order above the review threshold parks after validation and gets its decision at
+ * once (the workload's: approve, reject or timeout): the same steps and outcome as a variant's,
+ * without the wait.
+ */
+async function runPipeline(steps: OrderSteps, orderId: string, review?: ReviewDecision): Promise<void> {
+  const decide = async (): Promise<boolean> => {
+    await withRetries((attempt) => steps.awaitReview({ orderId, attempt }));
+    if (review === 'timeout' || review === undefined) {
+      await withRetries((attempt) => steps.timeOutReview({ orderId, attempt }));
+      return false;
+    }
+    const { order } = await steps.reviewOrder(orderId, { decision: review, reviewer: 'baseline' });
+    return order.status === 'VALIDATED';
+  };
   const chain = [
     ['validate-order', steps.validateOrder],
     ['charge-payment', steps.chargePayment],
@@ -342,7 +362,13 @@ async function runPipeline(steps: OrderSteps, orderId: string): Promise<void> {
     ['send-confirmation', steps.sendConfirmation],
   ] as const;
   for (const [name, step] of chain) {
-    const outcome = await withRetries((attempt) => step({ orderId, attempt }));
+    let awaitsReview = false;
+    const outcome = await withRetries(async (attempt) => {
+      const result = await step({ orderId, attempt });
+      awaitsReview = result.awaitsReview === true;
+      return result;
+    });
+    if (outcome.kind === 'ok' && awaitsReview && !(await decide())) return;
     if (outcome.kind === 'business') {
       await steps.compensateOrder({ orderId, attempt: 1, reason: outcome.error });
       return;

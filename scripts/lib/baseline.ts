@@ -78,6 +78,7 @@ export async function measureBaseline(
     warmUpOrders: options.warmUpOrders ?? WARM_UP.orders,
     warmUpMaxMs: WARM_UP.maxMs,
     commands: orders.map((o) => o.command),
+    reviews: Object.fromEntries(orders.flatMap((o) => (o.review ? [[o.command.orderId, o.review.decision]] : []))),
   });
   return {
     pid: result.pid,

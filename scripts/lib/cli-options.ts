@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ComparisonOptions } from './comparison.ts';
 import { VARIANTS, parseVariantList } from './variants.ts';
-import { DEFAULT_WORKLOAD } from './workload.ts';
+import { DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS, DEFAULT_WORKLOAD, REVIEWER_DELAY_MS } from './workload.ts';
 import { defaultConcurrency } from '../local-cloud/lambda-runtime.ts';
 
 /** The options `npm start` / `npm run compare` / `npm run bench` take, validated with clear errors. */
@@ -17,6 +17,10 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       'out-of-stock-rate': { type: 'string' },
       'transient-rate': { type: 'string' },
       'reject-rate': { type: 'string' },
+      'review-rate': { type: 'string' },
+      'review-reject-rate': { type: 'string' },
+      'review-timeout-rate': { type: 'string' },
+      'review-timeout': { type: 'string' },
       variants: { type: 'string' },
       'latency-model': { type: 'string' },
       'sfn-type': { type: 'string' },
@@ -62,6 +66,23 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       defaults.transientRate ?? DEFAULT_WORKLOAD.transientRate,
     ),
     rejectRate: rate('reject-rate', values['reject-rate'], defaults.rejectRate ?? DEFAULT_WORKLOAD.rejectRate),
+    reviewRate: rate('review-rate', values['review-rate'], defaults.reviewRate ?? DEFAULT_WORKLOAD.reviewRate ?? 0),
+    reviewRejectRate: rate(
+      'review-reject-rate',
+      values['review-reject-rate'],
+      defaults.reviewRejectRate ?? DEFAULT_WORKLOAD.reviewRejectRate ?? 0,
+    ),
+    reviewTimeoutRate: rate(
+      'review-timeout-rate',
+      values['review-timeout-rate'],
+      defaults.reviewTimeoutRate ?? DEFAULT_WORKLOAD.reviewTimeoutRate ?? 0,
+    ),
+    reviewTimeoutSeconds: int(
+      'review-timeout',
+      values['review-timeout'],
+      defaults.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS,
+      1,
+    ),
     variants: values.variants ? parseVariantList(values.variants) : (defaults.variants ?? [...VARIANTS]),
     latencyModel: oneOf(
       'latency-model',
@@ -73,8 +94,26 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
   };
   if (values.deadline !== undefined) options.deadlineMs = int('deadline', values.deadline, 0, 1) * 1000;
   else if (defaults.deadlineMs !== undefined) options.deadlineMs = defaults.deadlineMs;
-  if (options.declineRate + options.outOfStockRate + options.transientRate + options.rejectRate > 1) {
-    throw new Error('--decline-rate, --out-of-stock-rate, --transient-rate and --reject-rate add up to more than 1');
+  if (
+    options.declineRate +
+      options.outOfStockRate +
+      options.transientRate +
+      options.rejectRate +
+      (options.reviewRate ?? 0) >
+    1
+  ) {
+    throw new Error(
+      '--decline-rate, --out-of-stock-rate, --transient-rate, --reject-rate and --review-rate add up to more than 1',
+    );
   }
+  if ((options.reviewRejectRate ?? 0) + (options.reviewTimeoutRate ?? 0) > 1)
+    throw new Error(
+      '--review-reject-rate and --review-timeout-rate (shares of the review orders) add up to more than 1',
+    );
+  // The reviewer decides within REVIEWER_DELAY_MS.max of seeing the order wait: the timeout must leave it room.
+  if ((options.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS) * 1000 < 4 * REVIEWER_DELAY_MS.max)
+    throw new Error(
+      `--review-timeout must be at least ${(4 * REVIEWER_DELAY_MS.max) / 1000} s (4x the reviewer's delay)`,
+    );
   return options;
 }

@@ -6,7 +6,7 @@ import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJou
 import { expectedInCodeRetryWaitMs, lightLoadMs } from '../measure/lambda-duration.ts';
 import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-model.ts';
 import { buildReport } from '../report/build-report.ts';
-import type { JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
+import type { Counts, JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
@@ -14,7 +14,14 @@ import { type CfnTemplate, orchestrationLoc, packageService } from './package-se
 import { fanOutConsumers, withoutFanOut } from './pipeline-counts.ts';
 import { RunInstruments } from './run-instruments.ts';
 import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
-import { CALIBRATION_ORDERS, calibrationWorkload, generateWorkload, type WorkloadOrder } from './workload.ts';
+import {
+  CALIBRATION_ORDERS,
+  calibrationWorkload,
+  DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS,
+  expectedReviews,
+  generateWorkload,
+  type WorkloadOrder,
+} from './workload.ts';
 
 export interface ComparisonOptions {
   orders: number;
@@ -26,6 +33,14 @@ export interface ComparisonOptions {
   outOfStockRate: number;
   transientRate: number;
   rejectRate: number;
+  /** Share of orders that wait for a manual review (absent: none); see WorkloadOptions. */
+  reviewRate?: number;
+  /** Share of the review orders the reviewer (the driver) rejects. */
+  reviewRejectRate?: number;
+  /** Share of the review orders nobody decides: they time out. */
+  reviewTimeoutRate?: number;
+  /** The review timeout the stacks are deployed with for the run (seconds; a day on AWS). */
+  reviewTimeoutSeconds?: number;
   variants: Variant[];
   latencyModel: 'aws' | 'none';
   sfnType: 'standard' | 'express';
@@ -59,6 +74,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Report>
 export async function measureVariants(options: ComparisonOptions): Promise<RunInput> {
   const phase = options.onPhase ?? (() => {});
   const workload = generateWorkload({ ...options, runId: `s${options.seed}` });
+  const reviewTimeoutSeconds = options.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS;
   const instruments = new RunInstruments();
   // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
   const cloud = await startLocalCloud({
@@ -75,7 +91,8 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           cloud.deploy(serviceDir(variant), {
             httpPort: 0,
             environment: { LOG_LEVEL: 'CRITICAL', FAULT_SEED: String(options.seed) },
-            params: specOf(variant).params?.(options) ?? {},
+            // A day on AWS; seconds here, so the orders nobody reviews end within the run.
+            params: { ...specOf(variant).params?.(options), reviewTimeoutSeconds: String(reviewTimeoutSeconds) },
           }),
         ),
       ),
@@ -99,6 +116,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           outOfStockRate: 0,
           transientRate: 0,
           rejectRate: 0,
+          reviewRate: 0,
           runId: `w${options.seed}`,
         })
       : [];
@@ -116,18 +134,43 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         });
         await cloud.idle();
       }
-      // The AWS model prices invocations at light load, and so does the cost (every variant's);
-      // without it (stress, bench) durations are priced as measured.
+      // The AWS model prices invocations at light load, and so does the cost; without it (stress,
+      // bench) durations are priced as measured. A variant without a modelled latency (no hopType)
+      // is calibrated too: its cost and its Lambda concurrency ceiling use the same light-load
+      // durations as the others (the load test calibrates its target the same way).
       let calibration: Calibration = { computeMs: {}, durationMs: {} };
       if (options.latencyModel === 'aws') {
         phase(`calibrating ${variant}: each function's duration at light load (1 in flight)`);
         calibration = await calibrate(cloud, stacks[index]!, instruments, options);
       }
-      phase(`driving ${workload.length} orders through ${variant}`);
+      // A variant without a review mechanism yet runs the workload without its review orders.
+      const review = specOf(variant).review;
+      const own = review ? workload : workload.filter((order) => !order.review);
+      if (own.length < workload.length)
+        phase(
+          `${variant} has no review mechanism yet: its run leaves the ${workload.length - own.length} review orders out`,
+        );
+      phase(`driving ${own.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
-      const run = await runVariant(cloud, stacks[index]!, variant, workload, instruments, options, calibration);
+      const { waitingCounts: waited, ...run } = await runVariant(
+        cloud,
+        stacks[index]!,
+        variant,
+        own,
+        instruments,
+        options,
+        calibration,
+      );
       runs.push({
         ...run,
+        review: {
+          supported: review !== undefined,
+          skippedOrders: workload.length - own.length,
+          timeoutSeconds: reviewTimeoutSeconds,
+          ...(review ? { mechanism: review.mechanism, findWaiting: review.findWaiting } : {}),
+          ...(review?.limit ? { limit: review.limit } : {}),
+          waitingCounts: waitingCounts(run.counts, waited),
+        },
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
         placesToLook: templates[index]!.places,
@@ -148,6 +191,10 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         outOfStockRate: options.outOfStockRate,
         transientRate: options.transientRate,
         rejectRate: options.rejectRate,
+        reviewRate: options.reviewRate ?? 0,
+        reviewRejectRate: options.reviewRejectRate ?? 0,
+        reviewTimeoutRate: options.reviewTimeoutRate ?? 0,
+        reviewTimeoutSeconds,
         variants: options.variants.join(','),
         latencyModel: options.latencyModel,
         sfnType: options.sfnType,
@@ -191,13 +238,18 @@ async function calibrate(
   return {
     computeMs: mapMedians(instruments.computeSamples()),
     // p50 of every invocation's Duration, as the load test reads it from CloudWatch.
-    durationMs: Object.fromEntries(
-      [...instruments.durationSamples()].flatMap(([name, values]) => {
-        const ms = lightLoadMs(values);
-        return ms === undefined ? [] : [[name, ms]];
-      }),
-    ),
+    durationMs: p50s(instruments.durationSamples()),
   };
+}
+
+/** Each function's p50 duration ({@link lightLoadMs}), by name. */
+function p50s(samples: Map<string, number[]>): Record<string, number> {
+  return Object.fromEntries(
+    [...samples].flatMap(([name, values]) => {
+      const ms = lightLoadMs(values);
+      return ms === undefined ? [] : [[name, ms]];
+    }),
+  );
 }
 
 function mapMedians(samples: Map<string, number[]>): Record<string, number> {
@@ -228,7 +280,7 @@ async function runVariant(
   instruments: RunInstruments,
   options: ComparisonOptions,
   calibration: Calibration,
-): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'>> {
+): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'> & { waitingCounts: Counts }> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
   const result = await driveWorkload({
@@ -243,10 +295,11 @@ async function runVariant(
   });
   if (result.endedBy !== 'deadline') await cloud.idle();
   const cpu = process.cpuUsage(cpuBefore);
-  const counts = instruments.counters();
+  const { counts, waiting } = splitWaitCounts(instruments.counters());
   const where = await probe.whereAre(result.timedOut);
   const snapshot = await probe.snapshot(
     result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId),
+    { expectedReviews: expectedReviews(workload) },
   );
   // A variant whose hops have no published delay is not modelled at all (never as zero extra delay).
   const modelled = options.latencyModel === 'aws' && specOf(variant).hopType !== undefined;
@@ -259,12 +312,28 @@ async function runVariant(
     return { o, record, acceptedAtMs, terminalAtMs };
   });
   const fanOut = fanOutConsumers(instruments, new Map(orders.map((x) => [x.o.orderId, x.terminalAtMs])));
+  // A function the light-load calibration never ran (the review API: its workload has no review
+  // orders) is priced at its p50 duration of this run (the load test reads the same from CloudWatch).
+  const durations =
+    Object.keys(calibration.durationMs).length > 0
+      ? { ...p50s(instruments.durationSamples()), ...calibration.durationMs }
+      : calibration.durationMs;
   const waitGbSeconds = inCodeRetryWaitGbSeconds(
     variant,
     instruments,
     orders.map((x) => x.record?.timeline ?? []),
   );
-  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, calibration.durationMs, waitGbSeconds);
+  const pipelineCounts = withoutFanOut(counts, instruments, fanOut, durations, waitGbSeconds);
+  const waitFunctions = new Set((specOf(variant).review?.waitFunctions ?? []).map((key) => stack.functions[key]));
+  for (const [name, fn] of instruments.functions()) {
+    if (!waitFunctions.has(name)) continue;
+    // At its p50 duration (light load, else this run's), else as this run's invocations were billed.
+    const samples = instruments.durationSamples().get(name);
+    const warm = durations[name] ?? (samples ? median(samples) : undefined);
+    const billedMs = warm !== undefined ? fn.invocations * Math.ceil(warm) : fn.billedMs;
+    waiting.lambdaGbSeconds = (waiting.lambdaGbSeconds ?? 0) + ((fn.memoryMb / 1024) * billedMs) / 1000;
+    waiting.lambdaInvocations = (waiting.lambdaInvocations ?? 0) + fn.invocations;
+  }
   return {
     name: variant,
     orders: orders.map(({ o, record, acceptedAtMs, terminalAtMs }) => {
@@ -295,6 +364,7 @@ async function runVariant(
       };
     }),
     counts: pipelineCounts.counts,
+    waitingCounts: waiting,
     lambdaGbSecondsMeasured: pipelineCounts.measuredGbSeconds,
     lambdaDuration: {
       basis: Object.keys(calibration.durationMs).length > 0 ? 'light-load' : 'measured',
@@ -333,6 +403,35 @@ function inCodeRetryWaitGbSeconds(
   if (!key) return 0;
   const fn = [...instruments.functions()].find(([name]) => name.endsWith(`-${key}`))?.[1];
   return ((expectedInCodeRetryWaitMs(timelines) / 1000) * (fn?.memoryMb ?? 1024)) / 1024;
+}
+
+/**
+ * The run's counters apart from their `wait.` copies (the units spent because orders waited for
+ * review, see `duringWait`), which are returned on their own.
+ */
+function splitWaitCounts(all: Counts): { counts: Counts; waiting: Counts } {
+  const counts: Counts = {};
+  const waiting: Counts = {};
+  for (const [name, n] of Object.entries(all) as [string, number][]) {
+    if (name.startsWith('wait.')) waiting[name.slice('wait.'.length) as keyof Counts] = n;
+    else counts[name as keyof Counts] = n;
+  }
+  return { counts, waiting };
+}
+
+/**
+ * What waiting cost in this run: the units spent for it (park, decision, timeout, resume, the
+ * review API's invocations and GB-seconds) plus what only waiting uses at all (schedules created,
+ * Scheduler invocations), all from the run's own counts.
+ */
+function waitingCounts(counts: Counts, waiting: Counts): Counts {
+  const out: Counts = { ...waiting };
+  for (const name of ['schedulesCreated', 'schedulerInvocations'] as const)
+    if (counts[name]) out[name] = (out[name] ?? 0) + counts[name];
+  // Time in AWS calls and the count of DynamoDB calls are the model's, not a bill.
+  delete out.awsCallMs;
+  delete out.dynamoCalls;
+  return out;
 }
 
 function summarizeJourney(journey: OrderJourney): JourneySummary {

@@ -1,7 +1,7 @@
-import type { OrderRecord, TerminalStatus } from '#domain/order';
-import { isTerminal } from '#domain/order';
 import { Worker } from 'node:worker_threads';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import type { OrderRecord, TerminalStatus } from '#domain/order';
+import { isTerminal } from '#domain/order';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import type { OpenModelJob, SenderMessage } from './open-model-thread.ts';
 import { postOrder } from './order-post.ts';
@@ -42,6 +42,8 @@ export interface DriveOptions {
   sign?: RequestSigner;
   /** The same signing for the open model's sender thread, which builds its own signer from it. */
   signing?: { region: string; credentials: AwsCredentialIdentity };
+  /** Who the driver says it is when it decides a review (`reviewer` of the review API). */
+  reviewer?: string;
 }
 
 export interface OrderOutcome {
@@ -59,12 +61,26 @@ export interface OrderOutcome {
   lagMs?: number;
   /** When the order was due (open model, client clock). */
   dueAtMs?: number;
+  /** Review orders: what the driver saw and did as the reviewer. */
+  review?: ReviewerOutcome;
+}
+
+export interface ReviewerOutcome {
+  /** The decision the workload gave the reviewer (`timeout`: it posted none). */
+  decision: 'approve' | 'reject' | 'timeout';
+  /** When GET first showed the order AWAITING_REVIEW (client clock); absent if it never did. */
+  sawWaitingAtMs?: number;
+  /** The review API's answer (202, or 409 when a retry found its own decision recorded). */
+  httpStatus?: number;
 }
 
 export interface DriveResult {
   outcomes: OrderOutcome[];
   startedAtMs: number;
-  /** When the last order reached a terminal state (or the wait ended). */
+  /**
+   * When the last order reached a terminal state (or the wait ended); orders that waited for
+   * review are left out (a person or a timeout, not the pipeline, decides when they end).
+   */
   finishedAtMs: number;
   /** Accepted orders that did not reach a terminal state. */
   timedOut: string[];
@@ -81,10 +97,17 @@ export interface DriveResult {
 export async function driveWorkload(options: DriveOptions): Promise<DriveResult> {
   const startedAtMs = Date.now();
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + options.deadlineMs;
-  const watcher = new TerminalWatcher(options.readOrders, deadline, options.activity, options.maxReadsPerSecond);
+  const reviewing = { count: 0 };
+  const watcher = new TerminalWatcher(
+    options.readOrders,
+    deadline,
+    options.activity,
+    () => reviewing.count > 0,
+    options.maxReadsPerSecond,
+  );
   const client = createHttpClient();
   try {
-    return await drive(options, startedAtMs, deadline, watcher, client);
+    return await drive(options, startedAtMs, deadline, watcher, client, reviewing);
   } finally {
     client.destroy();
   }
@@ -96,15 +119,41 @@ async function drive(
   deadline: number,
   watcher: TerminalWatcher,
   client: HttpClient,
+  reviewing: { count: number },
 ): Promise<DriveResult> {
   const outcomes: OrderOutcome[] = new Array(options.orders.length);
   let finishedAtMs = startedAtMs;
   let done = 0;
-  const track = async (outcome: OrderOutcome) => {
-    if (outcome.httpStatus !== 202 && outcome.httpStatus !== 200) return;
+  // Orders waiting for review finish in the background: a client does not hold a lane while a
+  // person decides, so the wait adds no back-pressure to the other orders.
+  const background: Promise<void>[] = [];
+  const finish = async (outcome: OrderOutcome) => {
     outcome.record = await watcher.wait(outcome.orderId);
-    if (outcome.record && isTerminal(outcome.record.status)) finishedAtMs = Math.max(finishedAtMs, Date.now());
+    // The throughput window ends with the last order the pipeline itself finished: an order that
+    // waited for review ends when a person (or its timeout) decides.
+    if (outcome.record && isTerminal(outcome.record.status) && !outcome.review?.sawWaitingAtMs)
+      finishedAtMs = Math.max(finishedAtMs, Date.now());
     options.onProgress?.(++done, options.orders.length);
+  };
+  const track = async (outcome: OrderOutcome, order: WorkloadOrder) => {
+    if (outcome.httpStatus !== 202 && outcome.httpStatus !== 200) return;
+    if (!order.review) return finish(outcome);
+    const review = order.review;
+    const reviewer: ReviewerOutcome = { decision: review.decision };
+    outcome.review = reviewer;
+    const parked = await watcher.wait(outcome.orderId, (r) => r.status === 'AWAITING_REVIEW' || isTerminal(r.status));
+    if (parked?.status === 'AWAITING_REVIEW') reviewer.sawWaitingAtMs = Date.now();
+    const decide = async () => {
+      if (parked?.status !== 'AWAITING_REVIEW' || review.decision === 'timeout') return;
+      reviewing.count++;
+      try {
+        await sleep(review.delayMs);
+        reviewer.httpStatus = await postReview(client, options.apiUrl, outcome.orderId, review.decision, options);
+      } finally {
+        reviewing.count--;
+      }
+    };
+    background.push(decide().then(() => finish(outcome)));
   };
   if (options.ratePerSec) {
     // The open model's sends happen on a thread of their own (open-model-thread.ts): this thread's
@@ -121,15 +170,19 @@ async function drive(
       (posted) => {
         const { index, ...rest } = posted;
         outcomes[index] = { ...rest, kind: options.orders[index]!.kind };
-        tracked.push(track(outcomes[index]!));
+        tracked.push(track(outcomes[index]!, options.orders[index]!));
       },
     );
     await Promise.all(tracked);
   } else {
+    // Orders that will wait for review go first: their waits (a reviewer's delay, a timeout) then
+    // overlap the rest of the run instead of lengthening it.
+    const sequence = options.orders.map((_, index) => index);
+    sequence.sort((a, b) => Number(!options.orders[a]!.review) - Number(!options.orders[b]!.review) || a - b);
     let next = 0;
     const lane = async () => {
-      while (next < options.orders.length && Date.now() < deadline) {
-        const index = next++;
+      while (next < sequence.length && Date.now() < deadline) {
+        const index = sequence[next++]!;
         const order = options.orders[index]!;
         const posted = await postOrder(
           client,
@@ -139,11 +192,12 @@ async function drive(
           options.sign,
         );
         outcomes[index] = { ...posted, kind: order.kind };
-        await track(outcomes[index]!);
+        await track(outcomes[index]!, order);
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, options.orders.length) }, lane));
   }
+  await Promise.all(background);
   watcher.stop();
   const placed = outcomes.filter((o): o is OrderOutcome => o !== undefined);
   const timedOut = placed
@@ -161,12 +215,19 @@ async function drive(
 /** The cloud must stay quiet this long, over several polls, before a waiting order counts as stranded. */
 const QUIET_FOR_MS = 1_000;
 
+interface Waiter {
+  until: (record: OrderRecord) => boolean;
+  resolve: (record: OrderRecord | undefined) => void;
+}
+
 /**
- * Polls for every pending order at once and wakes each waiter when its order ends, or when the
- * cloud has gone quiet with the order still not terminal (stranded), or at the optional deadline.
+ * Polls for every pending order at once and wakes each waiter when its order ends (or reaches
+ * what the waiter waits for), or when the cloud has gone quiet with the order still not terminal
+ * (stranded), or at the optional deadline. An order waiting for review is not stranded while its
+ * review may still be decided: the driver is about to decide it, or its timeout is still ahead.
  */
 class TerminalWatcher {
-  private readonly waiters = new Map<string, (record: OrderRecord | undefined) => void>();
+  private readonly waiters = new Map<string, Waiter[]>();
   private readonly last = new Map<string, OrderRecord>();
   /** With a read budget: when each pending order is read next, and its current interval. */
   private readonly schedule = new Map<string, { atMs: number; intervalMs: number }>();
@@ -179,13 +240,17 @@ class TerminalWatcher {
     private readonly readOrders: (ids: string[]) => Promise<OrderRecord[]>,
     private readonly deadline: number,
     private readonly activity?: () => string[],
+    private readonly deciding: () => boolean = () => false,
     private readonly maxReadsPerSecond = Number.POSITIVE_INFINITY,
   ) {}
 
-  wait(orderId: string): Promise<OrderRecord | undefined> {
-    return new Promise((resolve) => {
-      this.waiters.set(orderId, resolve);
-      this.schedule.set(orderId, { atMs: Date.now() + POLL_MS, intervalMs: POLL_MS });
+  wait(orderId: string, until: (record: OrderRecord) => boolean = (r) => isTerminal(r.status)) {
+    return new Promise<OrderRecord | undefined>((resolve) => {
+      if (this.endedBy) return resolve(this.last.get(orderId));
+      const list = this.waiters.get(orderId);
+      if (list) list.push({ until, resolve });
+      else this.waiters.set(orderId, [{ until, resolve }]);
+      if (!this.schedule.has(orderId)) this.schedule.set(orderId, { atMs: Date.now() + POLL_MS, intervalMs: POLL_MS });
       this.timer ??= setInterval(() => void this.poll(), POLL_MS);
     });
   }
@@ -219,21 +284,25 @@ class TerminalWatcher {
     this.polling = true;
     try {
       // Quiet is sampled before the read: an order that ends in between is read as terminal.
-      const quiet = this.activity ? this.activity().length === 0 : false;
+      const quiet = this.activity ? this.activity().length === 0 && !this.deciding() : false;
       const ids = this.due(Date.now());
       const records = ids.length > 0 ? await this.readOrders(ids) : [];
       for (const record of records) {
         this.last.set(record.orderId, record);
-        if (isTerminal(record.status)) this.settle(record.orderId, record);
+        this.settle(record.orderId, record, (waiter) => waiter.until(record));
       }
       const now = Date.now();
       for (const id of ids) if (this.waiters.has(id)) this.backOff(id, now);
       if (this.waiters.size === 0) return;
-      this.quietSince = quiet ? (this.quietSince ?? now) : undefined;
+      const reviewPending = [...this.waiters.keys()].some((id) => {
+        const review = this.last.get(id);
+        return review?.status === 'AWAITING_REVIEW' && Date.parse(review.review?.timeoutAt ?? '') + QUIET_FOR_MS > now;
+      });
+      this.quietSince = quiet && !reviewPending ? (this.quietSince ?? now) : undefined;
       const stranded = this.quietSince !== undefined && now - this.quietSince >= QUIET_FOR_MS;
       if (stranded || now >= this.deadline) {
         this.endedBy = stranded ? 'quiescent' : 'deadline';
-        for (const id of [...this.waiters.keys()]) this.settle(id, this.last.get(id));
+        for (const id of [...this.waiters.keys()]) this.settle(id, this.last.get(id), () => true);
       }
     } catch {
       // a failed poll is retried at the next tick
@@ -242,12 +311,19 @@ class TerminalWatcher {
     }
   }
 
-  private settle(orderId: string, record: OrderRecord | undefined): void {
-    const resolve = this.waiters.get(orderId);
-    if (!resolve) return;
-    this.waiters.delete(orderId);
-    this.schedule.delete(orderId);
-    resolve(record);
+  private settle(orderId: string, record: OrderRecord | undefined, which: (waiter: Waiter) => boolean): void {
+    const list = this.waiters.get(orderId);
+    if (!list) return;
+    const remaining = list.filter((waiter) => {
+      if (!which(waiter)) return true;
+      waiter.resolve(record);
+      return false;
+    });
+    if (remaining.length > 0) this.waiters.set(orderId, remaining);
+    else {
+      this.waiters.delete(orderId);
+      this.schedule.delete(orderId);
+    }
   }
 }
 
@@ -255,6 +331,46 @@ class TerminalWatcher {
 const POLL_MS = 150;
 /** On a read budget, the longest a pending order goes unread (its interval doubles up to it). */
 const MAX_POLL_INTERVAL_MS = 2_000;
+
+/** A throttled review (429) is retried for this long at most; other failures five times. */
+const THROTTLE_RETRY_FOR_MS = 30 * 60_000;
+const MAX_FAILED_ATTEMPTS = 5;
+
+/**
+ * The driver as the reviewer: `POST /orders/{orderId}/review`, throttles and 5xx retried like the
+ * orders themselves (a retry of a recorded decision answers 409 with it, which is its answer).
+ */
+async function postReview(
+  client: HttpClient,
+  apiUrl: string,
+  orderId: string,
+  decision: 'approve' | 'reject',
+  options: Pick<DriveOptions, 'sign' | 'reviewer'>,
+): Promise<number> {
+  const startedAtMs = Date.now();
+  for (let attempt = 1, failures = 0; ; attempt++) {
+    const backoff = () => sleep(Math.random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
+    try {
+      const url = `${apiUrl}/orders/${encodeURIComponent(orderId)}/review`;
+      const body = JSON.stringify({ decision, reviewer: options.reviewer ?? 'load-driver' });
+      const plain = { 'content-type': 'application/json' };
+      const headers = options.sign ? await options.sign({ method: 'POST', url, headers: plain, body }) : plain;
+      const response = await client.request('POST', url, headers, body);
+      if (response.status === 429 && Date.now() - startedAtMs < THROTTLE_RETRY_FOR_MS) {
+        await backoff();
+        continue;
+      }
+      if (response.status >= 500 && ++failures < MAX_FAILED_ATTEMPTS) {
+        await backoff();
+        continue;
+      }
+      return response.status;
+    } catch {
+      if (++failures >= MAX_FAILED_ATTEMPTS) return 0;
+      await backoff();
+    }
+  }
+}
 
 /** Runs the open model's sender thread to the end, handing each POST outcome over as it comes. */
 function sendOnThread(
@@ -289,4 +405,8 @@ export function terminalCounts(outcomes: OrderOutcome[]): Record<TerminalStatus,
   const counts: Record<TerminalStatus, number> = { CONFIRMED: 0, CANCELLED: 0, REJECTED: 0, FAILED: 0 };
   for (const o of outcomes) if (o.record && isTerminal(o.record.status)) counts[o.record.status as TerminalStatus]++;
   return counts;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -513,7 +513,14 @@ async function countStack(
     .filter((r) => r.type === 'AWS::Lambda::Function' && !exclude.has(r.physicalId))
     .map((r) => r.physicalId);
   const lightLoadMs = await readLightLoadDurations(options.access, functions, calibration);
-  return countFromCloudWatch({ ...rest, lightLoadMs });
+  // A function the calibration never ran (a path it does not take) is priced at its p50 over the
+  // run, as `npm start` prices it.
+  const missing = functions.filter((name) => lightLoadMs[name] === undefined);
+  const overRun =
+    missing.length > 0
+      ? await readLightLoadDurations(options.access, missing, { startMs: options.startMs, endMs: options.endMs })
+      : {};
+  return countFromCloudWatch({ ...rest, lightLoadMs: { ...overRun, ...lightLoadMs } });
 }
 
 /**

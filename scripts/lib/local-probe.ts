@@ -190,7 +190,10 @@ export class LocalStackProbe {
   }
 
   /** Everything the invariant checker needs after a run. */
-  async snapshot(acceptedOrderIds: readonly string[]): Promise<RunSnapshot> {
+  async snapshot(
+    acceptedOrderIds: readonly string[],
+    options: Pick<RunSnapshot, 'expectedReviews'> = {},
+  ): Promise<RunSnapshot> {
     const [orders, ledger, stock, dlq, failed] = await Promise.all([
       this.allOrders(),
       this.ledger(),
@@ -200,7 +203,7 @@ export class LocalStackProbe {
     ]);
     const parked = new Set<string>(failed);
     for (const { body } of dlq) for (const id of orderIdsIn(body)) parked.add(id);
-    return { acceptedOrderIds, orders, ledger, stock, parkedOrderIds: parked };
+    return { acceptedOrderIds, orders, ledger, stock, parkedOrderIds: parked, ...options };
   }
 }
 

@@ -1,6 +1,6 @@
 import { lightLoadGbSeconds } from '../measure/lambda-duration.ts';
 import type { Counts } from '../report/types.ts';
-import type { RunInstruments } from './run-instruments.ts';
+import type { FunctionUsage, RunInstruments } from './run-instruments.ts';
 
 /**
  * Functions that only ever ran for orders already terminal: independent consumers of the final
@@ -43,14 +43,14 @@ export function withoutFanOut(
     if (calibrated && ms === undefined && !fanOut.has(name)) notCalibrated.push(name);
     const fnGbSeconds =
       ms === undefined
-        ? fn.gbSecondsMeasured
+        ? measuredGbSecondsOf(fn)
         : lightLoadGbSeconds([[name, { invocations: fn.invocations, memoryMb: fn.memoryMb, lightLoadMs: ms }]])
             .gbSeconds;
     if (!fanOut.has(name)) {
       gbSeconds += fnGbSeconds;
       continue;
     }
-    fanOutMeasured += fn.gbSecondsMeasured;
+    fanOutMeasured += measuredGbSecondsOf(fn);
     apart.lambdaInvocations = (apart.lambdaInvocations ?? 0) + fn.invocations;
     apart.lambdaGbSeconds = (apart.lambdaGbSeconds ?? 0) + fnGbSeconds;
     apart.eventDeliveries = (apart.eventDeliveries ?? 0) + fn.invocations;
@@ -69,4 +69,9 @@ export function withoutFanOut(
   const measuredGbSeconds = Math.max(0, (counts.lambdaGbSeconds ?? 0) - fanOutMeasured);
   pipeline.lambdaGbSeconds = calibrated ? gbSeconds + waitGbSeconds : measuredGbSeconds;
   return { counts: pipeline, fanOutCounts: apart, measuredGbSeconds, notCalibrated };
+}
+
+/** GB-seconds of a function's invocations as billed: each one's duration rounded up to the ms. */
+function measuredGbSecondsOf(fn: FunctionUsage): number {
+  return ((fn.memoryMb / 1024) * fn.billedMs) / 1000;
 }

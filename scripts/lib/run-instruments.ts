@@ -84,11 +84,10 @@ export class RunInstruments implements CloudInstruments {
       invocations: 0,
       memoryMb: record.memoryMb ?? 1024,
       usage: {},
-      gbSecondsMeasured: 0,
+      billedMs: 0,
     };
     fn.invocations += 1;
-    // As AWS bills an invocation: its duration rounded up to the millisecond.
-    fn.gbSecondsMeasured += ((fn.memoryMb / 1024) * Math.ceil(durationMs)) / 1000;
+    fn.billedMs += Math.ceil(record.endedAtMs - record.startedAtMs);
     for (const [name, n] of Object.entries(usage)) {
       const counter = name as CounterName;
       fn.usage[counter] = (fn.usage[counter] ?? 0) + (n ?? 0);
@@ -206,8 +205,8 @@ export interface FunctionUsage {
   invocations: number;
   memoryMb: number;
   usage: Partial<Record<CounterName, number>>;
-  /** GB-seconds of its invocations' own durations, each rounded up to the millisecond. */
-  gbSecondsMeasured: number;
+  /** Every invocation's duration rounded up to the ms, cold ones included, as Lambda bills them. */
+  billedMs: number;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -237,7 +237,7 @@ export async function countFromCloudWatch(options: CountOptions): Promise<StackC
     if (waits > 0) lambdaDuration.inCodeRetryWaitGbSeconds = waits;
     if (priced.notCalibrated.length > 0) lambdaDuration.notCalibrated = priced.notCalibrated;
     notes.push(
-      `Lambda duration priced at each function's p50 Duration over the light-load calibration (one order in flight), each invocation rounded up to 1 ms${priced.notCalibrated.length > 0 ? `; not in the calibration, so priced as measured: ${priced.notCalibrated.join(', ')}` : ''}${waits > 0 ? `; plus in-code retry waits at the retry policy's expected wait (${formatUnits(waits)} GB-s)` : ''}. At the run's own durations it is ${formatUnits(lambdaGbSecondsMeasured)} GB-s.`,
+      `Lambda duration priced at each function's p50 Duration over the light-load calibration (one order in flight; a function it never ran, at its p50 over the run), each invocation rounded up to 1 ms${priced.notCalibrated.length > 0 ? `; not in the calibration, so priced as measured: ${priced.notCalibrated.join(', ')}` : ''}${waits > 0 ? `; plus in-code retry waits at the retry policy's expected wait (${formatUnits(waits)} GB-s)` : ''}. At the run's own durations it is ${formatUnits(lambdaGbSecondsMeasured)} GB-s.`,
     );
   } else counts.lambdaGbSeconds = lambdaGbSecondsMeasured;
   notes.push(

@@ -15,6 +15,25 @@ export type Variant = (typeof VARIANTS)[number];
 /** Emulators a variant needs beyond DynamoDB, SQS and Lambda (which always run). */
 export type OptionalEmulator = OptionalService;
 
+/**
+ * How a variant waits for a manual review (issue 13). A variant gets this field once its stack
+ * parks big orders (its park / timeout code and its `ResumeReview` for the review API); until
+ * then the main job leaves the workload's review orders out of its run and the report says so.
+ */
+export interface ReviewSupport {
+  /** The AWS mechanism that holds a waiting order and fires its timeout, in one sentence (report). */
+  mechanism: string;
+  /** How an operator finds the orders waiting for review: what to run, in one sentence (report). */
+  findWaiting: string;
+  /**
+   * Functions (serverless.yml keys) that run only because orders wait (the review API, a task
+   * that parks): their Lambda GB-seconds are part of what a waiting order costs.
+   */
+  waitFunctions: readonly string[];
+  /** Where the style cannot hold an order for the deployed timeout (Express: 5 min), said in the report. */
+  limit?: string;
+}
+
 /** Run options a variant's deployment may depend on. */
 export interface VariantRunOptions {
   sfnType?: 'standard' | 'express';
@@ -69,6 +88,8 @@ export interface VariantSpec {
   duplicateEvents?: boolean;
   /** What it loses locally in a crash, and what AWS does instead (README, drills). */
   crashNote: string;
+  /** Its manual-review mechanism; absent: it has none yet (its runs skip review orders, the report says so). */
+  review?: ReviewSupport;
   /** Puts every parked order of a deployed stack back into its pipeline. */
   redrive(context: RedriveContext): Promise<RedriveOutcome>;
 }
@@ -88,11 +109,22 @@ function outcome(moved: Record<string, number>, what: string): RedriveOutcome {
 
 export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
   'sqs-chain': {
-    emulators: [],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['scheduler'],
     drillParams: { visibilityTimeout: '3' },
     hopType: () => 'sqs',
     crashNote:
       'nothing: in-flight messages stay in the queue and reappear after their visibility timeout, locally as on AWS',
+    review: {
+      mechanism:
+        'the order parks in DynamoDB (AWAITING_REVIEW); a one-time EventBridge Scheduler schedule named after the ' +
+        'orderId puts its timeout on the compensate-order queue; the review API sends an approved order to the ' +
+        'charge-payment queue and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name sqs-chain-<stage>-reviews (one schedule per waiting order, named ' +
+        'after it), or the orders table items with status AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder'],
+    },
     async redrive(context) {
       const { SQSClient } = await import('@aws-sdk/client-sqs');
       const { findRedrivePairs, redriveQueues } = await import('./redrive.ts');
@@ -108,9 +140,21 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     },
   },
   'eventbridge-flags': {
-    emulators: ['eventbridge'],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['eventbridge', 'scheduler'],
     hopType: () => 'eventbridge',
     duplicateEvents: true,
+    review: {
+      mechanism:
+        "the order parks in DynamoDB (AWAITING_REVIEW) and validate-order's flag says awaiting-review, so no event " +
+        'goes out; a one-time EventBridge Scheduler schedule named after the orderId puts ReviewTimedOut on the bus ' +
+        '(time-out-review cancels the order); the review API resolves the flag, puts OrderValidated (approve) or ' +
+        'OrderStepFailed (reject) and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name eventbridge-flags-<stage>-reviews (one schedule per waiting ' +
+        'order, named after it), or the flags table items whose done:validate-order is awaiting-review',
+      waitFunctions: ['reviewOrder', 'timeOutReview'],
+    },
     crashNote:
       "locally the async-invocation retry queue lives in the local cloud process, so it survives a crash of the execution environments but not of that process; AWS keeps async events in Lambda's own durable queue (up to 6 h, 2 retries) and then the on-failure destination",
     async redrive(context) {
@@ -181,7 +225,8 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     },
   },
   'single-lambda': {
-    emulators: [],
+    // EventBridge Scheduler: the one-time schedule that times a parked order's review out.
+    emulators: ['scheduler'],
     // One async invoke carries the whole order (API -> processOrder); the steps call each other in
     // process. AWS publishes no delay figure for a direct async invoke (the EventBridge figure
     // includes the bus), so its modelled latency says "not modelled" rather than guess one.
@@ -190,6 +235,20 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     inCodeRetries: { functionKey: 'processOrder' },
     crashNote:
       "the crashed invocation fails with Sandbox.Crashed and Lambda's async retry runs the whole order again from validate; the idempotent steps answer duplicate for what it already did. Locally the async queue lives in the local cloud process; AWS keeps it in Lambda's own durable queue (up to 6 h, 2 retries), then the on-failure destination",
+    review: {
+      mechanism:
+        'the run parks the order in DynamoDB (AWAITING_REVIEW) and ends; a one-time EventBridge Scheduler schedule ' +
+        'named after the orderId invokes the order function at the timeout (it cancels the order); the review API ' +
+        'invokes it again (async) on approval, a second run that goes on from charge-payment with the same retries ' +
+        'and compensations, and deletes the schedule. Nothing runs while it waits',
+      findWaiting:
+        'aws scheduler list-schedules --group-name single-lambda-<stage>-reviews (one schedule per waiting order, ' +
+        'named after it), or the orders table items with status AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder'],
+      limit:
+        'one invocation lasts 15 minutes at most, so the order cannot wait for a reviewer inside it: the run parks ' +
+        'the order and ends, and the approval starts a second invocation (the saga is split in two runs)',
+    },
     async redrive(context) {
       const { SQSClient } = await import('@aws-sdk/client-sqs');
       const { LambdaClient } = await import('@aws-sdk/client-lambda');

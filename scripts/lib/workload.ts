@@ -1,6 +1,7 @@
 import { chance } from '#domain/outside-world';
 import { createCatalog } from '#domain/catalog';
-import type { PlaceOrderCommand } from '#domain/order';
+import type { PlaceOrderCommand, ReviewDecision } from '#domain/order';
+import { DEFAULT_REVIEW_THRESHOLD_CENTS } from '#domain/review';
 
 export interface WorkloadOptions {
   orders: number;
@@ -13,6 +14,15 @@ export interface WorkloadOptions {
   transientRate: number;
   /** Share of orders over the credit limit (-> REJECTED by validate-order). */
   rejectRate: number;
+  /**
+   * Share of orders above the review threshold (and below the credit limit): they wait
+   * AWAITING_REVIEW for a reviewer (the driver) or the timeout. Absent: none.
+   */
+  reviewRate?: number;
+  /** Share of the review orders the reviewer rejects (-> CANCELLED ReviewRejected). */
+  reviewRejectRate?: number;
+  /** Share of the review orders nobody decides (-> CANCELLED ReviewTimedOut after the timeout). */
+  reviewTimeoutRate?: number;
   /** Prefix of every orderId, so runs against a long-lived stack never collide. */
   runId: string;
 }
@@ -24,13 +34,47 @@ export const DEFAULT_WORKLOAD: Omit<WorkloadOptions, 'runId'> = {
   outOfStockRate: 0.05,
   transientRate: 0.1,
   rejectRate: 0.02,
+  // A few percent wait for review: of those, a quarter is rejected, a fifth times out, the rest approved.
+  reviewRate: 0.03,
+  reviewRejectRate: 0.25,
+  reviewTimeoutRate: 0.2,
 };
 
-export type OrderKind = 'ok' | 'decline' | 'out-of-stock' | 'transient' | 'reject';
+export type OrderKind =
+  | 'ok'
+  | 'decline'
+  | 'out-of-stock'
+  | 'transient'
+  | 'reject'
+  | 'review-approve'
+  | 'review-reject'
+  | 'review-timeout';
+
+/**
+ * The review timeout of a local run: long enough for the reviewer (who decides within 1.5 s of
+ * seeing the order wait) on a busy machine, short enough that the orders nobody decides end soon.
+ */
+export const DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS = 10;
+
+/** The reviewer's part, seeded: what it decides, and how long after it sees the order waiting. */
+export const REVIEWER_DELAY_MS = { min: 200, max: 1500 } as const;
 
 export interface WorkloadOrder {
   kind: OrderKind;
   command: PlaceOrderCommand;
+  /** Review orders only: the decision the reviewer posts (none for `timeout`) and after how long. */
+  review?: { decision: ReviewDecision; delayMs: number };
+}
+
+/** The decision a review order ends with (its kind says it), or undefined for other kinds. */
+export function reviewDecisionOf(kind: OrderKind): ReviewDecision | undefined {
+  return kind === 'review-approve'
+    ? 'approve'
+    : kind === 'review-reject'
+      ? 'reject'
+      : kind === 'review-timeout'
+        ? 'timeout'
+        : undefined;
 }
 
 /**
@@ -53,14 +97,24 @@ export function generateWorkload(options: WorkloadOptions): WorkloadOrder[] {
     if (kind === 'out-of-stock') items.push({ sku: scarce.sku, qty: scarce.stock + 1 });
     if (kind === 'reject')
       items.splice(0, items.length, { sku: pricey.sku, qty: Math.ceil(1_000_001 / pricey.unitPriceCents) });
+    const decision = reviewDecisionOf(kind);
+    // Above the review threshold by up to two more units, far below the credit limit.
+    if (decision) {
+      const qty =
+        Math.ceil((DEFAULT_REVIEW_THRESHOLD_CENTS + 1) / pricey.unitPriceCents) + Math.floor(draw(i, 'big') * 3);
+      items.splice(0, items.length, { sku: pricey.sku, qty });
+    }
     const paymentToken =
       kind === 'decline'
         ? 'tok_decline'
         : kind === 'transient'
           ? `tok_flaky_${1 + Math.floor(draw(i, 'flaky') * 2)}`
           : 'tok_ok';
+    const delayMs =
+      REVIEWER_DELAY_MS.min + Math.floor(draw(i, 'review-delay') * (REVIEWER_DELAY_MS.max - REVIEWER_DELAY_MS.min));
     return {
       kind,
+      ...(decision ? { review: { decision, delayMs } } : {}),
       command: {
         orderId: `${options.runId}-${String(i).padStart(6, '0')}`,
         customerId: `cust-${Math.floor(draw(i, 'customer') * 500)}`,
@@ -79,6 +133,14 @@ function kindOf(r: number, o: WorkloadOptions): OrderKind {
   if (r < (edge += o.outOfStockRate)) return 'out-of-stock';
   if (r < (edge += o.transientRate)) return 'transient';
   if (r < (edge += o.rejectRate)) return 'reject';
+  if (r < (edge += o.reviewRate ?? 0)) {
+    // Where in the review share it fell decides the review's outcome, so it stays seeded.
+    const within = (r - (edge - (o.reviewRate ?? 0))) / (o.reviewRate ?? 1);
+    const timeout = o.reviewTimeoutRate ?? 0;
+    if (within < timeout) return 'review-timeout';
+    if (within < timeout + (o.reviewRejectRate ?? 0)) return 'review-reject';
+    return 'review-approve';
+  }
   return 'ok';
 }
 
@@ -89,7 +151,15 @@ export const EXPECTED_TERMINAL: Record<OrderKind, string> = {
   decline: 'CANCELLED',
   'out-of-stock': 'CANCELLED',
   reject: 'REJECTED',
+  'review-approve': 'CONFIRMED',
+  'review-reject': 'CANCELLED',
+  'review-timeout': 'CANCELLED',
 };
+
+/** The review orders of a workload and the decision each must end with (for the invariant checker). */
+export function expectedReviews(orders: readonly WorkloadOrder[]): Map<string, ReviewDecision> {
+  return new Map(orders.flatMap((o) => (o.review ? [[o.command.orderId, o.review.decision] as const] : [])));
+}
 
 /** Orders of the light-load calibration: every path (declined, out of stock, rejected), no waits. */
 export const CALIBRATION_ORDERS = 30;
@@ -110,6 +180,8 @@ export function calibrationWorkload(
     outOfStockRate: 0.2,
     transientRate: 0,
     rejectRate: 0.1,
+    // No order waits for a person here: the calibration measures the functions, one order at a time.
+    reviewRate: 0,
     runId,
   });
 }

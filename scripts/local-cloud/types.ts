@@ -151,6 +151,12 @@ export type CounterName =
   | 'schedulesCreated'
   | 'schedulerInvocations';
 
+/**
+ * The same units counted again when they were spent for an order's manual review (parking it,
+ * recording its decision or timeout, resuming it): `wait.dynamoWriteUnits` ... (see `duringWait`).
+ */
+export type WaitCounterName = `wait.${CounterName}`;
+
 export const noInstruments: CloudInstruments = { count: () => {}, hopDelay: () => 0 };
 
 /** Fixed identity of the local cloud: ARNs are built from these, never from a real account. */

@@ -38,6 +38,11 @@ export interface ViewVariant {
   measuredStepMs: number;
   /** Modelled p50 of a typical order that is not step compute: hops and retry waits (ms). */
   orchestrationMs: number;
+  /**
+   * No published hop delay, so no modelled latency (durable-functions, single-lambda): the view
+   * gives its scale ceiling only; latency and where it starts to grow are NaN ("not modelled").
+   */
+  latencyNotModelled?: boolean;
   /** Lambda seconds per order at the measured step duration (all invocations). */
   lambdaSecondsPerOrder: number;
   /** Average memory of the step functions, GB. */
@@ -65,7 +70,7 @@ export interface AwsViewVariant {
   stepMsForTenPercent: number;
   maxOrdersPerSec: number;
   bindingQuota: string;
-  /** Load at which the queueing approximation adds 10% to the p50 (orders/s). */
+  /** Load at which the queueing approximation adds 10% to the p50 (orders/s); NaN: latency not modelled. */
   latencyGrowsFromOrdersPerSec: number;
   quotas: {
     name: string;
@@ -98,7 +103,7 @@ export function computeAwsView(
   };
   const variants = model.variants.map((v): AwsViewVariant => {
     const stepMs = controls.stepMs ?? v.measuredStepMs;
-    const deltaMs = (stepMs - v.measuredStepMs) * v.stepsPerOrder;
+    const deltaMs = controls.stepMs == null ? 0 : (stepMs - v.measuredStepMs) * v.stepsPerOrder;
     const latencyP50Ms = v.orchestrationMs + v.stepsPerOrder * stepMs;
     const units: Record<string, number> = { ...v.unitsPerOrder };
     const measuredRetries = v.retriesPerOrder ?? 0;
@@ -136,6 +141,8 @@ export function computeAwsView(
     const allowedWaitSec = (0.1 * latencyP50Ms) / 1000;
     const growsFrom = (q: { ordersPerSec: number; limit: number | null; kind: string }): number => {
       if (!Number.isFinite(q.ordersPerSec)) return q.ordersPerSec;
+      // The 10% is of a latency: without a modelled one, not modelled either.
+      if (v.latencyNotModelled) return Number.NaN;
       if (q.kind === 'concurrency' && q.limit) {
         const invocations = Math.max(1, units.lambdaInvocations ?? 1);
         const serviceSec = lambdaSeconds / invocations;
@@ -179,7 +186,7 @@ export function computeAwsView(
       monthlyUsd,
       usdPerMillionOrders: perOrderUsd * 1_000_000,
       latencyP50Ms,
-      overheadShare: latencyP50Ms > 0 ? orchestration / latencyP50Ms : 0,
+      overheadShare: v.latencyNotModelled ? Number.NaN : latencyP50Ms > 0 ? orchestration / latencyP50Ms : 0,
       stepMsForTenPercent: v.stepsPerOrder > 0 ? (9 * orchestration) / v.stepsPerOrder : Number.POSITIVE_INFINITY,
       maxOrdersPerSec: binding.ordersPerSec,
       bindingQuota: binding.name,

@@ -95,10 +95,66 @@ export function summarizeModelledAws(
 /** The view model of one variant (and, for Step Functions Standard, its Express sibling). */
 export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined, hops: HopLatencyTable): ViewVariant[] {
   if (!modelled || run.orders.length === 0) return [];
+  const steps = Math.max(1, modelled.typical.steps);
+  const base = unitsView(run, {
+    stepsPerOrder: steps,
+    measuredStepMs: modelled.typical.computeMs / steps,
+    orchestrationMs: modelled.typical.hopsMs + modelled.typical.retryWaitMs,
+  });
+  const { unitsPerOrder, unitsPerRetry } = base;
+  if (run.hopType !== 'sfn-standard') return [base];
+  // Express beside Standard: one request per execution and its duration instead of transitions,
+  // and Express's own per-hop delays (the same hops, scaled by the published p50s).
+  const { stateTransitions: _transitions, sfnStandardExecutions: _executions, ...rest } = unitsPerOrder;
+  const hopScale = hops.hops['sfn-express'].p50 / hops.hops['sfn-standard'].p50;
+  return [
+    base,
+    {
+      ...base,
+      name: `${run.name} (Express)`,
+      orchestrationMs: modelled.typical.hopsMs * hopScale + modelled.typical.retryWaitMs,
+      unitsPerOrder: { ...rest, sfnExpressRequests: 1 },
+      unitsPerRetry: Object.fromEntries(Object.entries(unitsPerRetry).filter(([c]) => c !== 'stateTransitions')),
+      expressBilledGb: EXPRESS_BILLED_GB,
+    },
+  ];
+}
+
+/**
+ * The view of a variant whose latency is not modelled (no published hop delay: durable-functions,
+ * single-lambda), for its scale ceiling only: the ceiling needs the run's units per order and the
+ * quotas, not a latency. Its latency stays "not modelled" (NaN here, never a figure), so where
+ * latency starts to grow is not modelled either. It stays out of the cost and step-duration curves.
+ */
+export function scaleOnlyVariant(run: VariantRun): ViewVariant[] {
+  if (run.orders.length === 0) return [];
+  const finished = run.orders.filter((o) => isTerminal(o.status));
+  const confirmed = finished.filter((o) => o.status === 'CONFIRMED');
+  const typical = confirmed.length > 0 ? confirmed : finished;
+  const counted = typical.filter((o) => o.journey);
+  const steps = Math.max(1, median(counted.map((o) => o.journey!.invocations.length)));
+  const compute = Object.values(run.calibration?.computeMs ?? {});
+  return [
+    unitsView(run, {
+      stepsPerOrder: steps,
+      measuredStepMs: compute.length > 0 ? median(compute) : Number.NaN,
+      orchestrationMs: Number.NaN,
+      latencyNotModelled: true,
+    }),
+  ];
+}
+
+/**
+ * What an order uses of each priced unit and quota, from the run's counts: units per order,
+ * Lambda seconds at the light-load calibration durations, and what one more retry costs.
+ */
+function unitsView(
+  run: VariantRun,
+  latency: Pick<ViewVariant, 'stepsPerOrder' | 'measuredStepMs' | 'orchestrationMs' | 'latencyNotModelled'>,
+): ViewVariant {
   const orders = run.orders.length;
   const unitsPerOrder: Record<string, number> = {};
   for (const [counter, n] of Object.entries(run.counts as Counts)) unitsPerOrder[counter] = (n ?? 0) / orders;
-  const steps = Math.max(1, modelled.typical.steps);
   const calibration = run.calibration;
   const durations = Object.values(calibration?.durationMs ?? {});
   const lambdaSecondsPerOrder =
@@ -125,34 +181,16 @@ export function viewVariants(run: VariantRun, modelled: ModelledAws | undefined,
     for (const [counter, units] of Object.entries(MECHANISM_UNITS[m] ?? {}))
       unitsPerRetry[counter] = (unitsPerRetry[counter] ?? 0) + (units * n) / Math.max(1, retries);
   }
-  const base: ViewVariant = {
+  return {
     name: run.name,
     unitsPerOrder,
-    stepsPerOrder: steps,
-    measuredStepMs: modelled.typical.computeMs / steps,
-    orchestrationMs: modelled.typical.hopsMs + modelled.typical.retryWaitMs,
+    ...latency,
     lambdaSecondsPerOrder,
     memoryGb: Number.isFinite(memoryGb) && memoryGb > 0 ? memoryGb : 1,
     ...(run.hopType === 'sfn-express' ? { expressBilledGb: EXPRESS_BILLED_GB } : {}),
     retriesPerOrder: retries / orders,
     unitsPerRetry,
   };
-  if (run.hopType !== 'sfn-standard') return [base];
-  // Express beside Standard: one request per execution and its duration instead of transitions,
-  // and Express's own per-hop delays (the same hops, scaled by the published p50s).
-  const { stateTransitions: _transitions, sfnStandardExecutions: _executions, ...rest } = unitsPerOrder;
-  const hopScale = hops.hops['sfn-express'].p50 / hops.hops['sfn-standard'].p50;
-  return [
-    base,
-    {
-      ...base,
-      name: `${run.name} (Express)`,
-      orchestrationMs: modelled.typical.hopsMs * hopScale + modelled.typical.retryWaitMs,
-      unitsPerOrder: { ...rest, sfnExpressRequests: 1 },
-      unitsPerRetry: Object.fromEntries(Object.entries(unitsPerRetry).filter(([c]) => c !== 'stateTransitions')),
-      expressBilledGb: EXPRESS_BILLED_GB,
-    },
-  ];
 }
 
 export function viewPrices(prices: PriceTable): AwsViewModel['prices'] {
@@ -168,6 +206,7 @@ export function scaleOf(view: AwsViewModel, name: string): VariantScale | undefi
   const v = computeAwsView(view, { monthlyOrders: 1e6 }).variants.find((x) => x.name === name);
   if (!v) return undefined;
   const binding = view.quotas.find((q) => q.name === v.bindingQuota);
+  const variant = view.variants.find((x) => x.name === name);
   // JSON has no Infinity: a quota without a ceiling is null ("no ceiling").
   const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
   return {
@@ -176,6 +215,9 @@ export function scaleOf(view: AwsViewModel, name: string): VariantScale | undefi
     raise: binding?.raise ?? '',
     source: binding?.source ?? '',
     latencyGrowsFromOrdersPerSec: finite(v.latencyGrowsFromOrdersPerSec),
+    ...(variant?.latencyNotModelled
+      ? { latencyNotModelled: 'no published hop delay for this variant, so no modelled latency to add 10% to' }
+      : {}),
     quotas: v.quotas.map(({ name: quota, limit, perOrder, ordersPerSec, latencyGrowsFromOrdersPerSec, source }) => ({
       name: quota,
       limit,

@@ -71,7 +71,9 @@ export function awsTables(report: Report): AwsTable[] {
         ['quota that binds first', ...scaled.map(([, v]) => v.scale!.bindingQuota)],
         [
           'latency starts to grow from (orders/s)',
-          ...scaled.map(([, v]) => rate(v.scale!.latencyGrowsFromOrdersPerSec)),
+          ...scaled.map(([, v]) =>
+            v.scale!.latencyNotModelled ? 'not modelled' : rate(v.scale!.latencyGrowsFromOrdersPerSec),
+          ),
         ],
         ['to raise it', ...scaled.map(([, v]) => v.scale!.raise)],
         ['source', ...scaled.map(([, v]) => v.scale!.source)],
@@ -80,13 +82,19 @@ export function awsTables(report: Report): AwsTable[] {
           ...scaled.map(([, v]) => {
             const q = v.scale!.quotas.find((x) => x.name === quota);
             return q
-              ? `${rate(q.ordersPerSec)} (${formatNumber(q.perOrder, 2)}; ${rate(q.latencyGrowsFromOrdersPerSec)})`
+              ? `${rate(q.ordersPerSec)} (${formatNumber(q.perOrder, 2)}; ${v.scale!.latencyNotModelled ? 'not modelled' : rate(q.latencyGrowsFromOrdersPerSec)})`
               : '-';
           }),
         ]),
       ],
       notes: [
         'A rate quota is a token bucket: below its refill rate nothing waits. "Latency starts to grow" is where a queueing approximation (M/D/1 for a rate quota, Erlang C for the concurrency pool) adds 10% to the modelled p50: an estimate, not a measurement.',
+        ...scaled
+          .filter(([, v]) => v.scale!.latencyNotModelled)
+          .map(
+            ([name, v]) =>
+              `${name}: its ceiling comes from the run's units per order and the quotas; where latency starts to grow is not modelled (${v.scale!.latencyNotModelled}).`,
+          ),
         'DynamoDB table throughput counts every table of the variant as one table: a lower bound on the ceiling. A hot SKU is limited to 1,000 writes/s by its partition in every variant alike (not shown as binding).',
       ],
     });

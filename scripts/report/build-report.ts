@@ -8,6 +8,7 @@ import {
   loadQuotas,
   retryCostCurve,
   scaleOf,
+  scaleOnlyVariant,
   stepDurationSweep,
   summarizeModelledAws,
   viewPrices,
@@ -17,11 +18,13 @@ import { checkClaims } from './claims.ts';
 import { summarizeCheckpointOverhead } from './durable-section.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type {
+  Counts,
   ExampleTimeline,
   OrderRun,
   OverheadRatio,
   Report,
   ReportSources,
+  ReviewReport,
   RunInput,
   VariantReport,
   VariantRun,
@@ -50,11 +53,17 @@ export function buildReport(input: RunInput): Report {
   const viewList = input.variants.flatMap((run) => viewVariants(run, modelled.get(run.name), hopLatency));
   const view: AwsViewModel | undefined =
     viewList.length > 0 ? { prices: viewPrices(prices), quotas: loadQuotas(), variants: viewList } : undefined;
+  // Scale ceilings need units per order and quotas, not a latency: every variant gets one.
+  const scaleList = input.variants.flatMap((run) => (modelled.get(run.name) ? [] : scaleOnlyVariant(run)));
+  const scaleView: AwsViewModel | undefined =
+    view || scaleList.length > 0
+      ? { prices: viewPrices(prices), quotas: view?.quotas ?? loadQuotas(), variants: [...viewList, ...scaleList] }
+      : undefined;
   const variants = Object.fromEntries(
     input.variants.map((run) => {
       const report = summarizeRun(run, prices, exampleId);
       const aws = modelled.get(run.name);
-      const scale = view ? scaleOf(view, run.name) : undefined;
+      const scale = scaleView ? scaleOf(scaleView, run.name) : undefined;
       // Measured locally inside a durable function; the single-lambda run gives the same orders without checkpoints.
       const checkpoints = summarizeCheckpointOverhead(
         run,
@@ -125,7 +134,9 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
         : {}),
     },
     latencyCdf: modelled ? { local: local.cdf, modelledAws: modelled.cdf } : { local: local.cdf },
-    throughputPerSec: run.wallClockMs > 0 ? finished.length / (run.wallClockMs / 1000) : 0,
+    // Orders that waited for a person or a timeout end when those decide, not when the pipeline is
+    // done: the throughput window (the driver's) and this count leave them out.
+    throughputPerSec: run.wallClockMs > 0 ? finished.filter((o) => !waitOf(o)).length / (run.wallClockMs / 1000) : 0,
     ...(run.cpuMsPerOrder && run.cores
       ? {
           localCapacity: {
@@ -182,6 +193,61 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
         }
       : {}),
     ...(run.target ? { target: run.target } : {}),
+    ...(run.review ? { review: summarizeReview(run, prices) } : {}),
+  };
+}
+
+/** When an order parked for review and when its wait was decided (timeline times, ms), if it waited. */
+export function waitOf(order: OrderRun): { parkedAtMs: number; decidedAtMs?: number } | undefined {
+  const parked = order.timeline.find((e) => e.step === 'await-review' && e.outcome === 'succeeded');
+  if (!parked) return undefined;
+  const decided = order.timeline.find(
+    (e) => (e.step === 'review-order' || e.step === 'time-out-review') && e.outcome === 'succeeded',
+  );
+  return { parkedAtMs: Date.parse(parked.at), ...(decided ? { decidedAtMs: Date.parse(decided.at) } : {}) };
+}
+
+/** Time an order spent AWAITING_REVIEW (0 when it never waited). */
+function waitedMs(order: OrderRun): number {
+  const wait = waitOf(order);
+  if (!wait) return 0;
+  return Math.max(0, (wait.decidedAtMs ?? order.terminalAtMs ?? wait.parkedAtMs) - wait.parkedAtMs);
+}
+
+/**
+ * How the run's waiting orders waited: how many, how their waits ended, how long they waited
+ * and how fast an approval resumed them, and what a waiting order cost (its units priced).
+ */
+function summarizeReview(run: VariantRun, prices: PriceTable): ReviewReport {
+  const review = run.review!;
+  const waiting = run.orders.filter((order) => waitOf(order));
+  const decisions = { approve: 0, reject: 0, timeout: 0 };
+  const resumes: number[] = [];
+  for (const order of waiting) {
+    const timedOut = order.timeline.some((e) => e.step === 'time-out-review' && e.outcome === 'succeeded');
+    const decision = timedOut ? 'timeout' : order.reason === 'ReviewRejected' ? 'reject' : 'approve';
+    decisions[decision] += 1;
+    const decidedAtMs = waitOf(order)?.decidedAtMs;
+    const next = order.timeline.find(
+      (e) => e.step === 'charge-payment' && e.outcome === 'succeeded' && Date.parse(e.at) >= (decidedAtMs ?? 0),
+    );
+    if (decision === 'approve' && decidedAtMs !== undefined && next) resumes.push(Date.parse(next.at) - decidedAtMs);
+  }
+  const perWaitingOrder: Counts = Object.fromEntries(
+    Object.entries(review.waitingCounts).map(([name, n]) => [name, (n ?? 0) / Math.max(1, waiting.length)]),
+  );
+  const { waitingCounts: _counts, ...rest } = review;
+  return {
+    ...rest,
+    waitingOrders: waiting.length,
+    decisions,
+    ...(waiting.length > 0 ? { waitedMs: summarizeLatencies(waiting.map(waitedMs)).quantiles } : {}),
+    ...(resumes.length > 0 ? { resumeMs: summarizeLatencies(resumes).quantiles } : {}),
+    perWaitingOrder,
+    usdPerWaitingOrder:
+      waiting.length > 0
+        ? estimateCost(review.waitingCounts, waiting.length, prices).perMillionOrdersUsd / 1_000_000
+        : 0,
   };
 }
 
@@ -207,12 +273,17 @@ function typicalConfirmedOrder(orders: readonly OrderRun[]): OrderRun | undefine
   return confirmed[Math.floor((confirmed.length - 1) / 2)];
 }
 
+/** Confirmed without waiting for review: the example order shows the pipeline's own path. */
 function isConfirmed(order: OrderRun): boolean {
-  return order.status === 'CONFIRMED' && order.terminalAtMs !== undefined;
+  return order.status === 'CONFIRMED' && order.terminalAtMs !== undefined && !waitOf(order);
 }
 
+/**
+ * Accept -> terminal, less the time the order waited for a reviewer or its timeout: that wait is a
+ * person's (reported on its own, see `summarizeReview`), not the pipeline's latency.
+ */
 function localLatencyMs(order: OrderRun): number {
-  return (order.terminalAtMs ?? order.acceptedAtMs) - order.acceptedAtMs;
+  return (order.terminalAtMs ?? order.acceptedAtMs) - order.acceptedAtMs - waitedMs(order);
 }
 
 /**

@@ -6,6 +6,7 @@ import { computeVerdicts } from './render-markdown.ts';
 import {
   COUNTER_LABELS,
   comparisonTable,
+  reviewLines,
   formatNumber,
   formatUsd,
   reportColumns,
@@ -106,6 +107,14 @@ ${comparisonTable(report)
     ),
   )
   .join('\n')}
+${
+  reviewLines(report).length > 0
+    ? `<h3>Orders that wait (manual review): how each variant waits, how to find the waiting orders</h3>
+<ul>${reviewLines(report)
+        .map((line) => `<li>${esc(line)}</li>`)
+        .join('')}</ul>`
+    : ''
+}
 </section>
 ${durableSection(report)}<section>
 <h2>Modelled for AWS: the tables</h2>

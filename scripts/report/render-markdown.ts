@@ -1,6 +1,13 @@
 import { type AwsTable, awsTables } from './aws-tables.ts';
 import { durableCheckpointTables } from './durable-section.ts';
-import { comparisonTable, formatNumber, formatRatio, formatUsd, type TableSection } from './render-table.ts';
+import {
+  comparisonTable,
+  formatNumber,
+  formatRatio,
+  formatUsd,
+  reviewLines,
+  type TableSection,
+} from './render-table.ts';
 import type { Report, VariantReport } from './types.ts';
 
 type Named = [name: string, variant: VariantReport];
@@ -191,6 +198,14 @@ export function renderMarkdown(report: Report): string {
     ...computeVerdicts(report).map((verdict) => `- ${escapeMarkdown(verdict)}`),
     '',
     ...table.sections.flatMap((section) => renderSection(section, table.columns)),
+    ...(reviewLines(report).length > 0
+      ? [
+          '## Orders that wait (manual review): how each variant waits, how to find the waiting orders',
+          '',
+          ...reviewLines(report).map((line) => `- ${escapeMarkdown(line)}`),
+          '',
+        ]
+      : []),
     ...durableCheckpointTables(report).flatMap(renderAwsTable),
     ...awsTables(report).flatMap(renderAwsTable),
     ...(violations.length > 0 ? ['## Invariant violations (first 10 per variant)', '', ...violations, ''] : []),

@@ -184,6 +184,7 @@ export function comparisonTable(report: Report): ComparisonTable {
           : []),
       ],
     },
+    ...reviewSections(columns),
     {
       title: 'Operational size',
       rows: [
@@ -193,6 +194,85 @@ export function comparisonTable(report: Report): ComparisonTable {
     },
   ];
   return { columns: columns.map(([name]) => name), sections };
+}
+
+/** Units a waiting order may cost, in the order the review rows show them (those counted in the run). */
+const WAITING_COUNTERS: readonly CounterName[] = [
+  'schedulesCreated',
+  'schedulerInvocations',
+  'stateTransitions',
+  'durableOperations',
+  'durableBytesWritten',
+  'lambdaInvocations',
+  'lambdaGbSeconds',
+  'dynamoWriteUnits',
+  'dynamoReadUnits',
+  'sqsRequests',
+  'eventsPut',
+];
+
+/**
+ * The manual-review rows, when the run had review orders: how many orders waited, how long
+ * (what the wait adds to their latency), how fast an approval resumed one, and what a waiting
+ * order cost while it waited, unit by unit from the run's counts. A variant without a review
+ * mechanism says so in every row.
+ */
+function reviewSections(columns: readonly Named[]): TableSection[] {
+  const reviewed = columns.filter(([, v]) => v.review);
+  if (reviewed.length === 0 || reviewed.every(([, v]) => v.review!.waitingOrders + v.review!.skippedOrders === 0))
+    return [];
+  const row = (label: string, value: (review: NonNullable<VariantReport['review']>) => string): TableRow => ({
+    label,
+    values: columns.map(([, v]) => (!v.review ? '-' : v.review.supported ? value(v.review) : 'no review yet')),
+  });
+  const quantile = (q: LatencyQuantiles | undefined, which: 'p50' | 'p99') => (q ? formatNumber(q[which]) : '-');
+  const counters = WAITING_COUNTERS.filter((c) => reviewed.some(([, v]) => (v.review!.perWaitingOrder[c] ?? 0) > 0));
+  return [
+    {
+      title: 'Orders that wait (manual review)',
+      rows: [
+        {
+          label: 'Review orders left out (no review mechanism yet)',
+          values: columns.map(([, v]) => (v.review ? formatNumber(v.review.skippedOrders) : '-')),
+        },
+        row('Orders that waited', (r) => formatNumber(r.waitingOrders)),
+        row('Approved / rejected / timed out', (r) =>
+          [r.decisions.approve, r.decisions.reject, r.decisions.timeout].map((n) => formatNumber(n)).join(' / '),
+        ),
+        row('Time waiting p50 (ms)', (r) => quantile(r.waitedMs, 'p50')),
+        row('Time waiting p99 (ms)', (r) => quantile(r.waitedMs, 'p99')),
+        row('Approval to next step p50 (ms)', (r) => quantile(r.resumeMs, 'p50')),
+        ...counters.map((c) =>
+          row(`${COUNTER_LABELS[c]} / waiting order`, (r) => {
+            const value = r.perWaitingOrder[c] ?? 0;
+            return formatNumber(value, value > 0 && value < 10 ? 3 : 1);
+          }),
+        ),
+        row('Cost / waiting order (USD)', (r) => formatUsd(r.usdPerWaitingOrder)),
+      ],
+    },
+  ];
+}
+
+/**
+ * One line per variant on how it waits and how an operator finds its waiting orders (or that it
+ * has no review mechanism yet), for the report's text and the console.
+ */
+export function reviewLines(report: Report): string[] {
+  const reviews = Object.values(report.variants).flatMap((v) => (v.review ? [v.review] : []));
+  if (reviews.every((r) => r.waitingOrders + r.skippedOrders === 0)) return [];
+  return Object.entries(report.variants).flatMap(([name, v]) => {
+    const review = v.review;
+    if (!review) return [];
+    if (!review.supported)
+      return [
+        `${name}: no review mechanism yet; its run left the workload's ${formatNumber(review.skippedOrders)} review orders out.`,
+      ];
+    return [
+      `${name} waits so: ${review.mechanism}. An operator finds the waiting orders with: ${review.findWaiting}.` +
+        (review.limit ? ` Limit: ${review.limit}.` : ''),
+    ];
+  });
 }
 
 /**
@@ -220,6 +300,8 @@ export function renderTable(report: Report, verdicts: readonly string[] = []): s
     for (const row of section.rows) out.push(line(`  ${row.label}`, row.values));
   }
   out.push(rule, ...(verdicts.length > 0 ? ['', ...verdicts.map((verdict) => `* ${verdict}`)] : []));
+  const waits = reviewLines(report);
+  if (waits.length > 0) out.push('', 'Orders that wait (manual review):', ...waits.map((line) => `- ${line}`));
   return `${out.join('\n')}\n`;
 }
 

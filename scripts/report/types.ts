@@ -107,6 +107,46 @@ export interface VariantRun {
   calibration?: { orders: number; computeMs: Record<string, number>; durationMs: Record<string, number> };
   /** A load test against a target's API (a deployed stack, `sls offline`, `npm run cloud`). */
   target?: TargetDetails;
+  /** Manual review (issue 13): whether the variant waits, and what its waiting cost in this run. */
+  review?: ReviewRun;
+}
+
+/** A run's manual review: how the variant waits, and the units its waiting orders used. */
+export interface ReviewRun {
+  /** False: the variant has no review mechanism yet, and its run left the review orders out. */
+  supported: boolean;
+  /** Review orders of the workload this run left out (all of them when not supported). */
+  skippedOrders: number;
+  /** The review timeout the stack ran with (seconds; a day as deployed on AWS). */
+  timeoutSeconds?: number;
+  /** The AWS mechanism that holds a waiting order (from the variant's entry). */
+  mechanism?: string;
+  /** How an operator finds the orders waiting for review. */
+  findWaiting?: string;
+  /** What the style cannot wait for (Express: 5 minutes). */
+  limit?: string;
+  /**
+   * Units spent because orders waited, whole run: schedules created and Scheduler invocations,
+   * the DynamoDB units, requests, events, transitions and durable operations of parking,
+   * deciding, timing out and resuming, the review API's invocations and GB-seconds.
+   */
+  waitingCounts: Counts;
+}
+
+/** The review section of a variant's report. */
+export interface ReviewReport extends Omit<ReviewRun, 'waitingCounts'> {
+  /** Orders that parked AWAITING_REVIEW in this run. */
+  waitingOrders: number;
+  /** How their waits ended. */
+  decisions: { approve: number; reject: number; timeout: number };
+  /** Time each order spent AWAITING_REVIEW (parked -> decided): what waiting adds to its latency. */
+  waitedMs?: LatencyQuantiles;
+  /** Approved orders: from the decision to the next step done (how fast the variant resumes one). */
+  resumeMs?: LatencyQuantiles;
+  /** Units per waiting order (waitingCounts / waitingOrders). */
+  perWaitingOrder: Counts;
+  /** Those units priced (USD per waiting order; Lambda GB-seconds, Scheduler, DynamoDB, SQS ...). */
+  usdPerWaitingOrder: number;
 }
 
 /** How a run's Lambda duration was priced (scripts/measure/lambda-duration.ts). */
@@ -259,6 +299,8 @@ export interface VariantReport {
   placesToLook?: PlacesToLook;
   /** Present for a load test: its target, what it checked, where its counts come from. */
   target?: TargetDetails;
+  /** Manual review: how the variant waits, what waiting orders cost and how long they waited. */
+  review?: ReviewReport;
   /** A durable function's checkpoint overhead, measured locally (absent where nothing checkpointed). */
   checkpointOverhead?: CheckpointOverhead;
 }
@@ -330,6 +372,11 @@ export interface VariantScale {
   raise: string;
   source: string;
   latencyGrowsFromOrdersPerSec: number | null;
+  /**
+   * Why where latency starts to grow is not modelled (the variant has no modelled latency): then
+   * each latencyGrowsFromOrdersPerSec is null for that reason, not for "no ceiling".
+   */
+  latencyNotModelled?: string;
   quotas: {
     name: string;
     limit: number | null;

@@ -1,6 +1,7 @@
 import { createCatalog } from '../domain/catalog.ts';
 import { outsideWorldFromEnv } from '../domain/outside-world.ts';
 import { systemClock } from '../domain/ports.ts';
+import { DEFAULT_REVIEW_THRESHOLD_CENTS, DEFAULT_REVIEW_TIMEOUT_SECONDS, type ReviewTimer } from '../domain/review.ts';
 import { createOrderSteps, type OrderSteps } from '../domain/steps.ts';
 import type { StepDeps } from '../domain/step-runner.ts';
 import { createDynamoDocumentClient } from './clients.ts';
@@ -8,6 +9,7 @@ import { awsConfigFromEnv, intFromEnv, tableNamesFromEnv } from './config.ts';
 import { DynamoInventoryStore } from './dynamo-inventory-store.ts';
 import { DynamoOrderRepository } from './dynamo-order-repository.ts';
 import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-world.ts';
+import { duringWait } from '../observability/usage.ts';
 
 /**
  * The composition root every Lambda uses: ports wired to DynamoDB and the simulated providers,
@@ -16,7 +18,11 @@ import { SimulatedMailer, SimulatedPaymentGateway } from './simulated-outside-wo
  * @example
  * const steps = createStepsFromEnv('sqs-chain');
  */
-export function createStepDepsFromEnv(variant: string, env: NodeJS.ProcessEnv = process.env): StepDeps {
+export function createStepDepsFromEnv(
+  variant: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { reviewTimer?: ReviewTimer } = {},
+): StepDeps {
   // Everything from `env` (the Lambda's process.env by default, a test's own map otherwise).
   const tables = tableNamesFromEnv(env);
   const config = awsConfigFromEnv(env);
@@ -33,9 +39,19 @@ export function createStepDepsFromEnv(variant: string, env: NodeJS.ProcessEnv = 
     clock: systemClock,
     variant,
     maxOrderTotalCents: intFromEnv('MAX_ORDER_TOTAL_CENTS', 1_000_000, env),
+    review: {
+      thresholdCents: intFromEnv('REVIEW_THRESHOLD_CENTS', DEFAULT_REVIEW_THRESHOLD_CENTS, env),
+      timeoutSeconds: intFromEnv('REVIEW_TIMEOUT_SECONDS', DEFAULT_REVIEW_TIMEOUT_SECONDS, env),
+    },
+    ...(options.reviewTimer ? { reviewTimer: options.reviewTimer } : {}),
+    measureWait: duringWait,
   };
 }
 
-export function createStepsFromEnv(variant: string, env: NodeJS.ProcessEnv = process.env): OrderSteps {
-  return createOrderSteps(createStepDepsFromEnv(variant, env));
+export function createStepsFromEnv(
+  variant: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { reviewTimer?: ReviewTimer } = {},
+): OrderSteps {
+  return createOrderSteps(createStepDepsFromEnv(variant, env, options));
 }

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isTerminal, type OrderRecord, type TimelineEntry } from '../domain/order.ts';
-import type { OrderRepository, StatusChange } from '../domain/ports.ts';
+import type { OrderRepository, ReviewDecisionChange, StatusChange } from '../domain/ports.ts';
 import { callAws, isConditionFailure } from './aws-errors.ts';
 import { createDynamoDocumentClient } from './clients.ts';
 
@@ -122,6 +122,65 @@ export class DynamoOrderRepository implements OrderRepository {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async recordReviewDecision(orderId: string, change: ReviewDecisionChange): Promise<boolean> {
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#timeline': 'timeline',
+      '#updatedAt': 'updatedAt',
+      '#review': 'review',
+      '#decision': 'decision',
+      '#decidedAt': 'decidedAt',
+    };
+    const values: Record<string, unknown> = {
+      ':awaiting': 'AWAITING_REVIEW',
+      ':to': change.to,
+      ':entry': [change.entry],
+      ':now': change.decidedAt,
+      ':decision': change.decision,
+    };
+    const sets = [
+      '#status = :to',
+      '#timeline = list_append(#timeline, :entry)',
+      '#updatedAt = :now',
+      '#review.#decision = :decision',
+      '#review.#decidedAt = :now',
+    ];
+    if (change.reviewer !== undefined) {
+      names['#reviewer'] = 'reviewer';
+      values[':reviewer'] = change.reviewer;
+      sets.push('#review.#reviewer = :reviewer');
+    }
+    if (change.reason !== undefined) {
+      names['#reason'] = 'reason';
+      values[':reason'] = change.reason;
+      sets.push('#reason = :reason');
+    }
+    if (isTerminal(change.to)) {
+      names['#terminalAt'] = 'terminalAt';
+      sets.push('#terminalAt = :now');
+    }
+    try {
+      await callAws('orders-table', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            // Exactly one decision wins: the order must still wait, with none recorded yet.
+            ConditionExpression:
+              '#status = :awaiting AND attribute_exists(#review) AND attribute_not_exists(#review.#decision)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 }

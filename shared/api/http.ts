@@ -2,7 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import {
   DomainError,
   OrderConflictError,
+  OrderNotAwaitingReviewError,
   OrderNotFoundError,
+  ReviewAlreadyDecidedError,
   ValidationError,
   type FieldIssue,
 } from '../domain/errors.ts';
@@ -73,6 +75,11 @@ export function toHttpError(error: unknown): HttpResult {
       { field: 'orderId', reason: 'already used for an order with a different body' },
     ]);
   if (error instanceof OrderNotFoundError) return errorResponse(404, error.name, error.message);
+  // The review contract's two conflicts: the first decision stands; an order that is not waiting.
+  if (error instanceof ReviewAlreadyDecidedError)
+    return json(409, { error: 'ReviewAlreadyDecided', message: error.message, decision: error.decision });
+  if (error instanceof OrderNotAwaitingReviewError)
+    return json(409, { error: 'OrderNotAwaitingReview', message: error.message, status: error.status });
   logger.error('unhandled error', { error: error as Error });
   return errorResponse(500, 'InternalError', 'the order service failed; retry with the same orderId, which is safe');
 }

@@ -4,11 +4,15 @@ import { loadOrder, hasSucceeded, type StepDeps, type StepResult } from './step-
 import { createRefundPayment } from './refund-payment.ts';
 import { createRejectOrder } from './reject-order.ts';
 import { createReleaseInventory } from './release-inventory.ts';
+import { REVIEW_TIMED_OUT } from './review.ts';
+import { createTimeOutReview } from './time-out-review.ts';
 
 /**
  * Unwinds an order after a business failure, last in first out: release the stock it holds,
  * refund its charge, then cancel it. A validation failure ends it REJECTED instead (nothing to
- * undo). Each inverse runs at most once, so a repeated compensation message is harmless.
+ * undo). Each inverse runs at most once, so a repeated compensation message is harmless. A
+ * review's timeout (reason ReviewTimedOut) arrives here too: it cancels the order unless a
+ * reviewer decided first (nothing was charged or held while it waited).
  * Used by the variants that compensate in code: their compensation hop (a queue or a rule, and
  * a function) is named `compensate-order`, and the entries it writes carry the names of the
  * steps it runs, as the states of Step Functions, which spells the same sequence out, do.
@@ -21,8 +25,10 @@ export function createCompensateOrder(deps: StepDeps): (input: CompensationInput
   const refund = createRefundPayment(deps);
   const cancel = createCancelOrder(deps);
   const reject = createRejectOrder(deps);
+  const timeOut = createTimeOutReview(deps);
   return async (input) => {
     if (input.reason === 'ValidationError') return reject(input);
+    if (input.reason === REVIEW_TIMED_OUT) return timeOut(input);
     const order = await loadOrder(deps, input.orderId);
     if (order.lines && (hasSucceeded(order, 'reserve-inventory') || input.reason === 'OutOfStockError'))
       await release(input);

@@ -83,6 +83,40 @@ export class OrderNotFoundError extends DomainError {
   }
 }
 
+/** What a second decision answers with: the decision that won (HTTP 409). */
+export interface RecordedReviewDecision {
+  decision: 'approve' | 'reject' | 'timeout';
+  reviewer?: string;
+  decidedAt?: string;
+}
+
+/** The order's review was decided already (by a reviewer or the timeout): the first decision stands (HTTP 409). */
+export class ReviewAlreadyDecidedError extends DomainError {
+  override readonly name = 'ReviewAlreadyDecidedError' as const;
+  readonly retryable = false;
+  constructor(
+    readonly orderId: string,
+    readonly decision: RecordedReviewDecision,
+  ) {
+    super(
+      `order ${orderId} was already decided: ${decision.decision}` +
+        `${decision.reviewer ? ` by ${decision.reviewer}` : ''}${decision.decidedAt ? ` at ${decision.decidedAt}` : ''}`,
+    );
+  }
+}
+
+/** A decision on an order that is not waiting for review (never was, or not yet) (HTTP 409). */
+export class OrderNotAwaitingReviewError extends DomainError {
+  override readonly name = 'OrderNotAwaitingReviewError' as const;
+  readonly retryable = false;
+  constructor(
+    readonly orderId: string,
+    readonly status: string,
+  ) {
+    super(`order ${orderId} is ${status}, not AWAITING_REVIEW: there is nothing to decide`);
+  }
+}
+
 /** Names of the errors a transport treats as business outcomes (routed to compensation). */
 export const BUSINESS_ERROR_NAMES = ['ValidationError', 'PaymentDeclinedError', 'OutOfStockError'] as const;
 export type BusinessErrorName = (typeof BUSINESS_ERROR_NAMES)[number];

@@ -1,4 +1,5 @@
-import { isTerminal, type OrderRecord } from './order.ts';
+import { isTerminal, type OrderRecord, type ReviewDecision } from './order.ts';
+import { DECISION_OUTCOMES } from './review.ts';
 
 /** A money movement recorded by the payment provider (the ledger, keyed by orderId). */
 export interface LedgerEntry {
@@ -25,6 +26,12 @@ export interface RunSnapshot {
   stock: readonly StockSnapshot[];
   /** Order ids found in a DLQ or a failed execution: every FAILED order must be among them. */
   parkedOrderIds: ReadonlySet<string>;
+  /**
+   * The review orders of the workload and the decision each must end with: the reviewer's
+   * (approve, reject), or `timeout` for those nobody decides. Absent: no expectation is checked,
+   * only that every review that was decided ended as its decision says.
+   */
+  expectedReviews?: ReadonlyMap<string, ReviewDecision>;
 }
 
 export type InvariantRule =
@@ -37,7 +44,10 @@ export type InvariantRule =
   | 'stock-negative'
   | 'stock-mismatch'
   | 'hold-mismatch'
-  | 'failed-not-findable';
+  | 'failed-not-findable'
+  | 'review-outcome'
+  | 'charged-without-approval'
+  | 'review-expectation';
 
 export interface InvariantViolation {
   rule: InvariantRule;
@@ -50,7 +60,9 @@ export interface InvariantViolation {
  * Checks the business invariants of a run: one terminal state per order, charged exactly once
  * per CONFIRMED order, every charged-then-cancelled order refunded, nothing charged for a
  * REJECTED order, stock never negative and equal to initial minus what confirmed (and parked
- * FAILED) orders hold, every FAILED order findable, zero orders lost.
+ * FAILED) orders hold, every FAILED order findable, zero orders lost; and for orders that waited
+ * for review: ended as the decision says (reject and timeout CANCELLED with their reason), never
+ * charged without an approval, and decided as the workload expects.
  * Returns the violations; an empty list means the run is sound.
  *
  * @example
@@ -70,7 +82,71 @@ export function checkInvariants(run: RunSnapshot): InvariantViolation[] {
         }),
       ),
     ...run.orders.flatMap((order) => checkOrder(order, ledgerByOrder.get(order.orderId) ?? [], run.parkedOrderIds)),
+    ...run.orders.flatMap((order) => checkReview(order, ledgerByOrder.get(order.orderId) ?? [])),
+    ...[...(run.expectedReviews ?? [])].flatMap(([orderId, expected]) =>
+      checkExpectedReview(orderId, expected, byId.get(orderId)),
+    ),
     ...run.stock.flatMap((sku) => checkStock(sku, byId)),
+  ];
+}
+
+/**
+ * An order that waited ends as its decision says: approve went on (never CANCELLED for a review
+ * reason), reject and timeout ended CANCELLED with ReviewRejected / ReviewTimedOut; money moves
+ * only after an approval; an order that ended must have been decided.
+ */
+function checkReview(order: OrderRecord, ledger: readonly LedgerEntry[]): InvariantViolation[] {
+  const v = (rule: InvariantRule, message: string): InvariantViolation => ({
+    rule,
+    orderId: order.orderId,
+    message: `order ${order.orderId}: ${message}`,
+  });
+  const reviewReasons = new Set(Object.values(DECISION_OUTCOMES).flatMap((o) => (o.reason ? [o.reason] : [])));
+  const review = order.review;
+  const out: InvariantViolation[] = [];
+  if (!review) {
+    if (order.reason && reviewReasons.has(order.reason))
+      out.push(v('review-outcome', `CANCELLED ${order.reason} but it never waited for review`));
+    return out;
+  }
+  const decision = review.decision;
+  if (!decision) {
+    if (isTerminal(order.status)) out.push(v('review-outcome', `ended ${order.status} with its review undecided`));
+  } else if (decision === 'approve') {
+    if (order.reason && reviewReasons.has(order.reason))
+      out.push(v('review-outcome', `approved but ended ${order.status} ${order.reason}`));
+  } else {
+    const expected = DECISION_OUTCOMES[decision];
+    if (order.status !== expected.to || order.reason !== expected.reason)
+      out.push(
+        v(
+          'review-outcome',
+          `review decided ${decision} but ended ${order.status}${order.reason ? ` ${order.reason}` : ''} ` +
+            `(expected ${expected.to} ${expected.reason})`,
+        ),
+      );
+  }
+  if (decision !== 'approve' && ledger.some((entry) => entry.kind === 'charge'))
+    out.push(v('charged-without-approval', `charged while its review was ${decision ?? 'undecided'}`));
+  return out;
+}
+
+function checkExpectedReview(
+  orderId: string,
+  expected: ReviewDecision,
+  order: OrderRecord | undefined,
+): InvariantViolation[] {
+  if (!order) return [];
+  const decision = order.review?.decision;
+  if (decision === expected) return [];
+  return [
+    {
+      rule: 'review-expectation',
+      orderId,
+      message: order.review
+        ? `order ${orderId}: review ended ${decision ?? 'undecided'}, expected ${expected}`
+        : `order ${orderId}: never waited for review (expected ${expected}); ended ${order.status}`,
+    },
   ];
 }
 

@@ -30,6 +30,8 @@ export interface OrderLine extends OrderItem {
 export type OrderStatus =
   | 'ACCEPTED'
   | 'VALIDATED'
+  /** Validated but above the review threshold: parked, never charged, until a decision or the timeout. */
+  | 'AWAITING_REVIEW'
   | 'PAYMENT_CHARGED'
   | 'INVENTORY_RESERVED'
   | 'COMPENSATING'
@@ -53,6 +55,10 @@ export const STEP_NAMES = [
   'cancel-order',
   'reject-order',
   'fail-order',
+  // Manual review (shared/domain/review.ts): the order parks, then a reviewer or the timeout decides.
+  'await-review',
+  'review-order',
+  'time-out-review',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -101,7 +107,31 @@ export interface OrderRecord {
   terminalAt?: string;
   /** Set when the order went FAILED: the status a redriven step resumes from. */
   resumeStatus?: OrderStatus;
+  /** Set when the order parked for manual review (its total is above the review threshold). */
+  review?: ReviewRecord;
   timeline: TimelineEntry[];
+}
+
+/** Who decided a review: a reviewer approved or rejected it, or nobody did before the timeout. */
+export type ReviewDecision = 'approve' | 'reject' | 'timeout';
+
+/** The manual review of an order: when it parked, until when, and what ended the wait. */
+export interface ReviewRecord {
+  /** ISO-8601: when the order parked AWAITING_REVIEW. */
+  requestedAt: string;
+  /** ISO-8601: when the timeout fires if nobody decides. */
+  timeoutAt: string;
+  /**
+   * What the variant needs to resume the waiting order (a Step Functions task token, a durable
+   * callback id, the name of the timeout's schedule ...); absent where nothing is needed.
+   */
+  token?: string;
+  /** Recorded once, conditionally: exactly one of approve, reject and timeout wins. */
+  decision?: ReviewDecision;
+  /** Who approved or rejected it (absent for a timeout). */
+  reviewer?: string;
+  /** ISO-8601: when the decision was recorded. */
+  decidedAt?: string;
 }
 
 /** What travels between steps: the order id and the transport's delivery attempt. */

@@ -68,6 +68,41 @@ export function parsePlaceOrderCommand(input: unknown, catalog: Catalog): PlaceO
   };
 }
 
+/** The decisions a reviewer may post; the timeout is the system's, never a client's. */
+export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
+const REVIEW_FIELDS = ['decision', 'reviewer'] as const;
+export const MAX_REVIEWER_LENGTH = 128;
+
+/**
+ * Checks a `POST /orders/{orderId}/review` body: `decision` "approve" or "reject", `reviewer`
+ * 1-128 characters. Every bad field is named with its reason, all at once.
+ *
+ * @example
+ * const { decision, reviewer } = parseReviewCommand(JSON.parse(body)); // throws ValidationError
+ */
+export function parseReviewCommand(input: unknown): { decision: 'approve' | 'reject'; reviewer: string } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ field: 'body', reason: 'must be a JSON object' }]);
+  }
+  const body = input as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  for (const key of Object.keys(body)) {
+    if (!(REVIEW_FIELDS as readonly string[]).includes(key)) issues.push({ field: key, reason: 'unknown field' });
+  }
+  if (body.decision === undefined || body.decision === null) issues.push({ field: 'decision', reason: 'is required' });
+  else if (!(REVIEW_DECISIONS as readonly unknown[]).includes(body.decision)) {
+    issues.push({
+      field: 'decision',
+      reason: `must be one of ${REVIEW_DECISIONS.map((d) => `"${d}"`).join(', ')}, got ${
+        typeof body.decision === 'string' ? `"${printable(body.decision)}"` : typeName(body.decision)
+      }`,
+    });
+  }
+  checkString(body, 'reviewer', issues, { max: MAX_REVIEWER_LENGTH });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { decision: body.decision as 'approve' | 'reject', reviewer: body.reviewer as string };
+}
+
 interface StringRule {
   max: number;
   pattern?: RegExp;

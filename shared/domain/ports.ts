@@ -1,4 +1,13 @@
-import type { OrderItem, OrderRecord, OrderStatus, TimelineEntry, Currency, OrderLine } from './order.ts';
+import type {
+  Currency,
+  OrderItem,
+  OrderLine,
+  OrderRecord,
+  OrderStatus,
+  ReviewDecision,
+  ReviewRecord,
+  TimelineEntry,
+} from './order.ts';
 
 /**
  * Ports of the order domain, one per bounded context. Adapters over DynamoDB live in
@@ -12,6 +21,8 @@ export interface OrderPatch {
   chargeId?: string;
   reason?: string;
   resumeStatus?: OrderStatus;
+  /** Written when the order parks for manual review. */
+  review?: ReviewRecord;
 }
 
 export interface StatusChange {
@@ -41,6 +52,25 @@ export interface OrderRepository {
   transition(orderId: string, change: StatusChange): Promise<boolean>;
   /** Appends a timeline entry without moving the status (a failed attempt, a duplicate). */
   appendTimeline(orderId: string, entry: TimelineEntry): Promise<void>;
+  /**
+   * Records the decision of a review in ONE conditional write: only while the order is
+   * AWAITING_REVIEW with no decision yet, so exactly one of approve, reject and timeout wins.
+   * The same write moves the order where the decision takes it and appends `entry`. Returns false
+   * (and writes nothing) when the order was not waiting or another decision won.
+   */
+  recordReviewDecision(orderId: string, change: ReviewDecisionChange): Promise<boolean>;
+}
+
+/** A review's decision and where it takes the order (approve: VALIDATED; reject, timeout: CANCELLED). */
+export interface ReviewDecisionChange {
+  decision: ReviewDecision;
+  /** Absent for a timeout. */
+  reviewer?: string;
+  decidedAt: string;
+  to: OrderStatus;
+  /** The cancel reason (ReviewRejected, ReviewTimedOut). */
+  reason?: string;
+  entry: TimelineEntry;
 }
 
 export interface ChargeRequest {

@@ -2,6 +2,7 @@ import { OrderNotFoundError, DomainError } from './errors.ts';
 import type { Catalog } from './catalog.ts';
 import type { OrderRecord, OrderStatus, StepInput, StepName, TimelineEntry } from './order.ts';
 import type { Clock, InventoryStore, Mailer, OrderRepository, PaymentGateway } from './ports.ts';
+import type { ReviewConfig, ReviewTimer } from './review.ts';
 
 /** Everything a step needs; built once per Lambda by its composition root. */
 export interface StepDeps {
@@ -15,6 +16,15 @@ export interface StepDeps {
   variant: string;
   /** Business rules of validation. */
   maxOrderTotalCents?: number;
+  /** Manual review: the threshold and the timeout (defaults in review.ts). */
+  review?: ReviewConfig;
+  /** Starts a parked order's timeout, where the variant's own mechanism does not (a schedule). */
+  reviewTimer?: ReviewTimer;
+  /**
+   * Runs the work that exists only because an order waits (park, timeout), so its units are
+   * counted as waiting cost (`duringWait` of shared/observability/usage.ts); absent: just runs it.
+   */
+  measureWait?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** What every step returns: the order's status after it, and whether it was a repeat. */
@@ -24,6 +34,11 @@ export interface StepResult {
   /** True when the step had already run for this order: nothing was done twice. */
   duplicate: boolean;
   correlationId?: string;
+  /**
+   * validate-order only: the order is above the review threshold and not reviewed yet. The variant
+   * parks it (await-review) instead of charging it.
+   */
+  awaitsReview?: boolean;
 }
 
 /**

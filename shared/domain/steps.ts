@@ -1,4 +1,5 @@
 import { createAcceptOrder } from './accept-order.ts';
+import { createAwaitReview } from './await-review.ts';
 import { createCancelOrder } from './cancel-order.ts';
 import { createChargePayment } from './charge-payment.ts';
 import { createCompensateOrder } from './compensate-order.ts';
@@ -7,7 +8,9 @@ import { createRefundPayment } from './refund-payment.ts';
 import { createRejectOrder } from './reject-order.ts';
 import { createReleaseInventory } from './release-inventory.ts';
 import { createReserveInventory } from './reserve-inventory.ts';
+import { createReviewOrder } from './review-order.ts';
 import { createSendConfirmation } from './send-confirmation.ts';
+import { createTimeOutReview } from './time-out-review.ts';
 import type { StepDeps } from './step-runner.ts';
 import { createValidateOrder } from './validate-order.ts';
 
@@ -31,6 +34,9 @@ export function createOrderSteps(deps: StepDeps) {
     rejectOrder: createRejectOrder(deps),
     failOrder: createFailOrder(deps),
     compensateOrder: createCompensateOrder(deps),
+    awaitReview: createAwaitReview(deps),
+    reviewOrder: createReviewOrder(deps),
+    timeOutReview: createTimeOutReview(deps),
   };
 }
 

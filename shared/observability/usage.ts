@@ -1,4 +1,5 @@
-import type { CounterName, TimingName, TimingSample } from '#cloud/types';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CounterName, TimingName, TimingSample, WaitCounterName } from '#cloud/types';
 
 /**
  * Usage counters of billable calls, counted where the calls are made (an SDK middleware in
@@ -8,12 +9,14 @@ import type { CounterName, TimingName, TimingSample } from '#cloud/types';
 // Kept on globalThis: a bundled handler and the runtime that harvests it may each carry a copy
 // of this module, and both must see one registry.
 const registry = globalThis as {
-  __orderPipelinesUsage?: Map<CounterName, number>;
+  __orderPipelinesUsage?: Map<CounterName | WaitCounterName, number>;
   __orderPipelinesMetrics?: UsageMetric[];
+  __orderPipelinesWaitScope?: AsyncLocalStorage<true>;
   __orderPipelinesTimings?: TimingSample[];
 };
-const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName, number>());
+const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName | WaitCounterName, number>());
 const metrics = (registry.__orderPipelinesMetrics ??= []);
+const waitScope = (registry.__orderPipelinesWaitScope ??= new AsyncLocalStorage<true>());
 const timings = (registry.__orderPipelinesTimings ??= []);
 
 /**
@@ -32,6 +35,20 @@ export interface UsageMetric {
 
 export function recordUsage(name: CounterName, n = 1): void {
   counters.set(name, (counters.get(name) ?? 0) + n);
+  // Counted once more under `wait.` when the call belongs to an order's manual review.
+  if (waitScope.getStore()) counters.set(`wait.${name}`, (counters.get(`wait.${name}`) ?? 0) + n);
+}
+
+/**
+ * Runs work that exists only because an order waits for review (parking it, recording a decision
+ * or the timeout, resuming it): every unit it uses is also counted as `wait.<counter>`, so the
+ * report can say what waiting costs per waiting order, from the run's own counts.
+ *
+ * @example
+ * await duringWait(() => steps.awaitReview(input));
+ */
+export function duringWait<T>(work: () => Promise<T>): Promise<T> {
+  return waitScope.run(true, work);
 }
 
 export function recordMetric(namespace: string, metricName: string, dimensions: Record<string, string>, value: number) {

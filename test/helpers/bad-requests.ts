@@ -100,3 +100,53 @@ export const BAD_REQUESTS: BadRequest[] = [
   },
   { name: 'an empty items list', body: json({ ...valid(), items: [] }), status: 400, fields: ['items'] },
 ];
+
+export interface BadReview extends BadRequest {
+  /** The path's order id, when it is what is wrong (else an order of the test's own). */
+  orderId?: string;
+}
+
+/** The same bad requests for every variant's `POST /orders/{orderId}/review`. */
+export const BAD_REVIEWS: BadReview[] = [
+  { name: 'malformed JSON', body: '{"decision": ', status: 400, fields: ['body'] },
+  { name: 'a JSON array', body: '[]', status: 400, fields: ['body'] },
+  {
+    name: 'a decision that is neither approve nor reject',
+    body: json({ decision: 'ok', reviewer: 'a' }),
+    status: 400,
+    fields: ['decision'],
+  },
+  {
+    name: 'the timeout posted as a decision',
+    body: json({ decision: 'timeout', reviewer: 'a' }),
+    status: 400,
+    fields: ['decision'],
+  },
+  { name: 'no reviewer', body: json({ decision: 'approve' }), status: 400, fields: ['reviewer'] },
+  {
+    name: 'a reviewer over 128 characters',
+    body: json({ decision: 'approve', reviewer: 'r'.repeat(129) }),
+    status: 400,
+    fields: ['reviewer'],
+  },
+  {
+    name: 'an unknown field',
+    body: json({ decision: 'approve', reviewer: 'a', note: 'x' }),
+    status: 400,
+    fields: ['note'],
+  },
+  {
+    name: 'a wrong content type',
+    body: json({ decision: 'approve', reviewer: 'a' }),
+    contentType: 'text/plain',
+    status: 415,
+    fields: ['content-type'],
+  },
+  {
+    name: 'an order id outside the contract',
+    body: json({ decision: 'approve', reviewer: 'a' }),
+    orderId: 'bad%20id',
+    status: 400,
+    fields: ['orderId'],
+  },
+];

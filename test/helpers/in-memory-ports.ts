@@ -18,8 +18,10 @@ import type {
   OrderRepository,
   PaymentGateway,
   RefundRequest,
+  ReviewDecisionChange,
   StatusChange,
 } from '#domain/ports';
+import type { ReviewConfig, ReviewTimer } from '#domain/review';
 import type { StepDeps } from '#domain/step-runner';
 import { createOrderSteps, type OrderSteps } from '#domain/steps';
 
@@ -77,6 +79,28 @@ export class InMemoryOrderRepository implements OrderRepository {
     const current = this.records.get(orderId);
     // Like the adapter's attribute_exists condition: never create a half record.
     if (current) current.timeline.push(copy(entry));
+  }
+
+  async recordReviewDecision(orderId: string, change: ReviewDecisionChange): Promise<boolean> {
+    const current = this.records.get(orderId);
+    // The adapter's condition: still waiting, with no decision recorded yet.
+    if (!current?.review || current.status !== 'AWAITING_REVIEW' || current.review.decision) return false;
+    const next: OrderRecord = {
+      ...current,
+      status: change.to,
+      timeline: [...current.timeline, copy(change.entry)],
+      updatedAt: change.decidedAt,
+      review: {
+        ...current.review,
+        decision: change.decision,
+        decidedAt: change.decidedAt,
+        ...(change.reviewer !== undefined ? { reviewer: change.reviewer } : {}),
+      },
+      ...(change.reason !== undefined ? { reason: change.reason } : {}),
+    };
+    if (isTerminal(change.to)) next.terminalAt = change.decidedAt;
+    this.records.set(orderId, next);
+    return true;
   }
 
   /** Every stored record (for the invariant checker). */
@@ -293,6 +317,9 @@ export interface TestDepsOverrides {
   clock?: Clock;
   variant?: string;
   maxOrderTotalCents?: number;
+  /** Manual review: threshold and timeout (defaults in review.ts), and the timer a variant starts. */
+  review?: ReviewConfig;
+  reviewTimer?: ReviewTimer;
 }
 
 export interface TestDeps {
@@ -329,6 +356,8 @@ export function createTestDeps(overrides: TestDepsOverrides = {}): TestDeps {
     clock: overrides.clock ?? createTestClock(),
     variant: overrides.variant ?? 'test',
     ...(overrides.maxOrderTotalCents !== undefined ? { maxOrderTotalCents: overrides.maxOrderTotalCents } : {}),
+    ...(overrides.review ? { review: overrides.review } : {}),
+    ...(overrides.reviewTimer ? { reviewTimer: overrides.reviewTimer } : {}),
   };
   return { deps, steps: createOrderSteps(deps), orders, payments, inventory, mailer, catalog };
 }

@@ -11,6 +11,12 @@ export interface VariantHarness {
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   postRaw(body: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   get(orderId: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** `POST /orders/{orderId}/review` with a JSON body (a string is sent as it is). */
+  review(
+    orderId: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Polls GET /orders/{id} until a terminal status (or one of `statuses`) shows, or throws. */
   waitFor(orderId: string, options?: { timeoutMs?: number; statuses?: string[] }): Promise<OrderRecord>;
   stop(): Promise<void>;
@@ -49,6 +55,12 @@ export async function startVariant(
       postRaw,
       post: (body, headers) => postRaw(JSON.stringify(body), headers),
       get: (orderId) => request(`/orders/${encodeURIComponent(orderId)}`),
+      review: (orderId, body, headers = { 'content-type': 'application/json' }) =>
+        request(`/orders/${encodeURIComponent(orderId)}/review`, {
+          method: 'POST',
+          headers,
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
       async waitFor(orderId, { timeoutMs = 30_000, statuses } = {}) {
         const deadline = Date.now() + timeoutMs;
         let last: OrderRecord | undefined;

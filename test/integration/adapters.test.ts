@@ -248,6 +248,49 @@ describe('DynamoOrderRepository', () => {
     });
     expect(await orders.get('order-stray-message')).toBeUndefined();
   });
+
+  it('records exactly one of racing review decisions, in one conditional write that also moves the order', async () => {
+    const at = '2024-05-01T12:00:00.000Z';
+    const record = anOrderRecord({ status: 'AWAITING_REVIEW', review: { requestedAt: at, timeoutAt: at } });
+    await orders.create(record);
+    const decide = (decision: 'approve' | 'reject' | 'timeout') =>
+      orders.recordReviewDecision(record.orderId, {
+        decision,
+        ...(decision === 'timeout' ? {} : { reviewer: `${decision}-er` }),
+        decidedAt: at,
+        to: decision === 'approve' ? 'VALIDATED' : 'CANCELLED',
+        ...(decision === 'approve' ? {} : { reason: decision === 'reject' ? 'ReviewRejected' : 'ReviewTimedOut' }),
+        entry: anEntry(decision === 'timeout' ? 'time-out-review' : 'review-order'),
+      });
+
+    const results = await Promise.all([decide('approve'), decide('reject'), decide('timeout')]);
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await orders.get(record.orderId);
+    const winner = stored?.review?.decision;
+    expect(stored?.timeline).toHaveLength(record.timeline.length + 1);
+    expect(stored).toMatchObject(
+      winner === 'approve'
+        ? { status: 'VALIDATED', review: { decision: 'approve', reviewer: 'approve-er', decidedAt: at } }
+        : { status: 'CANCELLED', terminalAt: at, reason: winner === 'reject' ? 'ReviewRejected' : 'ReviewTimedOut' },
+    );
+    expect(await decide('reject')).toBe(false);
+  });
+
+  it('records no decision for an order that is not waiting', async () => {
+    const record = anOrderRecord({ status: 'VALIDATED' });
+    await orders.create(record);
+    expect(
+      await orders.recordReviewDecision(record.orderId, {
+        decision: 'approve',
+        reviewer: 'ada',
+        decidedAt: '2024-05-01T12:00:00.000Z',
+        to: 'VALIDATED',
+        entry: anEntry('review-order'),
+      }),
+    ).toBe(false);
+    expect(await orders.get(record.orderId)).toEqual(record);
+  });
 });
 
 describe('DynamoInventoryStore', () => {

@@ -17,12 +17,14 @@ beforeAll(async () => {
 const FUNCTIONS = [
   'PlaceOrder',
   'GetOrder',
+  'ReviewOrder',
   'ValidateOrder',
   'ChargePayment',
   'ReserveInventory',
   'SendConfirmation',
   'CompensateOrder',
   'NotifyWarehouse',
+  'TimeOutReview',
 ];
 const STEPS: Record<string, { detailType: string; dlq: string }> = {
   ValidateOrder: { detailType: 'OrderPlaced', dlq: 'ValidateOrderDlq' },
@@ -31,6 +33,7 @@ const STEPS: Record<string, { detailType: string; dlq: string }> = {
   SendConfirmation: { detailType: 'InventoryReserved', dlq: 'SendConfirmationDlq' },
   CompensateOrder: { detailType: 'OrderStepFailed', dlq: 'CompensateOrderDlq' },
   NotifyWarehouse: { detailType: 'OrderConfirmed', dlq: 'NotifyWarehouseDlq' },
+  TimeOutReview: { detailType: 'ReviewTimedOut', dlq: 'TimeOutReviewDlq' },
 };
 
 const roleOf = (fn: string): CfnResource => template.Resources[`${fn}Role`]!;
@@ -141,7 +144,15 @@ describe('eventbridge-flags packaged template', () => {
         if (putEvents.length > 0) expect(putEvents).toEqual([{ 'Fn::GetAtt': ['OrdersBus', 'Arn'] }]);
       }
       const putters = FUNCTIONS.filter((fn) => actionsOf(fn).includes('events:PutEvents'));
-      expect(putters).toEqual(['PlaceOrder', 'ValidateOrder', 'ChargePayment', 'ReserveInventory', 'SendConfirmation']);
+      expect(putters).toEqual([
+        'PlaceOrder',
+        'ReviewOrder',
+        'ValidateOrder',
+        'ChargePayment',
+        'ReserveInventory',
+        'SendConfirmation',
+        'TimeOutReview',
+      ]);
       const tablesOf = (fn: string) =>
         JSON.stringify(
           statementsOf(roleOf(fn))
@@ -154,6 +165,65 @@ describe('eventbridge-flags packaged template', () => {
       expect(tablesOf('ChargePayment')).not.toContain('InventoryTable');
       expect(tablesOf('ReserveInventory')).not.toContain('LedgerTable');
       expect(tablesOf('NotifyWarehouse')).not.toContain('InventoryTable');
+      expect(tablesOf('ReviewOrder')).not.toMatch(/LedgerTable|InventoryTable/);
+      expect(tablesOf('TimeOutReview')).not.toMatch(/LedgerTable|InventoryTable/);
     },
   );
+});
+
+describe('eventbridge-flags manual review', () => {
+  const schedules = (fn: string) => resourcesFor(fn, 'scheduler:CreateSchedule');
+
+  it('serves POST /orders/{orderId}/review with IAM authorization', () => {
+    const keys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [
+      r.Properties?.RouteKey,
+      r.Properties?.AuthorizationType,
+    ]);
+    expect(keys).toContainEqual(['POST /orders/{orderId}/review', 'AWS_IAM']);
+  });
+
+  it('fires each timeout through a schedule role that may only put events on this bus', () => {
+    expect(resourcesOfType(template, 'AWS::Scheduler::ScheduleGroup').map(([id]) => id)).toEqual([
+      'ReviewScheduleGroup',
+    ]);
+    const role = template.Resources.ReviewTimeoutScheduleRole!;
+    expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('scheduler.amazonaws.com');
+    expect(statementsOf(role)).toEqual([
+      { Effect: 'Allow', Action: ['events:PutEvents'], Resource: { 'Fn::GetAtt': ['OrdersBus', 'Arn'] } },
+    ]);
+    const fn = template.Resources.ValidateOrderLambdaFunction!;
+    expect(fn.Properties?.Environment).toMatchObject({
+      Variables: {
+        REVIEW_TIMEOUT_TARGET_ARN: { 'Fn::GetAtt': ['OrdersBus', 'Arn'] },
+        REVIEW_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': ['ReviewTimeoutScheduleRole', 'Arn'] },
+        REVIEW_SCHEDULE_GROUP: { Ref: 'ReviewScheduleGroup' },
+        // A day for a reviewer, on AWS.
+        REVIEW_TIMEOUT_SECONDS: '86400',
+      },
+    });
+  });
+
+  it('lets only validate-order create schedules and pass their role, and only the review API delete them', () => {
+    for (const fn of FUNCTIONS) {
+      expect({ fn, create: actionsOf(fn).includes('scheduler:CreateSchedule') }).toEqual({
+        fn,
+        create: fn === 'ValidateOrder',
+      });
+      expect({ fn, pass: actionsOf(fn).includes('iam:PassRole') }).toEqual({ fn, pass: fn === 'ValidateOrder' });
+      expect({ fn, del: actionsOf(fn).includes('scheduler:DeleteSchedule') }).toEqual({
+        fn,
+        del: fn === 'ReviewOrder',
+      });
+    }
+    // Schedules of this stack's group only (the ARN's schedule/<group>/<name> part).
+    const inGroup = (resources: unknown[]) =>
+      resources.length === 1 && JSON.stringify(resources[0]).endsWith(':schedule/$' + '{ReviewScheduleGroup}/*"}');
+    expect(inGroup(schedules('ValidateOrder'))).toBe(true);
+    expect(inGroup(resourcesFor('ReviewOrder', 'scheduler:DeleteSchedule'))).toBe(true);
+    const passRole = statementsOf(roleOf('ValidateOrder')).find((s) => [s.Action].flat().includes('iam:PassRole'));
+    expect(passRole).toMatchObject({
+      Resource: { 'Fn::GetAtt': ['ReviewTimeoutScheduleRole', 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
 });

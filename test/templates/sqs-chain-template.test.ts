@@ -54,6 +54,58 @@ describe('sqs-chain packaged template', () => {
   });
 });
 
+describe('sqs-chain manual review', () => {
+  it('serves POST /orders/{orderId}/review with IAM authorization', () => {
+    const keys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [
+      r.Properties?.RouteKey,
+      r.Properties?.AuthorizationType,
+    ]);
+    expect(keys).toContainEqual(['POST /orders/{orderId}/review', 'AWS_IAM']);
+  });
+
+  it('fires each timeout through a schedule role that may only send to the compensate-order queue', () => {
+    expect(resourcesOfType(template, 'AWS::Scheduler::ScheduleGroup')).toHaveLength(1);
+    const role = template.Resources.ReviewTimeoutScheduleRole!;
+    expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('scheduler.amazonaws.com');
+    expect(statementsOf(role)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['CompensateOrderQueue', 'Arn'] }, { 'Fn::GetAtt': ['CompensateOrderDlq', 'Arn'] }],
+      },
+    ]);
+  });
+
+  it('lets only validate-order create schedules and pass their role, and only the review API delete them', () => {
+    const actionsOf = (fn: string) =>
+      statementsOf(template.Resources[`${fn}Role`]!).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id.replace(/Role$/, ''));
+    for (const fn of roles.filter((r) => r !== 'ReviewTimeoutSchedule')) {
+      expect({ fn, create: actionsOf(fn).includes('scheduler:CreateSchedule') }).toEqual({
+        fn,
+        create: fn === 'ValidateOrder',
+      });
+      expect({ fn, pass: actionsOf(fn).includes('iam:PassRole') }).toEqual({ fn, pass: fn === 'ValidateOrder' });
+      expect({ fn, del: actionsOf(fn).includes('scheduler:DeleteSchedule') }).toEqual({
+        fn,
+        del: fn === 'ReviewOrder',
+      });
+    }
+    const passRole = statementsOf(template.Resources.ValidateOrderRole!).find((s) =>
+      s.Action?.includes('iam:PassRole'),
+    );
+    expect(passRole).toMatchObject({
+      Resource: { 'Fn::GetAtt': ['ReviewTimeoutScheduleRole', 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+
+  it('waits a day for a reviewer on AWS', () => {
+    const fn = template.Resources.ValidateOrderLambdaFunction!;
+    expect(JSON.stringify(fn.Properties?.Environment)).toContain('"REVIEW_TIMEOUT_SECONDS":"86400"');
+  });
+});
+
 describe('the template rules themselves', () => {
   it('name each breach they find', () => {
     const broken = structuredClone(template);
@@ -82,13 +134,13 @@ describe('opening a stage', () => {
   it('leaves the routes without IAM authorization only when openApi=true is passed, and findBreaches says so', async () => {
     const open = await packageService('sqs-chain', ['--param=openApi=true']);
     const routes = resourcesOfType(open, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(2);
+    expect(routes.length).toBe(3);
     for (const [, route] of routes) expect(route.Properties?.AuthorizationType).toBeUndefined();
     expect(findBreaches(open)).toEqual(
       expect.arrayContaining([expect.stringMatching(/route HttpApiRoutePostOrders .* does not require IAM/)]),
     );
     expect(
       resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.AuthorizationType),
-    ).toEqual(['AWS_IAM', 'AWS_IAM']);
+    ).toEqual(['AWS_IAM', 'AWS_IAM', 'AWS_IAM']);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { OrderRecord } from '#domain/order';
-import { createGetOrderHandler, createPlaceOrderHandler } from '#api/order-api';
+import { createGetOrderHandler, createPlaceOrderHandler, createReviewOrderHandler } from '#api/order-api';
 import { MAX_BODY_BYTES, type HttpResult } from '#api/http';
 import { logger } from '#observability/logger';
 import { createTestDeps, type TestDeps } from '../helpers/in-memory-ports.ts';
@@ -347,5 +347,150 @@ describe('GET /orders/{orderId}', () => {
     const result = await api.getOrder(get('../../etc/passwd'));
     expect(result.statusCode).toBe(400);
     expect(bodyOf<ErrorBody>(result).issues).toEqual([expect.objectContaining({ field: 'orderId' })]);
+  });
+});
+
+describe('POST /orders/{orderId}/review', () => {
+  /** A review API over in-memory ports with an order parked AWAITING_REVIEW (sixteen monitors). */
+  async function aParkedOrder(options: { failFirstResume?: boolean } = {}) {
+    const t = createTestDeps();
+    const command = anOrder({ items: [{ sku: 'SKU-MONITOR', qty: 16 }] });
+    await t.steps.acceptOrder(command);
+    await t.steps.validateOrder({ orderId: command.orderId, attempt: 1 });
+    await t.steps.awaitReview({ orderId: command.orderId, attempt: 1 });
+    const resumed: Array<{ orderId: string; status: string; decision: string }> = [];
+    let failures = options.failFirstResume ? 1 : 0;
+    const resume = async (order: OrderRecord, decision: 'approve' | 'reject') => {
+      if (failures-- > 0) throw new Error('the queue is unreachable');
+      resumed.push({ orderId: order.orderId, status: order.status, decision });
+    };
+    const handler = createReviewOrderHandler({ orders: t.orders, clock: t.deps.clock, variant: 'test' }, resume);
+    const review = (body: unknown, orderId = command.orderId, headers?: Record<string, string>) =>
+      handler(
+        anHttpEvent({
+          path: `/orders/${orderId}/review`,
+          pathParameters: { orderId },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+          ...(headers ? { headers } : {}),
+        }),
+      );
+    return { t, orderId: command.orderId, review, resumed };
+  }
+
+  it('answers 202 to an approval and resumes the order from VALIDATED', async () => {
+    const api = await aParkedOrder();
+    const result = await api.review({ decision: 'approve', reviewer: 'ada' });
+    expect(result.statusCode).toBe(202);
+    expect(bodyOf(result)).toEqual({ orderId: api.orderId, decision: 'approve', reviewer: 'ada', status: 'VALIDATED' });
+    expect(api.resumed).toEqual([{ orderId: api.orderId, status: 'VALIDATED', decision: 'approve' }]);
+  });
+
+  it('answers 202 to a rejection: the order is CANCELLED ReviewRejected and the variant told', async () => {
+    const api = await aParkedOrder();
+    const result = await api.review({ decision: 'reject', reviewer: 'bob' });
+    expect(result.statusCode).toBe(202);
+    expect(await api.t.orders.get(api.orderId)).toMatchObject({ status: 'CANCELLED', reason: 'ReviewRejected' });
+    expect(api.resumed).toEqual([{ orderId: api.orderId, status: 'CANCELLED', decision: 'reject' }]);
+  });
+
+  it('answers 409 ReviewAlreadyDecided with the first decision to a second one', async () => {
+    const api = await aParkedOrder();
+    await api.review({ decision: 'reject', reviewer: 'bob' });
+    await api.t.orders.appendTimeline(api.orderId, {
+      step: 'cancel-order',
+      outcome: 'duplicate',
+      attempt: 1,
+      at: new Date().toISOString(),
+    });
+    const second = await api.review({ decision: 'approve', reviewer: 'ada' });
+    expect(second.statusCode).toBe(409);
+    expect(bodyOf(second)).toEqual({
+      error: 'ReviewAlreadyDecided',
+      message: expect.stringContaining('reject by bob'),
+      decision: { decision: 'reject', reviewer: 'bob', decidedAt: expect.any(String) },
+    });
+    // The variant moved on after the first resume: nothing is resumed twice.
+    expect(api.resumed).toHaveLength(1);
+  });
+
+  it('heals a failed resume: the retry answers 409 with the decision and resumes the order again', async () => {
+    const api = await aParkedOrder({ failFirstResume: true });
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    let first: HttpResult;
+    try {
+      first = await api.review({ decision: 'approve', reviewer: 'ada' });
+      expect(logged).toHaveBeenCalledTimes(1);
+    } finally {
+      logged.mockRestore();
+    }
+    expect(first.statusCode).toBe(500);
+    expect(api.resumed).toEqual([]);
+    const retry = await api.review({ decision: 'approve', reviewer: 'ada' });
+    expect(retry.statusCode).toBe(409);
+    expect(bodyOf(retry)).toMatchObject({ error: 'ReviewAlreadyDecided', decision: { decision: 'approve' } });
+    expect(api.resumed).toEqual([{ orderId: api.orderId, status: 'VALIDATED', decision: 'approve' }]);
+  });
+
+  it('answers 409 OrderNotAwaitingReview with the status for an order that is not waiting', async () => {
+    const api = await aParkedOrder();
+    const other = anOrder();
+    await api.t.steps.acceptOrder(other);
+    const result = await api.review({ decision: 'approve', reviewer: 'ada' }, other.orderId);
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result)).toEqual({
+      error: 'OrderNotAwaitingReview',
+      message: expect.any(String),
+      status: 'ACCEPTED',
+    });
+    expect(api.resumed).toEqual([]);
+  });
+
+  it('answers 404 for an unknown order', async () => {
+    const api = await aParkedOrder();
+    const result = await api.review({ decision: 'approve', reviewer: 'ada' }, 'nobody-placed-this');
+    expect(result.statusCode).toBe(404);
+  });
+
+  it.each([
+    ['malformed JSON', '{"decision":', 400, ['body']],
+    ['a bad decision', { decision: 'yes', reviewer: 'ada' }, 400, ['decision']],
+    ['a missing reviewer', { decision: 'approve' }, 400, ['reviewer']],
+    ['a reviewer over 128 characters', { decision: 'approve', reviewer: 'r'.repeat(129) }, 400, ['reviewer']],
+  ])('answers %s with a 4xx naming the field and records nothing', async (_name, body, status, fields) => {
+    const api = await aParkedOrder();
+    const result = await api.review(body);
+    expect(result.statusCode).toBe(status);
+    expect(bodyOf<ErrorBody>(result).issues?.map((i) => i.field)).toEqual(fields);
+    expect((await api.t.orders.get(api.orderId))?.status).toBe('AWAITING_REVIEW');
+    expect(api.resumed).toEqual([]);
+  });
+
+  it('answers 400 naming orderId for an id outside the contract, and 415 for a wrong content type', async () => {
+    const api = await aParkedOrder();
+    const badId = await api.review({ decision: 'approve', reviewer: 'ada' }, 'not an id!');
+    expect(badId.statusCode).toBe(400);
+    expect(bodyOf<ErrorBody>(badId).issues?.map((i) => i.field)).toEqual(['orderId']);
+    const text = await api.review({ decision: 'approve', reviewer: 'ada' }, api.orderId, {
+      'content-type': 'text/plain',
+    });
+    expect(text.statusCode).toBe(415);
+  });
+
+  it('shows the review on GET, without the variant token', async () => {
+    const api = await aParkedOrder();
+    await api.t.steps.reviewOrder(api.orderId, { decision: 'approve', reviewer: 'ada' });
+    const get = createGetOrderHandler({ orders: api.t.orders });
+    const body = bodyOf(
+      await get(
+        anHttpEvent({ method: 'GET', path: `/orders/${api.orderId}`, pathParameters: { orderId: api.orderId } }),
+      ),
+    );
+    expect(body.review).toEqual({
+      requestedAt: expect.any(String),
+      timeoutAt: expect.any(String),
+      decision: 'approve',
+      reviewer: 'ada',
+      decidedAt: expect.any(String),
+    });
   });
 });

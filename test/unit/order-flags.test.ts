@@ -160,3 +160,55 @@ describe('DynamoOrderFlags', () => {
     expect(flagOutcome(await flags.get(orderId), 'charge-payment')).toBe('succeeded');
   });
 });
+
+describe('DynamoOrderFlags, an order waiting for review', () => {
+  /** validate-order settled awaiting-review: the order parked AWAITING_REVIEW. */
+  async function parkedOrder(): Promise<string> {
+    const orderId = `flags-${++seq}`;
+    const claim = await flags.claim(request(orderId, { step: 'validate-order', after: undefined }));
+    if (claim.kind !== 'claimed') throw new Error(`setup: ${claim.kind}`);
+    await flags.settle(orderId, 'validate-order', 'awaiting-review');
+    return orderId;
+  }
+
+  it('treats the waiting validate step as settled, but holds its successor back until the decision', async () => {
+    const orderId = await parkedOrder();
+    const validate = request(orderId, { step: 'validate-order', after: undefined, eventId: 'evt-copy' });
+    expect(await flags.claim(validate)).toEqual({ kind: 'settled', outcome: 'awaiting-review', emitted: false });
+    expect(await flags.claim(request(orderId))).toEqual({ kind: 'early', attempt: 1 });
+    expect(await flags.resolve(orderId, 'validate-order', 'succeeded')).toEqual({
+      outcome: 'succeeded',
+      emitted: false,
+    });
+    expect(await flags.claim(request(orderId, { eventId: 'evt-2' }))).toMatchObject({ kind: 'claimed', attempt: 1 });
+  });
+
+  it('keeps the first resolution: a later resolver gets it back, with whether its event is out', async () => {
+    const orderId = await parkedOrder();
+    await flags.resolve(orderId, 'validate-order', 'failed:ReviewRejected');
+    expect(await flags.resolve(orderId, 'validate-order', 'succeeded')).toEqual({
+      outcome: 'failed:ReviewRejected',
+      emitted: false,
+    });
+    await flags.markEmitted(orderId, 'validate-order');
+    expect(await flags.resolve(orderId, 'validate-order', 'failed:ReviewTimedOut')).toEqual({
+      outcome: 'failed:ReviewRejected',
+      emitted: true,
+    });
+  });
+
+  it('resolves a validate step that parked its order but has not settled yet; its own settle then finds the decision', async () => {
+    const orderId = `flags-${++seq}`;
+    await flags.claim(request(orderId, { step: 'validate-order', after: undefined }));
+    expect((await flags.resolve(orderId, 'validate-order', 'succeeded')).outcome).toBe('succeeded');
+    expect(await flags.settle(orderId, 'validate-order', 'awaiting-review')).toBe('succeeded');
+  });
+
+  it('never resolves a step that settled otherwise', async () => {
+    const orderId = await validatedOrder();
+    expect(await flags.resolve(orderId, 'validate-order', 'failed:ReviewTimedOut')).toEqual({
+      outcome: 'succeeded',
+      emitted: false,
+    });
+  });
+});

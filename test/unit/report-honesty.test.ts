@@ -8,11 +8,12 @@ import { orchestrationLoc } from '#lib/package-service';
 import { fanOutConsumers, withoutFanOut } from '#lib/pipeline-counts';
 import { RunInstruments } from '#lib/run-instruments';
 import { createLatencyModel } from '#measure/latency-model';
+import { awsTables } from '#report/aws-tables';
 import { buildReport } from '#report/build-report';
 import { renderHtml } from '#report/render-html';
 import { renderMarkdown } from '#report/render-markdown';
 import { comparisonTable } from '#report/render-table';
-import type { OrderRun, RunInput } from '#report/types';
+import type { OrderRun, RunInput, VariantRun } from '#report/types';
 import { aRunInput } from '../helpers/report-fixtures.ts';
 
 /** The input with one order of eventbridge-flags given a warehouse entry 150 ms after it ended. */
@@ -162,6 +163,68 @@ describe('report honesty', () => {
     const report = buildReport(aRunInput({ orders: 20 }));
     expect(Object.values(report.variants).map((v) => v.checkpointOverhead)).toEqual([undefined, undefined, undefined]);
     expect(renderMarkdown(report)).not.toMatch(/checkpoint/i);
+  });
+
+  it('names a binding quota, a sustainable rate and a source for every variant, latency modelled or not', () => {
+    const input = aRunInput({ orders: 60 });
+    const sqs = input.variants.find((v) => v.name === 'sqs-chain')!;
+    // Variants with no published hop delay: no hopType, no modelled latency, units and calibration only.
+    const unmodelled = (name: string, counts: VariantRun['counts']): VariantRun => {
+      const { hopType: _hop, ...rest } = sqs;
+      return {
+        ...rest,
+        name,
+        counts,
+        orders: sqs.orders.map(({ modelledAws: _m, ...o }) => o),
+      };
+    };
+    const orders = sqs.orders.length;
+    input.variants.push(
+      unmodelled('durable-functions', {
+        lambdaInvocations: 3 * orders,
+        lambdaGbSeconds: 0.2 * orders,
+        dynamoWriteUnits: 9 * orders,
+        dynamoReadUnits: 2 * orders,
+        durableOperations: 7 * orders,
+      }),
+      unmodelled('single-lambda', {
+        lambdaInvocations: orders,
+        lambdaGbSeconds: 0.05 * orders,
+        dynamoWriteUnits: 8 * orders,
+        dynamoReadUnits: 2 * orders,
+      }),
+    );
+    const report = buildReport(input);
+    expect(Object.keys(report.variants)).toHaveLength(5);
+    for (const [name, variant] of Object.entries(report.variants)) {
+      expect({ name, modelled: variant.modelledAws !== undefined, scale: variant.scale !== undefined }).toEqual({
+        name,
+        modelled: !name.match(/durable|single/),
+        scale: true,
+      });
+      const scale = variant.scale!;
+      expect(scale.bindingQuota).not.toBe('none');
+      expect(scale.source).toMatch(/^https:\/\//);
+      expect(scale.raise).not.toBe('');
+      expect(scale.maxOrdersPerSec).toBeGreaterThan(0);
+      expect(scale.quotas.find((q) => q.name === scale.bindingQuota)!.ordersPerSec).toBe(scale.maxOrdersPerSec);
+    }
+    // Both use Lambda concurrency, with the run's light-load durations (3 invocations x 15 ms median).
+    const durable = report.variants['durable-functions']!.scale!;
+    const concurrency = durable.quotas.find((q) => q.name === 'Lambda concurrent executions')!;
+    expect(concurrency.perOrder).toBeCloseTo(3 * 0.015, 6);
+    // No latency figure is invented for them: where latency grows is not modelled, said so.
+    expect(durable.latencyNotModelled).toBeDefined();
+    expect(durable.latencyGrowsFromOrdersPerSec).toBeNull();
+    expect(report.variants['sqs-chain']!.scale!.latencyNotModelled).toBeUndefined();
+    expect(report.awsView!.variants.map((v) => v.name)).not.toContain('single-lambda');
+    const table = awsTables(report).find((t) => t.id === 'aws-scale')!;
+    expect(table.columns).toEqual(['', ...Object.keys(report.variants)]);
+    const grows = table.rows.find((r) => r[0]!.startsWith('latency starts to grow'))!;
+    expect(grows.slice(-2)).toEqual(['not modelled', 'not modelled']);
+    for (const row of table.rows.filter((r) => ['quota that binds first', 'source'].includes(r[0]!)))
+      expect(row.slice(1).every((cell) => cell !== '' && cell !== 'none')).toBe(true);
+    expect(renderMarkdown(report)).toMatch(/single-lambda/);
   });
 
   it('regenerates the screenshot only from a real run (no test writes it from a fixture)', () => {

@@ -1,13 +1,21 @@
+import { createScheduleTimer } from '#adapters/review-schedule';
 import { createFlaggedStepHandler } from '../lib/flags-step.ts';
-import { flagsConfig } from '../lib/wiring.ts';
+import { VALIDATE_HAND_ON } from '../lib/review.ts';
+import { flagsConfig, reviewScheduleOf } from '../lib/wiring.ts';
 
-/** OrderPlaced -> validate-order -> OrderValidated (ValidationError -> OrderStepFailed -> REJECTED). */
-const config = flagsConfig();
+/**
+ * OrderPlaced -> validate-order -> OrderValidated (ValidationError -> OrderStepFailed -> REJECTED).
+ * An order above the review threshold parks instead (await-review, with its timeout's schedule):
+ * the flag says `awaiting-review` and no event goes out until the decision (lib/review.ts).
+ */
+const config = flagsConfig({ reviewTimer: createScheduleTimer(reviewScheduleOf()) });
 
 export const handler = createFlaggedStepHandler(config, {
-  step: 'validate-order',
-  run: config.steps.validateOrder,
-  next: 'OrderValidated',
+  ...VALIDATE_HAND_ON,
+  run: async (input) => {
+    const validated = await config.steps.validateOrder(input);
+    return validated.awaitsReview ? config.steps.awaitReview(input) : validated;
+  },
   reaches: 'VALIDATED',
   compensable: true,
 });

@@ -6,9 +6,16 @@ import { createDynamoDocumentClient } from '#adapters/clients';
  * What a step's flag records once the step has an outcome:
  *  - `succeeded`: the step did its work; its successor may run;
  *  - `noop`: the domain found the step already past or the order ended (nothing to hand on);
- *  - `failed:<ErrorName>`: a business failure; only compensation follows.
+ *  - `failed:<ErrorName>`: a business failure; only compensation follows;
+ *  - `awaiting-review`: the step is done but its order waits for a manual review (validate-order
+ *    parked it AWAITING_REVIEW): settled, so a repeated delivery does nothing, yet it hands nothing
+ *    on and its successor may not run. The decision resolves it (`resolve`) to `succeeded`
+ *    (approved) or `failed:ReviewRejected` / `failed:ReviewTimedOut`, and only then is its event put.
  */
-export type FlagOutcome = 'succeeded' | 'noop' | `failed:${string}`;
+export type FlagOutcome = 'succeeded' | 'noop' | 'awaiting-review' | `failed:${string}`;
+
+/** The outcome of a step whose order now waits for a review (see FlagOutcome). */
+export const AWAITING_REVIEW_OUTCOME = 'awaiting-review' satisfies FlagOutcome;
 
 /** Outcomes after which the successor may run. */
 const PROCEED: readonly FlagOutcome[] = ['succeeded', 'noop'];
@@ -331,6 +338,48 @@ export class DynamoOrderFlags {
     ).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });
+  }
+
+  /**
+   * Resolves a step that waits for a review (`awaiting-review`) to the decision's outcome, in one
+   * conditional write that also takes a step with no outcome yet (its handler parked the order and
+   * has not settled: its own settle then finds this outcome and hands it on). The first
+   * resolution wins; every resolver derives its outcome from the one decision the orders table
+   * recorded, so they agree. Returns the outcome the flag holds and whether its event is out.
+   */
+  async resolve(
+    orderId: string,
+    step: string,
+    outcome: FlagOutcome,
+  ): Promise<{ outcome: FlagOutcome; emitted: boolean }> {
+    const n = names(step);
+    try {
+      await callAws('flags-table', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { orderId },
+            UpdateExpression: 'SET #done = :outcome, #at = :at',
+            // Only a waiting (or not yet settled) step: any other outcome is final.
+            ConditionExpression: 'attribute_not_exists(#done) OR #done = :awaiting',
+            ExpressionAttributeNames: { '#done': n.done, '#at': `resolvedAt:${step}` },
+            ExpressionAttributeValues: {
+              ':outcome': outcome,
+              ':awaiting': AWAITING_REVIEW_OUTCOME,
+              ':at': new Date(this.now()).toISOString(),
+            },
+          }),
+        ),
+      );
+      return { outcome, emitted: false };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await this.get(orderId);
+      return {
+        outcome: (item?.[n.done] as FlagOutcome | undefined) ?? outcome,
+        emitted: item?.[n.emitted] !== undefined,
+      };
+    }
   }
 
   async get(orderId: string): Promise<OrderFlagsItem | undefined> {

@@ -14,6 +14,9 @@ export const ORDER_EVENTS = [
   'InventoryReserved',
   'OrderConfirmed',
   'OrderStepFailed',
+  // Put by the one-time EventBridge Scheduler schedule of an order waiting for review when nobody
+  // decided in time (its templated EventBridge target); time-out-review handles it.
+  'ReviewTimedOut',
 ] as const;
 export type OrderEventName = (typeof ORDER_EVENTS)[number];
 

@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
-import type { DynamoOrderFlags, FlagOutcome } from './dynamo-order-flags.ts';
+import { AWAITING_REVIEW_OUTCOME, type DynamoOrderFlags, type FlagOutcome } from './dynamo-order-flags.ts';
 import { DomainError, isBusinessError, isRetryable } from '#domain/errors';
 import type { CompensationHop, OrderStatus, StepInput } from '#domain/order';
+import type { OrderRepository } from '#domain/ports';
 import type { StepResult } from '#domain/step-runner';
 import type { OrderSteps } from '#domain/steps';
 import { logger, withOrderContext } from '#observability/logger';
@@ -14,18 +15,24 @@ import {
   type OrderEventName,
 } from './events.ts';
 
-/** The steps that keep a flag: the four forward steps, compensation and the warehouse notice. */
+/**
+ * The steps that keep a flag: the four forward steps, compensation, the warehouse notice and the
+ * timeout of a manual review.
+ */
 export type FlagStep =
   | 'validate-order'
   | 'charge-payment'
   | 'reserve-inventory'
   | 'send-confirmation'
   | CompensationHop
-  | 'notify-warehouse';
+  | 'notify-warehouse'
+  | 'time-out-review';
 
 export interface FlagsConfig {
   flags: DynamoOrderFlags;
   steps: OrderSteps;
+  /** The orders table, for what reads an order outside a step (a review's hand-on). */
+  orders: OrderRepository;
   publisher: EventPublisher;
   /** 1 + the function's maximumRetryAttempts: on that attempt a retryable failure parks the order FAILED. */
   maxAttempts: number;
@@ -87,6 +94,8 @@ const LEASE_MARGIN_MS = 2_000;
  *  - a copy racing a running one: waits for it to settle (then a no-op); if it is still held
  *    (a crashed holder whose lease has not lapsed), a retryable error, never a silent drop;
  *  - business error: the outcome `failed:<name>` is flagged and `OrderStepFailed` put;
+ *  - the order now waits for a review (AWAITING_REVIEW): the outcome `awaiting-review` is flagged
+ *    and nothing put; the decision resolves the flag and puts the event (lib/review.ts);
  *  - retryable error: the claim is released and the error rethrown; on the last attempt (counted
  *    per order and step in the flags: Lambda does not tell the handler) the order is first parked
  *    FAILED, so the on-failure record in the DLQ always has a findable FAILED order.
@@ -148,7 +157,7 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
       },
       detail,
     );
-    outcome = !result || !result.duplicate || result.status === spec.reaches ? 'succeeded' : 'noop';
+    outcome = outcomeOf(spec, result || undefined);
   } catch (error) {
     if (!(spec.compensable && isBusinessError(error))) {
       await config.flags.release(detail.orderId, spec.step, claim.token);
@@ -170,16 +179,29 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
   }
 }
 
-/** The event an outcome calls for: the next step's on success, OrderStepFailed on a business failure. */
-function eventFor(spec: FlaggedStep, outcome: FlagOutcome): OrderEventName | undefined {
+/** What a run's result flags: done (or a no-op repeat), or done while its order waits for a review. */
+function outcomeOf(spec: FlaggedStep, result: StepResult | undefined): FlagOutcome {
+  if (!result) return 'succeeded';
+  if (result.status === 'AWAITING_REVIEW') return AWAITING_REVIEW_OUTCOME;
+  return !result.duplicate || result.status === spec.reaches ? 'succeeded' : 'noop';
+}
+
+/**
+ * The event an outcome calls for: the next step's on success, OrderStepFailed on a business
+ * failure, none while the order waits for a review (`awaiting-review`) or for a no-op.
+ */
+function eventFor(spec: Pick<FlaggedStep, 'next'>, outcome: FlagOutcome): OrderEventName | undefined {
   if (outcome === 'succeeded') return spec.next;
   return outcome.startsWith('failed:') ? 'OrderStepFailed' : undefined;
 }
 
-/** Puts the event an outcome calls for, then flags it put (which drops the claim). */
-async function handOn(
-  config: FlagsConfig,
-  spec: FlaggedStep,
+/**
+ * Puts the event an outcome calls for, then flags it put (which drops the claim). Also how a
+ * review's decision hands on the validate step it resolved (lib/review.ts).
+ */
+export async function handOn(
+  config: Pick<FlagsConfig, 'flags' | 'publisher'>,
+  spec: Pick<FlaggedStep, 'step' | 'next'>,
   detail: OrderEventDetail,
   outcome: FlagOutcome,
 ): Promise<void> {

@@ -81,6 +81,8 @@ export function createSqsStepHandler(
     await withOrderContext({ orderId: message.orderId, correlationId }, async () => {
       try {
         const result = await run({ orderId: message.orderId, attempt, correlationId }, message);
+        // A parked order goes nowhere: the review API (or its timeout) sends it on.
+        if (result.status === 'AWAITING_REVIEW') return;
         if (config.nextQueueUrl && (!result.duplicate || result.status === reaches))
           await sendToQueue(config.sqs, config.nextQueueUrl, { orderId: message.orderId }, correlationId);
       } catch (error) {

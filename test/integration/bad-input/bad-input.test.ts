@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { RunInstruments } from '#lib/run-instruments';
-import { VARIANTS, type Variant } from '#lib/variants';
-import { BAD_REQUESTS } from '#test/helpers/bad-requests';
+import { specOf, VARIANTS, type Variant } from '#lib/variants';
+import { BAD_REQUESTS, BAD_REVIEWS } from '#test/helpers/bad-requests';
 import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 
 describe.each(VARIANTS.map((v) => [v] as [Variant]))('%s: bad input at POST /orders', (variant) => {
@@ -78,4 +78,22 @@ describe.each(VARIANTS.map((v) => [v] as [Variant]))('%s: bad input at POST /ord
     expect((await harness.probe.ledger(first.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
     expect((await harness.probe.order(first.orderId))?.requestHash).toBe(settled.requestHash);
   });
+
+  // Variants with a review mechanism (issue 13): POST /orders/{orderId}/review refuses the same way.
+  (specOf(variant).review ? it.each : it.skip.each)(BAD_REVIEWS.map((r) => [r.name, r] as const))(
+    'refuses a review with %s with a 4xx naming the field, and decides nothing',
+    async (_name, bad) => {
+      const target = order({ items: [{ sku: 'SKU-CABLE', qty: 2 }] });
+      await harness.post(target);
+      await harness.waitFor(target.orderId);
+      const before = await harness.probe.order(target.orderId);
+      const response = await harness.review(bad.orderId ?? target.orderId, bad.body, {
+        'content-type': bad.contentType ?? 'application/json',
+      });
+      expect(response.status).toBe(bad.status);
+      const issues = response.body.issues as Array<{ field: string; reason: string }>;
+      for (const field of bad.fields) expect(issues).toContainEqual({ field, reason: expect.stringMatching(/\S/) });
+      expect(await harness.probe.order(target.orderId)).toEqual(before);
+    },
+  );
 });

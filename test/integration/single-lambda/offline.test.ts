@@ -1,3 +1,3 @@
-import { describeUsualThreeOffline } from '#test/helpers/sls-offline';
+import { describeOffline } from '#test/helpers/sls-offline';
 
-describeUsualThreeOffline('single-lambda');
+describeOffline('single-lambda', { usualThree: true, review: true });

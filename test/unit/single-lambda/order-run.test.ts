@@ -1,5 +1,6 @@
 import { backoffDelayMs, retryInCode } from '#domain/retry-policy';
 import { PaymentDeclinedError, TransientDependencyError } from '#domain/errors';
+import type { ReviewTimer } from '#domain/review';
 import { runOrder, OrderRunFailedError, type OrderRunConfig } from '#services/single-lambda/lib/order-run';
 import { createTestDeps, type TestDeps } from '#test/helpers/in-memory-ports';
 import { anOrder } from '#test/helpers/order-factory';
@@ -82,5 +83,100 @@ describe('single-lambda: the order in one run', () => {
     const order = await t.orders.get(orderId);
     expect(order?.status).toBe('FAILED');
     expect(order?.reason).toBe('TransientDependencyError@charge-payment');
+  });
+});
+
+describe('single-lambda: an order that waits for review', () => {
+  /** A timer that records the timeouts it was asked to start (the schedule, on AWS). */
+  function recordingTimer(): ReviewTimer & { started: string[] } {
+    const started: string[] = [];
+    return {
+      started,
+      start: async (order) => {
+        started.push(order.orderId);
+        return order.orderId;
+      },
+    };
+  }
+
+  /** Sixteen monitors (above the default review threshold), placed and run once: parked. */
+  async function parkedRun(t: TestDeps, paymentToken = 'tok_ok') {
+    const orderId = await placed(t, paymentToken, [{ sku: 'SKU-MONITOR', qty: 16 }]);
+    await runOrder(configOf(t), { orderId });
+    return orderId;
+  }
+
+  const decide = (t: TestDeps, orderId: string, decision: 'approve' | 'reject') =>
+    t.steps.reviewOrder(orderId, { decision, reviewer: 'ada' });
+
+  it('parks a big order in its first run, starts its timeout and ends the run, never charged', async () => {
+    const timer = recordingTimer();
+    const t = createTestDeps({ reviewTimer: timer });
+    const orderId = await parkedRun(t);
+    const order = await t.orders.get(orderId);
+    expect(order?.status).toBe('AWAITING_REVIEW');
+    expect(timer.started).toEqual([orderId]);
+    expect(order?.timeline.map((e) => e.step)).toEqual(['accept-order', 'validate-order', 'await-review']);
+    expect(t.payments.chargeCalls(orderId)).toBe(0);
+  });
+
+  it('runs an approved order on from charge-payment in a second run, charged once', async () => {
+    const t = createTestDeps();
+    const orderId = await parkedRun(t);
+    await decide(t, orderId, 'approve');
+    await runOrder(configOf(t), { orderId, resume: 'approve' });
+    const order = await t.orders.get(orderId);
+    expect(order?.status).toBe('CONFIRMED');
+    expect(t.payments.chargeCalls(orderId)).toBe(1);
+    const second = order?.timeline.filter((e) => e.run === 2).map((e) => e.step);
+    expect(second).toEqual(['charge-payment', 'reserve-inventory', 'send-confirmation']);
+  });
+
+  it('compensates in the second run as in the first: a declined approved order is cancelled', async () => {
+    const t = createTestDeps();
+    const orderId = await parkedRun(t, 'tok_decline');
+    await decide(t, orderId, 'approve');
+    await runOrder(configOf(t), { orderId, resume: 'approve' });
+    expect(await t.orders.get(orderId)).toMatchObject({ status: 'CANCELLED', reason: 'PaymentDeclinedError' });
+  });
+
+  it("cancels the order when its timeout's run comes first, and changes nothing when a reviewer did", async () => {
+    const t = createTestDeps();
+    const timedOut = await parkedRun(t);
+    await runOrder(configOf(t), { orderId: timedOut, resume: 'timeout' });
+    expect(await t.orders.get(timedOut)).toMatchObject({ status: 'CANCELLED', reason: 'ReviewTimedOut' });
+
+    const approved = await parkedRun(t);
+    await decide(t, approved, 'approve');
+    await runOrder(configOf(t), { orderId: approved, resume: 'approve' });
+    await runOrder(configOf(t), { orderId: approved, resume: 'timeout' });
+    expect((await t.orders.get(approved))?.status).toBe('CONFIRMED');
+    expect(t.payments.chargeCalls(approved) + t.payments.chargeCalls(timedOut)).toBe(1);
+  });
+
+  it('does nothing when the first event is run again (an async retry) after the order parked', async () => {
+    const t = createTestDeps();
+    const orderId = await parkedRun(t);
+    await runOrder(configOf(t), { orderId });
+    expect((await t.orders.get(orderId))?.status).toBe('AWAITING_REVIEW');
+    await decide(t, orderId, 'reject');
+    await runOrder(configOf(t), { orderId });
+    expect(await t.orders.get(orderId)).toMatchObject({ status: 'CANCELLED', reason: 'ReviewRejected' });
+    expect(t.payments.chargeCalls(orderId)).toBe(0);
+  });
+
+  it("gives the approval's event its own three runs before the order is parked FAILED", async () => {
+    const t = createTestDeps();
+    const orderId = await parkedRun(t, 'tok_flaky_99');
+    await decide(t, orderId, 'approve');
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await expect(runOrder(configOf(t), { orderId, resume: 'approve' })).rejects.toThrow();
+      expect((await t.orders.get(orderId))?.status).toBe('VALIDATED');
+    }
+    await expect(runOrder(configOf(t), { orderId, resume: 'approve' })).rejects.toThrow();
+    expect(await t.orders.get(orderId)).toMatchObject({
+      status: 'FAILED',
+      reason: 'TransientDependencyError@charge-payment',
+    });
   });
 });

@@ -1,0 +1,3 @@
+import { describeOffline } from '#test/helpers/sls-offline';
+
+describeOffline('eventbridge-flags', { usualThree: true, review: true });
