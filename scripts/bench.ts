@@ -5,6 +5,9 @@
  * better than absolute times). Only happy-path orders, no modelled AWS delay: what is left is the
  * cost of the wiring itself.
  *
+ * For a durable function it also prints the checkpoint overhead measured inside it (per
+ * CheckpointDurableExecution round trip, per order); AWS publishes no such figure, so none is modelled.
+ *
  * It also says, per variant, whether issue 17's targets are met: local overhead per hop at most
  * 2 ms p50, and a p50 at most 2x the baseline's. A miss is printed, never an exit code: these are
  * figures from one machine at one moment, not a test.
@@ -12,6 +15,7 @@
 import { parseComparisonArgs } from './lib/cli-options.ts';
 import { runComparison } from './lib/comparison.ts';
 import { createProgress } from './lib/progress.ts';
+import { describeCheckpointOverhead } from './report/durable-section.ts';
 import type { Report } from './report/types.ts';
 import { writeReport } from './report/write-report.ts';
 
@@ -146,6 +150,12 @@ if (baselineP50 > Math.min(...rows.map((r) => r.p50Ms))) {
     `note: the baseline's p50 (${baselineP50} ms) is above a variant's: it was not a lower bound in this run (a ` +
       `noisy machine?)`,
   );
+}
+// What checkpointing costs a durable function, timed inside it in this run (report.json `checkpointOverhead`).
+const durable = Object.entries(report.variants).filter(([, v]) => v.checkpointOverhead);
+if (durable.length > 0) {
+  console.log('\ndurable checkpoint overhead (one CheckpointDurableExecution round trip, measured locally)');
+  for (const [variant, v] of durable) console.log(describeCheckpointOverhead(variant, v.checkpointOverhead!));
 }
 console.log(`report (with "bench"): ${written.json}`);
 

@@ -2,7 +2,8 @@
  * `npm run redrive -- <variant> [--stage local|<s>] [--region r]`: what an operator does after
  * fixing a fault: puts every parked order back into its pipeline. sqs-chain moves DLQ messages
  * back to their source queues; eventbridge-flags re-puts the dead-lettered events on its bus;
- * step-functions starts the failed executions anew (the steps resume where the order failed);
+ * step-functions redrives the failed executions (RedriveExecution: each resumes in the state that
+ * failed, without re-running the states that succeeded);
  * single-lambda invokes the order function again with each on-failure record's event (the order
  * runs again from validate, and the steps answer duplicate for what it already did).
  * Against the local cloud (`npm run cloud`, or `sls offline`) by default, using

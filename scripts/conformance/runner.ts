@@ -59,7 +59,7 @@ export async function runConformance(suites: ConformanceSuite[], options: RunOpt
   let cloud: LocalCloud | undefined;
   try {
     cloud = await startLocalCloud({
-      ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+      ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
       optional: OPTIONAL_SERVICES.filter((service) => selected.some((suite) => suite.services.includes(service))),
       workDir,
     });

@@ -330,12 +330,19 @@ async function runVariant(
       const modelledAws = journey
         ? modelOrder(journey, { seed: options.seed, orderId: o.orderId, hops, figures, compute: calibration.computeMs })
         : undefined;
+      // What its handlers timed themselves (a durable function's checkpoints): local figures.
+      const timings = terminalAtMs !== undefined ? instruments.timingsOf(o.orderId, acceptedAtMs, terminalAtMs) : [];
       return {
         orderId: o.orderId,
         acceptedAtMs,
         ...(terminalAtMs !== undefined
-          ? { terminalAtMs, betweenStepsMs: instruments.betweenStepsMs(o.orderId, acceptedAtMs, terminalAtMs) }
+          ? {
+              terminalAtMs,
+              betweenStepsMs: instruments.betweenStepsMs(o.orderId, acceptedAtMs, terminalAtMs),
+              inHandlerMs: instruments.inHandlerMs(o.orderId, acceptedAtMs, terminalAtMs),
+            }
           : {}),
+        ...(timings.length > 0 ? { timings } : {}),
         status: record?.status ?? 'ACCEPTED',
         ...(record?.reason ? { reason: record.reason } : {}),
         timeline: record?.timeline ?? [],

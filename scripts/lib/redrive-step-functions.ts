@@ -1,8 +1,8 @@
 import {
-  DescribeExecutionCommand,
   ListExecutionsCommand,
-  StartExecutionCommand,
+  RedriveExecutionCommand,
   type ExecutionListItem,
+  type ExecutionStatus,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 
@@ -11,64 +11,52 @@ export interface RedriveStepFunctionsOptions {
   stateMachineArn: string;
 }
 
-/** Executions that ran out: the order they carry is parked FAILED and waits for a redrive. */
-const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT']);
-const REDRIVE_NAME = /^(.+)-redrive-(\d+)$/;
+/**
+ * Executions that ran out: the order they carry is parked FAILED and waits for a redrive. An
+ * ABORTED one was stopped by someone on purpose (StopExecution): left alone.
+ */
+const REDRIVABLE: readonly ExecutionStatus[] = ['FAILED', 'TIMED_OUT'];
 
 /**
- * Puts every order whose latest execution failed back into the pipeline: a new execution named
- * `<orderId>-redrive-<n>` with the same input. It starts again at ValidateOrder, and the steps,
- * idempotent and resume-aware, answer "duplicate" for what the order already did and resume at
- * the step that failed (the order remembers it in `resumeStatus`). Returns how many it started.
+ * Redrives every failed (or timed-out) execution of the machine with AWS's RedriveExecution: the
+ * execution resumes in the state that failed, with the input that state had, and the states that
+ * succeeded are not run again (nothing is charged twice). The order's step, parked FAILED on its
+ * last attempt, resumes from where the order stood (`resumeStatus`). Works the same on AWS and on
+ * the local Step Functions. Returns how many executions it redrove.
  *
- * Why not AWS's RedriveExecution: it resumes an execution at the state that failed, and ours fail
- * on purpose in the OrderFailed Fail state after FailOrder has parked the order, so a redrive
- * would fail again at once; it exists only for Standard machines; and the local Step Functions
- * (aws-local-stepfunctions) has no redrive. A new execution works on AWS and locally alike.
- *
- * Orders are grouped by execution name (`<orderId>` and `<orderId>-redrive-<n>`), so an order
- * that failed again after a redrive is restarted once, not once per failed execution; an order
- * whose latest execution still runs or succeeded is left alone.
+ * An execution redriven by someone else since we listed it is RUNNING again and answers
+ * ExecutionNotRedrivable: once is enough, so it is skipped.
  *
  * @example
  * await redriveStepFunctions({ sfn: new SFNClient({}), stateMachineArn });
  */
 export async function redriveStepFunctions({ sfn, stateMachineArn }: RedriveStepFunctionsOptions): Promise<number> {
-  const latest = new Map<string, { execution: ExecutionListItem; redrives: number }>();
-  for (const execution of await listExecutions(sfn, stateMachineArn)) {
-    const name = execution.name ?? '';
-    const match = REDRIVE_NAME.exec(name);
-    const orderId = match?.[1] ?? name;
-    const redrives = Number(match?.[2] ?? 0);
-    const seen = latest.get(orderId);
-    if (!seen || redrives > seen.redrives) latest.set(orderId, { execution, redrives });
-  }
-  let started = 0;
-  for (const [orderId, { execution, redrives }] of latest) {
-    if (!REDRIVABLE.has(execution.status ?? '') || !execution.executionArn) continue;
-    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-    try {
-      await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn,
-          name: `${orderId}-redrive-${redrives + 1}`,
-          input: input ?? '{}',
-        }),
-      );
-      started++;
-    } catch (error) {
-      // Someone redrove this order since we listed: once is enough.
-      if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+  let redriven = 0;
+  for (const statusFilter of REDRIVABLE) {
+    for (const execution of await listExecutions(sfn, stateMachineArn, statusFilter)) {
+      if (!execution.executionArn) continue;
+      try {
+        await sfn.send(new RedriveExecutionCommand({ executionArn: execution.executionArn }));
+        redriven++;
+      } catch (error) {
+        if ((error as Error).name !== 'ExecutionNotRedrivable') throw error;
+      }
     }
   }
-  return started;
+  return redriven;
 }
 
-async function listExecutions(sfn: SFNClient, stateMachineArn: string): Promise<ExecutionListItem[]> {
+async function listExecutions(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  statusFilter: ExecutionStatus,
+): Promise<ExecutionListItem[]> {
   const executions: ExecutionListItem[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
+    const page = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn, statusFilter, nextToken, maxResults: 1000 }),
+    );
     executions.push(...(page.executions ?? []));
     nextToken = page.nextToken;
   } while (nextToken);

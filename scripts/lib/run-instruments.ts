@@ -1,4 +1,11 @@
-import type { CloudInstruments, CounterName, HopType, InvocationRecord, RetryRecord } from '../local-cloud/types.ts';
+import type {
+  CloudInstruments,
+  CounterName,
+  HopType,
+  InvocationRecord,
+  RetryRecord,
+  TimingSample,
+} from '../local-cloud/types.ts';
 import type { JourneyHop, JourneyInvocation, JourneyRetry, OrderJourney } from '../measure/aws-model.ts';
 import type { LatencyModel } from '../measure/latency-model.ts';
 import { orderIdsIn } from './local-probe.ts';
@@ -23,6 +30,7 @@ export class RunInstruments implements CloudInstruments {
   private compute = new Map<string, number[]>();
   private durations = new Map<string, number[]>();
   private perFunction = new Map<string, FunctionUsage>();
+  private timings = new Map<string, Array<{ atMs: number; samples: TimingSample[] }>>();
 
   reset(model?: LatencyModel): void {
     this.counts = new Map();
@@ -34,6 +42,7 @@ export class RunInstruments implements CloudInstruments {
     this.compute = new Map();
     this.durations = new Map();
     this.perFunction = new Map();
+    this.timings = new Map();
     this.model = model;
   }
 
@@ -92,7 +101,10 @@ export class RunInstruments implements CloudInstruments {
     // The HTTP API's handlers (place, get) answer the client: the order's journey starts at
     // acceptance, and a status poll is not a step of it.
     if (!isHttpApiEvent(record.event))
-      for (const orderId of orderIdsInPayload(record.event)) push(this.invocations, orderId, entry);
+      for (const orderId of orderIdsInPayload(record.event)) {
+        push(this.invocations, orderId, entry);
+        if (record.timings?.length) push(this.timings, orderId, { atMs: record.startedAtMs, samples: record.timings });
+      }
     for (const orderId of orderIdsInPayload(record.event)) {
       const spans = this.handlerSpans.get(orderId);
       if (spans) spans.push([record.startedAtMs, record.endedAtMs]);
@@ -128,6 +140,26 @@ export class RunInstruments implements CloudInstruments {
       hops: (this.hops.get(orderId) ?? []).filter((h) => within(h.atMs)),
       retries: (this.retries.get(orderId) ?? []).filter((r) => within(r.atMs)),
     };
+  }
+
+  /**
+   * What the order's handlers timed themselves from `fromMs` (accepted) to `toMs` (terminal): a
+   * durable function's checkpoint round trips, step bodies and replays, in invocation order.
+   */
+  timingsOf(orderId: string, fromMs: number, toMs: number): TimingSample[] {
+    return (this.timings.get(orderId) ?? [])
+      .filter((t) => t.atMs >= fromMs && t.atMs <= toMs)
+      .flatMap((t) => t.samples);
+  }
+
+  /**
+   * Time the order's handlers ran from `fromMs` (accepted) to `toMs` (terminal), summed over its
+   * invocations: the API's accept and status reads are not among them.
+   */
+  inHandlerMs(orderId: string, fromMs: number, toMs: number): number {
+    return (this.invocations.get(orderId) ?? [])
+      .filter((i) => i.startedAtMs >= fromMs && i.startedAtMs <= toMs)
+      .reduce((sum, i) => sum + (i.endedAtMs - i.startedAtMs), 0);
   }
 
   /** Each function's own compute per warm invocation (ms), as measured: the calibration's samples. */

@@ -165,7 +165,7 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     params: (options) => ({ type: (options.sfnType ?? 'standard').toUpperCase() }),
     hopType: (options) => (options.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
     crashNote:
-      'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED and a redrive restarts it; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
+      'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED in that state and a redrive (RedriveExecution) resumes it there; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
     async redrive(context) {
       const { SFNClient } = await import('@aws-sdk/client-sfn');
       const { redriveStepFunctions } = await import('./redrive-step-functions.ts');
@@ -179,8 +179,8 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
         disableHostPrefix: Boolean(context.endpoints),
       });
       try {
-        const started = await redriveStepFunctions({ sfn, stateMachineArn });
-        return outcome({ [stateMachineArn]: started }, 'failed executions restarted');
+        const redriven = await redriveStepFunctions({ sfn, stateMachineArn });
+        return outcome({ [stateMachineArn]: redriven }, 'failed executions redriven');
       } finally {
         sfn.destroy();
       }

@@ -162,6 +162,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Stopped before the runtime (stops run in reverse): no execution re-invokes a stopped runtime.
     stops.push(() => lambdaApi.stop());
 
+    // Known once EventBridge has started: the Step Functions' events:putEvents tasks need it.
+    let eventBridgeUrl: string | undefined;
     const [eventBridge, stepFunctions] = await settleAll(stops, [
       (eventBridgeCode ?? none).then((code) =>
         code?.startEventBridge({
@@ -179,10 +181,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           host,
           invoker: runtime,
           instruments,
+          endpoints: () => ({ sqs: sqsUrl, ...(eventBridgeUrl ? { eventbridge: eventBridgeUrl } : {}) }),
           ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
         }),
       ),
     ]);
+    eventBridgeUrl = eventBridge?.url;
 
     // The Scheduler invokes its targets through the other emulators' endpoints, so it starts after them
     // (and is stopped before them).

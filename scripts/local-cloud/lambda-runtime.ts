@@ -12,6 +12,7 @@ import {
   noInstruments,
   type CloudInstruments,
   type CounterName,
+  type TimingSample,
   type InvokeOptions,
   type LambdaFunctionError,
   type LambdaInvoker,
@@ -149,6 +150,8 @@ type WorkerReply =
       usage: Partial<Record<CounterName, number>>;
       /** CloudWatch data points the handler's SDK calls produced (DynamoDB capacity, SQS sends). */
       metrics?: MetricDatum[];
+      /** Timings the handler measured itself (shared/observability/usage.ts `recordTiming`). */
+      timings?: TimingSample[];
     };
 
 /** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
@@ -598,6 +601,7 @@ export class LambdaRuntime implements LambdaInvoker {
       cold: env.lastUsedAt === 0,
       memoryMb: env.fn.definition.memoryMb,
       ok: reply.ok,
+      ...(reply.timings?.length ? { timings: reply.timings } : {}),
     });
     this.release(env);
     env.lastUsedAt = performance.now();

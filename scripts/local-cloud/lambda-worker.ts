@@ -34,6 +34,7 @@ const config = workerData as WorkerConfig;
 const usageRegistry = globalThis as {
   __orderPipelinesUsage?: Map<string, number>;
   __orderPipelinesMetrics?: unknown[];
+  __orderPipelinesTimings?: unknown[];
 };
 
 // V8's compile cache on disk (Node 22): every environment of a function after the first parses
@@ -109,6 +110,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       durationMs: performance.now() - started,
       usage: takeUsage(),
       metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
+      timings: usageRegistry.__orderPipelinesTimings?.splice(0) ?? [],
     });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -121,6 +123,7 @@ parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
       durationMs: performance.now() - started,
       usage: takeUsage(),
       metrics: usageRegistry.__orderPipelinesMetrics?.splice(0) ?? [],
+      timings: usageRegistry.__orderPipelinesTimings?.splice(0) ?? [],
     });
   }
 });

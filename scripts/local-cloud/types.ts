@@ -85,6 +85,22 @@ export interface InvocationRecord {
   cold?: boolean;
   memoryMb?: number;
   ok?: boolean;
+  /** Timings the handler measured itself (a durable function's checkpoint round trips): local figures. */
+  timings?: TimingSample[];
+}
+
+/**
+ * What a handler times from the inside: a durable function's `CheckpointDurableExecution` and
+ * `GetDurableExecutionState` round trips, the step bodies it ran, and the replay of its log at the
+ * start of a re-invocation (until the first step runs). Local measurements, never AWS figures.
+ */
+export type TimingName = 'durableCheckpointMs' | 'durableStateReadMs' | 'durableStepMs' | 'durableReplayMs';
+
+export interface TimingSample {
+  name: TimingName;
+  ms: number;
+  /** What was timed: the step(s) a checkpoint carried (`charge-payment:START`), the step that ran. */
+  label?: string;
 }
 
 /**

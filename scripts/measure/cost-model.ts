@@ -22,6 +22,30 @@ export interface PriceTable {
   /** ISO date the prices were transcribed. */
   asOf: string;
   items: Record<string, PriceItem>;
+  /** Units a run counts that no published price confirms: shown as not priced, never in a total. */
+  notPriced?: Record<string, NotPricedItem>;
+}
+
+/** A counted unit without a confirmed published price (`notPriced` of `shared/data/prices.json`). */
+export interface NotPricedItem {
+  label: string;
+  counter: CounterName;
+  unit: string;
+  /** Why it is not priced, as the report says it: "no published figure". */
+  reason: string;
+  /** The page that would publish the price. */
+  source: string;
+  /** ISO date the source was last looked for. */
+  checked: string;
+  note?: string;
+}
+
+/** Units a run counted that are left out of its total, and why. */
+export interface UnpricedLine {
+  item: string;
+  counter: CounterName;
+  units: number;
+  reason: string;
 }
 
 export interface CostLine {
@@ -37,6 +61,8 @@ export interface CostLine {
 export interface CostEstimate {
   perMillionOrdersUsd: number;
   breakdown: CostLine[];
+  /** Counted units without a confirmed price (left out of `perMillionOrdersUsd`); only those counted. */
+  notPriced: UnpricedLine[];
 }
 
 export const DEFAULT_PRICES_FILE = new URL('../../shared/data/prices.json', import.meta.url);
@@ -100,7 +126,11 @@ export function estimateCost(
       usdPerMillionOrders: (units / orders) * (1_000_000 / price.perUnits) * price.usd,
     };
   });
-  return { perMillionOrdersUsd: sumOf(breakdown.map((line) => line.usdPerMillionOrders)), breakdown };
+  // Counted but not priced: named, never given a price of zero or an invented one.
+  const notPriced = Object.values(prices.notPriced ?? {})
+    .map((item) => ({ item: item.label, counter: item.counter, units: counts[item.counter] ?? 0, reason: item.reason }))
+    .filter((line) => line.units > 0);
+  return { perMillionOrdersUsd: sumOf(breakdown.map((line) => line.usdPerMillionOrders)), breakdown, notPriced };
 }
 
 /** Reads and validates the price table (default `shared/data/prices.json`). */
@@ -131,6 +161,25 @@ export function parsePrices(raw: unknown): PriceTable {
       );
     seen.set(price.counter, id);
   }
+  if (table.notPriced !== undefined) {
+    for (const [id, item] of Object.entries(requireObject(table.notPriced, 'notPriced'))) {
+      const path = `notPriced.${id}`;
+      const entry = requireObject(item, path);
+      requireString(entry, 'label', path);
+      requireString(entry, 'unit', path);
+      requireString(entry, 'reason', path);
+      const counter = requireCounter(entry, path);
+      // Priced and not priced at once would leave the report contradicting its own total.
+      const other = seen.get(counter);
+      if (other) throw new PriceTableError(`${path}.counter`, `"${counter}" is priced by items.${other}`);
+      const source = requireString(entry, 'source', path);
+      if (!/^https:\/\//.test(source))
+        throw new PriceTableError(`${path}.source`, `must be an https URL, got "${source}"`);
+      const checked = requireString(entry, 'checked', path);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(checked))
+        throw new PriceTableError(`${path}.checked`, `must be an ISO date (YYYY-MM-DD), got "${checked}"`);
+    }
+  }
   return raw as PriceTable;
 }
 
@@ -138,6 +187,15 @@ function parsePriceItem(raw: unknown, path: string): PriceItem {
   const item = requireObject(raw, path);
   requireString(item, 'label', path);
   requireString(item, 'unit', path);
+  requireCounter(item, path);
+  requireNumber(item, 'usd', path, (n) => n >= 0, 'a non-negative number');
+  requireNumber(item, 'perUnits', path, (n) => n > 0, 'a positive number');
+  const source = requireString(item, 'source', path);
+  if (!/^https:\/\//.test(source)) throw new PriceTableError(`${path}.source`, `must be an https URL, got "${source}"`);
+  return item as unknown as PriceItem;
+}
+
+function requireCounter(item: Record<string, unknown>, path: string): CounterName {
   const counter = requireString(item, 'counter', path);
   if (!Object.hasOwn(KNOWN_COUNTERS, counter)) {
     throw new PriceTableError(
@@ -145,11 +203,7 @@ function parsePriceItem(raw: unknown, path: string): PriceItem {
       `must be one of ${Object.keys(KNOWN_COUNTERS).join(', ')}, got "${counter}"`,
     );
   }
-  requireNumber(item, 'usd', path, (n) => n >= 0, 'a non-negative number');
-  requireNumber(item, 'perUnits', path, (n) => n > 0, 'a positive number');
-  const source = requireString(item, 'source', path);
-  if (!/^https:\/\//.test(source)) throw new PriceTableError(`${path}.source`, `must be an https URL, got "${source}"`);
-  return item as unknown as PriceItem;
+  return counter as CounterName;
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {

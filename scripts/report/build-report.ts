@@ -14,6 +14,7 @@ import {
   viewVariants,
 } from './aws-section.ts';
 import { checkClaims } from './claims.ts';
+import { summarizeCheckpointOverhead } from './durable-section.ts';
 import { summarizeLatencies } from '../measure/latency-summary.ts';
 import type {
   Counts,
@@ -56,6 +57,11 @@ export function buildReport(input: RunInput): Report {
       const report = summarizeRun(run, prices, exampleId);
       const aws = modelled.get(run.name);
       const scale = view ? scaleOf(view, run.name) : undefined;
+      // Measured locally inside a durable function; the single-lambda run gives the same orders without checkpoints.
+      const checkpoints = summarizeCheckpointOverhead(
+        run,
+        input.variants.find((other) => other.name === 'single-lambda'),
+      );
       return [
         run.name,
         {
@@ -63,6 +69,7 @@ export function buildReport(input: RunInput): Report {
           ...(baseline ? { overheadRatio: overheadAgainst(report, baseline) } : {}),
           ...(aws ? { modelledAws: aws } : {}),
           ...(scale ? { scale } : {}),
+          ...(checkpoints ? { checkpointOverhead: checkpoints } : {}),
         },
       ];
     }),
@@ -100,7 +107,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
   const cost =
     run.orders.length > 0
       ? estimateCost(run.counts, run.orders.length, prices)
-      : { perMillionOrdersUsd: 0, breakdown: [] };
+      : { perMillionOrdersUsd: 0, breakdown: [], notPriced: [] };
   const example = run.orders.find((order) => order.orderId === exampleOrderId) ?? typicalConfirmedOrder(run.orders);
   const exampleTimeline = example ? toExampleTimeline(example) : undefined;
   return {
@@ -136,6 +143,7 @@ export function summarizeRun(run: VariantRun, prices: PriceTable, exampleOrderId
     countsUnavailable: run.countsUnavailable ?? [],
     costPerMillionUsd: cost.perMillionOrdersUsd,
     costBreakdown: cost.breakdown,
+    ...(cost.notPriced.length > 0 ? { notPriced: cost.notPriced } : {}),
     invariantViolations: run.invariantViolations,
     templateResources: run.templateResources,
     orchestrationLoc: run.orchestrationLoc,

@@ -1,6 +1,7 @@
 import type { CounterName } from '../local-cloud/types.ts';
 import { computeAwsView } from '../measure/aws-view.ts';
 import { type AwsTable, awsTables } from './aws-tables.ts';
+import { durableCheckpointTables } from './durable-section.ts';
 import { computeVerdicts } from './render-markdown.ts';
 import {
   COUNTER_LABELS,
@@ -115,7 +116,7 @@ ${
     : ''
 }
 </section>
-<section>
+${durableSection(report)}<section>
 <h2>Modelled for AWS: the tables</h2>
 ${awsTables(report).map(htmlAwsTable).join('\n')}
 </section>
@@ -130,6 +131,17 @@ ${latencyModel ? `<li>Latency model: ${esc(latencyModel)}</li>` : ''}
 </main>
 </body>
 </html>
+`;
+}
+
+/** Measured locally inside a durable function; its AWS column says "not modelled". */
+function durableSection(report: Report): string {
+  const tables = durableCheckpointTables(report);
+  if (tables.length === 0) return '';
+  return `<section>
+<h2>Durable checkpoint overhead, measured locally</h2>
+${tables.map(htmlAwsTable).join('\n')}
+</section>
 `;
 }
 

@@ -1,4 +1,5 @@
 import { type AwsTable, awsTables } from './aws-tables.ts';
+import { durableCheckpointTables } from './durable-section.ts';
 import {
   comparisonTable,
   formatNumber,
@@ -57,6 +58,12 @@ function costVerdicts(variants: readonly Named[]): string[] {
       `${name} ${relation} per million orders (${formatUsd(v.costPerMillionUsd)} vs ${formatUsd(cheap.costPerMillionUsd)})${driver ? `, driven by ${driver.item} (${driver.share})` : ''}.`,
     );
   }
+  // A total that leaves out what has no published price says so, so no one reads it as complete.
+  for (const [name, v] of variants)
+    if (v.notPriced?.length)
+      lines.push(
+        `${name}'s total leaves out ${v.notPriced.map((line) => line.item).join(' and ')}: not priced, ${v.notPriced[0]!.reason}.`,
+      );
   return lines;
 }
 
@@ -199,6 +206,7 @@ export function renderMarkdown(report: Report): string {
           '',
         ]
       : []),
+    ...durableCheckpointTables(report).flatMap(renderAwsTable),
     ...awsTables(report).flatMap(renderAwsTable),
     ...(violations.length > 0 ? ['## Invariant violations (first 10 per variant)', '', ...violations, ''] : []),
     '## Sources',

@@ -70,6 +70,8 @@ export function comparisonTable(report: Report): ComparisonTable {
   const { hopLatency, prices } = report.sources;
   const anyModelled = columns.some(([, v]) => v.latencyMs.modelledAws);
   const anyNonTerminal = columns.some(([, v]) => v.nonTerminal > 0);
+  // Measured inside a durable function (report/durable-section.ts); AWS publishes no figure for it.
+  const anyCheckpoints = columns.some(([, v]) => v.checkpointOverhead);
   const counters = (Object.keys(COUNTER_LABELS) as CounterName[]).filter(
     (c) =>
       !LOCAL_TIME_COUNTERS.has(c) && columns.some(([, v]) => (v.counts[c] ?? 0) > 0 || v.countsUnavailable.includes(c)),
@@ -82,6 +84,8 @@ export function comparisonTable(report: Report): ComparisonTable {
     ),
   ];
 
+  // Counted, but no published price confirms it: named with its reason, never priced (prices.json notPriced).
+  const unpricedItems = [...new Set(columns.flatMap(([, v]) => (v.notPriced ?? []).map((line) => line.item)))];
   const remote = columns.some(([, v]) => v.target);
   const sections: TableSection[] = [
     {
@@ -109,6 +113,16 @@ export function comparisonTable(report: Report): ComparisonTable {
               ),
             ]
           : []),
+        ...(anyCheckpoints
+          ? [
+              row('Durable checkpoints / order (p50); round trip p50 / p99 (ms)', (v) => {
+                const c = v.checkpointOverhead;
+                if (!c) return '-';
+                const { p50, p99 } = c.perCheckpointMs;
+                return `${formatNumber(c.checkpointsPerOrder.p50)}; ${formatNumber(p50, 2)} / ${formatNumber(p99, 2)}`;
+              }),
+            ]
+          : []),
         row('Retried step attempts', (v) => formatNumber(v.retries)),
         row('Compensated orders', (v) => formatNumber(v.compensations)),
         row('Invariant violations', (v) => formatNumber(v.invariantViolations.length)),
@@ -131,6 +145,7 @@ export function comparisonTable(report: Report): ComparisonTable {
                   ? `${v.hopsPerOrder} x ${hopLatency.hops[v.hopType].name}`
                   : '-',
               ),
+              ...(anyCheckpoints ? [row('Durable checkpoint overhead', (v) => v.checkpointOverhead?.aws ?? '-')] : []),
             ],
           },
         ]
@@ -139,9 +154,20 @@ export function comparisonTable(report: Report): ComparisonTable {
       title: 'Estimated cost per million orders (USD)',
       source: { text: `shared/data/prices.json: ${prices.region} on-demand prices as of ${prices.asOf}` },
       rows: [
-        row('Total', (v) => `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}`),
+        row(
+          'Total',
+          (v) =>
+            `${formatUsd(v.costPerMillionUsd)}${v.countsUnavailable.length > 0 ? ' (partial)' : ''}` +
+            `${v.notPriced?.length ? ' (without what is not priced)' : ''}`,
+        ),
         ...costItems.map((item) =>
           row(item, (v) => formatUsd(v.costBreakdown.find((line) => line.item === item)?.usdPerMillionOrders ?? 0)),
+        ),
+        ...unpricedItems.map((item) =>
+          row(item, (v) => {
+            const line = v.notPriced?.find((l) => l.item === item);
+            return line ? `not priced: ${line.reason}` : '-';
+          }),
         ),
         ...(report.baseline
           ? [row('Cost vs baseline', (v) => formatRatioOrDash(v.overheadRatio?.costPerMillion))]

@@ -5,14 +5,14 @@
  */
 import type { InvariantViolation } from '#domain/invariants';
 import type { OrderStatus, TerminalStatus, TimelineEntry } from '#domain/order';
-import type { CounterName, HopType } from '../local-cloud/types.ts';
-import type { CostLine, PriceTable } from '../measure/cost-model.ts';
+import type { CounterName, HopType, TimingSample } from '../local-cloud/types.ts';
+import type { CostLine, PriceTable, UnpricedLine } from '../measure/cost-model.ts';
 import type { ModelledOrder } from '../measure/aws-model.ts';
 import type { AwsViewModel } from '../measure/aws-view.ts';
 import type { HopLatencyTable } from '../measure/latency-model.ts';
 import type { CdfPoint, LatencyQuantiles } from '../measure/latency-summary.ts';
 
-export type { CdfPoint, CostLine, LatencyQuantiles };
+export type { CdfPoint, CostLine, LatencyQuantiles, UnpricedLine };
 
 export type Counts = Partial<Record<CounterName, number>>;
 
@@ -50,6 +50,13 @@ export interface OrderRun {
    * carrying between steps (absent for the baseline, where there is none by construction).
    */
   betweenStepsMs?: number;
+  /** Time its handlers ran, accept to terminal, summed over their invocations (the API's own excluded), ms. */
+  inHandlerMs?: number;
+  /**
+   * What its handlers timed themselves, measured locally: a durable function's checkpoint round
+   * trips, step bodies and replays (absent where a handler times nothing).
+   */
+  timings?: TimingSample[];
 }
 
 /**
@@ -236,6 +243,8 @@ export interface VariantReport {
   /** Estimated; a lower bound when `countsUnavailable` is not empty. */
   costPerMillionUsd: number;
   costBreakdown: CostLine[];
+  /** Units counted but not priced (no published figure): left out of `costPerMillionUsd`, named here. */
+  notPriced?: UnpricedLine[];
   invariantViolations: InvariantViolation[];
   templateResources: number;
   orchestrationLoc: number;
@@ -264,6 +273,49 @@ export interface VariantReport {
   target?: TargetDetails;
   /** Manual review: how the variant waits, what waiting orders cost and how long they waited. */
   review?: ReviewReport;
+  /** A durable function's checkpoint overhead, measured locally (absent where nothing checkpointed). */
+  checkpointOverhead?: CheckpointOverhead;
+}
+
+/** Quantiles of a set of local timings, ms, to 0.01 ms (checkpoints take a few ms, below an HDR bucket). */
+export interface TimingQuantiles {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * What checkpointing cost a durable function in this run, measured locally from inside it
+ * (services/durable-functions/instrumentation/): each `CheckpointDurableExecution` round trip,
+ * the replay of the checkpoint log when it was invoked again, and the same domain steps' own
+ * time for comparison. No AWS figure: none is published, so `aws` says so.
+ */
+export interface CheckpointOverhead {
+  /** Orders whose handlers checkpointed (terminal ones). */
+  orders: number;
+  /** One `CheckpointDurableExecution` round trip, as the function waited for it. */
+  perCheckpointMs: TimingQuantiles;
+  /** Calls per order. */
+  checkpointsPerOrder: { p50: number; max: number; mean: number };
+  /** Round trips summed per order. */
+  perOrderMs: TimingQuantiles;
+  /** Per step: the round trips of the checkpoints that carried it (START, SUCCEED, RETRY). */
+  perStep: Record<string, TimingQuantiles>;
+  /** `GetDurableExecutionState` round trips (paging a long log on replay); absent when none ran. */
+  stateReadsMs?: TimingQuantiles;
+  /** Re-invocations that replayed the log before running a step: per order that had one, summed. */
+  replay: { orders: number; invocations: number; perOrderMs?: TimingQuantiles };
+  /** The same domain steps without checkpointing: the step bodies it ran, summed per order. */
+  stepBodiesPerOrderMs: TimingQuantiles;
+  /**
+   * CONFIRMED orders without a retry: time in the orchestrator's handler per order, and the same
+   * orders' time in single-lambda's handler (the same steps in one invocation, no checkpoint)
+   * when single-lambda ran in the same run.
+   */
+  sameOrders?: { orders: number; inHandlerMs: TimingQuantiles; singleLambdaInHandlerMs?: TimingQuantiles };
+  /** Always "not modelled (no published figure)": no per-step latency is published for durable functions. */
+  aws: string;
 }
 
 export interface NotModelled {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { CounterName, WaitCounterName } from '#cloud/types';
+import type { CounterName, TimingName, TimingSample, WaitCounterName } from '#cloud/types';
 
 /**
  * Usage counters of billable calls, counted where the calls are made (an SDK middleware in
@@ -13,10 +13,12 @@ const registry = globalThis as {
   __orderPipelinesUsage?: Map<CounterName | WaitCounterName, number>;
   __orderPipelinesMetrics?: UsageMetric[];
   __orderPipelinesWaitScope?: AsyncLocalStorage<true>;
+  __orderPipelinesTimings?: TimingSample[];
 };
 const counters = (registry.__orderPipelinesUsage ??= new Map<CounterName | WaitCounterName, number>());
 const metrics = (registry.__orderPipelinesMetrics ??= []);
 const waitScope = (registry.__orderPipelinesWaitScope ??= new AsyncLocalStorage<true>());
+const timings = (registry.__orderPipelinesTimings ??= []);
 
 /**
  * A CloudWatch data point a call produced, as the AWS service itself would report it (DynamoDB
@@ -54,6 +56,16 @@ export function recordMetric(namespace: string, metricName: string, dimensions: 
   // Bounded: outside the local cloud nobody harvests them, so a long-lived process keeps only the last ones.
   if (metrics.length >= 10_000) metrics.splice(0, 5_000);
   metrics.push({ namespace, metricName, dimensions, value, atMs: Date.now() });
+}
+
+/**
+ * One timing measured inside the handler (a checkpoint's round trip): the local cloud harvests
+ * them after each invocation, with the order the invocation carried.
+ */
+export function recordTiming(name: TimingName, ms: number, label?: string): void {
+  // Bounded like the metrics: outside the local cloud nobody harvests them.
+  if (timings.length >= 10_000) timings.splice(0, 5_000);
+  timings.push({ name, ms, ...(label ? { label } : {}) });
 }
 
 /** Returns the counts since the last call and resets them. */

@@ -30,7 +30,7 @@ let sqs: SQSClient;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0 },
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0 },
     optional: ['eventbridge'],
   });
   events = new EventBridgeClient({ region: cloud.region, endpoint: cloud.endpoints.eventbridge, credentials });

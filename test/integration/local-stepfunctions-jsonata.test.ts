@@ -10,8 +10,12 @@ import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  RedriveExecutionCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  TestStateCommand,
+  ValidateStateMachineDefinitionCommand,
   type DescribeExecutionOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
@@ -673,5 +677,97 @@ describe('Variables: Passing data between states with variables', () => {
       'MapStateExited',
       'ExecutionSucceeded',
     ]);
+  });
+});
+
+describe('JSONata and variables through the other Step Functions operations', () => {
+  it('redrives a JSONata execution at the failed state with the variables it had (RedriveExecution)', async () => {
+    let fail = true;
+    functions.once = (event) => {
+      if (fail) throw Object.assign(new Error('down'), { name: 'TransientDependencyError' });
+      return event;
+    };
+    const stateMachineArn = await create(
+      jsonata({
+        Remember: { Type: 'Pass', Assign: { orderId: '{% $states.input.orderId %}' }, Output: {}, Next: 'Call' },
+        Call: { Type: 'Task', Resource: fn('once'), Arguments: { orderId: '{% $orderId %}' }, End: true },
+      }),
+    );
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ orderId: 'o-r' }) }),
+    );
+    await sfn.idle();
+    expect((await client.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
+    fail = false;
+    await client.send(new RedriveExecutionCommand({ executionArn }));
+    await sfn.idle();
+    const redriven = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(JSON.parse(redriven.output ?? 'null')).toEqual({ orderId: 'o-r' });
+  });
+
+  it('gives a .waitForTaskToken task its token in $states.context.Task.Token (SendTaskSuccess)', async () => {
+    const tokens: string[] = [];
+    functions.approve = (event) => {
+      tokens.push((event as { token: string }).token);
+      return {};
+    };
+    const stateMachineArn = await create(
+      jsonata({
+        Review: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Arguments: { FunctionName: fn('approve'), Payload: { token: '{% $states.context.Task.Token %}' } },
+          Output: { approved: '{% $states.result.approved %}' },
+          End: true,
+        },
+      }),
+    );
+    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+    const deadline = Date.now() + 10_000;
+    while (tokens.length === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(tokens).toHaveLength(1);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokens[0], output: JSON.stringify({ approved: true }) }));
+    await sfn.idle();
+    const done = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(JSON.parse(done.output ?? 'null')).toEqual({ approved: true });
+  });
+
+  it('reports the query-language problems of a definition (ValidateStateMachineDefinition)', async () => {
+    const answer = await client.send(
+      new ValidateStateMachineDefinitionCommand({
+        definition: JSON.stringify(
+          jsonata({ E: { Type: 'Pass', Output: '{% phone %}', Assign: { '1x': 1 }, End: true } }),
+        ),
+      }),
+    );
+    expect(answer.result).toBe('FAIL');
+    expect(answer.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'UNSUPPORTED_JSONATA_EXPRESSION', location: '/States/E/Output' }),
+        expect.objectContaining({ code: 'SCHEMA_VALIDATION_FAILED', location: '/States/E/Assign/1x' }),
+      ]),
+    );
+  });
+
+  it('runs one JSONata state with the variables given (TestState)', async () => {
+    const answer = await client.send(
+      new TestStateCommand({
+        definition: JSON.stringify({
+          QueryLanguage: 'JSONata',
+          Type: 'Task',
+          Resource: fn('double'),
+          Arguments: { n: '{% $states.input.n + $bonus %}' },
+          Output: '{% $states.result.doubled %}',
+          End: true,
+        }),
+        roleArn: ROLE_ARN,
+        input: JSON.stringify({ n: 1 }),
+        variables: JSON.stringify({ bonus: 2 }),
+        inspectionLevel: 'DEBUG',
+      }),
+    );
+    expect(answer).toMatchObject({ status: 'SUCCEEDED', output: '6' });
+    expect(JSON.parse(answer.inspectionData?.afterArguments ?? 'null')).toEqual({ n: 3 });
   });
 });

@@ -19,7 +19,6 @@ const TASK_FUNCTIONS = [
   'RefundPayment',
   'CancelOrder',
   'RejectOrder',
-  'FailOrder',
 ]
   .map((name) => `${name}LambdaFunction`)
   .sort();
@@ -56,6 +55,8 @@ interface AslState {
     JitterStrategy?: string;
   }>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Parameters?: Record<string, unknown>;
+  Arguments?: Record<string, unknown>;
 }
 
 /** The definition as CloudFormation receives it: `Fn::Sub [text, { hash: intrinsic }]`. */
@@ -131,19 +132,16 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
       expect(fn).toBe(`${name}LambdaFunction`);
     }
     expect(invoked.map((t) => t.fn).sort()).toEqual(TASK_FUNCTIONS);
-    // Every Next names a state that exists; the machine ends FAILED only through OrderFailed.
+    // Every Next names a state that exists; no Fail state: an execution fails in the state that
+    // failed, where RedriveExecution resumes it.
     for (const state of Object.values(states)) {
       for (const next of [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean))
         expect(Object.keys(states)).toContain(next);
     }
-    expect(
-      Object.entries(states)
-        .filter(([, s]) => s.Type === 'Fail')
-        .map(([name]) => name),
-    ).toEqual(['OrderFailed']);
+    expect(Object.values(states).filter((s) => s.Type === 'Fail')).toEqual([]);
   });
 
-  it('retries transient errors 3 times in all with backoff and full jitter, and routes the rest', () => {
+  it('retries transient errors 3 times in all with backoff and full jitter, and catches only business errors', () => {
     const { states } = definitionOf(template());
     for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
       expect({ name, retry: state.Retry }).toEqual({
@@ -158,15 +156,13 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
           }),
         ],
       });
-      // Whatever the Retry did not handle ends the saga through FailOrder (FailOrder: OrderFailed).
-      expect({ name, last: state.Catch?.at(-1) }).toEqual({
+      // Whatever the Retry did not handle fails the execution in this state (no catch-all): the
+      // handler parks the order on attempt maxAttempts, 1 + the Retry's MaxAttempts.
+      const caught = (state.Catch ?? []).flatMap((c) => c.ErrorEquals);
+      expect({ name, caught: caught.filter((e) => e.startsWith('States.')) }).toEqual({ name, caught: [] });
+      expect({ name, maxAttempts: (state.Arguments ?? state.Parameters)?.maxAttempts }).toEqual({
         name,
-        last: {
-          ErrorEquals: ['States.ALL'],
-          // JSONata: the catcher stores the error in a variable (JSONPath had `ResultPath` here).
-          Assign: expect.any(Object),
-          Next: name === 'FailOrder' ? 'OrderFailed' : 'FailOrder',
-        },
+        maxAttempts: 3,
       });
     }
     const catchOf = (state: string, error: string) =>

@@ -8,6 +8,12 @@ function withItem(id: string, patch: Record<string, unknown>): unknown {
   return copy;
 }
 
+function withNotPriced(id: string, patch: Record<string, unknown>): unknown {
+  const copy = structuredClone(prices) as unknown as { notPriced: Record<string, Record<string, unknown>> };
+  copy.notPriced[id] = { ...copy.notPriced[id], ...patch };
+  return copy;
+}
+
 function lineFor(counter: string, estimate: ReturnType<typeof estimateCost>) {
   return estimate.breakdown.find((line) => line.counter === counter)!;
 }
@@ -82,6 +88,9 @@ describe('parsePrices', () => {
     ['asOf', { ...prices, asOf: 'last week' }],
     ['currency', { ...prices, currency: 'EUR' }],
     ['items', { ...prices, items: [] }],
+    // A unit both priced and "not priced" would contradict the total it is left out of.
+    ['notPriced.durableDataWritten.counter', withNotPriced('durableDataWritten', { counter: 'durableOperations' })],
+    ['notPriced.durableDataRetained.reason', withNotPriced('durableDataRetained', { reason: '' })],
   ])('names the bad field %s', (field, table) => {
     expect(() => parsePrices(table)).toThrow(PriceTableError);
     expect(() => parsePrices(table)).toThrow(new RegExp(`^prices: ${field.replace(/\./g, '\\.')} `));

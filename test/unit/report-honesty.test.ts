@@ -139,6 +139,31 @@ describe('report honesty', () => {
     }
   });
 
+  it('leaves durable state written and retained out of the total: not priced, no published figure', () => {
+    const input = aRunInput({ orders: 60 });
+    const before = buildReport(input).variants['step-functions']!.costPerMillionUsd;
+    const run = input.variants.find((v) => v.name === 'step-functions')!;
+    run.counts = { ...run.counts, durableBytesWritten: 24_000, durableByteDaysRetained: 336_000 };
+    const report = buildReport(input);
+    const variant = report.variants['step-functions']!;
+    expect(variant.costPerMillionUsd).toBe(before);
+    expect(variant.notPriced!.map((line) => line.counter)).toEqual(['durableBytesWritten', 'durableByteDaysRetained']);
+    const table = comparisonTable(report);
+    const cost = table.sections.find((section) => section.title.startsWith('Estimated cost'))!;
+    const column = table.columns.indexOf('step-functions');
+    for (const label of ['Lambda durable state written', 'Lambda durable state retained'])
+      expect(cost.rows.find((row) => row.label === label)!.values[column]).toBe('not priced: no published figure');
+    expect(cost.rows.find((row) => row.label === 'Total')!.values[column]).toMatch(/without what is not priced/);
+    expect(renderMarkdown(report)).toContain('not priced: no published figure');
+    expect(renderHtml(report)).toContain('not priced: no published figure');
+  });
+
+  it('shows no durable checkpoint overhead where nothing was measured (never a zero)', () => {
+    const report = buildReport(aRunInput({ orders: 20 }));
+    expect(Object.values(report.variants).map((v) => v.checkpointOverhead)).toEqual([undefined, undefined, undefined]);
+    expect(renderMarkdown(report)).not.toMatch(/checkpoint/i);
+  });
+
   it('regenerates the screenshot only from a real run (no test writes it from a fixture)', () => {
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -8,8 +8,14 @@ import { SfnApiError } from './errors.ts';
 import { needsQueryLayer, QueryLayer } from './query-layer.ts';
 import { describeDiagnostic, diagnoseQueryLanguage } from './query-validation.ts';
 
-/** What a Task state calls: a function ARN directly, or the `lambda:invoke` service integration. */
-export type TaskResource = { kind: 'lambda-function'; functionArn: string } | { kind: 'lambda-invoke' };
+/**
+ * What a Task state calls: a function ARN directly, or a service integration of the local cloud
+ * (`lambda:invoke`, `sqs:sendMessage`, `events:putEvents`), each also in its `.waitForTaskToken`
+ * form, where the state waits for SendTaskSuccess / SendTaskFailure with the token it sent.
+ */
+export type TaskResource =
+  | { kind: 'lambda-function'; functionArn: string }
+  | { kind: 'lambda-invoke' | 'sqs-send-message' | 'events-put-events'; waitForTaskToken: boolean };
 
 export interface CompiledDefinition {
   /** Runnable copy of the definition with the local adaptations below applied. */
@@ -22,6 +28,10 @@ export interface CompiledDefinition {
    * environment on a busy machine, which is not the function's time.
    */
   timeouts: ReadonlyMap<string, number>;
+  /** Each Task's `HeartbeatSeconds`: a `.waitForTaskToken` task fails without SendTaskHeartbeat. */
+  heartbeats: ReadonlyMap<string, number>;
+  /** The adapted definition `machine` runs, from which a redrive builds its resumed machine. */
+  local: object;
   /**
    * Set when the definition uses JSONata or workflow variables: `machine` then runs the layer's
    * lowered definition, and the execution goes through the layer (query-layer.ts).
@@ -35,6 +45,17 @@ export interface CompileOptions {
 }
 
 const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
+const INTEGRATIONS: Record<string, 'lambda-invoke' | 'sqs-send-message' | 'events-put-events'> = {
+  'lambda:invoke': 'lambda-invoke',
+  'sqs:sendMessage': 'sqs-send-message',
+  'events:putEvents': 'events-put-events',
+};
+const INTEGRATION_RESOURCE = /^arn:aws:states:::([a-z]+:[A-Za-z]+)(\.waitForTaskToken)?$/;
+/**
+ * `"key.$": "$$.Task.Token"` in a Task's Parameters becomes `"key": TASK_TOKEN_PLACEHOLDER`; the
+ * task runner puts the token it issues in its place (the interpreter has no `$$.Task`).
+ */
+export const TASK_TOKEN_PLACEHOLDER = '<local-stepfunctions:$$.Task.Token>';
 const LAMBDA_FUNCTION_ARN = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/;
 
 /**
@@ -55,6 +76,10 @@ interface StateNode {
   Retry?: Retrier[];
   Seconds?: number | string;
   TimeoutSeconds?: number;
+  HeartbeatSeconds?: number;
+  Parameters?: unknown;
+  Next?: string;
+  Result?: unknown;
   TimeoutSecondsPath?: string;
   Branches?: MachineNode[];
   Iterator?: MachineNode;
@@ -62,6 +87,7 @@ interface StateNode {
 }
 
 interface MachineNode {
+  StartAt: string;
   States: Record<string, StateNode>;
 }
 
@@ -70,21 +96,50 @@ export function compileDefinition(definition: string, options: CompileOptions): 
   const parsed = parseDefinition(definition);
   const tasks = new Map<string, TaskResource>();
   const timeouts = new Map<string, number>();
+  const heartbeats = new Map<string, number>();
   for (const [name, state] of allStates(parsed)) {
     if (state.Type !== 'Task') continue;
     tasks.set(name, parseTaskResource(name, state.Resource));
     if (typeof state.TimeoutSeconds === 'number') timeouts.set(name, state.TimeoutSeconds);
+    if (typeof state.HeartbeatSeconds === 'number') heartbeats.set(name, state.HeartbeatSeconds);
   }
   const local = structuredClone(parsed);
   for (const [, state] of allStates(local)) adaptForLocalRun(state, options.retryIntervalScale);
   const queryLayer = needsQueryLayer(local as never)
-    ? new QueryLayer(local as never, options.retryIntervalScale)
+    ? new QueryLayer(local as never, options.retryIntervalScale, TASK_TOKEN_PLACEHOLDER)
     : undefined;
   // Validated above in its original form; the scaled copy may hold fractional seconds.
   const machine = new StateMachine((queryLayer?.definition ?? local) as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },
   });
-  return { machine, tasks, timeouts, ...(queryLayer ? { queryLayer } : {}) };
+  return { machine, tasks, timeouts, heartbeats, local, ...(queryLayer ? { queryLayer } : {}) };
+}
+
+/** Name of the Pass state a resumed machine starts with; it never shows in the history. */
+export const RESUME_STATE = 'local-stepfunctions:redrive';
+
+/**
+ * The machine a redrive runs: the same states, entered at `stateName` with the input it had in
+ * the failed attempt. A first Pass state hands that input over, so that the run's own input (and
+ * `$$.Execution.Input`) stays the execution's input. With the query layer, the machine is the
+ * lowered one and the input its envelope, so the variables in scope come back too.
+ */
+export function resumeMachine(compiled: CompiledDefinition, stateName: string, stateInput: unknown): StateMachine {
+  // A JSON copy, not structuredClone: under Jest's VM modules that makes objects of another realm,
+  // whose nested Parameters the interpreter then passes through unevaluated.
+  const local = JSON.parse(JSON.stringify(runnableDefinition(compiled))) as MachineNode;
+  local.States[RESUME_STATE] = { Type: 'Pass', Result: stateInput ?? null, Next: stateName };
+  local.StartAt = RESUME_STATE;
+  return new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+}
+
+/** The top-level state names (of the machine the interpreter runs), where a redrive can resume. */
+export function topLevelStates(compiled: CompiledDefinition): ReadonlySet<string> {
+  return new Set(Object.keys(runnableDefinition(compiled).States));
+}
+
+function runnableDefinition(compiled: CompiledDefinition): MachineNode {
+  return (compiled.queryLayer?.definition ?? compiled.local) as MachineNode;
 }
 
 function parseDefinition(definition: string): MachineNode {
@@ -107,15 +162,31 @@ function parseDefinition(definition: string): MachineNode {
 }
 
 function parseTaskResource(stateName: string, resource: string | undefined): TaskResource {
-  if (resource === LAMBDA_INVOKE_RESOURCE) return { kind: 'lambda-invoke' };
+  const integration = INTEGRATION_RESOURCE.exec(resource ?? '');
+  const kind = integration ? INTEGRATIONS[integration[1] ?? ''] : undefined;
+  if (kind) return { kind, waitForTaskToken: integration?.[2] !== undefined };
   if (resource !== undefined && LAMBDA_FUNCTION_ARN.test(resource)) {
     return { kind: 'lambda-function', functionArn: resource };
   }
-  // Failing at create time beats a surprise mid-execution: only Lambda exists in the local cloud.
+  // Failing at create time beats a surprise mid-execution: only these exist in the local cloud.
   throw new SfnApiError(
     'InvalidDefinition',
     `Task state '${stateName}': resource '${resource}' is not supported by the local Step Functions ` +
-      `(use a Lambda function ARN or ${LAMBDA_INVOKE_RESOURCE})`,
+      `(use a Lambda function ARN, ${LAMBDA_INVOKE_RESOURCE}, arn:aws:states:::sqs:sendMessage or ` +
+      'arn:aws:states:::events:putEvents, optionally with .waitForTaskToken)',
+  );
+}
+
+/** Replaces every `"key.$": "$$.Task.Token"` under a Task's Parameters with the placeholder. */
+function withTokenPlaceholder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withTokenPlaceholder);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) =>
+      key.endsWith('.$') && inner === '$$.Task.Token'
+        ? [key.slice(0, -2), TASK_TOKEN_PLACEHOLDER]
+        : [key, withTokenPlaceholder(inner)],
+    ),
   );
 }
 
@@ -138,7 +209,69 @@ function adaptForLocalRun(state: StateNode, scale: number): void {
   }
   // A JSONata `Seconds` ("{% ... %}") is scaled by the query layer once evaluated.
   if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds *= scale;
+  if (state.Type === 'Task' && state.Parameters !== undefined)
+    state.Parameters = withTokenPlaceholder(state.Parameters);
+  // Heartbeats are the task runner's to enforce, from the moment the task is started.
+  if (state.Type === 'Task') delete state.HeartbeatSeconds;
   // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts).
   if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined)
     state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
+}
+
+/** One finding of ValidateStateMachineDefinition, in its API shape. */
+export interface DefinitionDiagnostic {
+  severity: 'ERROR' | 'WARNING';
+  code: string;
+  message: string;
+  location?: string;
+}
+
+/**
+ * ValidateStateMachineDefinition's findings: asl-validator (the interpreter's validator) reports
+ * `CODE: message` lines with AWS's diagnostic codes; a resource the local cloud cannot run is a
+ * warning, since the definition itself is valid on AWS.
+ */
+export function diagnoseDefinition(definition: string): DefinitionDiagnostic[] {
+  let parsed: MachineNode;
+  try {
+    parsed = JSON.parse(definition) as MachineNode;
+  } catch (error) {
+    return [{ severity: 'ERROR', code: 'INVALID_JSON_DESCRIPTION', message: (error as Error).message }];
+  }
+  // JSONata and variables rules first: asl-validator words some of them obscurely.
+  const queryLanguage = diagnoseQueryLanguage(parsed as never);
+  if (queryLanguage.length > 0) return queryLanguage.map((diagnostic) => ({ severity: 'ERROR', ...diagnostic }));
+  try {
+    new StateMachine(parsed as unknown as StateMachineDefinition);
+  } catch (error) {
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .map(toDiagnostic);
+  }
+  const warnings: DefinitionDiagnostic[] = [];
+  for (const [name, state] of allStates(parsed)) {
+    if (state.Type !== 'Task') continue;
+    try {
+      parseTaskResource(name, state.Resource);
+    } catch (error) {
+      warnings.push({
+        severity: 'WARNING',
+        code: 'UNSUPPORTED_LOCALLY',
+        message: (error as Error).message,
+        location: `/States/${name}/Resource`,
+      });
+    }
+  }
+  return warnings;
+}
+
+function toDiagnostic(line: string): DefinitionDiagnostic {
+  const match = /^([A-Z_]+): (.*)$/.exec(line);
+  const code = match?.[1] ?? 'SCHEMA_VALIDATION_FAILED';
+  const message = match?.[2] ?? line;
+  const location = /^(\/\S*)/.exec(message)?.[1];
+  return { severity: 'ERROR', code, message, ...(location ? { location } : {}) };
 }

@@ -30,6 +30,11 @@ export class ExecutionHistory {
     this.closed = true;
   }
 
+  /** A redrive continues the same history after its terminal event. */
+  reopen(): void {
+    this.closed = false;
+  }
+
   get events(): readonly HistoryEvent[] {
     return this.recorded;
   }

@@ -1,4 +1,5 @@
 /** The state machines of the local Step Functions, named and identified as AWS does. */
+import { randomUUID } from 'node:crypto';
 import { compileDefinition, type CompiledDefinition } from './definition.ts';
 import { doesNotExist, SfnApiError } from './errors.ts';
 
@@ -13,7 +14,27 @@ export interface StateMachineRecord {
   roleArn: string;
   creationDate: Date;
   compiled: CompiledDefinition;
+  /** Set by UpdateStateMachine: each update is a new revision, as DescribeStateMachine shows. */
+  updateDate?: Date;
+  revisionId: string;
+  /** Published versions (`<arn>:<n>`), newest last. */
+  versionArn?: string;
 }
+
+export interface UpdateMachineInput {
+  definition?: string;
+  roleArn?: string;
+  publish?: boolean;
+  versionDescription?: string;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** AWS allows 50 tags per resource. */
+const MAX_TAGS = 50;
 
 export interface CreateMachineInput {
   name: string;
@@ -38,6 +59,8 @@ export function assertValidName(name: string): void {
 
 export class StateMachines {
   private readonly byArn = new Map<string, StateMachineRecord>();
+  private readonly versions = new Map<string, StateMachineRecord>();
+  private readonly tags = new Map<string, Map<string, string>>();
 
   constructor(private readonly options: MachinesOptions) {}
 
@@ -72,15 +95,68 @@ export class StateMachines {
       roleArn,
       creationDate: new Date(),
       compiled,
+      revisionId: randomUUID(),
     };
     this.byArn.set(arn, record);
     return record;
   }
 
+  /**
+   * UpdateStateMachine: a new revision of the definition and/or role; executions already
+   * running keep the revision they started with. `publish` also makes it a numbered version.
+   */
+  update(arn: string, input: UpdateMachineInput): StateMachineRecord {
+    const current = this.get(arn);
+    if (this.versions.has(arn)) throw new SfnApiError('ValidationException', `Versions cannot be updated: '${arn}'`);
+    const definition = input.definition ?? current.definition;
+    const compiled =
+      definition === current.definition
+        ? current.compiled
+        : compileDefinition(definition, { retryIntervalScale: this.options.retryIntervalScale });
+    const record: StateMachineRecord = {
+      ...current,
+      definition,
+      compiled,
+      roleArn: input.roleArn ?? current.roleArn,
+      updateDate: new Date(),
+      revisionId: randomUUID(),
+    };
+    delete record.versionArn;
+    if (input.publish) {
+      const number = [...this.versions.keys()].filter((key) => key.startsWith(`${arn}:`)).length + 1;
+      record.versionArn = `${arn}:${number}`;
+      this.versions.set(record.versionArn, { ...record, arn: record.versionArn });
+    }
+    this.byArn.set(arn, record);
+    return record;
+  }
+
+  /** A machine by its ARN, or a published version by its version ARN. */
   get(arn: string): StateMachineRecord {
-    const record = this.byArn.get(arn);
+    const record = this.byArn.get(arn) ?? this.versions.get(arn);
     if (!record) throw doesNotExist('StateMachineDoesNotExist', arn);
     return record;
+  }
+
+  tag(arn: string, tags: readonly Tag[]): void {
+    this.get(arn);
+    const current = new Map(this.tags.get(arn));
+    for (const { key, value } of tags) current.set(key, value);
+    if (current.size > MAX_TAGS) {
+      throw new SfnApiError('TooManyTags', `Too many tags: a resource can have at most ${MAX_TAGS} tags`);
+    }
+    this.tags.set(arn, current);
+  }
+
+  untag(arn: string, keys: readonly string[]): void {
+    this.get(arn);
+    const current = this.tags.get(arn);
+    for (const key of keys) current?.delete(key);
+  }
+
+  tagsOf(arn: string): Tag[] {
+    this.get(arn);
+    return [...(this.tags.get(arn) ?? [])].map(([key, value]) => ({ key, value }));
   }
 
   list(): StateMachineRecord[] {
@@ -90,5 +166,6 @@ export class StateMachines {
   /** Running executions keep the definition they started with, as on AWS. */
   delete(arn: string): void {
     this.byArn.delete(arn);
+    this.tags.delete(arn);
   }
 }

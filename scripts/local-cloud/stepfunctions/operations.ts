@@ -8,8 +8,25 @@ import type {
   DeleteStateMachineInput,
   DescribeExecutionInput,
   DescribeExecutionOutput,
+  DescribeStateMachineForExecutionInput,
+  DescribeStateMachineForExecutionOutput,
   DescribeStateMachineInput,
   DescribeStateMachineOutput,
+  ListTagsForResourceInput,
+  ListTagsForResourceOutput,
+  RedriveExecutionInput,
+  RedriveExecutionOutput,
+  SendTaskFailureInput,
+  SendTaskHeartbeatInput,
+  SendTaskSuccessInput,
+  TagResourceInput,
+  TestStateInput,
+  TestStateOutput,
+  UntagResourceInput,
+  UpdateStateMachineInput,
+  UpdateStateMachineOutput,
+  ValidateStateMachineDefinitionInput,
+  ValidateStateMachineDefinitionOutput,
   GetExecutionHistoryInput,
   GetExecutionHistoryOutput,
   ListExecutionsInput,
@@ -24,9 +41,12 @@ import type {
   StopExecutionOutput,
   SyncExecutionStatus,
 } from '@aws-sdk/client-sfn';
+import { diagnoseDefinition } from './definition.ts';
 import { doesNotExist, SfnApiError } from './errors.ts';
 import type { Execution, Executions } from './executions.ts';
 import type { StateMachineRecord, StateMachines } from './machines.ts';
+import type { TaskTokens } from './task-tokens.ts';
+import { testState } from './test-state.ts';
 
 export type Operation = (input: Record<string, unknown>) => object | Promise<object>;
 
@@ -34,8 +54,12 @@ export type Operation = (input: Record<string, unknown>) => object | Promise<obj
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
-export function createOperations(machines: StateMachines, executions: Executions): Record<string, Operation> {
-  const api = new StepFunctionsApi(machines, executions);
+export function createOperations(
+  machines: StateMachines,
+  executions: Executions,
+  tokens: TaskTokens,
+): Record<string, Operation> {
+  const api = new StepFunctionsApi(machines, executions, tokens);
   // Each operation gets the request body as the SDK sends it; required fields are checked inside.
   const operations: Record<string, (input: never) => object | Promise<object>> = {
     CreateStateMachine: (input: CreateStateMachineInput) => api.createStateMachine(input),
@@ -48,6 +72,18 @@ export function createOperations(machines: StateMachines, executions: Executions
     GetExecutionHistory: (input: GetExecutionHistoryInput) => api.getExecutionHistory(input),
     ListExecutions: (input: ListExecutionsInput) => api.listExecutions(input),
     StopExecution: (input: StopExecutionInput) => api.stopExecution(input),
+    RedriveExecution: (input: RedriveExecutionInput) => api.redriveExecution(input),
+    SendTaskSuccess: (input: SendTaskSuccessInput) => api.sendTaskSuccess(input),
+    SendTaskFailure: (input: SendTaskFailureInput) => api.sendTaskFailure(input),
+    SendTaskHeartbeat: (input: SendTaskHeartbeatInput) => api.sendTaskHeartbeat(input),
+    ValidateStateMachineDefinition: (input: ValidateStateMachineDefinitionInput) => api.validateDefinition(input),
+    TestState: (input: TestStateInput) => api.testState(input),
+    DescribeStateMachineForExecution: (input: DescribeStateMachineForExecutionInput) =>
+      api.describeStateMachineForExecution(input),
+    UpdateStateMachine: (input: UpdateStateMachineInput) => api.updateStateMachine(input),
+    TagResource: (input: TagResourceInput) => api.tagResource(input),
+    UntagResource: (input: UntagResourceInput) => api.untagResource(input),
+    ListTagsForResource: (input: ListTagsForResourceInput) => api.listTagsForResource(input),
   };
   return operations as Record<string, Operation>;
 }
@@ -56,6 +92,7 @@ class StepFunctionsApi {
   constructor(
     private readonly machines: StateMachines,
     private readonly executions: Executions,
+    private readonly tokens: TaskTokens,
   ) {}
 
   createStateMachine(input: CreateStateMachineInput): CreateStateMachineOutput {
@@ -70,6 +107,7 @@ class StepFunctionsApi {
       },
       'reject',
     );
+    if (input.tags?.length) this.machines.tag(machine.arn, tagsOf(input.tags));
     return { stateMachineArn: machine.arn, creationDate: machine.creationDate };
   }
 
@@ -98,7 +136,117 @@ class StepFunctionsApi {
       creationDate: machine.creationDate,
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: false },
+      revisionId: machine.revisionId,
     };
+  }
+
+  /** The machine as the execution runs it: the revision it started with, not a later update. */
+  describeStateMachineForExecution(
+    input: DescribeStateMachineForExecutionInput,
+  ): DescribeStateMachineForExecutionOutput {
+    const { machine } = this.findStandardExecution(required(input.executionArn, 'executionArn'));
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      definition: machine.definition,
+      roleArn: machine.roleArn,
+      updateDate: machine.updateDate ?? machine.creationDate,
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+      revisionId: machine.revisionId,
+    };
+  }
+
+  updateStateMachine(input: UpdateStateMachineInput): UpdateStateMachineOutput {
+    const arn = required(input.stateMachineArn, 'stateMachineArn');
+    if (
+      input.definition === undefined &&
+      input.roleArn === undefined &&
+      input.loggingConfiguration === undefined &&
+      input.tracingConfiguration === undefined
+    ) {
+      throw new SfnApiError(
+        'MissingRequiredParameter',
+        'Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified',
+      );
+    }
+    if (input.versionDescription !== undefined && !input.publish) {
+      throw validation('versionDescription can only be set when publish is true');
+    }
+    const machine = this.machines.update(arn, {
+      ...(input.definition !== undefined ? { definition: input.definition } : {}),
+      ...(input.roleArn !== undefined ? { roleArn: input.roleArn } : {}),
+      ...(input.publish ? { publish: true } : {}),
+    });
+    return {
+      updateDate: machine.updateDate,
+      revisionId: machine.revisionId,
+      ...(machine.versionArn ? { stateMachineVersionArn: machine.versionArn } : {}),
+    };
+  }
+
+  validateDefinition(input: ValidateStateMachineDefinitionInput): ValidateStateMachineDefinitionOutput {
+    const definition = required(input.definition, 'definition');
+    const type = input.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS') throw validation(`Unknown state machine type '${type}'`);
+    const severity = input.severity ?? 'ERROR';
+    if (severity !== 'ERROR' && severity !== 'WARNING') throw validation(`Unknown severity '${severity}'`);
+    const all = diagnoseDefinition(definition);
+    const shown = all.filter((diagnostic) => severity === 'WARNING' || diagnostic.severity === 'ERROR');
+    const maxResults = input.maxResults && input.maxResults > 0 ? input.maxResults : 100;
+    return {
+      result: all.some((diagnostic) => diagnostic.severity === 'ERROR') ? 'FAIL' : 'OK',
+      diagnostics: shown.slice(0, maxResults),
+      truncated: shown.length > maxResults,
+    };
+  }
+
+  testState(input: TestStateInput): Promise<TestStateOutput> {
+    return testState(input, this.executions);
+  }
+
+  tagResource(input: TagResourceInput): object {
+    this.machines.tag(required(input.resourceArn, 'resourceArn'), tagsOf(required(input.tags, 'tags')));
+    return {};
+  }
+
+  untagResource(input: UntagResourceInput): object {
+    this.machines.untag(required(input.resourceArn, 'resourceArn'), required(input.tagKeys, 'tagKeys'));
+    return {};
+  }
+
+  listTagsForResource(input: ListTagsForResourceInput): ListTagsForResourceOutput {
+    return { tags: this.machines.tagsOf(required(input.resourceArn, 'resourceArn')) };
+  }
+
+  redriveExecution(input: RedriveExecutionInput): RedriveExecutionOutput {
+    const arn = required(input.executionArn, 'executionArn');
+    const execution = this.executions.get(arn);
+    if (!execution) throw doesNotExist('ExecutionDoesNotExist', arn);
+    return { redriveDate: this.executions.redrive(execution) };
+  }
+
+  sendTaskSuccess(input: SendTaskSuccessInput): object {
+    const token = required(input.taskToken, 'taskToken');
+    const output = required(input.output, 'output');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(output);
+    } catch {
+      throw new SfnApiError('InvalidOutput', `Invalid Output: '${output}'`);
+    }
+    this.tokens.succeed(token, parsed);
+    return {};
+  }
+
+  sendTaskFailure(input: SendTaskFailureInput): object {
+    this.tokens.fail(required(input.taskToken, 'taskToken'), input.error ?? '', input.cause ?? '');
+    return {};
+  }
+
+  sendTaskHeartbeat(input: SendTaskHeartbeatInput): object {
+    this.tokens.heartbeat(required(input.taskToken, 'taskToken'));
+    return {};
   }
 
   deleteStateMachine(input: DeleteStateMachineInput): object {
@@ -129,7 +277,13 @@ class StepFunctionsApi {
 
   describeExecution(input: DescribeExecutionInput): DescribeExecutionOutput {
     const execution = this.findStandardExecution(required(input.executionArn, 'executionArn'));
-    return { ...executionSummary(execution), ...executionData(execution) };
+    const reason = execution.notRedrivableReason;
+    return {
+      ...executionSummary(execution),
+      ...executionData(execution),
+      redriveStatus: reason ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      ...(reason ? { redriveStatusReason: reason } : {}),
+    };
   }
 
   getExecutionHistory(input: GetExecutionHistoryInput): GetExecutionHistoryOutput {
@@ -142,9 +296,16 @@ class StepFunctionsApi {
   listExecutions(input: ListExecutionsInput): ListExecutionsOutput {
     const machine = this.machines.get(required(input.stateMachineArn, 'stateMachineArn'));
     if (machine.type !== 'STANDARD') throw typeNotSupported('ListExecutions', machine);
+    const redriveFilter = input.redriveFilter;
+    if (redriveFilter !== undefined && redriveFilter !== 'REDRIVEN' && redriveFilter !== 'NOT_REDRIVEN') {
+      throw validation(`Value '${redriveFilter}' at 'redriveFilter' failed to satisfy constraint`);
+    }
     const matching = this.executions
       .list(machine.arn)
-      .filter((execution) => input.statusFilter === undefined || execution.status === input.statusFilter);
+      .filter((execution) => input.statusFilter === undefined || execution.status === input.statusFilter)
+      .filter(
+        (execution) => redriveFilter === undefined || execution.redriveCount > 0 === (redriveFilter === 'REDRIVEN'),
+      );
     const { page, nextToken } = paginate(matching, input.maxResults, input.nextToken);
     return { executions: page.map(executionSummary), nextToken };
   }
@@ -171,7 +332,13 @@ function executionSummary(execution: Execution) {
     status: execution.status,
     startDate: execution.startDate,
     stopDate: execution.stopDate,
+    redriveCount: execution.redriveCount,
+    redriveDate: execution.redriveDate,
   };
+}
+
+function tagsOf(tags: readonly { key?: string; value?: string }[]): { key: string; value: string }[] {
+  return tags.map(({ key, value }) => ({ key: required(key, 'tags.member.key'), value: value ?? '' }));
 }
 
 function executionData(execution: Execution) {

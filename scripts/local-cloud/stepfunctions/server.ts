@@ -11,11 +11,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ACCOUNT, LOCAL_REGION, noInstruments, type CloudInstruments, type LambdaInvoker } from '#cloud/types';
 import { SfnApiError } from './errors.ts';
 import { Executions } from './executions.ts';
 import { StateMachines, type MachineType } from './machines.ts';
 import { createOperations, type Operation } from './operations.ts';
+import { TaskTokens } from './task-tokens.ts';
+import type { TaskIntegrations } from './tasks.ts';
 
 export interface StepFunctionsOptions {
   /** 8083 is the usual local port; tests pass 0. */
@@ -33,6 +37,16 @@ export interface StepFunctionsOptions {
   instruments?: CloudInstruments;
   /** Multiplies Retry IntervalSeconds / MaxDelaySeconds and Wait Seconds (tests pass 0.1). */
   retryIntervalScale?: number;
+  /**
+   * The local SQS and EventBridge endpoints, for the `sqs:sendMessage` and `events:putEvents`
+   * integrations (and their `.waitForTaskToken` forms); without them those tasks fail.
+   */
+  endpoints?: IntegrationEndpoints | (() => IntegrationEndpoints);
+}
+
+export interface IntegrationEndpoints {
+  sqs?: string;
+  eventbridge?: string;
 }
 
 export interface CreateStateMachineCommand {
@@ -73,13 +87,17 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   const region = options.region ?? LOCAL_REGION;
   const account = options.account ?? LOCAL_ACCOUNT;
   const machines = new StateMachines({ region, account, retryIntervalScale: options.retryIntervalScale ?? 1 });
+  const tokens = new TaskTokens();
+  const integrations = integrationClients(region, options.endpoints);
   const executions = new Executions({
     region,
     account,
     invoker: options.invoker,
     instruments: options.instruments ?? noInstruments,
+    tokens,
+    integrations,
   });
-  const operations = createOperations(machines, executions);
+  const operations = createOperations(machines, executions, tokens);
 
   const server = createServer((request, response) => void handle(operations, request, response));
   const host = options.host ?? '127.0.0.1';
@@ -107,7 +125,42 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       await executions.stopAll({ error: 'States.Aborted', cause: 'The local Step Functions was stopped' });
       // SDK clients keep sockets alive; close() alone would wait for them.
       server.closeAllConnections();
+      integrations.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/**
+ * SDK clients of the local cloud's own services (any credentials do locally), made at their
+ * first use: an endpoint may be known only after the Step Functions started (EventBridge starts
+ * beside it).
+ */
+function integrationClients(
+  region: string,
+  endpoints: StepFunctionsOptions['endpoints'],
+): TaskIntegrations & { destroy(): void } {
+  const config = (endpoint: string) => ({
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const resolve = (): IntegrationEndpoints => (typeof endpoints === 'function' ? endpoints() : (endpoints ?? {}));
+  const clients: { sqs?: SQSClient; eventBridge?: EventBridgeClient } = {};
+  return {
+    get sqs() {
+      const url = resolve().sqs;
+      if (url && !clients.sqs) clients.sqs = new SQSClient(config(url));
+      return clients.sqs;
+    },
+    get eventBridge() {
+      const url = resolve().eventbridge;
+      if (url && !clients.eventBridge) clients.eventBridge = new EventBridgeClient(config(url));
+      return clients.eventBridge;
+    },
+    destroy() {
+      clients.sqs?.destroy();
+      clients.eventBridge?.destroy();
     },
   };
 }

@@ -6,4 +6,6 @@ import { stepsFromEnv } from '../lib/wiring.ts';
  */
 const steps = stepsFromEnv();
 
-export const handler = createTaskHandler((input, event) => steps.cancelOrder(compensationInputOf(input, event)));
+export const handler = createTaskHandler(steps, 'cancel-order', (input, event) =>
+  steps.cancelOrder(compensationInputOf(input, event)),
+);

@@ -4,4 +4,6 @@ import { stepsFromEnv } from '../lib/wiring.ts';
 /** Task state RefundPayment (compensation, idempotent): refunds the charge, if any (after OutOfStockError). */
 const steps = stepsFromEnv();
 
-export const handler = createTaskHandler((input, event) => steps.refundPayment(compensationInputOf(input, event)));
+export const handler = createTaskHandler(steps, 'refund-payment', (input, event) =>
+  steps.refundPayment(compensationInputOf(input, event)),
+);

@@ -1,7 +1,9 @@
 import type { StepInput, StepName, OrderStatus } from '#domain/order';
 import type { CompensationInput } from '#domain/compensation';
+import { isBusinessError } from '#domain/errors';
 import type { StepResult } from '#domain/step-runner';
-import { withOrderContext } from '#observability/logger';
+import type { OrderSteps } from '#domain/steps';
+import { logger, withOrderContext } from '#observability/logger';
 
 /** What every Task state sends its Lambda (Arguments in state-machine.asl.yml). */
 export interface TaskEvent {
@@ -12,10 +14,14 @@ export interface TaskEvent {
    * on AWS and in the local Step Functions alike.
    */
   context?: { State?: { RetryCount?: number } };
+  /**
+   * 1 + the Retry's MaxAttempts of this Task (Parameters in state-machine.asl.yml): on that
+   * attempt a failure the machine does not catch parks the order FAILED before it fails the
+   * execution at this state, where RedriveExecution resumes it.
+   */
+  maxAttempts?: number;
   /** Compensations: the business error that started them (`PaymentDeclinedError`, ...). */
   reason?: string;
-  /** FailOrder: the error that exhausted a state's retries, keyed by the state's name. */
-  failed?: Record<string, { Error?: string; Cause?: string }>;
 }
 
 /** What a Task returns (discarded by the machine, kept in its history for people). */
@@ -40,15 +46,34 @@ export function stepInputOf(event: TaskEvent): StepInput {
 /**
  * The one adapter every Task shares: event in, domain step, small result out. A domain error
  * propagates unchanged, so the Lambda error's `errorType` is its literal name and the machine's
- * Retry / Catch `ErrorEquals` match it.
+ * Retry / Catch `ErrorEquals` match it. On the Task's last attempt, an error that is not a
+ * business outcome (those the machine catches into compensations) first parks the order FAILED
+ * with the reason `<error>@<step>`, as the other variants do on their last delivery.
+ *
+ * @example
+ * export const handler = createTaskHandler(steps, 'charge-payment', (input) => steps.chargePayment(input));
  */
-export function createTaskHandler(run: (input: StepInput, event: TaskEvent) => Promise<StepResult>) {
+export function createTaskHandler(
+  steps: Pick<OrderSteps, 'failOrder'>,
+  step: StepName,
+  run: (input: StepInput, event: TaskEvent) => Promise<StepResult>,
+) {
   return (event: TaskEvent): Promise<TaskResult> =>
     withOrderContext(
       { orderId: event.orderId, ...(event.correlationId ? { correlationId: event.correlationId } : {}) },
       async () => {
-        const { orderId, status, duplicate } = await run(stepInputOf(event), event);
-        return { orderId, status, duplicate };
+        const input = stepInputOf(event);
+        try {
+          const { orderId, status, duplicate } = await run(input, event);
+          return { orderId, status, duplicate };
+        } catch (error) {
+          if (!isBusinessError(error) && input.attempt >= (event.maxAttempts ?? 1)) {
+            await steps
+              .failOrder({ ...input, reason: failureReason(error, step) })
+              .catch((e: unknown) => logger.error('could not park order FAILED', { error: e as Error }));
+          }
+          throw error;
+        }
       },
     );
 }
@@ -59,15 +84,10 @@ export function compensationInputOf(input: StepInput, event: TaskEvent): Compens
 }
 
 /**
- * `{ ChargePayment: { Error: 'TransientDependencyError' } }` -> `TransientDependencyError@charge-payment`:
- * the same reason the other variants record when a step's retries run out.
+ * `TransientDependencyError@charge-payment`: the same reason the other variants record when a
+ * step's retries run out.
  */
-export function failureReason(failed: TaskEvent['failed']): string {
-  const [state, error] = Object.entries(failed ?? {})[0] ?? ['Unknown', {}];
-  return `${error.Error ?? 'Unknown'}@${stepNameOf(state)}`;
-}
-
-/** State names are the step names in PascalCase: `ReserveInventory` -> `reserve-inventory`. */
-export function stepNameOf(stateName: string): StepName {
-  return stateName.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase() as StepName;
+export function failureReason(error: unknown, step: StepName): string {
+  const name = error instanceof Error ? error.name : 'Unknown';
+  return `${name}@${step}`;
 }

@@ -1,5 +1,7 @@
 import { measureVariants, type ComparisonOptions } from '#lib/comparison';
 import { buildReport } from '#report/build-report';
+import { renderHtml } from '#report/render-html';
+import { renderMarkdown } from '#report/render-markdown';
 import { VARIANTS, specOf, type Variant } from '#lib/variants';
 import { generateWorkload } from '#lib/workload';
 import type { Report, RunInput } from '#report/types';
@@ -180,6 +182,38 @@ describe('npm start: the same workload through every variant', () => {
     );
     expect(report.stepDurationSweep!.map((p) => p.stepMs)).toEqual(expect.arrayContaining([10, 30_000]));
     expect(report.claims!.map((c) => c.verdict)).toHaveLength(6);
+  });
+
+  it('reports the durable checkpoint overhead as measured in this run, and on AWS "not modelled"', () => {
+    const durable = report.variants['durable-functions']!.checkpointOverhead!;
+    // Timed inside the durable function, per order: every terminal order checkpointed its steps.
+    expect(durable.orders).toBe(30);
+    expect(durable.perCheckpointMs.p50).toBeGreaterThan(0);
+    expect(durable.checkpointsPerOrder.p50).toBeGreaterThanOrEqual(2);
+    expect(durable.perOrderMs.p50).toBeGreaterThan(durable.perCheckpointMs.p50);
+    expect(Object.keys(durable.perStep)).toEqual(expect.arrayContaining(['validate-order', 'charge-payment']));
+    // Against the same steps: their bodies, and single-lambda's handler for the same orders.
+    expect(durable.stepBodiesPerOrderMs.p50).toBeGreaterThan(0);
+    expect(durable.sameOrders!.singleLambdaInHandlerMs!.p50).toBeGreaterThan(0);
+    expect(durable.aws).toBe('not modelled (no published figure)');
+    for (const [name, variant] of Object.entries(report.variants))
+      if (name !== 'durable-functions') expect(variant.checkpointOverhead).toBeUndefined();
+
+    const row = (text: string) =>
+      text.match(
+        /per checkpoint: one CheckpointDurableExecution round trip, p50 \/ p99 \(ms\)\D+([\d.,]+) \/ ([\d.,]+)/,
+      );
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Durable checkpoint overhead (durable-functions): measured locally');
+    expect(Number(row(md)![1])).toBeGreaterThan(0);
+    expect(md).toMatch(
+      /round trip, p50 \/ p99 \(ms\) \| [\d.,]+ \/ [\d.,]+ \| not modelled \(no published figure\) \|/,
+    );
+    const html = renderHtml(report);
+    expect(Number(row(html)![1])).toBeGreaterThan(0);
+    expect(html).toMatch(
+      /round trip, p50 \/ p99 \(ms\)<\/th><td>[\d.,]+ \/ [\d.,]+<\/td><td>not modelled \(no published figure\)</,
+    );
   });
 
   it('reports the warehouse consumer apart, so every variant is compared on the same pipeline', () => {

@@ -6,6 +6,10 @@ import {
   type ExecutionListItem,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { declareOutage } from '#adapters/simulated-outside-world';
 import { checkInvariants } from '#domain/invariants';
 import { redriveStepFunctions } from '#lib/redrive-step-functions';
 import { startOrderExecution } from '#services/step-functions/lib/start-execution';
@@ -16,9 +20,12 @@ import { order, startVariant, type VariantHarness } from '#test/helpers/variant-
 /** The machine's logical id in services/step-functions/serverless.yml (`id:`). */
 const MACHINE_ID = 'OrderPipelineStateMachine';
 
+const runFile = promisify(execFile);
+
 let harness: VariantHarness;
 let sfn: SFNClient;
 let stateMachineArn: string;
+let ledgerClient: ReturnType<typeof createDynamoDocumentClient>;
 
 beforeAll(async () => {
   harness = await startVariant('step-functions');
@@ -30,16 +37,18 @@ beforeAll(async () => {
     disableHostPrefix: true,
   });
   stateMachineArn = harness.stack.resources.get(MACHINE_ID)?.ref ?? '';
+  ledgerClient = createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false });
 }, 120_000);
 
 afterAll(async () => {
   sfn?.destroy();
+  ledgerClient?.destroy();
   await harness?.stop();
 });
 
 async function executionsOf(orderId: string): Promise<ExecutionListItem[]> {
   const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000 }));
-  return executions.filter((e) => e.name === orderId || e.name?.startsWith(`${orderId}-redrive-`));
+  return executions.filter((e) => e.name === orderId);
 }
 
 async function historyOf(executionArn: string): Promise<HistoryEvent[]> {
@@ -89,7 +98,7 @@ describe('step-functions: the shared paths', () => {
 });
 
 describe('step-functions: executions', () => {
-  it('parks an order FAILED in a FAILED execution when retries run out, and a redrive confirms it', async () => {
+  it('parks an order FAILED in a FAILED execution when retries run out, and a redrive resumes it there', async () => {
     const command = order({ paymentToken: EXHAUSTING_TOKEN, items: [{ sku: 'SKU-DOCK', qty: 1 }] });
     expect((await harness.post(command)).status).toBe(202);
     const failed = await harness.waitFor(command.orderId);
@@ -99,7 +108,13 @@ describe('step-functions: executions', () => {
 
     const [execution] = await executionsOf(command.orderId);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution?.executionArn }));
-    expect(described).toMatchObject({ name: command.orderId, status: 'FAILED', error: 'OrderFailed' });
+    // The execution fails in ChargePayment itself, with the step's error: that is where a redrive resumes.
+    expect(described).toMatchObject({
+      name: command.orderId,
+      status: 'FAILED',
+      error: 'TransientDependencyError',
+      redriveStatus: 'REDRIVABLE',
+    });
     expect(lambdaCalls(await historyOf(described.executionArn ?? ''), 'chargePayment').scheduled).toBe(3);
     // Findable: the invariant checker counts the failed execution as where the order is parked.
     expect(
@@ -109,21 +124,72 @@ describe('step-functions: executions', () => {
     expect(await redriveStepFunctions({ sfn, stateMachineArn })).toBeGreaterThanOrEqual(1);
     const recovered = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
     await harness.cloud.idle();
-    // The redriven execution resumed at ChargePayment: validate-order ran once, the charge once.
-    expect(recovered.timeline.filter((e) => e.step === 'charge-payment' && e.outcome === 'failed')).toHaveLength(3);
-    expect(recovered.timeline.filter((e) => e.step === 'validate-order').map((e) => e.outcome)).toEqual([
+    // The redrive resumed at ChargePayment: validate-order ran once and was not run again.
+    expect(recovered.timeline.filter((e) => e.step === 'charge-payment').map((e) => e.outcome)).toEqual([
+      'failed',
+      'failed',
+      'failed',
       'succeeded',
-      'duplicate',
     ]);
+    expect(recovered.timeline.filter((e) => e.step === 'validate-order').map((e) => e.outcome)).toEqual(['succeeded']);
     expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
     const executions = await executionsOf(command.orderId);
-    expect(executions.map((e) => [e.name, e.status]).sort()).toEqual([
-      [command.orderId, 'FAILED'],
-      [`${command.orderId}-redrive-1`, 'SUCCEEDED'],
+    expect(executions.map((e) => [e.name, e.status, e.redriveCount])).toEqual([[command.orderId, 'SUCCEEDED', 1]]);
+    const events = await historyOf(execution?.executionArn ?? '');
+    expect(events.filter((e) => e.type === 'ExecutionRedriven')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual([
+      'ValidateOrder',
+      'ChargePayment',
+      'ReserveInventory',
+      'SendConfirmation',
     ]);
-    // The order's latest execution succeeded: a second redrive leaves it alone.
+    // The execution succeeded: a second redrive leaves it alone.
     await redriveStepFunctions({ sfn, stateMachineArn });
-    expect(await executionsOf(command.orderId)).toHaveLength(2);
+    expect((await executionsOf(command.orderId)).map((e) => e.redriveCount)).toEqual([1]);
+  });
+
+  it('aws stepfunctions redrive-execution resumes an order that failed at SendConfirmation, charged once', async () => {
+    const world = { tableName: harness.probe.tables.ledger, client: ledgerClient };
+    await declareOutage({ ...world, dependency: 'mailer', transientRate: 1, untilMs: Date.now() + 10 * 60_000 });
+    // The mailer re-reads the provider's state at most every 250 ms (simulated-outside-world.ts).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const command = order({ items: [{ sku: 'SKU-HEADSET', qty: 1 }] });
+    expect((await harness.post(command)).status).toBe(202);
+    const failed = await harness.waitFor(command.orderId);
+    expect(failed).toMatchObject({ status: 'FAILED', reason: 'TransientDependencyError@send-confirmation' });
+    await harness.cloud.idle();
+    const [execution] = await executionsOf(command.orderId);
+    expect(execution?.status).toBe('FAILED');
+    await declareOutage({ ...world, dependency: 'mailer', transientRate: 0, untilMs: Date.now() });
+
+    const { stdout } = await runFile(
+      'aws',
+      [
+        'stepfunctions',
+        'redrive-execution',
+        '--execution-arn',
+        execution?.executionArn ?? '',
+        '--endpoint-url',
+        harness.cloud.endpoints.stepfunctions,
+        '--output',
+        'json',
+      ],
+      { env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1' } },
+    );
+    expect(JSON.parse(stdout)).toHaveProperty('redriveDate');
+    const confirmed = await harness.waitFor(command.orderId, { statuses: ['CONFIRMED'], timeoutMs: 20_000 });
+    await harness.cloud.idle();
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution?.executionArn }));
+    expect(described).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    // ChargePayment was not run again: one charge in the provider's ledger, one charge step on the timeline.
+    expect((await harness.probe.ledger(command.orderId)).filter((e) => e.kind === 'charge')).toHaveLength(1);
+    expect(confirmed.timeline.filter((e) => e.step === 'charge-payment').map((e) => e.outcome)).toEqual(['succeeded']);
+    const events = await historyOf(execution?.executionArn ?? '');
+    expect(lambdaCalls(events, 'chargePayment').scheduled).toBe(1);
+    // The timeline shows the resume: the step failed its attempts, the order was parked, then it went on.
+    expect(
+      confirmed.timeline.filter((e) => e.step === 'send-confirmation' || e.step === 'fail-order').map((e) => e.outcome),
+    ).toEqual(['failed', 'failed', 'failed', 'succeeded', 'succeeded']);
   });
 
   it('runs one execution when the same order is placed twice at once and again later', async () => {
