@@ -316,9 +316,12 @@ async function runVariant(
   const waitFunctions = new Set((specOf(variant).review?.waitFunctions ?? []).map((key) => stack.functions[key]));
   for (const [name, fn] of instruments.functions()) {
     if (!waitFunctions.has(name)) continue;
-    const ms = durations[name] ?? median(instruments.durationSamples().get(name) ?? [0]);
-    waiting.lambdaGbSeconds =
-      (waiting.lambdaGbSeconds ?? 0) + (fn.invocations * (fn.memoryMb / 1024) * Math.ceil(ms)) / 1000;
+    // At a warm invocation's duration where one was measured, else as this run's invocations were
+    // billed (a burst of decisions may find every environment cold).
+    const samples = instruments.durationSamples().get(name);
+    const warm = durations[name] ?? (samples ? median(samples) : undefined);
+    const billedMs = warm !== undefined ? fn.invocations * Math.ceil(warm) : fn.billedMs;
+    waiting.lambdaGbSeconds = (waiting.lambdaGbSeconds ?? 0) + ((fn.memoryMb / 1024) * billedMs) / 1000;
     waiting.lambdaInvocations = (waiting.lambdaInvocations ?? 0) + fn.invocations;
   }
   return {

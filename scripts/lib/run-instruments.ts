@@ -84,8 +84,10 @@ export class RunInstruments implements CloudInstruments {
       invocations: 0,
       memoryMb: record.memoryMb ?? 1024,
       usage: {},
+      billedMs: 0,
     };
     fn.invocations += 1;
+    fn.billedMs += Math.ceil(record.endedAtMs - record.startedAtMs);
     for (const [name, n] of Object.entries(usage)) {
       const counter = name as CounterName;
       fn.usage[counter] = (fn.usage[counter] ?? 0) + (n ?? 0);
@@ -203,6 +205,8 @@ export interface FunctionUsage {
   invocations: number;
   memoryMb: number;
   usage: Partial<Record<CounterName, number>>;
+  /** Every invocation's duration rounded up to the ms, cold ones included, as Lambda bills them. */
+  billedMs: number;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -68,7 +68,11 @@ describe('sqs-chain manual review', () => {
     const role = template.Resources.ReviewTimeoutScheduleRole!;
     expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('scheduler.amazonaws.com');
     expect(statementsOf(role)).toEqual([
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['CompensateOrderQueue', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['CompensateOrderQueue', 'Arn'] }, { 'Fn::GetAtt': ['CompensateOrderDlq', 'Arn'] }],
+      },
     ]);
   });
 

@@ -21,6 +21,8 @@ export interface ReviewSchedule {
   targetArn: string;
   /** The role Scheduler assumes to send to it (REVIEW_SCHEDULE_ROLE_ARN). */
   roleArn: string;
+  /** Where a timeout goes that Scheduler could not deliver (REVIEW_TIMEOUT_DLQ_ARN): the compensation's DLQ. */
+  deadLetterArn: string;
 }
 
 /** Starts the timeout of a parked order: the schedule's name is the token stored with the review. */
@@ -39,7 +41,13 @@ export function createScheduleTimer(schedule: ReviewSchedule): ReviewTimer {
               FlexibleTimeWindow: { Mode: 'OFF' },
               // One-time: gone once it fired, so the group only ever lists orders still waiting.
               ActionAfterCompletion: 'DELETE',
-              Target: { Arn: schedule.targetArn, RoleArn: schedule.roleArn, Input: JSON.stringify(message) },
+              Target: {
+                Arn: schedule.targetArn,
+                RoleArn: schedule.roleArn,
+                Input: JSON.stringify(message),
+                // Never lost: undeliverable, it waits in the DLQ (alarmed, redrivable) with the order's id.
+                DeadLetterConfig: { Arn: schedule.deadLetterArn },
+              },
             }),
           ),
         );

@@ -31,5 +31,6 @@ export function reviewScheduleFromEnv(): ReviewSchedule {
     groupName: requireEnv('REVIEW_SCHEDULE_GROUP'),
     targetArn: requireEnv('REVIEW_TIMEOUT_TARGET_ARN'),
     roleArn: requireEnv('REVIEW_SCHEDULE_ROLE_ARN'),
+    deadLetterArn: requireEnv('REVIEW_TIMEOUT_DLQ_ARN'),
   };
 }

@@ -30,6 +30,12 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from '#cloud/cloud';
 import { eventually } from '#test/helpers/wait';
 
@@ -47,8 +53,8 @@ let queueCounter = 0;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'scheduler-test-'));
   cloud = await startLocalCloud({
-    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, lambda: 0, scheduler: 0 },
-    optional: ['scheduler', 'eventbridge'],
+    ports: { dynamodb: 0, sqs: 0, eventbridge: 0, stepfunctions: 0, lambda: 0, scheduler: 0 },
+    optional: ['scheduler', 'eventbridge', 'stepfunctions'],
     workDir,
   });
   scheduler = new SchedulerClient({ region: cloud.region, endpoint: cloud.endpoints.scheduler, credentials });
@@ -223,6 +229,32 @@ describe('the local EventBridge Scheduler', () => {
       expect(universal.detail).toEqual({ orderId: 'o-universal' });
     } finally {
       events.destroy();
+    }
+  });
+
+  it('starts a Step Functions execution with the Input', async () => {
+    const sfn = new SFNClient({ region: cloud.region, endpoint: cloud.endpoints.stepfunctions, credentials });
+    try {
+      const { stateMachineArn } = await sfn.send(
+        new CreateStateMachineCommand({
+          name: 'review-timeout-machine',
+          roleArn: ROLE,
+          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+        }),
+      );
+      await scheduler.send(oneTime('sfn-target', stateMachineArn!));
+      let executionArn: string | undefined;
+      await eventually(async () => {
+        const { executions = [] } = await sfn.send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: 'SUCCEEDED' }),
+        );
+        executionArn = executions[0]?.executionArn;
+        return executionArn !== undefined;
+      }, 'the execution the schedule started');
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      expect(JSON.parse(described.input!)).toEqual({ schedule: 'sfn-target' });
+    } finally {
+      sfn.destroy();
     }
   });
 
