@@ -144,3 +144,94 @@ export function describeUsualThreeOffline(service: string): void {
     }, 120_000);
   });
 }
+
+/** Places an order that waits for review (sixteen monitors) and waits until GET shows AWAITING_REVIEW. */
+export async function placeReviewOrder(target: string, orderId: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${target}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      orderId,
+      customerId: 'c-42',
+      email: 'ada@example.com',
+      currency: 'EUR',
+      paymentToken: 'tok_ok',
+      items: [{ sku: 'SKU-MONITOR', qty: 16 }],
+    }),
+  });
+  if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+  // GET shows it waiting (a cap for a hung run only).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const body = (await (await fetch(`${target}/orders/${orderId}`)).json()) as Record<string, unknown>;
+    if (body.status === 'AWAITING_REVIEW') return body;
+    if (Date.now() > deadline) throw new Error(`order ${orderId} still ${String(body.status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `POST /orders/{orderId}/review` as a reviewer sends it. */
+export function postReview(target: string, orderId: string, decision: string): Promise<Response> {
+  return fetch(`${target}/orders/${orderId}/review`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ decision, reviewer: 'ada' }),
+  });
+}
+
+const chargesOf = (order: Record<string, unknown>) =>
+  (order.timeline as Array<{ step: string; outcome: string }>).filter(
+    (e) => e.step === 'charge-payment' && e.outcome === 'succeeded',
+  ).length;
+
+/**
+ * The review acceptance of a service through `sls offline start`, as a user runs it with a short
+ * timeout (`--param="reviewTimeoutSeconds=<s>"`): GET shows the order AWAITING_REVIEW; approve ends
+ * CONFIRMED, charged once, and a second decision answers 409; reject ends CANCELLED, never charged;
+ * no decision ends CANCELLED (ReviewTimedOut) once the configured timeout has passed.
+ */
+export function describeReviewOffline(service: string, timeoutSeconds: number): void {
+  let offline: OfflineService | undefined;
+  let placed = 0;
+  const nextId = () => `offline-review-${process.pid}-${placed++}`;
+  beforeAll(async () => {
+    offline = await startOffline(service, { params: { reviewTimeoutSeconds: String(timeoutSeconds) } });
+  }, 120_000);
+  afterAll(async () => {
+    await offline?.stop();
+  });
+  describe(`${service} under sls offline: an order that waits for review`, () => {
+    it('GET shows it AWAITING_REVIEW; approve ends CONFIRMED, charged once; a second decision answers 409', async () => {
+      const orderId = nextId();
+      const waiting = await placeReviewOrder(offline!.target, orderId);
+      expect(waiting).toMatchObject({ status: 'AWAITING_REVIEW', review: { timeoutAt: expect.any(String) } });
+      expect((await postReview(offline!.target, orderId, 'approve')).status).toBe(202);
+      const ended = await waitForTerminal(offline!.target, orderId);
+      expect(ended.status).toBe('CONFIRMED');
+      expect(chargesOf(ended)).toBe(1);
+      const second = await postReview(offline!.target, orderId, 'reject');
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({ error: 'ReviewAlreadyDecided', decision: { decision: 'approve' } });
+    }, 120_000);
+
+    it('reject ends CANCELLED (ReviewRejected), never charged', async () => {
+      const orderId = nextId();
+      await placeReviewOrder(offline!.target, orderId);
+      expect((await postReview(offline!.target, orderId, 'reject')).status).toBe(202);
+      const ended = await waitForTerminal(offline!.target, orderId);
+      expect(ended).toMatchObject({ status: 'CANCELLED', reason: 'ReviewRejected' });
+      expect(chargesOf(ended)).toBe(0);
+    }, 120_000);
+
+    it('no decision ends CANCELLED (ReviewTimedOut) once the configured timeout has passed', async () => {
+      const orderId = nextId();
+      const waiting = await placeReviewOrder(offline!.target, orderId);
+      const ended = await waitForTerminal(offline!.target, orderId);
+      expect(ended).toMatchObject({ status: 'CANCELLED', reason: 'ReviewTimedOut', review: { decision: 'timeout' } });
+      expect(chargesOf(ended)).toBe(0);
+      const { requestedAt, timeoutAt } = waiting.review as { requestedAt: string; timeoutAt: string };
+      expect(Date.parse(timeoutAt) - Date.parse(requestedAt)).toBe(timeoutSeconds * 1000);
+      expect(Date.parse(String(ended.terminalAt))).toBeGreaterThanOrEqual(Date.parse(timeoutAt));
+    }, 120_000);
+  });
+}

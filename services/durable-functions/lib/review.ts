@@ -33,11 +33,15 @@ export function awaitReview(
 ): Promise<ReviewOutcome> {
   const { orderId, correlationId } = input;
   return context.runInChildContext('review', async (review): Promise<ReviewOutcome> => {
+    // When the wait starts, checkpointed (the same on every replay): the callback's timeout counts
+    // from just after it, so the order's timeoutAt is never later than the moment the timeout fires,
+    // even when the submitter runs late (a retry, a slow checkpoint).
+    const waitingSince = await review.step('review-requested', async () => new Date().toISOString());
     try {
       await review.waitForCallback(
         'await-review',
         async (callbackId) => {
-          await steps.awaitReview({ orderId, correlationId, attempt: 1, token: callbackId });
+          await steps.awaitReview({ orderId, correlationId, attempt: 1, token: callbackId, waitingSince });
         },
         { timeout: { seconds: options.timeoutSeconds }, retryStrategy: options.retryStrategy },
       );

@@ -70,8 +70,9 @@ describe('npm start with review orders: the callback variants', () => {
     // AwaitReview at least; a timed-out order also TimeOutReview, AfterTimeout and ReviewEnded.
     expect(sfn.perWaitingOrder.stateTransitions).toBeGreaterThanOrEqual(1);
     expect(sfn.perWaitingOrder.durableOperations ?? 0).toBe(0);
-    // The review context, the waitForCallback context, its callback and its submitter step at least.
-    expect(durable.perWaitingOrder.durableOperations).toBeGreaterThanOrEqual(4);
+    // The review context, its review-requested step, the waitForCallback context, its callback and
+    // its submitter step at least.
+    expect(durable.perWaitingOrder.durableOperations).toBeGreaterThanOrEqual(5);
     expect(durable.perWaitingOrder.stateTransitions ?? 0).toBe(0);
     for (const review of [sfn, durable]) expect(review.perWaitingOrder.lambdaGbSeconds).toBeGreaterThan(0);
   });
