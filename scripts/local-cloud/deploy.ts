@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateTableCommand,
@@ -89,6 +90,13 @@ export interface DeployOptions {
   resolved?: ResolvedService;
   /** Seed the inventory table from shared/data/catalog.json (default true). */
   seedInventory?: boolean;
+  /**
+   * Where the functions' handlers are already bundled, at their handler paths
+   * (`<dir>/handlers/place-order.mjs`): serverless-esbuild's output under `sls offline`. The
+   * functions run those bundles; one missing there is bundled from its source. A promise when
+   * they are still being written: tables and queues are created meanwhile.
+   */
+  bundlesDir?: string | Promise<string | undefined>;
 }
 
 export interface DeployedStack {
@@ -190,6 +198,7 @@ export async function deployService(
   resources.set('HttpApi', { ref: 'local', attributes: {} });
 
   const environments: Record<string, Record<string, string>> = {};
+  const bundlesDir = await options.bundlesDir;
   await Promise.all(
     Object.entries(config.functions ?? {}).map(async ([key, fn]) => {
       const definition = functionDefinition(
@@ -201,6 +210,7 @@ export async function deployService(
         functions[key] ?? key,
         ctx,
         options.environment ?? {},
+        bundlesDir,
       );
       environments[key] = definition.environment;
       await cloud.runtime.deploy(definition);
@@ -343,8 +353,13 @@ function functionDefinition(
   name: string,
   ctx: IntrinsicContext,
   extra: Record<string, string>,
+  bundlesDir: string | undefined,
 ): FunctionDefinition {
   const [modulePath, exportName = 'handler'] = splitHandler(fn.handler);
+  // The extensions serverless-offline (and Lambda's Node.js runtime) try for a handler's module.
+  const bundle = bundlesDir
+    ? ['.mjs', '.js', '.cjs'].map((ext) => path.join(bundlesDir, `${modulePath}${ext}`)).find((f) => existsSync(f))
+    : undefined;
   const declared = resolveIntrinsics({ ...config.provider.environment, ...fn.environment }, ctx) as Record<
     string,
     unknown
@@ -379,6 +394,7 @@ function functionDefinition(
     runtime: fn.runtime ?? config.provider.runtime ?? 'nodejs22.x',
     ...(durable ? { durable } : {}),
     entry: path.join(serviceDir, `${modulePath}.ts`),
+    ...(bundle ? { bundle } : {}),
     exportName,
     environment,
     memoryMb: fn.memorySize ?? config.provider.memorySize ?? 1024,

@@ -26,6 +26,11 @@ export interface FunctionDefinition {
   /** Absolute path of the TypeScript module, and its exported handler. */
   entry: string;
   exportName: string;
+  /**
+   * The function's module already bundled (serverless-esbuild's output under `sls offline`: what
+   * `sls package` ships): loaded as it is instead of bundling `entry`.
+   */
+  bundle?: string;
   environment: Record<string, string>;
   memoryMb: number;
   timeoutSeconds: number;
@@ -104,6 +109,8 @@ export function defaultConcurrency(): number {
 interface Environment {
   worker: Worker;
   fn: Deployed;
+  /** Its function's code changed (sls offline rebuilt it): retired once its invocation ends. */
+  stale?: boolean;
   /** The drill's answer to a fault point the handler waits at: 1 go on, 2 crash. */
   decision: Int32Array;
   job?: Job;
@@ -222,21 +229,8 @@ export class LambdaRuntime implements LambdaInvoker {
   /** Bundles a function; returns its ARN. Redeploying a name replaces it. */
   async deploy(definition: FunctionDefinition): Promise<string> {
     await mkdir(this.options.buildDir, { recursive: true });
-    const bundlePath = path.join(this.options.buildDir, `${definition.name}.mjs`);
-    await buildCached({
-      entryPoints: [definition.entry],
-      outfile: bundlePath,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      sourcemap: 'linked',
-      logLevel: 'error',
-      banner: { js: BUNDLE_BANNER },
-      // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
-      // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
-      mainFields: ['module', 'main'],
-    });
+    const bundlePath = definition.bundle ?? path.join(this.options.buildDir, `${definition.name}.mjs`);
+    if (!definition.bundle) await this.bundle(definition.entry, bundlePath);
     await this.remove(definition.name);
     this.workerPath = await (this.workerBundle ??= this.bundleWorker());
     const deployed: Deployed = {
@@ -250,6 +244,48 @@ export class LambdaRuntime implements LambdaInvoker {
     };
     this.functions.set(definition.name, deployed);
     return deployed.arn;
+  }
+
+  /**
+   * Starts one execution environment of the function ahead of its first invocation, so its Init
+   * (the bundle's load) runs meanwhile: `sls offline` warms its API's functions while the HTTP
+   * server starts. Nothing if the function already has one. It takes no concurrency: it runs
+   * nothing until an invocation comes.
+   */
+  prewarm(functionRef: string): void {
+    const fn = this.resolve(functionRef);
+    if (fn.environments.size === 0 && !this.stopped) this.spawn(fn);
+  }
+
+  /**
+   * The functions' code changed where their bundles are (sls offline's rebuild on a file change):
+   * idle environments go now, busy ones when their invocation ends; the next invocations load the
+   * new code in fresh environments.
+   */
+  async reloadCode(): Promise<void> {
+    for (const fn of this.functions.values()) {
+      for (const env of [...fn.environments]) {
+        if (env.job) env.stale = true;
+        else await this.kill(env, { errorType: 'Sandbox.Retired', errorMessage: 'code updated' });
+      }
+    }
+  }
+
+  private async bundle(entry: string, bundlePath: string): Promise<void> {
+    await buildCached({
+      entryPoints: [entry],
+      outfile: bundlePath,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      sourcemap: 'linked',
+      logLevel: 'error',
+      banner: { js: BUNDLE_BANNER },
+      // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
+      // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
+      mainFields: ['module', 'main'],
+    });
   }
 
   /** The deployed function a name, `name:qualifier` or ARN refers to, if any. */
@@ -517,6 +553,7 @@ export class LambdaRuntime implements LambdaInvoker {
         faultsArmed: this.faultsArmed,
         decision,
         bundlePath: fn.bundlePath,
+        compileCacheDir: path.join(this.options.buildDir, '.compile-cache'),
         exportName: definition.exportName,
         functionName: definition.name,
         functionArn: fn.arn,
@@ -610,6 +647,7 @@ export class LambdaRuntime implements LambdaInvoker {
     else job.reject(new LambdaInvocationError(reply.error ?? { errorType: 'Error', errorMessage: 'unknown failure' }));
     if (env.fn.removed)
       void this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: 'function removed' });
+    else if (env.stale) void this.kill(env, { errorType: 'Sandbox.Retired', errorMessage: 'code updated' });
     this.dispatch();
   }
 

@@ -8,7 +8,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import module from 'node:module';
-import path from 'node:path';
 
 interface WorkerConfig {
   /** 1 while a failure drill may crash environments at fault points (shared by all environments). */
@@ -16,6 +15,8 @@ interface WorkerConfig {
   /** This environment's answer slot at a fault point: the runtime writes 1 (go on) or 2 (crash). */
   decision: Int32Array;
   bundlePath: string;
+  /** Where V8's compile cache of the bundle (and of what it loads from node_modules) is kept. */
+  compileCacheDir: string;
   exportName: string;
   functionName: string;
   functionArn: string;
@@ -39,7 +40,7 @@ const usageRegistry = globalThis as {
 
 // V8's compile cache on disk (Node 22): every environment of a function after the first parses
 // its bundle from cache, which is most of a cold start's CPU.
-module.enableCompileCache?.(path.join(path.dirname(config.bundlePath), '.compile-cache'));
+module.enableCompileCache?.(config.compileCacheDir);
 
 async function loadHandler(): Promise<Handler> {
   const mod = (await import(pathToFileURL(config.bundlePath).href)) as Record<string, unknown>;

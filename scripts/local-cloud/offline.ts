@@ -1,36 +1,66 @@
-import { BroadcastChannel } from 'node:worker_threads';
-import { OFFLINE_USAGE_CHANNEL, type OfflineInvocationReport } from '#observability/usage';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { startLocalCloud, writeEndpoints, type LocalCloud, type OptionalService } from './cloud.ts';
-import type { CounterName } from './types.ts';
-import { localRuntimeEnvironment, type DeployedStack } from './deploy.ts';
+import type { DeployedStack } from './deploy.ts';
 import type { ResolvedService } from './resolve-service.ts';
+import { LambdaInvocationError } from './types.ts';
 
 /** The slice of the Serverless Framework object the plugin reads and adjusts. */
 interface ServerlessLike {
   serviceDir: string;
-  service: ResolvedService & { provider: ResolvedService['provider'] & { stage?: string } };
+  service: ResolvedService & {
+    provider: ResolvedService['provider'] & { stage?: string };
+    custom?: Record<string, unknown>;
+  };
   /** serverless-step-functions copies `stepFunctions` into `service` only when packaging. */
   configurationInput?: { stepFunctions?: ResolvedService['stepFunctions'] };
 }
 
-type Log = { notice?: (message: string) => void } | undefined;
+type Log = { notice?: (message: string) => void; debug?: (message: string) => void } | undefined;
+
+/** serverless-offline's options (`custom.serverless-offline`) the plugin reads and sets. */
+interface OfflineOptions {
+  location?: string;
+  useInProcess?: boolean;
+  noTimeout?: boolean;
+}
 
 export interface OfflineSession {
   cloud: LocalCloud;
   stack: DeployedStack;
+  /** The functions' bundles were rebuilt (serverless-esbuild's watch): run the new code from now on. */
+  reloadCode(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Behind `sls offline start`: boots the local cloud, deploys this service into it from the
- * config the framework has already resolved (serverless-offline serves the HTTP API itself), and
- * rewrites the functions' environments with the local physical names, so serverless-offline's
- * handlers and the local cloud's consumers see the same queues, tables, bus and state machine.
+ * Where the forwarders written for serverless-offline find the local cloud's Lambda runtime: they
+ * are loaded by serverless-offline inside this process (`useInProcess`).
+ */
+const OFFLINE_INVOKE = Symbol.for('order-pipelines.sls-offline.invoke');
+type OfflineInvoke = (functionName: string, event: unknown) => Promise<unknown>;
+
+/**
+ * Behind `sls offline start`: boots the local cloud, deploys this service into it from the config
+ * the framework has already resolved, and makes every function, the API's included, run in the
+ * local cloud's Lambda runtime. serverless-offline serves the HTTP API (and its Lambda invoke
+ * port) as usual, but the handlers it loads are forwarders that hand each invocation to the
+ * runtime, so there is one execution model for the whole service:
+ * - one concurrency budget, first come first served: a burst of requests waits for an environment
+ *   (as the requests would wait for Lambda to scale) instead of starting a thread each;
+ * - a handler's timeout counts from when it starts, after Init (the bundle's load), as on AWS, so
+ *   a cold start on a busy machine is never a timeout (serverless-offline's own timer counted the
+ *   cold load of each new worker, and answered 504 to orders it had accepted);
+ * - every function runs serverless-esbuild's bundle, what `sls package` ships, and is metered
+ *   (CloudWatch, counts) as the local cloud's functions are.
+ * The function behind `POST` routes (`POST /orders`, what a user sends first) gets an environment
+ * started, its bundle loaded, while the server starts.
  */
 export async function startOfflineCloud(
   serverless: ServerlessLike,
   options: { stage?: string },
   log: Log,
+  bundled: Promise<void> = Promise.resolve(),
 ): Promise<OfflineSession> {
   const resolved: ResolvedService = {
     ...serverless.service,
@@ -38,35 +68,68 @@ export async function startOfflineCloud(
       ? { stepFunctions: serverless.service.stepFunctions ?? serverless.configurationInput?.stepFunctions }
       : {}),
   };
+  // Read when used: serverless-esbuild replaces `custom` with a copy when it sets the location.
+  const offline = () => ((serverless.service.custom ??= {})['serverless-offline'] ??= {}) as OfflineOptions;
+  // Where serverless-esbuild bundles the handlers (it sets serverless-offline's `location`), once
+  // it has (`bundled`): the cloud starts and creates the tables and queues meanwhile.
+  const bundlesDir = bundled.then(() => {
+    const location = offline().location;
+    return location ? path.resolve(serverless.serviceDir, location) : undefined;
+  });
   const cloud = await startLocalCloud({ optional: emulatorsNeeded(resolved) });
+  log?.debug?.('emulators started');
   try {
     const stage = options.stage ?? serverless.service.provider.stage ?? 'dev';
-    const stack = await cloud.deploy(serverless.serviceDir, { stage, resolved, httpPort: null });
-    const sample = Object.values(stack.environments)[0] ?? {};
-    // serverless-offline copies AWS_* variables of this process into its handlers' environment.
-    for (const [key, value] of Object.entries(localRuntimeEnvironment(cloud, 'offline', 1024))) {
-      if (key.startsWith('AWS_') && !key.startsWith('AWS_LAMBDA_')) process.env[key] = value;
-    }
-    for (const [key, fn] of Object.entries(serverless.service.functions ?? {})) {
-      const resolved = stack.environments[key] ?? sample;
-      fn.environment = Object.fromEntries(
-        Object.keys({ ...serverless.service.provider.environment, ...fn.environment }).map((k) => [
-          k,
-          resolved[k] ?? '',
-        ]),
-      );
+    const stack = await cloud.deploy(serverless.serviceDir, {
+      stage,
+      resolved,
+      httpPort: null,
+      bundlesDir,
+    });
+    log?.debug?.('service deployed');
+    const functions = serverless.service.functions ?? {};
+    // What serverless-offline calls a function (its deployed name) -> the runtime's function.
+    const byOfflineName = new Map(
+      Object.entries(functions).map(([key, fn]) => [
+        fn.name ?? stack.functions[key] ?? key,
+        stack.functions[key] ?? key,
+      ]),
+    );
+    const invoke: OfflineInvoke = async (functionName, event) => {
+      try {
+        return await cloud.runtime.invoke(byOfflineName.get(functionName) ?? functionName, event);
+      } catch (error) {
+        if (!(error instanceof LambdaInvocationError)) throw error;
+        // serverless-offline answers a thrown error with 502, and 504 when the message says so
+        // (what it answered for a handler that timed out under its own timer).
+        throw new Error(
+          error.errorType === 'Sandbox.Timedout' ? `[504] - Lambda timeout. ${error.errorMessage}` : error.message,
+        );
+      }
+    };
+    (globalThis as Record<symbol, unknown>)[OFFLINE_INVOKE] = invoke;
+    // The forwarders run in this process (no thread per request: the runtime's environments are
+    // the threads), and the runtime times the handlers.
+    Object.assign(offline(), {
+      location: await writeForwarders(path.join(cloud.workDir, 'sls-offline', stack.service), functions),
+      useInProcess: true,
+      noTimeout: true,
+    });
+    // serverless-offline puts the functions' environment into this process's (in-process); the
+    // handlers' environment is the runtime's, so it gets none.
+    serverless.service.provider.environment = {};
+    for (const fn of Object.values(functions)) {
+      fn.environment = {};
       // sls offline serves the API unsigned, as the local cloud does: the routes' IAM authorizer
       // (AWS_IAM) is API Gateway's to enforce, and serverless-offline cannot (it fails on it).
       for (const event of fn.events ?? []) {
         const httpApi = (event as { httpApi?: { authorizer?: unknown } }).httpApi;
         if (httpApi && typeof httpApi === 'object') delete httpApi.authorizer;
       }
-      // Its handlers report each invocation back (shared/observability/usage.ts), so the API's
-      // invocations are metered and reach CloudWatch as the local cloud's own functions do.
-      fn.environment.LOCAL_CLOUD_OFFLINE_USAGE = '1';
     }
-    const usage = meterOfflineInvocations(cloud);
-    serverless.service.provider.environment = {};
+    for (const [key, fn] of Object.entries(functions)) {
+      if ((fn.events ?? []).some(isPostRoute)) cloud.runtime.prewarm(stack.functions[key] ?? key);
+    }
     await writeEndpoints(cloud, { service: stack.service, stage });
     log?.notice?.(
       `local cloud: DynamoDB ${cloud.endpoints.dynamodb}, SQS ${cloud.endpoints.sqs}, EventBridge ` +
@@ -74,14 +137,17 @@ export async function startOfflineCloud(
         (cloud.endpoints.scheduler ? `, Scheduler ${cloud.endpoints.scheduler}` : ''),
     );
     log?.notice?.(
-      `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions; not emulated: ` +
-        `${stack.notEmulated.join(', ') || 'none'}`,
+      `deployed ${stack.service} (${stage}) into it: ${Object.keys(stack.functions).length} functions, run by its ` +
+        `Lambda runtime (${cloud.runtime.capacity} at once); not emulated: ${stack.notEmulated.join(', ') || 'none'}`,
     );
     return {
       cloud,
       stack,
+      reloadCode: () => cloud.runtime.reloadCode(),
       stop: () => {
-        usage.close();
+        if ((globalThis as Record<symbol, unknown>)[OFFLINE_INVOKE] === invoke) {
+          delete (globalThis as Record<symbol, unknown>)[OFFLINE_INVOKE];
+        }
         return cloud.stop();
       },
     };
@@ -89,6 +155,49 @@ export async function startOfflineCloud(
     await cloud.stop();
     throw error;
   }
+}
+
+/**
+ * serverless-offline loads `<location>/<handler path>` for a function: here, for each handler
+ * module of the service, a module whose exports hand the invocation to the local cloud's runtime
+ * under the function's name (its `context.functionName`). Written whole under a temporary name
+ * and renamed, so two starts of the same service never load a half-written file.
+ */
+async function writeForwarders(dir: string, functions: ServerlessLike['service']['functions']): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  // serverless-offline looks for the nearest package.json of a handler on every call: this one.
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  const exportsByModule = new Map<string, Set<string>>();
+  for (const fn of Object.values(functions ?? {})) {
+    const dot = fn.handler.lastIndexOf('.');
+    const [modulePath, exportName] = [fn.handler.slice(0, dot), fn.handler.slice(dot + 1)];
+    exportsByModule.set(modulePath, (exportsByModule.get(modulePath) ?? new Set()).add(exportName));
+  }
+  for (const [modulePath, names] of exportsByModule) {
+    const file = path.join(dir, `${modulePath}.mjs`);
+    await mkdir(path.dirname(file), { recursive: true });
+    const lines = [
+      '// Written by the local-cloud plugin (scripts/local-cloud/offline.ts) for `sls offline`: serverless-offline',
+      "// loads this module, and each call runs the function in the local cloud's Lambda runtime.",
+      `const invoke = (event, context) => globalThis[Symbol.for('${OFFLINE_INVOKE.description}')](context.functionName, event);`,
+      ...[...names].map((name) => `export const ${name} = invoke;`),
+    ];
+    const partial = `${file}.${process.pid}.tmp`;
+    await writeFile(partial, `${lines.join('\n')}\n`);
+    await rename(partial, file);
+  }
+  return dir;
+}
+
+/**
+ * A `POST` route of the HTTP API (`httpApi`, or REST `http`): the requests that start work. Only
+ * their functions are warmed ahead: a second cold start at the same moment would compete for the
+ * CPU with the first request (the others' first requests pay their Init, as on AWS).
+ */
+function isPostRoute(event: Record<string, unknown>): boolean {
+  const route = (event.httpApi ?? event.http) as { method?: string } | string | undefined;
+  const method = typeof route === 'string' ? route.split(' ')[0] : route?.method;
+  return method?.toUpperCase() === 'POST';
 }
 
 /** Starts only the optional emulators the service uses, so `sls offline` of one variant stays lean. */
@@ -117,33 +226,4 @@ function usesScheduler(config: ResolvedService): boolean {
     /AWS::Scheduler::|"scheduler:[A-Za-z*]|scheduler\.amazonaws\.com/.test(template) ||
     environments.some((environment) => Object.keys(environment ?? {}).includes('AWS_ENDPOINT_URL_SCHEDULER'))
   );
-}
-
-/**
- * Listens for the invocations serverless-offline runs in its own threads and meters them as the
- * local Lambda runtime meters its own: counters, and the CloudWatch metrics of AWS/Lambda, plus
- * the data points the handler's SDK calls produced (DynamoDB capacity, SQS messages sent).
- */
-function meterOfflineInvocations(cloud: LocalCloud): BroadcastChannel {
-  const channel = new BroadcastChannel(OFFLINE_USAGE_CHANNEL);
-  (channel as unknown as { unref?: () => void }).unref?.();
-  channel.onmessage = (message) => {
-    const report = (message as { data: OfflineInvocationReport }).data;
-    const { instruments } = cloud;
-    instruments.count('lambdaInvocations');
-    instruments.count('lambdaGbSeconds', (report.memoryMb / 1024) * (Math.ceil(report.durationMs) / 1000));
-    for (const [name, n] of Object.entries(report.usage)) instruments.count(name as CounterName, n);
-    const dimensions = { FunctionName: report.functionName };
-    instruments.metric?.({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions, value: 1 });
-    instruments.metric?.({
-      namespace: 'AWS/Lambda',
-      metricName: 'Duration',
-      dimensions,
-      value: report.durationMs,
-      unit: 'Milliseconds',
-    });
-    if (!report.ok) instruments.metric?.({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions, value: 1 });
-    for (const datum of report.metrics) instruments.metric?.(datum);
-  };
-  return channel;
 }

@@ -6,7 +6,7 @@ import { parseReviewCommand } from '../domain/parse-order.ts';
 import { resumePending } from '../domain/review.ts';
 import { createReviewOrder, recordedDecision, type ReviewOrderDeps } from '../domain/review-order.ts';
 import { withOrderContext } from '../observability/logger.ts';
-import { duringWait, reportOfflineUsage } from '../observability/usage.ts';
+import { duringWait } from '../observability/usage.ts';
 import { json, readJsonBody, toHttpError, type HttpResult } from './http.ts';
 
 /** How a variant starts its pipeline for an accepted order (send to a queue, put an event, start an execution). */
@@ -20,7 +20,7 @@ export type StartPipeline = (order: OrderRecord) => Promise<void>;
  */
 export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipeline) {
   const acceptOrder = createAcceptOrder(deps);
-  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const body = readJsonBody(event);
       // A caller's correlation id is kept; otherwise the order gets a fresh one (not the API request
@@ -37,12 +37,12 @@ export function createPlaceOrderHandler(deps: AcceptOrderDeps, start: StartPipel
     } catch (error) {
       return toHttpError(error);
     }
-  });
+  };
 }
 
 /** `GET /orders/{orderId}`: status, reason and the timeline of step events. */
 export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
-  return reportOfflineUsage(async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
     try {
       const orderId = orderIdOf(event);
       const order = await deps.orders.get(orderId);
@@ -51,7 +51,7 @@ export function createGetOrderHandler(deps: Pick<AcceptOrderDeps, 'orders'>) {
     } catch (error) {
       return toHttpError(error);
     }
-  });
+  };
 }
 
 /**
@@ -72,27 +72,25 @@ export type ResumeReview = (order: OrderRecord, decision: 'approve' | 'reject') 
 export function createReviewOrderHandler(deps: ReviewOrderDeps, resume: ResumeReview) {
   const reviewOrder = createReviewOrder(deps);
   // Everything this function does exists because an order waits: all of it is waiting cost.
-  return reportOfflineUsage(
-    async (event: APIGatewayProxyEventV2): Promise<HttpResult> =>
-      duringWait(async () => {
-        try {
-          const orderId = orderIdOf(event);
-          const command = parseReviewCommand(readJsonBody(event));
-          const { order, recorded } = await reviewOrder(orderId, command);
-          return await withOrderContext({ orderId, correlationId: order.correlationId }, async () => {
-            const decided = recordedDecision(order);
-            if (!recorded && decided) {
-              if (decided.decision !== 'timeout' && resumePending(order)) await resume(order, decided.decision);
-              throw new ReviewAlreadyDecidedError(orderId, decided);
-            }
-            await resume(order, command.decision);
-            return json(202, { orderId, decision: command.decision, reviewer: command.reviewer, status: order.status });
-          });
-        } catch (error) {
-          return toHttpError(error);
-        }
-      }),
-  );
+  return (event: APIGatewayProxyEventV2): Promise<HttpResult> =>
+    duringWait(async () => {
+      try {
+        const orderId = orderIdOf(event);
+        const command = parseReviewCommand(readJsonBody(event));
+        const { order, recorded } = await reviewOrder(orderId, command);
+        return await withOrderContext({ orderId, correlationId: order.correlationId }, async () => {
+          const decided = recordedDecision(order);
+          if (!recorded && decided) {
+            if (decided.decision !== 'timeout' && resumePending(order)) await resume(order, decided.decision);
+            throw new ReviewAlreadyDecidedError(orderId, decided);
+          }
+          await resume(order, command.decision);
+          return json(202, { orderId, decision: command.decision, reviewer: command.reviewer, status: order.status });
+        });
+      } catch (error) {
+        return toHttpError(error);
+      }
+    });
 }
 
 /** The `{orderId}` of the path, checked as `POST /orders` checks it (400 naming the field). */

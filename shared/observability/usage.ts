@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BroadcastChannel } from 'node:worker_threads';
 import type { CounterName, TimingName, TimingSample, WaitCounterName } from '#cloud/types';
 
 /**
@@ -96,52 +95,4 @@ export function beginAwsCall(): () => void {
 /** Returns the metric data points since the last call and forgets them. */
 export function takeMetrics(): UsageMetric[] {
   return metrics.splice(0);
-}
-
-/** The channel `sls offline`'s handler threads report their invocations on (scripts/local-cloud/offline.ts). */
-export const OFFLINE_USAGE_CHANNEL = 'order-pipelines-offline-usage';
-
-export interface OfflineInvocationReport {
-  functionName: string;
-  memoryMb: number;
-  durationMs: number;
-  ok: boolean;
-  usage: Partial<Record<CounterName, number>>;
-  metrics: UsageMetric[];
-}
-
-let channel: BroadcastChannel | undefined;
-
-/**
- * Wraps a handler so that, under `sls offline` (LOCAL_CLOUD_OFFLINE_USAGE=1, set only by our
- * plugin), each invocation is reported to the local cloud in the same process, as its Lambda
- * runtime reports the functions it runs itself: serverless-offline runs the API's handlers in
- * threads of its own, out of the runtime's sight. Anywhere else it returns the handler as is.
- */
-export function reportOfflineUsage<E, R>(handler: (event: E) => Promise<R>): (event: E) => Promise<R> {
-  if (process.env.LOCAL_CLOUD_OFFLINE_USAGE !== '1') return handler;
-  return async (event: E) => {
-    const started = performance.now();
-    let ok = true;
-    try {
-      return await handler(event);
-    } catch (error) {
-      ok = false;
-      throw error;
-    } finally {
-      if (!channel) {
-        channel = new BroadcastChannel(OFFLINE_USAGE_CHANNEL);
-        (channel as unknown as { unref?: () => void }).unref?.();
-      }
-      const report: OfflineInvocationReport = {
-        functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
-        memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? 1024),
-        durationMs: performance.now() - started,
-        ok,
-        usage: takeUsage(),
-        metrics: takeMetrics(),
-      };
-      channel.postMessage(report);
-    }
-  };
 }

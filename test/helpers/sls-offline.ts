@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createDynamoDocumentClient } from '#adapters/clients';
+import { readLedger } from '#adapters/simulated-outside-world';
+import type { LedgerEntry } from '#domain/invariants';
 import { PROJECT_ROOT } from '#cloud/cloud';
+import { anOrder } from '#test/helpers/order-factory';
 
 /** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
 export function freePort(): Promise<number> {
@@ -18,6 +24,8 @@ export function freePort(): Promise<number> {
 export interface OfflineService {
   /** `http://127.0.0.1:<port>`: the service's HTTP API. */
   target: string;
+  /** The provider's ledger of an order, read from the local cloud's DynamoDB with the SDK. */
+  ledger(orderId: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +38,8 @@ export async function startOffline(
   options: { params?: Record<string, string> } = {},
 ): Promise<OfflineService> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  // A directory of its own (endpoints.json), so test files starting `sls offline` side by side never mix.
+  const cloudDir = await mkdtemp(path.join(tmpdir(), `sls-offline-${service}-`));
   const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
   const args = [
     'offline',
@@ -48,6 +58,7 @@ export async function startOffline(
       LOCAL_SQS_PORT: '0',
       LOCAL_LAMBDA_PORT: '0',
       LOCAL_SCHEDULER_PORT: '0',
+      LOCAL_CLOUD_DIR: cloudDir,
       SLS_TELEMETRY_DISABLED: '1',
     },
     detached: true,
@@ -67,23 +78,38 @@ export async function startOffline(
     offline.stderr?.on('data', onData);
     offline.once('exit', (code) => reject(new Error(`sls offline exited with ${code}:\n${output}`)));
   });
+  const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8')) as Record<string, string>;
+  const db = createDynamoDocumentClient({
+    config: {
+      region: endpoints.region ?? 'us-east-1',
+      endpoints: { dynamodb: endpoints.dynamodb ?? '' },
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    },
+    metered: false,
+  });
   return {
     target: `http://127.0.0.1:${httpPort}`,
+    ledger: (orderId) => readLedger({ tableName: `${service}-local-ledger`, client: db, orderId }),
     async stop() {
-      if (!offline.pid || offline.exitCode !== null) return;
-      process.kill(-offline.pid, 'SIGINT');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          if (offline.pid) process.kill(-offline.pid, 'SIGKILL');
-          resolve(undefined);
-        }, 10_000);
-        offline.once('exit', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
+      db.destroy();
+      await stopProcess();
+      await rm(cloudDir, { recursive: true, force: true });
     },
   };
+  async function stopProcess(): Promise<void> {
+    if (!offline.pid || offline.exitCode !== null) return;
+    process.kill(-offline.pid, 'SIGINT');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (offline.pid) process.kill(-offline.pid, 'SIGKILL');
+        resolve(undefined);
+      }, 10_000);
+      offline.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+  }
 }
 
 /** Polls `GET /orders/{id}` until the order is terminal (a cap only for a hung run). */
@@ -120,8 +146,29 @@ export async function placeUsualThree(target: string): Promise<Array<Record<stri
 }
 
 /**
- * The `sls offline` acceptance of a service as a Jest suite: the usual three orders end CONFIRMED,
- * CANCELLED and CONFIRMED, the flaky one after three charge attempts.
+ * `n` orders posted all at once; resolves with each order's id and the status `POST /orders`
+ * answered (every request is sent before any answer is read).
+ */
+export async function postBurst(target: string, n: number): Promise<Array<{ orderId: string; status: number }>> {
+  const orders = Array.from({ length: n }, () => anOrder({ items: [{ sku: 'SKU-KEYBOARD', qty: 1 }] }));
+  return Promise.all(
+    orders.map(async (order) => {
+      const response = await fetch(`${target}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+      await response.arrayBuffer();
+      return { orderId: order.orderId, status: response.status };
+    }),
+  );
+}
+
+/**
+ * The `sls offline` acceptance of a service as a Jest suite: a burst of orders the moment the
+ * server is ready is accepted whole and each order ends CONFIRMED, charged once (a busy machine
+ * means waiting, never a lost order); then the usual three orders end CONFIRMED, CANCELLED and
+ * CONFIRMED, the flaky one after three charge attempts.
  */
 export function describeUsualThreeOffline(service: string): void {
   let offline: OfflineService | undefined;
@@ -132,6 +179,20 @@ export function describeUsualThreeOffline(service: string): void {
     await offline?.stop();
   });
   describe(`${service} under sls offline`, () => {
+    it('accepts 32 orders posted at once right after start, and ends each CONFIRMED, charged once', async () => {
+      const target = offline!.target;
+      const answers = await postBurst(target, 32);
+      expect(answers.filter((a) => a.status !== 202)).toEqual([]);
+      // One order watched at a time: polling 32 at once would be a load of its own on the API.
+      const orders: Array<Record<string, unknown>> = [];
+      for (const { orderId } of answers) orders.push(await waitForTerminal(target, orderId));
+      expect(orders.filter((o) => o.status !== 'CONFIRMED').map((o) => [o.orderId, o.status])).toEqual([]);
+      const charges = await Promise.all(
+        answers.map(async (a) => (await offline!.ledger(a.orderId)).filter((e) => e.kind === 'charge').length),
+      );
+      expect(charges).toEqual(answers.map(() => 1));
+    }, 120_000);
+
     it('ends the usual three orders CONFIRMED, CANCELLED and CONFIRMED after three attempts', async () => {
       const orders = await placeUsualThree(offline!.target);
       expect(orders.map((o) => o.status)).toEqual(['CONFIRMED', 'CANCELLED', 'CONFIRMED']);
