@@ -56,6 +56,8 @@ interface DurableExecution {
    * operations exist because the execution waited, and count as `wait.durableOperations` too.
    */
   waitContexts: Set<string>;
+  /** Operations already counted as the wait's (so a context marked late counts each once). */
+  waitCounted: Set<string>;
   settled: Promise<void>;
   settle: () => void;
 }
@@ -154,6 +156,7 @@ export class DurableExecutions {
       timers: new Set(),
       heartbeats: new Map(),
       waitContexts: new Set(),
+      waitCounted: new Set(),
       settled,
       settle,
     };
@@ -469,7 +472,10 @@ export class DurableExecutions {
       e.ops.set(u.Id, op);
       this.instruments.count('durableOperations');
       if (u.Type === 'CALLBACK') this.markWait(e, op);
-      else if (this.inWait(e, op.ParentId)) this.instruments.count('wait.durableOperations');
+      else if (this.inWait(e, op.ParentId)) {
+        e.waitCounted.add(u.Id);
+        this.instruments.count('wait.durableOperations');
+      }
     } else if (TERMINAL_OPERATION.has(op.Status ?? '')) {
       throw new LambdaApiError('InvalidParameterValueException', `Operation ${u.Id} has already completed.`);
     }
@@ -583,15 +589,24 @@ export class DurableExecutions {
   }
 
   /**
-   * A callback started: it and the contexts around it (up to the execution) are the wait's; the
-   * contexts already counted as operations are counted as the wait's now, once each.
+   * A callback started: it, the contexts around it (up to the execution) and what those contexts
+   * already hold are the wait's; the operations among them already counted are counted as the
+   * wait's now, once each.
    */
   private markWait(e: DurableExecution, callback: Operation): void {
+    if (callback.Id) e.waitCounted.add(callback.Id);
     this.instruments.count('wait.durableOperations');
     for (let id = callback.ParentId; id; id = e.ops.get(id)?.ParentId) {
       if (e.waitContexts.has(id) || e.ops.get(id)?.Type !== 'CONTEXT') break;
       e.waitContexts.add(id);
-      this.instruments.count('wait.durableOperations');
+    }
+    for (const op of e.ops.values()) {
+      if (!op.Id) continue;
+      const belongs = e.waitContexts.has(op.Id) || this.inWait(e, op.ParentId);
+      if (belongs && !e.waitCounted.has(op.Id)) {
+        e.waitCounted.add(op.Id);
+        this.instruments.count('wait.durableOperations');
+      }
     }
   }
 

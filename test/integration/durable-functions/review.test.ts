@@ -6,6 +6,7 @@ import {
   type Event,
   type Execution,
 } from '@aws-sdk/client-lambda';
+import { RunInstruments } from '#lib/run-instruments';
 import { describeReviewCases, placeAndPark, REVIEW_TEST_PARAMS } from '#test/helpers/review-cases';
 import { startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 import { eventually } from '#test/helpers/wait';
@@ -18,10 +19,14 @@ import { eventually } from '#test/helpers/wait';
  */
 let harness: VariantHarness;
 let lambda: LambdaClient;
+const instruments = new RunInstruments();
 let workflow: string;
 
 beforeAll(async () => {
-  harness = await startVariant('durable-functions', { deploy: { params: REVIEW_TEST_PARAMS } });
+  harness = await startVariant('durable-functions', {
+    deploy: { params: REVIEW_TEST_PARAMS },
+    cloud: { instruments },
+  });
   lambda = new LambdaClient({
     region: harness.cloud.region,
     endpoint: harness.cloud.endpoints.lambda,
@@ -58,6 +63,8 @@ const started = (events: Event[], name: string) =>
 
 describe('durable-functions: how the order waits', () => {
   it('ends the invocation while the order waits, and replays the log once the callback completes', async () => {
+    await harness.cloud.idle();
+    instruments.reset();
     const parked = await placeAndPark(harness);
     const { DurableExecutionArn: arn } = await executionOf(parked.orderId);
     // Waiting: the callback started and the invocation that started it completed (PENDING).
@@ -81,6 +88,9 @@ describe('durable-functions: how the order waits', () => {
     expect(started(events, 'validate-order')).toBe(1);
     expect(started(events, 'charge-payment')).toBe(1);
     expect(types.at(-1)).toBe('ExecutionSucceeded');
+    // What the wait cost in durable operations: the review context, its review-requested step,
+    // the waitForCallback context, its callback and its submitter step.
+    expect(instruments.counters()['wait.durableOperations' as 'durableOperations']).toBe(5);
   });
 
   it('answers a completion of a closed callback with CallbackTimeoutException, as AWS does', async () => {

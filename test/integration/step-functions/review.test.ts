@@ -11,6 +11,7 @@ import { createDynamoDocumentClient } from '#adapters/clients';
 import { DynamoOrderRepository } from '#adapters/dynamo-order-repository';
 import { systemClock } from '#domain/ports';
 import { createReviewOrder } from '#domain/review-order';
+import { RunInstruments } from '#lib/run-instruments';
 import { describeReviewCases, placeAndPark, REVIEW_TEST_PARAMS } from '#test/helpers/review-cases';
 import { startVariant, type VariantHarness } from '#test/helpers/variant-harness';
 import { eventually } from '#test/helpers/wait';
@@ -25,10 +26,11 @@ const runFile = promisify(execFile);
 
 let harness: VariantHarness;
 let sfn: SFNClient;
+const instruments = new RunInstruments();
 let stateMachineArn: string;
 
 beforeAll(async () => {
-  harness = await startVariant('step-functions', { deploy: { params: REVIEW_TEST_PARAMS } });
+  harness = await startVariant('step-functions', { deploy: { params: REVIEW_TEST_PARAMS }, cloud: { instruments } });
   sfn = new SFNClient({
     region: harness.cloud.region,
     endpoint: harness.cloud.endpoints.stepfunctions,
@@ -88,6 +90,8 @@ describe('step-functions: how the order waits', () => {
   });
 
   it('ends a rejected order in ReviewEnded without running a compensation', async () => {
+    await harness.cloud.idle();
+    instruments.reset();
     const parked = await placeAndPark(harness);
     expect((await harness.review(parked.orderId, { decision: 'reject', reviewer: 'bob' })).status).toBe(202);
     await harness.waitFor(parked.orderId);
@@ -95,6 +99,9 @@ describe('step-functions: how the order waits', () => {
     const events = await historyOf((await executionOf(parked.orderId)).executionArn);
     expect(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails?.error).toBe('ReviewRejected');
     expect(enteredStates(events).slice(-2)).toEqual(['AwaitReview', 'ReviewEnded']);
+    // The wait's transitions: AwaitReview and ReviewEnded, of ValidateOrder, NeedsReview and those.
+    const counts = instruments.counters();
+    expect([counts['wait.stateTransitions' as 'stateTransitions'], counts.stateTransitions]).toEqual([2, 4]);
   });
 
   it('resumes a recorded approval with `aws stepfunctions send-task-success`, as the review API does', async () => {
