@@ -72,7 +72,7 @@ export type ResumeReview = (order: OrderRecord, decision: 'approve' | 'reject') 
 export function createReviewOrderHandler(deps: ReviewOrderDeps, resume: ResumeReview) {
   const reviewOrder = createReviewOrder(deps);
   // Everything this function does exists because an order waits: all of it is waiting cost.
-  return (event: APIGatewayProxyEventV2): Promise<HttpResult> =>
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> =>
     duringWait(async () => {
       try {
         const orderId = orderIdOf(event);
