@@ -5,15 +5,16 @@ import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJourney } from '../measure/aws-model.ts';
 import { expectedInCodeRetryWaitMs, lightLoadMs } from '../measure/lambda-duration.ts';
 import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-model.ts';
-import { buildReport } from '../report/build-report.ts';
-import type { Counts, JourneySummary, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
+import { buildReport, waitOf } from '../report/build-report.ts';
+import type { Counts, JourneySummary, OrderRun, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
 import { type CfnTemplate, orchestrationLoc, packageService } from './package-service.ts';
 import { fanOutConsumers, withoutFanOut } from './pipeline-counts.ts';
 import { RunInstruments } from './run-instruments.ts';
-import { emulatorsFor, packageArgs, serviceDir, specOf, type Variant } from './variants.ts';
+import { emulatorsFor, packageArgs, reviewOf, serviceDir, specOf, type Variant } from './variants.ts';
+import { lambdaWhileWaiting, type WhileWaiting } from './while-waiting.ts';
 import {
   CALIBRATION_ORDERS,
   calibrationWorkload,
@@ -143,24 +144,22 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         phase(`calibrating ${variant}: each function's duration at light load (1 in flight)`);
         calibration = await calibrate(cloud, stacks[index]!, instruments, options);
       }
-      // A variant without a review mechanism yet runs the workload without its review orders.
-      const review = specOf(variant).review;
+      // A variant without a review mechanism yet (or one that cannot wait in this configuration:
+      // Express) runs the workload without its review orders.
+      const { review, unavailable } = reviewOf(variant, options);
       const own = review ? workload : workload.filter((order) => !order.review);
       if (own.length < workload.length)
         phase(
-          `${variant} has no review mechanism yet: its run leaves the ${workload.length - own.length} review orders out`,
+          `${variant} ${unavailable ? `cannot wait (${unavailable.split(';')[0]})` : 'has no review mechanism yet'}: ` +
+            `its run leaves the ${workload.length - own.length} review orders out`,
         );
       phase(`driving ${own.length} orders through ${variant}`);
       instruments.reset(createLatencyModel({ mode: options.latencyModel, seed: options.seed }));
-      const { waitingCounts: waited, ...run } = await runVariant(
-        cloud,
-        stacks[index]!,
-        variant,
-        own,
-        instruments,
-        options,
-        calibration,
-      );
+      const {
+        waitingCounts: waited,
+        whileWaiting,
+        ...run
+      } = await runVariant(cloud, stacks[index]!, variant, own, instruments, options, calibration);
       runs.push({
         ...run,
         review: {
@@ -168,8 +167,9 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
           skippedOrders: workload.length - own.length,
           timeoutSeconds: reviewTimeoutSeconds,
           ...(review ? { mechanism: review.mechanism, findWaiting: review.findWaiting } : {}),
-          ...(review?.limit ? { limit: review.limit } : {}),
+          ...(unavailable || review?.limit ? { limit: unavailable ?? review?.limit } : {}),
           waitingCounts: waitingCounts(run.counts, waited),
+          ...(review ? { whileWaiting } : {}),
         },
         templateResources: templates[index]!.resources,
         orchestrationLoc: templates[index]!.loc,
@@ -280,7 +280,12 @@ async function runVariant(
   instruments: RunInstruments,
   options: ComparisonOptions,
   calibration: Calibration,
-): Promise<Omit<VariantRun, 'templateResources' | 'orchestrationLoc'> & { waitingCounts: Counts }> {
+): Promise<
+  Omit<VariantRun, 'templateResources' | 'orchestrationLoc'> & {
+    waitingCounts: Counts;
+    whileWaiting: WhileWaiting;
+  }
+> {
   const probe = new LocalStackProbe(cloud, stack);
   const cpuBefore = process.cpuUsage();
   const result = await driveWorkload({
@@ -334,8 +339,20 @@ async function runVariant(
     waiting.lambdaGbSeconds = (waiting.lambdaGbSeconds ?? 0) + ((fn.memoryMb / 1024) * billedMs) / 1000;
     waiting.lambdaInvocations = (waiting.lambdaInvocations ?? 0) + fn.invocations;
   }
+  // What the waiting orders' own functions ran while they waited (zero unless something holds compute).
+  const memoryOf = (name: string) => instruments.functions().get(name)?.memoryMb ?? 1024;
+  const byOrder = instruments.invocationsByOrder();
+  const whileWaiting: WhileWaiting = { invocations: 0, lambdaGbSeconds: 0 };
+  for (const { o, record } of orders) {
+    const wait = record ? waitOf({ timeline: record.timeline } as OrderRun) : undefined;
+    if (!wait) continue;
+    const spent = lambdaWhileWaiting(byOrder.get(o.orderId) ?? [], wait, memoryOf);
+    whileWaiting.invocations += spent.invocations;
+    whileWaiting.lambdaGbSeconds += spent.lambdaGbSeconds;
+  }
   return {
     name: variant,
+    whileWaiting,
     orders: orders.map(({ o, record, acceptedAtMs, terminalAtMs }) => {
       // Modelled for AWS: the order's journey priced with published figures (aws-model.ts).
       const journey =

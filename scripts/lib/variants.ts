@@ -90,6 +90,12 @@ export interface VariantSpec {
   crashNote: string;
   /** Its manual-review mechanism; absent: it has none yet (its runs skip review orders, the report says so). */
   review?: ReviewSupport;
+  /**
+   * Why this configuration of the variant cannot wait for a review at all (step-functions on
+   * Express: five minutes at most, no callbacks), or undefined where it can. Its runs then leave
+   * the review orders out, and the report says this instead of "no review mechanism yet".
+   */
+  reviewUnavailable?(options: VariantRunOptions): string | undefined;
   /** Puts every parked order of a deployed stack back into its pipeline. */
   redrive(context: RedriveContext): Promise<RedriveOutcome>;
 }
@@ -180,6 +186,22 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
   'step-functions': {
     emulators: ['stepfunctions'],
     params: (options) => ({ type: (options.sfnType ?? 'standard').toUpperCase() }),
+    review: {
+      mechanism:
+        'the execution waits in a .waitForTaskToken Task (AwaitReview, TimeoutSeconds = the review timeout) whose ' +
+        'function parked the order AWAITING_REVIEW with the task token; the review API sends it back ' +
+        '(SendTaskSuccess: on to ChargePayment; SendTaskFailure ReviewRejected) and States.Timeout records the ' +
+        'timeout. No function runs and no transition is billed while it waits; Standard waits up to a year',
+      findWaiting:
+        'aws stepfunctions list-executions --state-machine-arn <arn> --status-filter RUNNING (the waiting ones sit ' +
+        'in AwaitReview, named after the orderId), or the orders table items with status AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder', 'awaitReview', 'timeOutReview'],
+    },
+    reviewUnavailable: (options) =>
+      options.sfnType === 'express'
+        ? 'Express: cannot wait for review (5-minute limit); Express has no .waitForTaskToken, so the Express ' +
+          'workflow refuses review orders (REJECTED, ReviewUnavailableError): run them on the Standard workflow'
+        : undefined,
     hopType: (options) => (options.sfnType === 'express' ? 'sfn-express' : 'sfn-standard'),
     crashNote:
       'locally executions live in memory: a crashed task fails with Sandbox.Crashed, the execution ends FAILED in that state and a redrive (RedriveExecution) resumes it there; a crash of the local cloud process loses running executions. AWS persists Standard executions and retries the task per the definition (Express: at-least-once, in-memory for its 5 minutes)',
@@ -208,6 +230,18 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
     // One async invoke starts the execution; its steps run in the function, checkpointed through
     // the Lambda API. No published per-step latency exists for durable functions: not modelled.
     hopsPerOrder: 1,
+    review: {
+      mechanism:
+        'the saga waits in context.waitForCallback (timeout = the review timeout), whose submitter parked the ' +
+        'order AWAITING_REVIEW with the callback id; the invocation ends while it waits (no compute billed) and ' +
+        'the review API completes the callback (SendDurableExecutionCallbackSuccess / Failure), which invokes ' +
+        'the function again to replay its log and go on; the timeout records ReviewTimedOut',
+      findWaiting:
+        'aws lambda list-durable-executions-by-function --function-name durable-functions-<stage>-orderWorkflow ' +
+        '--statuses RUNNING (executions named after the orderId), or the orders table items with status ' +
+        'AWAITING_REVIEW',
+      waitFunctions: ['reviewOrder'],
+    },
     crashNote:
       'the killed invocation is invoked again and replays its checkpoint log: completed steps return their recorded results without running, and only the interrupted step runs again. Locally executions and their logs live in the local cloud process (a crash of that process loses them); AWS persists them for retentionPeriodInDays',
     async redrive(context) {
@@ -294,4 +328,15 @@ export function parseVariantList(list: string): Variant[] {
     .split(',')
     .map((v) => parseVariant(v.trim()))
     .filter((v, i, all) => all.indexOf(v) === i);
+}
+
+/** The review mechanism a variant runs with these options, or why it has none (see VariantSpec). */
+export function reviewOf(
+  variant: Variant,
+  options: VariantRunOptions = {},
+): { review?: ReviewSupport; unavailable?: string } {
+  const spec = VARIANT_SPECS[variant];
+  const unavailable = spec.reviewUnavailable?.(options);
+  if (unavailable) return { unavailable };
+  return spec.review ? { review: spec.review } : {};
 }

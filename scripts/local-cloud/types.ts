@@ -64,7 +64,8 @@ export type HopType = 'sqs' | 'eventbridge' | 'sfn-standard' | 'sfn-express';
  * order's injected delay is known and local and modelled latency can be told apart.
  */
 export interface CloudInstruments {
-  count(name: CounterName, n?: number): void;
+  /** A `wait.` name counts a unit spent because an order waited for review (see WaitCounterName). */
+  count(name: CounterName | WaitCounterName, n?: number): void;
   hopDelay(hop: HopType, payload?: unknown): number;
   /** One finished invocation and when its handler ran (epoch ms): where an order's time went. */
   invocation?(record: InvocationRecord): void;

@@ -236,9 +236,18 @@ function summarizeReview(run: VariantRun, prices: PriceTable): ReviewReport {
   const perWaitingOrder: Counts = Object.fromEntries(
     Object.entries(review.waitingCounts).map(([name, n]) => [name, (n ?? 0) / Math.max(1, waiting.length)]),
   );
-  const { waitingCounts: _counts, ...rest } = review;
+  const { waitingCounts: _counts, whileWaiting, ...rest } = review;
+  const per = (n: number) => n / Math.max(1, waiting.length);
   return {
     ...rest,
+    ...(whileWaiting
+      ? {
+          whileWaitingPerOrder: {
+            invocations: per(whileWaiting.invocations),
+            lambdaGbSeconds: per(whileWaiting.lambdaGbSeconds),
+          },
+        }
+      : {}),
     waitingOrders: waiting.length,
     decisions,
     ...(waiting.length > 0 ? { waitedMs: summarizeLatencies(waiting.map(waitedMs)).quantiles } : {}),

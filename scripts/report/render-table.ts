@@ -223,7 +223,9 @@ function reviewSections(columns: readonly Named[]): TableSection[] {
     return [];
   const row = (label: string, value: (review: NonNullable<VariantReport['review']>) => string): TableRow => ({
     label,
-    values: columns.map(([, v]) => (!v.review ? '-' : v.review.supported ? value(v.review) : 'no review yet')),
+    values: columns.map(([, v]) =>
+      !v.review ? '-' : v.review.supported ? value(v.review) : v.review.limit ? 'cannot wait' : 'no review yet',
+    ),
   });
   const quantile = (q: LatencyQuantiles | undefined, which: 'p50' | 'p99') => (q ? formatNumber(q[which]) : '-');
   const counters = WAITING_COUNTERS.filter((c) => reviewed.some(([, v]) => (v.review!.perWaitingOrder[c] ?? 0) > 0));
@@ -232,7 +234,7 @@ function reviewSections(columns: readonly Named[]): TableSection[] {
       title: 'Orders that wait (manual review)',
       rows: [
         {
-          label: 'Review orders left out (no review mechanism yet)',
+          label: 'Review orders left out (no review mechanism, or cannot wait)',
           values: columns.map(([, v]) => (v.review ? formatNumber(v.review.skippedOrders) : '-')),
         },
         row('Orders that waited', (r) => formatNumber(r.waitingOrders)),
@@ -249,6 +251,13 @@ function reviewSections(columns: readonly Named[]): TableSection[] {
           }),
         ),
         row('Cost / waiting order (USD)', (r) => formatUsd(r.usdPerWaitingOrder)),
+        // Measured, not assumed: the order's own functions running between parking and the decision.
+        row('Invocations while waiting / waiting order', (r) =>
+          r.whileWaitingPerOrder ? formatNumber(r.whileWaitingPerOrder.invocations, 3) : '-',
+        ),
+        row('Lambda GB-s while waiting / waiting order', (r) =>
+          r.whileWaitingPerOrder ? formatNumber(r.whileWaitingPerOrder.lambdaGbSeconds, 3) : '-',
+        ),
       ],
     },
   ];
@@ -266,7 +275,8 @@ export function reviewLines(report: Report): string[] {
     if (!review) return [];
     if (!review.supported)
       return [
-        `${name}: no review mechanism yet; its run left the workload's ${formatNumber(review.skippedOrders)} review orders out.`,
+        `${name}: ${review.limit ?? 'no review mechanism yet'}; its run left the workload's ` +
+          `${formatNumber(review.skippedOrders)} review orders out.`,
       ];
     return [
       `${name} waits so: ${review.mechanism}. An operator finds the waiting orders with: ${review.findWaiting}.` +

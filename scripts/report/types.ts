@@ -123,7 +123,10 @@ export interface ReviewRun {
   mechanism?: string;
   /** How an operator finds the orders waiting for review. */
   findWaiting?: string;
-  /** What the style cannot wait for (Express: 5 minutes). */
+  /**
+   * What the style cannot wait for (Express: 5 minutes). When `supported` is false, why this
+   * configuration cannot wait at all (its run left the review orders out for that reason).
+   */
   limit?: string;
   /**
    * Units spent because orders waited, whole run: schedules created and Scheduler invocations,
@@ -131,6 +134,11 @@ export interface ReviewRun {
    * deciding, timing out and resuming, the review API's invocations and GB-seconds.
    */
   waitingCounts: Counts;
+  /**
+   * The waiting orders' own functions running *during* their waits (beyond parking and deciding),
+   * whole run, from the invocation records: zero where the mechanism holds the order without compute.
+   */
+  whileWaiting?: { invocations: number; lambdaGbSeconds: number };
 }
 
 /** The review section of a variant's report. */
@@ -147,6 +155,8 @@ export interface ReviewReport extends Omit<ReviewRun, 'waitingCounts'> {
   perWaitingOrder: Counts;
   /** Those units priced (USD per waiting order; Lambda GB-seconds, Scheduler, DynamoDB, SQS ...). */
   usdPerWaitingOrder: number;
+  /** `whileWaiting` per waiting order. */
+  whileWaitingPerOrder?: { invocations: number; lambdaGbSeconds: number };
 }
 
 /** How a run's Lambda duration was priced (scripts/measure/lambda-duration.ts). */

@@ -24,7 +24,14 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } fr
 import type { startFauxqs } from 'fauxqs';
 import { PROJECT_ROOT } from '#cloud/cloud';
 import { loadFauxqs } from '#cloud/fauxqs-bundle';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type CloudInstruments, type CounterName, type LambdaInvoker } from '#cloud/types';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type CloudInstruments,
+  type CounterName,
+  type LambdaInvoker,
+  type WaitCounterName,
+} from '#cloud/types';
 import { startEventBridge, type EventBridgeServer } from '#cloud/eventbridge/server';
 import { eventually } from '#test/helpers/wait';
 
@@ -67,8 +74,8 @@ function recordingInvoker(): RecordingInvoker {
   return invoker;
 }
 
-function countingInstruments(): CloudInstruments & { counts: Partial<Record<CounterName, number>> } {
-  const counts: Partial<Record<CounterName, number>> = {};
+function countingInstruments(): CloudInstruments & { counts: Partial<Record<CounterName | WaitCounterName, number>> } {
+  const counts: Partial<Record<CounterName | WaitCounterName, number>> = {};
   return { counts, count: (name, n = 1) => void (counts[name] = (counts[name] ?? 0) + n), hopDelay: () => 0 };
 }
 

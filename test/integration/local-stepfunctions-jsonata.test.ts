@@ -95,6 +95,20 @@ async function run(definition: object, input: unknown = {}): Promise<DescribeExe
   return { ...described, result: described.output === undefined ? undefined : JSON.parse(described.output) };
 }
 
+/** Starts an execution and waits until it ends (a Task may wait for a token or its timeout). */
+async function runUntilEnd(definition: object, input: unknown = {}): Promise<DescribeExecutionOutput> {
+  const stateMachineArn = await create(definition);
+  const { executionArn } = await client.send(
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== 'RUNNING' || Date.now() > deadline) return described;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function historyOf(executionArn: string | undefined): Promise<HistoryEvent[]> {
   const { events = [] } = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
   return events;
@@ -731,6 +745,66 @@ describe('JSONata and variables through the other Step Functions operations', ()
     await sfn.idle();
     const done = await client.send(new DescribeExecutionCommand({ executionArn }));
     expect(JSON.parse(done.output ?? 'null')).toEqual({ approved: true });
+  });
+
+  it('times a .waitForTaskToken task out after the seconds its TimeoutSeconds expression computes (Task state)', async () => {
+    functions.park = () => ({});
+    const { executionArn, status, ...rest } = await runUntilEnd(
+      jsonata({
+        Review: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Arguments: { FunctionName: fn('park'), Payload: { token: '{% $states.context.Task.Token %}' } },
+          TimeoutSeconds: '{% $states.input.reviewSeconds %}',
+          Catch: [{ ErrorEquals: ['States.Timeout'], Output: { timedOut: true }, Next: 'TimedOut' }],
+          End: true,
+        },
+        TimedOut: { Type: 'Pass', End: true },
+      }),
+      { reviewSeconds: 1 },
+    );
+    expect({ status, output: JSON.parse(rest.output ?? 'null') }).toEqual({
+      status: 'SUCCEEDED',
+      output: { timedOut: true },
+    });
+    const types = (await historyOf(executionArn)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['TaskSubmitted', 'TaskTimedOut']));
+  });
+
+  it('fails with States.QueryEvaluationError when TimeoutSeconds does not compute a positive integer (Task state)', async () => {
+    const { status, error } = await run(
+      jsonata({ T: { Type: 'Task', Resource: fn('echo'), TimeoutSeconds: '{% $states.input.s %}', End: true } }),
+      { s: 'soon' },
+    );
+    expect({ status, error }).toEqual({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+  });
+
+  it('refuses a .waitForTaskToken task in an EXPRESS machine, as AWS does (Express workflows)', async () => {
+    const definition = JSON.stringify(
+      jsonata({
+        Review: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Arguments: { FunctionName: fn('park'), Payload: { token: '{% $states.context.Task.Token %}' } },
+          End: true,
+        },
+      }),
+    );
+    await expect(
+      client.send(
+        new CreateStateMachineCommand({ name: 'express-wait', type: 'EXPRESS', definition, roleArn: ROLE_ARN }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+      message: expect.stringContaining(
+        "Express state machine does not support '.waitForTaskToken' service integration",
+      ),
+    });
+    const validated = await client.send(new ValidateStateMachineDefinitionCommand({ definition, type: 'EXPRESS' }));
+    expect(validated).toMatchObject({
+      result: 'FAIL',
+      diagnostics: [expect.objectContaining({ code: 'SCHEMA_VALIDATION_FAILED', location: '/States/Review/Resource' })],
+    });
   });
 
   it('reports the query-language problems of a definition (ValidateStateMachineDefinition)', async () => {

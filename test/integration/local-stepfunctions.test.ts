@@ -23,6 +23,7 @@ import {
   type CounterName,
   type HopType,
   type LambdaInvoker,
+  type WaitCounterName,
 } from '#cloud/types';
 import { startStepFunctions, type StepFunctionsServer } from '#cloud/stepfunctions/server';
 
@@ -74,8 +75,11 @@ function createGate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
-function recordingInstruments(): CloudInstruments & { counts: Partial<Record<CounterName, number>>; hops: HopType[] } {
-  const counts: Partial<Record<CounterName, number>> = {};
+function recordingInstruments(): CloudInstruments & {
+  counts: Partial<Record<CounterName | WaitCounterName, number>>;
+  hops: HopType[];
+} {
+  const counts: Partial<Record<CounterName | WaitCounterName, number>> = {};
   const hops: HopType[] = [];
   return {
     counts,

@@ -26,9 +26,9 @@ describe('durable-functions packaged template', () => {
     expect(resource('OrderWorkflowLambdaFunction').Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       FunctionName: 'durable-functions-ci-orderWorkflow',
-      DurableConfig: { ExecutionTimeout: 3600, RetentionPeriodInDays: 14 },
+      DurableConfig: { ExecutionTimeout: 90_000, RetentionPeriodInDays: 14 },
     });
-    // Only the orchestrator is durable: the API's two functions are plain ones.
+    // Only the orchestrator is durable: the API's functions are plain ones.
     const durable = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, f]) => f.Properties?.DurableConfig);
     expect(durable.map(([id]) => id)).toEqual(['OrderWorkflowLambdaFunction']);
     expect(resource('OrderWorkflowDurableLambdaAlias')).toMatchObject({
@@ -77,5 +77,53 @@ describe('durable-functions packaged template', () => {
         .flatMap((s) => asList(s.Action))
         .filter((a) => a.startsWith('lambda:')),
     ).toEqual([]);
+  });
+});
+
+describe('durable-functions manual review', () => {
+  const CALLBACK_ACTIONS = ['lambda:SendDurableExecutionCallbackSuccess', 'lambda:SendDurableExecutionCallbackFailure'];
+
+  it('serves POST /orders/{orderId}/review with IAM authorization', () => {
+    const keys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [
+      r.Properties?.RouteKey,
+      r.Properties?.AuthorizationType,
+    ]);
+    expect(keys).toContainEqual(['POST /orders/{orderId}/review', 'AWS_IAM']);
+  });
+
+  it('lets only the review API complete callbacks, of this orchestrator only, and decide orders', () => {
+    const statements = statementsOf(resource('ReviewOrderRole'));
+    expect(statements.filter((s) => asList(s.Action).some((a) => a.startsWith('lambda:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: CALLBACK_ACTIONS,
+        Resource: {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:durable-functions-ci-orderWorkflow:*',
+        },
+      },
+    ]);
+    expect(statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': ['OrdersTable', 'Arn'] },
+      },
+    ]);
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => id !== 'ReviewOrderRole'))
+      expect({
+        id,
+        callbacks: statementsOf(role).some((s) => asList(s.Action).some((a) => CALLBACK_ACTIONS.includes(a))),
+      }).toEqual({ id, callbacks: false });
+  });
+
+  it("waits a day for a reviewer, inside the execution's own timeout", () => {
+    const env = (
+      resource('OrderWorkflowLambdaFunction').Properties?.Environment as { Variables: Record<string, string> }
+    ).Variables;
+    const timeout = (resource('OrderWorkflowLambdaFunction').Properties?.DurableConfig as { ExecutionTimeout: number })
+      .ExecutionTimeout;
+    expect(env.REVIEW_TIMEOUT_SECONDS).toBe('86400');
+    expect(timeout).toBeGreaterThan(Number(env.REVIEW_TIMEOUT_SECONDS));
   });
 });

@@ -19,6 +19,8 @@ const TASK_FUNCTIONS = [
   'RefundPayment',
   'CancelOrder',
   'RejectOrder',
+  'AwaitReview',
+  'TimeOutReview',
 ]
   .map((name) => `${name}LambdaFunction`)
   .sort();
@@ -57,6 +59,10 @@ interface AslState {
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
   Parameters?: Record<string, unknown>;
   Arguments?: Record<string, unknown>;
+  TimeoutSeconds?: number | string;
+  HeartbeatSeconds?: number | string;
+  Choices?: Array<{ Condition?: string; Next: string }>;
+  Default?: string;
 }
 
 /** The definition as CloudFormation receives it: `Fn::Sub [text, { hash: intrinsic }]`. */
@@ -67,9 +73,14 @@ function definitionOf(template: CfnTemplate): { states: Record<string, AslState>
   return { states: (JSON.parse(sub[0]) as { States: Record<string, AslState> }).States, variables: sub[1] };
 }
 
-/** The function a Task state invokes, as the logical id its `${...}` variable resolves to. */
+/**
+ * The function a Task state invokes, as the logical id its `${...}` variable resolves to: the
+ * Resource itself, or the FunctionName of a `lambda:invoke` integration (AwaitReview).
+ */
 function taskFunction(state: AslState, variables: Record<string, unknown>): string | undefined {
-  const name = /^\$\{(.+)\}$/.exec(state.Resource ?? '')?.[1];
+  const integration = (state.Resource ?? '').startsWith('arn:aws:states:::lambda:invoke');
+  const ref = integration ? String(state.Arguments?.FunctionName ?? '') : (state.Resource ?? '');
+  const name = /^\$\{(.+)\}$/.exec(ref)?.[1];
   const value = name === undefined ? undefined : (variables[name] as { 'Fn::GetAtt'?: [string, string] } | undefined);
   return value?.['Fn::GetAtt']?.[1] === 'Arn' ? value['Fn::GetAtt'][0] : undefined;
 }
@@ -157,13 +168,15 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
         ],
       });
       // Whatever the Retry did not handle fails the execution in this state (no catch-all): the
-      // handler parks the order on attempt maxAttempts, 1 + the Retry's MaxAttempts.
+      // handler parks the order on attempt maxAttempts, 1 + the Retry's MaxAttempts. The one
+      // States.* error caught is AwaitReview's States.Timeout: the review timeout, by design.
       const caught = (state.Catch ?? []).flatMap((c) => c.ErrorEquals);
-      expect({ name, caught: caught.filter((e) => e.startsWith('States.')) }).toEqual({ name, caught: [] });
-      expect({ name, maxAttempts: (state.Arguments ?? state.Parameters)?.maxAttempts }).toEqual({
+      expect({ name, caught: caught.filter((e) => e.startsWith('States.')) }).toEqual({
         name,
-        maxAttempts: 3,
+        caught: name === 'AwaitReview' ? ['States.Timeout'] : [],
       });
+      const args = (state.Arguments?.Payload ?? state.Arguments ?? state.Parameters) as Record<string, unknown>;
+      expect({ name, maxAttempts: args?.maxAttempts }).toEqual({ name, maxAttempts: 3 });
     }
     const catchOf = (state: string, error: string) =>
       states[state]?.Catch?.find((c) => c.ErrorEquals.includes(error))?.Next;
@@ -192,7 +205,7 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
     }
   });
 
-  it('lets placeOrder start this machine and nothing else, and no step function start any', () => {
+  it('lets placeOrder start this machine and the review API answer its tasks, and no step function either', () => {
     const placeOrder = statementsOf(roleOf(template(), 'PlaceOrderRole')).filter((s) =>
       asList(s.Action).some((a) => a.startsWith('states:')),
     );
@@ -201,7 +214,17 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
       (template().Resources.PlaceOrderLambdaFunction?.Properties?.Environment as { Variables: Record<string, unknown> })
         .Variables.STATE_MACHINE_ARN,
     ).toEqual({ Ref: MACHINE });
-    for (const [id, role] of resourcesOfType(template(), 'AWS::IAM::Role').filter(([id]) => id !== 'PlaceOrderRole')) {
+    // The review API hands a waiting AwaitReview task its token back, for this machine only.
+    const reviewOrder = statementsOf(roleOf(template(), 'ReviewOrderRole')).filter((s) =>
+      asList(s.Action).some((a) => a.startsWith('states:')),
+    );
+    expect(reviewOrder).toEqual([
+      { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: { Ref: MACHINE } },
+    ]);
+    const others = resourcesOfType(template(), 'AWS::IAM::Role').filter(
+      ([id]) => id !== 'PlaceOrderRole' && id !== 'ReviewOrderRole',
+    );
+    for (const [id, role] of others) {
       expect({
         id,
         states: statementsOf(role)
@@ -209,6 +232,24 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
           .filter((a) => a.startsWith('states:')),
       }).toEqual({ id, states: [] });
     }
+  });
+
+  it('serves POST /orders/{orderId}/review with IAM authorization, its function reading and deciding orders only', () => {
+    const keys = resourcesOfType(template(), 'AWS::ApiGatewayV2::Route').map(([, r]) => [
+      r.Properties?.RouteKey,
+      r.Properties?.AuthorizationType,
+    ]);
+    expect(keys).toContainEqual(['POST /orders/{orderId}/review', 'AWS_IAM']);
+    const dynamo = statementsOf(roleOf(template(), 'ReviewOrderRole')).filter((s) =>
+      asList(s.Action).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': ['OrdersTable', 'Arn'] },
+      },
+    ]);
   });
 
   it('grants no "*" action, and "*" resources only where AWS has no narrower one', () => {
@@ -220,5 +261,54 @@ describe.each(['STANDARD', 'EXPRESS'] as const)('step-functions packaged templat
           expect({ id, onStar: actions.filter((a) => !STAR_ONLY_ACTIONS.has(a)) }).toEqual({ id, onStar: [] });
       }
     }
+  });
+});
+
+describe('step-functions manual review in the definition', () => {
+  it('waits for the reviewer in a .waitForTaskToken task for a day on Standard, without heartbeats', () => {
+    const { states, variables } = definitionOf(templates.STANDARD);
+    expect(states.ValidateOrder?.Next).toBe('NeedsReview');
+    expect(states.NeedsReview).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Condition: '{% $states.input.awaitsReview = true %}', Next: 'AwaitReview' }],
+      Default: 'ChargePayment',
+    });
+    const wait = states.AwaitReview!;
+    expect(wait).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      // A JSONata literal: a number on AWS whether the param came from the file or the command line.
+      TimeoutSeconds: '{% 86400 %}',
+      Next: 'ChargePayment',
+    });
+    expect(wait.HeartbeatSeconds).toBeUndefined();
+    expect(taskFunction(wait, variables)).toBe('AwaitReviewLambdaFunction');
+    // The token travels in the context object the task passes its function.
+    expect(wait.Arguments?.Payload).toMatchObject({ context: '{% $states.context %}' });
+    const catchOf = (error: string) => wait.Catch?.find((c) => c.ErrorEquals.includes(error))?.Next;
+    expect([catchOf('States.Timeout'), catchOf('ReviewRejected')]).toEqual(['TimeOutReview', 'ReviewEnded']);
+    expect(states.TimeOutReview?.Next).toBe('AfterTimeout');
+    // An approval that won the race against the timeout still goes on; otherwise the review ended it.
+    expect(states.AfterTimeout).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Condition: "{% $states.input.status = 'VALIDATED' %}", Next: 'ChargePayment' }],
+      Default: 'ReviewEnded',
+    });
+    expect(states.ReviewEnded?.Type).toBe('Succeed');
+  });
+
+  it('does not pretend to wait on Express: no callback task, the review order is refused (REJECTED)', () => {
+    const { states } = definitionOf(templates.EXPRESS);
+    expect(Object.values(states).filter((s) => (s.Resource ?? '').includes('.waitForTaskToken'))).toEqual([]);
+    expect(states.AwaitReview).toMatchObject({ Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 30 });
+    expect(states.AwaitReview?.Catch?.find((c) => c.ErrorEquals.includes('ReviewUnavailableError'))?.Next).toBe(
+      'RejectOrder',
+    );
+    const env = (type: 'STANDARD' | 'EXPRESS') =>
+      (templates[type].Resources.AwaitReviewLambdaFunction?.Properties?.Environment as { Variables: object }).Variables;
+    expect([env('STANDARD'), env('EXPRESS')]).toEqual([
+      expect.objectContaining({ WORKFLOW_TYPE: 'STANDARD', REVIEW_TIMEOUT_SECONDS: '86400' }),
+      expect.objectContaining({ WORKFLOW_TYPE: 'EXPRESS' }),
+    ]);
   });
 });

@@ -239,6 +239,25 @@ const cases: ConformanceCase[] = [
     },
   },
   {
+    name: 'CreateStateMachine refuses a .waitForTaskToken Task on an EXPRESS machine (Express: request-response only)',
+    source: `${GUIDE}/connect-to-resource.html`,
+    async run(ctx) {
+      const definition = JSON.stringify(waitingMachine('https://sqs.local/000000000000/never-used'));
+      await expectError(
+        sfn(ctx).send(
+          new CreateStateMachineCommand({ name: unique('express'), definition, roleArn: ROLE_ARN, type: 'EXPRESS' }),
+        ),
+        'InvalidDefinition',
+      );
+      const validated = await sfn(ctx).send(new ValidateStateMachineDefinitionCommand({ definition, type: 'EXPRESS' }));
+      expectEqual(
+        [validated.result, validated.diagnostics?.[0]?.location],
+        ['FAIL', '/States/AwaitApproval/Resource'],
+        'validation as EXPRESS',
+      );
+    },
+  },
+  {
     name: 'StopExecution ends a waiting execution ABORTED with the error and cause given',
     source: `${API}/API_StopExecution.html`,
     async run(ctx) {

@@ -54,6 +54,13 @@ interface DurableExecution {
   timers: Set<NodeJS.Timeout>;
   /** Callbacks with a heartbeat timeout: how long each may stay silent, and its timer. */
   heartbeats: Map<string, { seconds: number; timer?: NodeJS.Timeout }>;
+  /**
+   * Contexts that hold a callback (a `waitForCallback`, and the child contexts around it): their
+   * operations exist because the execution waited, and count as `wait.durableOperations` too.
+   */
+  waitContexts: Set<string>;
+  /** Operations already counted as the wait's (so a context marked late counts each once). */
+  waitCounted: Set<string>;
   settled: Promise<void>;
   settle: () => void;
 }
@@ -89,6 +96,7 @@ const TERMINAL_OPERATION = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_O
 export class DurableExecutions {
   private readonly executions = new Map<string, DurableExecution>();
   private readonly byName = new Map<string, DurableExecution>();
+  /** Every callback id issued, kept once it closed: a late completion is told it closed, not that it never existed. */
   private readonly callbacks = new Map<string, { arn: string; opId: string }>();
   private readonly instruments: CloudInstruments;
   private readonly retryDelays: number[];
@@ -152,6 +160,8 @@ export class DurableExecutions {
       bytesWritten: 0,
       timers: new Set(),
       heartbeats: new Map(),
+      waitContexts: new Set(),
+      waitCounted: new Set(),
       settled,
       settle,
     };
@@ -306,13 +316,18 @@ export class DurableExecutions {
     const ref = this.callbacks.get(callbackId);
     const e = ref ? this.executions.get(ref.arn) : undefined;
     const op = ref && e?.ops.get(ref.opId);
-    if (!ref || !e || !op || op.Status !== 'STARTED' || e.status !== 'RUNNING')
+    if (!ref || !e || !op)
       throw new LambdaApiError('InvalidParameterValueException', `Invalid callback id: ${callbackId}`);
+    // A callback that was completed, timed out or whose execution ended: AWS's answer for all three.
+    if (op.Status !== 'STARTED' || e.status !== 'RUNNING')
+      throw new LambdaApiError(
+        'CallbackTimeoutException',
+        'The callback ID token has either expired or the callback associated with the token has already been closed.',
+      );
     if ('heartbeat' in outcome) {
       this.armHeartbeat(e, op);
       return;
     }
-    this.callbacks.delete(callbackId);
     const now = new Date();
     if ('result' in outcome) {
       op.Status = 'SUCCEEDED';
@@ -430,7 +445,6 @@ export class DurableExecutions {
       status as 'SUCCEEDED'
     ];
     this.event(e, (type ?? 'ExecutionTimedOut') as Event['EventType'], op, details[status] ?? {});
-    for (const [id, ref] of this.callbacks) if (ref.arn === e.arn) this.callbacks.delete(id);
     // What Lambda reports to CloudWatch for a durable execution: its outcome, its duration, and
     // its cumulative operations and state written (the billed units), once it is over.
     const outcomeMetric = {
@@ -491,6 +505,11 @@ export class DurableExecutions {
       };
       e.ops.set(u.Id, op);
       this.operation(e);
+      if (u.Type === 'CALLBACK') this.markWait(e, op);
+      else if (this.inWait(e, op.ParentId)) {
+        e.waitCounted.add(u.Id);
+        this.instruments.count('wait.durableOperations');
+      }
     } else if (TERMINAL_OPERATION.has(op.Status ?? '')) {
       throw new LambdaApiError('InvalidParameterValueException', `Operation ${u.Id} has already completed.`);
     }
@@ -525,6 +544,7 @@ export class DurableExecutions {
           ...(u.Error ? { Error: u.Error } : {}),
         };
         this.operation(e);
+        if (this.inWait(e, op.ParentId)) this.instruments.count('wait.durableOperations');
         this.event(e, 'StepFailed', op, {
           StepFailedDetails: {
             Error: { Payload: u.Error },
@@ -602,6 +622,34 @@ export class DurableExecutions {
     }
   }
 
+  /**
+   * A callback started: it, the contexts around it (up to the execution) and what those contexts
+   * already hold are the wait's; the operations among them already counted are counted as the
+   * wait's now, once each.
+   */
+  private markWait(e: DurableExecution, callback: Operation): void {
+    if (callback.Id) e.waitCounted.add(callback.Id);
+    this.instruments.count('wait.durableOperations');
+    for (let id = callback.ParentId; id; id = e.ops.get(id)?.ParentId) {
+      if (e.waitContexts.has(id) || e.ops.get(id)?.Type !== 'CONTEXT') break;
+      e.waitContexts.add(id);
+    }
+    for (const op of e.ops.values()) {
+      if (!op.Id) continue;
+      const belongs = e.waitContexts.has(op.Id) || this.inWait(e, op.ParentId);
+      if (belongs && !e.waitCounted.has(op.Id)) {
+        e.waitCounted.add(op.Id);
+        this.instruments.count('wait.durableOperations');
+      }
+    }
+  }
+
+  /** True when an operation under this parent belongs to a context that holds a callback. */
+  private inWait(e: DurableExecution, parentId: string | undefined): boolean {
+    for (let id = parentId; id; id = e.ops.get(id)?.ParentId) if (e.waitContexts.has(id)) return true;
+    return false;
+  }
+
   private armHeartbeat(e: DurableExecution, op: Operation): void {
     const holder = e.heartbeats.get(op.Id ?? '');
     if (!holder) return;
@@ -617,7 +665,6 @@ export class DurableExecutions {
     Object.assign(op, { Status: 'TIMED_OUT', EndTimestamp: new Date() });
     const error = { ErrorType: errorType, ErrorMessage: 'Callback timed out' };
     op.CallbackDetails = { ...op.CallbackDetails, Error: error };
-    if (op.CallbackDetails.CallbackId) this.callbacks.delete(op.CallbackDetails.CallbackId);
     this.event(e, 'CallbackTimedOut', op, { CallbackTimedOutDetails: { Error: { Payload: error } } });
     this.serviceChanged(e, op);
   }

@@ -4,6 +4,7 @@ const STATUS: Record<string, number> = {
   InvalidRequestContentException: 400,
   ResourceNotFoundException: 404,
   ResourceConflictException: 409,
+  CallbackTimeoutException: 400,
   DurableExecutionAlreadyStartedException: 409,
   RequestTooLargeException: 413,
   UnsupportedMediaTypeException: 415,

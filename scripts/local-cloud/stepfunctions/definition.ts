@@ -5,6 +5,7 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { SfnApiError } from './errors.ts';
+import { isTemplate } from './query-language.ts';
 import { needsQueryLayer, QueryLayer } from './query-layer.ts';
 import { describeDiagnostic, diagnoseQueryLanguage } from './query-validation.ts';
 
@@ -30,6 +31,13 @@ export interface CompiledDefinition {
   timeouts: ReadonlyMap<string, number>;
   /** Each Task's `HeartbeatSeconds`: a `.waitForTaskToken` task fails without SendTaskHeartbeat. */
   heartbeats: ReadonlyMap<string, number>;
+  /**
+   * The states only a wait for a task token leads to: the `.waitForTaskToken` Tasks and every
+   * state that no path from the start reaches without passing one (what a timeout or a rejected
+   * callback leads to). Their transitions are what a waiting execution costs beyond the pipeline,
+   * counted also as `wait.stateTransitions`.
+   */
+  callbackStates: ReadonlySet<string>;
   /** The adapted definition `machine` runs, from which a redrive builds its resumed machine. */
   local: object;
   /**
@@ -42,6 +50,8 @@ export interface CompiledDefinition {
 export interface CompileOptions {
   /** Multiplies Retry IntervalSeconds / MaxDelaySeconds and Wait Seconds, so tests run fast. */
   retryIntervalScale: number;
+  /** EXPRESS refuses the `.waitForTaskToken` pattern, as CreateStateMachine does on AWS. */
+  type?: 'STANDARD' | 'EXPRESS';
 }
 
 const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
@@ -75,10 +85,14 @@ interface StateNode {
   Resource?: string;
   Retry?: Retrier[];
   Seconds?: number | string;
-  TimeoutSeconds?: number;
-  HeartbeatSeconds?: number;
+  /** A number, or a JSONata expression ("{% ... %}") in a JSONata state. */
+  TimeoutSeconds?: number | string;
+  HeartbeatSeconds?: number | string;
   Parameters?: unknown;
   Next?: string;
+  Default?: string;
+  Choices?: Array<{ Next?: string }>;
+  Catch?: Array<{ Next?: string }>;
   Result?: unknown;
   TimeoutSecondsPath?: string;
   Branches?: MachineNode[];
@@ -94,6 +108,10 @@ interface MachineNode {
 /** Parses and validates a definition, throwing `InvalidDefinition` as CreateStateMachine does. */
 export function compileDefinition(definition: string, options: CompileOptions): CompiledDefinition {
   const parsed = parseDefinition(definition);
+  if (options.type === 'EXPRESS') {
+    const [refused] = expressRefusals(parsed);
+    if (refused) throw new SfnApiError('InvalidDefinition', refused);
+  }
   const tasks = new Map<string, TaskResource>();
   const timeouts = new Map<string, number>();
   const heartbeats = new Map<string, number>();
@@ -112,7 +130,66 @@ export function compileDefinition(definition: string, options: CompileOptions): 
   const machine = new StateMachine((queryLayer?.definition ?? local) as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },
   });
-  return { machine, tasks, timeouts, heartbeats, local, ...(queryLayer ? { queryLayer } : {}) };
+  const callbackStates = statesOnlyReachedThroughCallbacks(parsed);
+  return { machine, tasks, timeouts, heartbeats, callbackStates, local, ...(queryLayer ? { queryLayer } : {}) };
+}
+
+/**
+ * Express workflows support the request-response pattern only: AWS refuses a definition with a
+ * `.waitForTaskToken` (or `.sync`) Task at CreateStateMachine, in these words.
+ */
+function expressRefusals(machine: MachineNode): string[] {
+  return [...allStates(machine)].flatMap(([name, state]) => {
+    const pattern = /\.(waitForTaskToken|sync)(:\d+)?$/.exec(state.Type === 'Task' ? (state.Resource ?? '') : '');
+    return pattern
+      ? [
+          `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support ` +
+            `'.${pattern[1]}' service integration at /States/${name}/Resource'`,
+        ]
+      : [];
+  });
+}
+
+/**
+ * Per machine (the top level, each Parallel branch, each Map processor): the `.waitForTaskToken`
+ * Tasks and the states reachable from the start only through one of them.
+ */
+function statesOnlyReachedThroughCallbacks(root: MachineNode): Set<string> {
+  const found = new Set<string>();
+  const walk = (machine: MachineNode) => {
+    const waits = new Set(
+      Object.entries(machine.States)
+        .filter(([, state]) => state.Type === 'Task' && (state.Resource ?? '').endsWith('.waitForTaskToken'))
+        .map(([name]) => name),
+    );
+    // Everything reachable without entering a callback Task; the rest is there because of one.
+    const free = new Set<string>();
+    const queue = waits.has(machine.StartAt) ? [] : [machine.StartAt];
+    while (queue.length > 0) {
+      const name = queue.pop() as string;
+      if (free.has(name)) continue;
+      free.add(name);
+      for (const next of successors(machine.States[name])) if (!waits.has(next) && !free.has(next)) queue.push(next);
+    }
+    if (waits.size > 0) for (const name of Object.keys(machine.States)) if (!free.has(name)) found.add(name);
+    for (const state of Object.values(machine.States)) {
+      for (const branch of state.Branches ?? []) walk(branch);
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processor) walk(processor);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function successors(state: StateNode | undefined): string[] {
+  if (!state) return [];
+  return [
+    state.Next,
+    state.Default,
+    ...(state.Choices ?? []).map((rule) => rule.Next),
+    ...(state.Catch ?? []).map((catcher) => catcher.Next),
+  ].filter((next): next is string => typeof next === 'string');
 }
 
 /** Name of the Pass state a resumed machine starts with; it never shows in the history. */
@@ -211,10 +288,12 @@ function adaptForLocalRun(state: StateNode, scale: number): void {
   if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds *= scale;
   if (state.Type === 'Task' && state.Parameters !== undefined)
     state.Parameters = withTokenPlaceholder(state.Parameters);
-  // Heartbeats are the task runner's to enforce, from the moment the task is started.
-  if (state.Type === 'Task') delete state.HeartbeatSeconds;
-  // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts).
-  if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined)
+  // Heartbeats are the task runner's to enforce, from the moment the task is started. A JSONata
+  // one ("{% ... %}") stays: the query layer evaluates it at each entry and hands it to the runner.
+  if (state.Type === 'Task' && !isTemplate(state.HeartbeatSeconds)) delete state.HeartbeatSeconds;
+  // A fixed TimeoutSeconds is the task runner's to enforce (see CompiledDefinition.timeouts); a
+  // JSONata one too, once the query layer has evaluated it (the layer never gives it the interpreter).
+  if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined && !isTemplate(state.TimeoutSeconds))
     state.TimeoutSeconds = LONGEST_TASK_TIMEOUT_SECONDS;
 }
 
@@ -231,7 +310,10 @@ export interface DefinitionDiagnostic {
  * `CODE: message` lines with AWS's diagnostic codes; a resource the local cloud cannot run is a
  * warning, since the definition itself is valid on AWS.
  */
-export function diagnoseDefinition(definition: string): DefinitionDiagnostic[] {
+export function diagnoseDefinition(
+  definition: string,
+  type: 'STANDARD' | 'EXPRESS' = 'STANDARD',
+): DefinitionDiagnostic[] {
   let parsed: MachineNode;
   try {
     parsed = JSON.parse(definition) as MachineNode;
@@ -250,6 +332,18 @@ export function diagnoseDefinition(definition: string): DefinitionDiagnostic[] {
       .map((line) => line.trim())
       .filter((line) => line !== '')
       .map(toDiagnostic);
+  }
+  if (type === 'EXPRESS') {
+    const refused = expressRefusals(parsed).map((message) => {
+      const [, detail = message, location] = /: '[A-Z_]+: (.*) at (\S+)'$/.exec(message) ?? [];
+      return {
+        severity: 'ERROR' as const,
+        code: 'SCHEMA_VALIDATION_FAILED',
+        message: detail,
+        ...(location ? { location } : {}),
+      };
+    });
+    if (refused.length > 0) return refused;
   }
   const warnings: DefinitionDiagnostic[] = [];
   for (const [name, state] of allStates(parsed)) {

@@ -218,7 +218,12 @@ export class Execution {
       if (!event) continue;
       // Standard bills each state entered and each retry (a redrive counts as one transition).
       const billed = event.type === 'StateEntered' || event.type === 'StateRetried';
-      if (billed && this.machine.type === 'STANDARD') instruments.count('stateTransitions');
+      if (billed && this.machine.type === 'STANDARD') {
+        instruments.count('stateTransitions');
+        // A state only a wait for a token leads to exists because the execution waited: its
+        // transitions are the wait's cost too (the report's waiting cost per waiting order).
+        if (this.machine.compiled.callbackStates.has(event.state.name)) instruments.count('wait.stateTransitions');
+      }
       if (event.type === 'StateRetried') {
         instruments.count('retries');
         instruments.retry?.({

@@ -86,7 +86,7 @@ export class StateMachines {
     if (existing && onConflict === 'reject') {
       throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
-    const compiled = compileDefinition(input.definition, { retryIntervalScale });
+    const compiled = compileDefinition(input.definition, { retryIntervalScale, type });
     const record = {
       arn,
       name: input.name,
@@ -112,7 +112,7 @@ export class StateMachines {
     const compiled =
       definition === current.definition
         ? current.compiled
-        : compileDefinition(definition, { retryIntervalScale: this.options.retryIntervalScale });
+        : compileDefinition(definition, { retryIntervalScale: this.options.retryIntervalScale, type: current.type });
     const record: StateMachineRecord = {
       ...current,
       definition,

@@ -191,7 +191,7 @@ class StepFunctionsApi {
     if (type !== 'STANDARD' && type !== 'EXPRESS') throw validation(`Unknown state machine type '${type}'`);
     const severity = input.severity ?? 'ERROR';
     if (severity !== 'ERROR' && severity !== 'WARNING') throw validation(`Unknown severity '${severity}'`);
-    const all = diagnoseDefinition(definition);
+    const all = diagnoseDefinition(definition, type);
     const shown = all.filter((diagnostic) => severity === 'WARNING' || diagnostic.severity === 'ERROR');
     const maxResults = input.maxResults && input.maxResults > 0 ? input.maxResults : 100;
     return {

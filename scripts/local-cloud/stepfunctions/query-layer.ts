@@ -70,7 +70,15 @@ export interface Envelope {
 }
 
 type Handler = (input: never) => unknown;
-type TaskHandler = (input: Json) => Promise<Json> | Json;
+/**
+ * The timeouts of one entry of a Task whose `TimeoutSeconds` / `HeartbeatSeconds` are JSONata
+ * expressions: evaluated by the layer when the state is entered, enforced by the task runner.
+ */
+export interface TaskTiming {
+  timeoutSeconds?: number;
+  heartbeatSeconds?: number;
+}
+type TaskHandler = (input: Json, timing?: TaskTiming) => Promise<Json> | Json;
 
 /** One evaluation step of a lowered state, run as a Task handler of the interpreter. */
 interface Step {
@@ -256,7 +264,8 @@ export class QueryLayer {
         out[name] = {
           Type: 'Task',
           Resource: state.Resource,
-          TimeoutSeconds: state.TimeoutSeconds ?? NO_TIMEOUT_SECONDS,
+          // A JSONata TimeoutSeconds is evaluated per entry and enforced by the task runner.
+          TimeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : NO_TIMEOUT_SECONDS,
           // The interpreter reads TimeoutSecondsPath from the envelope: `$.x` is `$.value.x` there.
           ...(typeof state.TimeoutSecondsPath === 'string'
             ? { TimeoutSecondsPath: state.TimeoutSecondsPath.replace(/^\$/, '$.value') }
@@ -439,7 +448,7 @@ class StateScope {
         const args = await this.effectiveInput('Arguments');
         const handler = tasks[this.step.stateName];
         if (!handler) throw new StateFailure('States.Runtime', `No task handler for '${this.step.stateName}'`, false);
-        return this.finish(await handler(args));
+        return this.finish(await handler(args, await this.taskTiming()));
       }
       case 'pass': {
         if (this.jsonata) return this.finish(undefined);
@@ -485,6 +494,29 @@ class StateScope {
       return state[field] === undefined ? this.value : this.evaluate(state[field], { input: this.value }, field);
     }
     return this.jsonPath({ Type: 'Pass', ...pick(state, ['InputPath', 'Parameters']) }, this.value);
+  }
+
+  /**
+   * JSONata `TimeoutSeconds` / `HeartbeatSeconds` ("{% ... %}"), evaluated over the state's input
+   * at entry as AWS does; each must come out a positive integer (at most 99999999).
+   */
+  private async taskTiming(): Promise<TaskTiming | undefined> {
+    const { state } = this.step;
+    const fields = [
+      ['TimeoutSeconds', 'timeoutSeconds'],
+      ['HeartbeatSeconds', 'heartbeatSeconds'],
+    ] as const;
+    const timing: TaskTiming = {};
+    for (const [field, key] of fields) {
+      if (!isTemplate(state[field])) continue;
+      const seconds = await this.evaluate(state[field], { input: this.value }, field);
+      if (!Number.isInteger(seconds) || (seconds as number) < 1 || (seconds as number) > 99_999_999)
+        throw queryError(
+          `The ${field} of state '${this.step.stateName}' must be a positive integer, got ${JSON.stringify(seconds)}.`,
+        );
+      timing[key] = seconds as number;
+    }
+    return Object.keys(timing).length > 0 ? timing : undefined;
   }
 
   // ------------------------------------------------------------ output and variables

@@ -14,6 +14,7 @@ import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import type { CloudInstruments, HopType, LambdaFunctionError, LambdaInvoker } from '#cloud/types';
 import { TASK_TOKEN_PLACEHOLDER, type TaskResource } from './definition.ts';
 import { payload, type ExecutionHistory, type HistoryEventDetails } from './history.ts';
+import type { TaskTiming } from './query-layer.ts';
 import type { TaskTokens, TokenOutcome } from './task-tokens.ts';
 
 export type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -148,7 +149,7 @@ export class TaskRunner {
     return Object.fromEntries(
       [...this.tasks].map(([stateName, resource]) => [
         stateName,
-        (input: JsonValue) => this.run(stateName, resource, input),
+        (input: JsonValue, timing?: TaskTiming) => this.run(stateName, resource, input, timing),
       ]),
     );
   }
@@ -162,7 +163,12 @@ export class TaskRunner {
     if (attempt.token) this.context.tokens.end(attempt.token, 'timed-out');
   }
 
-  private async run(stateName: string, resource: TaskResource, input: JsonValue): Promise<JsonValue> {
+  private async run(
+    stateName: string,
+    resource: TaskResource,
+    input: JsonValue,
+    timing?: TaskTiming,
+  ): Promise<JsonValue> {
     // The interpreter calls us in the same tick in which it logs StateEntered / StateRetried, and
     // its event log is read asynchronously; one macrotask lets those reach the history first.
     await nextTurn();
@@ -180,9 +186,12 @@ export class TaskRunner {
     const attempts = this.inFlight.get(stateName) ?? [];
     this.inFlight.set(stateName, [...attempts, attempt]);
     try {
+      // JSONata timeouts come evaluated for this entry (query layer); literal ones are known by name.
+      const timeoutSeconds = timing?.timeoutSeconds ?? this.timeouts.get(stateName);
+      const heartbeatSeconds = timing?.heartbeatSeconds ?? this.heartbeats.get(stateName);
       return token
-        ? await this.waitForToken(attempt, token, this.timeouts.get(stateName), this.heartbeats.get(stateName))
-        : await this.invoke(attempt, this.timeouts.get(stateName));
+        ? await this.waitForToken(attempt, token, timeoutSeconds, heartbeatSeconds)
+        : await this.invoke(attempt, timeoutSeconds);
     } finally {
       const remaining = (this.inFlight.get(stateName) ?? []).filter((other) => other !== attempt);
       if (remaining.length > 0) this.inFlight.set(stateName, remaining);

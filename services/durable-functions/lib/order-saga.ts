@@ -5,6 +5,7 @@ import type { StepInput, StepName } from '#domain/order';
 import type { StepResult } from '#domain/step-runner';
 import type { OrderSteps } from '#domain/steps';
 import { withOrderContext } from '#observability/logger';
+import { awaitReview } from './review.ts';
 import type { WorkflowInput } from './start-workflow.ts';
 
 /** What the execution returns (and keeps in its history): the order's terminal status. */
@@ -15,7 +16,12 @@ export interface WorkflowResult {
 }
 
 /** What a step checkpoints: small, so the state written (and billed) per step stays small. */
-type StepSummary = Pick<StepResult, 'orderId' | 'status' | 'duplicate'>;
+type StepSummary = Pick<StepResult, 'orderId' | 'status' | 'duplicate' | 'awaitsReview'>;
+
+export interface SagaOptions {
+  /** How long an order waits for a reviewer (REVIEW_TIMEOUT_SECONDS): the callback's timeout. */
+  reviewTimeoutSeconds: number;
+}
 
 /**
  * The retry policy of every variant: 3 attempts, 1 s then 2 s with full jitter (the SDK rounds a
@@ -35,11 +41,13 @@ const retryPolicy = (error: Error, attemptsMade: number) =>
  * crash the function replays from the checkpoint log and completed steps do not run again);
  * an inverse is pushed only once its step has done something to undo, and the inverses run last
  * in, first out. A business error unwinds the order; a step whose retries ran out parks it FAILED.
+ * An order above the review threshold waits for a person after validation (lib/review.ts:
+ * `waitForCallback`, no compute while it waits) and goes on to charge-payment once approved.
  *
  * @example
- * export const handler = withDurableExecution(createOrderSaga(steps));
+ * export const handler = withDurableExecution(createOrderSaga(steps, { reviewTimeoutSeconds: 86_400 }));
  */
-export function createOrderSaga(steps: OrderSteps) {
+export function createOrderSaga(steps: OrderSteps, options: SagaOptions) {
   return (input: WorkflowInput, context: DurableContext): Promise<WorkflowResult> =>
     withOrderContext(input, async () => {
       const { orderId } = input;
@@ -47,15 +55,28 @@ export function createOrderSaga(steps: OrderSteps) {
         context.step(
           name,
           async ({ attempt }): Promise<StepSummary> => {
-            const { status, duplicate } = await body({ orderId, correlationId: input.correlationId, attempt });
-            return { orderId, status, duplicate };
+            const { status, duplicate, awaitsReview } = await body({
+              orderId,
+              correlationId: input.correlationId,
+              attempt,
+            });
+            return { orderId, status, duplicate, ...(awaitsReview ? { awaitsReview } : {}) };
           },
           { retryStrategy: retryPolicy },
         );
       const inverses: Array<[StepName, (input: CompensationInput) => Promise<StepResult>]> = [];
       let current: StepName = 'validate-order';
       try {
-        await run(current, steps.validateOrder);
+        const validated = await run(current, steps.validateOrder);
+        // Above the review threshold: wait for a person (or the timeout) before anything is charged.
+        if (validated.awaitsReview) {
+          current = 'await-review';
+          const review = await awaitReview(context, steps, input, {
+            timeoutSeconds: options.reviewTimeoutSeconds,
+            retryStrategy: retryPolicy,
+          });
+          if (review.status === 'CANCELLED') return { orderId, status: 'CANCELLED', reason: review.reason };
+        }
         current = 'charge-payment';
         await run(current, steps.chargePayment);
         inverses.push(['refund-payment', steps.refundPayment]);

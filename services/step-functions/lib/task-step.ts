@@ -13,7 +13,11 @@ export interface TaskEvent {
    * The context object (`$states.context`): `State.RetryCount` counts the retries of this state,
    * on AWS and in the local Step Functions alike.
    */
-  context?: { State?: { RetryCount?: number } };
+  context?: {
+    State?: { RetryCount?: number; EnteredTime?: string };
+    /** A `.waitForTaskToken` Task's token (AwaitReview): what resumes the execution. */
+    Task?: { Token?: string };
+  };
   /**
    * 1 + the Retry's MaxAttempts of this Task (Parameters in state-machine.asl.yml): on that
    * attempt a failure the machine does not catch parks the order FAILED before it fails the
@@ -29,6 +33,8 @@ export interface TaskResult {
   orderId: string;
   status: OrderStatus;
   duplicate: boolean;
+  /** ValidateOrder: the order waits for a review (NeedsReview routes it to AwaitReview). */
+  awaitsReview?: boolean;
 }
 
 export function attemptOf(event: TaskEvent): number {
@@ -64,8 +70,8 @@ export function createTaskHandler(
       async () => {
         const input = stepInputOf(event);
         try {
-          const { orderId, status, duplicate } = await run(input, event);
-          return { orderId, status, duplicate };
+          const { orderId, status, duplicate, awaitsReview } = await run(input, event);
+          return { orderId, status, duplicate, ...(awaitsReview ? { awaitsReview } : {}) };
         } catch (error) {
           if (!isBusinessError(error) && input.attempt >= (event.maxAttempts ?? 1)) {
             await steps

@@ -158,9 +158,14 @@ describe('npm start: the same workload through every variant', () => {
 
   it('writes the AWS sections of report.json: model, scale, cost curve, step sweep, claims', () => {
     for (const [name, variant] of Object.entries(report.variants)) {
+      // Every variant has a ceiling with its source: it needs units per order and quotas, no latency.
+      expect(variant.scale!.maxOrdersPerSec).toBeGreaterThan(0);
+      expect(variant.scale!.bindingQuota.length).toBeGreaterThan(3);
+      expect(variant.scale!.source).toMatch(/^https:\/\//);
       if (!specOf(name as Variant).hopType) {
-        // "Not modelled" where no published figure exists: no model, no ceiling, no guess.
-        expect({ model: variant.modelledAws, scale: variant.scale }).toEqual({ model: undefined, scale: undefined });
+        // "Not modelled" where no published figure exists: no latency model, no guessed latency growth.
+        expect(variant.modelledAws).toBeUndefined();
+        expect(variant.scale!.latencyGrowsFromOrdersPerSec ?? null).toBeNull();
         continue;
       }
       expect(variant.modelledAws).toEqual(
@@ -170,9 +175,6 @@ describe('npm start: the same workload through every variant', () => {
           sources: expect.arrayContaining([expect.stringMatching(/^https:\/\//)]),
         }),
       );
-      expect(variant.scale!.maxOrdersPerSec).toBeGreaterThan(0);
-      expect(variant.scale!.bindingQuota.length).toBeGreaterThan(3);
-      expect(variant.scale!.source).toMatch(/^https:\/\//);
       if (name === 'step-functions') expect(variant.scale!.bindingQuota).toMatch(/^Step Functions Standard/);
     }
     expect(report.costCurve![0]!.monthlyOrders).toBe(1e4);

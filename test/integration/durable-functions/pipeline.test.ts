@@ -121,7 +121,7 @@ describe('durable-functions: executions', () => {
     const names = Functions.map((f) => f.FunctionName).sort();
     expect(names).toEqual(Object.values(harness.stack.functions).sort());
     expect(Functions.find((f) => f.FunctionName === workflow)?.DurableConfig).toEqual({
-      ExecutionTimeout: 3600,
+      ExecutionTimeout: 90_000,
       RetentionPeriodInDays: 14,
     });
 

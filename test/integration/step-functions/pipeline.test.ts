@@ -247,4 +247,13 @@ describe('step-functions: Express (--param="type=EXPRESS")', () => {
     ).rejects.toMatchObject({ name: 'StateMachineTypeNotSupported' });
     client.destroy();
   });
+
+  it('refuses an order that needs a review up front: REJECTED, never charged (Express cannot wait)', async () => {
+    const command = order({ items: [{ sku: 'SKU-MONITOR', qty: 16 }] });
+    expect((await express.post(command)).status).toBe(202);
+    const ended = await express.waitFor(command.orderId);
+    expect(ended).toMatchObject({ status: 'REJECTED', reason: 'ReviewUnavailableError' });
+    expect(ended.review).toBeUndefined();
+    expect(await express.probe.ledger(command.orderId)).toEqual([]);
+  });
 });
