@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +26,53 @@ export interface CfnTemplate {
  * packages, which would pull the handlers from under a `sls offline` running there.
  */
 export async function packageService(service: string, args: string[] = []): Promise<CfnTemplate> {
+  // `sls package` takes seconds of CPU per service (the framework's start, a bundle and a zip per
+  // function); the template is a function of its inputs, so it is kept by their hash, as the
+  // resolved configs are (.local-cloud/resolved).
+  const cacheFile = path.join(
+    PROJECT_ROOT,
+    '.local-cloud',
+    'templates',
+    `${service}-${await packageInputsHash(service, args)}.json`,
+  );
+  const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
+  if (cached !== undefined) return JSON.parse(cached) as CfnTemplate;
+  const template = await packageUncached(service, args);
+  await mkdir(path.dirname(cacheFile), { recursive: true });
+  const partial = `${cacheFile}.${process.pid}.tmp`;
+  await writeFile(partial, JSON.stringify(template));
+  await rename(partial, cacheFile);
+  return template;
+}
+
+/** Files whose content the packaged template depends on, besides the service's own folder. */
+const PACKAGE_INPUTS = ['serverless', 'scripts/serverless', 'shared', 'package-lock.json'];
+
+/**
+ * A hash of everything `sls package` reads for a service: its folder (handlers, config, state
+ * machine), the shared config fragments and plugins, the shared code its bundles hold, the locked
+ * dependency versions (the framework's and the plugins'), and the CLI arguments.
+ */
+async function packageInputsHash(service: string, args: string[]): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify(args));
+  const visit = async (relative: string): Promise<void> => {
+    const full = path.join(PROJECT_ROOT, relative);
+    const entries = await readdir(full, { withFileTypes: true }).catch(() => undefined);
+    if (!entries) {
+      hash.update(relative).update(await readFile(full).catch(() => Buffer.alloc(0)));
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (/^(\.esbuild|\.serverless|node_modules|\.package-.*)$/.test(entry.name)) continue;
+      if (entry.name.startsWith('.offline.')) continue;
+      await visit(path.join(relative, entry.name));
+    }
+  };
+  for (const input of [path.join('services', service), ...PACKAGE_INPUTS]) await visit(input);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function packageUncached(service: string, args: string[]): Promise<CfnTemplate> {
   const out = await mkdtemp(path.join(tmpdir(), `pkg-${service}-`));
   const source = path.join(PROJECT_ROOT, 'services', service);
   const copy = await mkdtemp(path.join(PROJECT_ROOT, 'services', `.package-${service}-`));

@@ -1,5 +1,5 @@
 import { measureVariants, type ComparisonOptions } from '#lib/comparison';
-import { specOf, type Variant } from '#lib/variants';
+import type { Variant } from '#lib/variants';
 import { generateWorkload } from '#lib/workload';
 import { buildReport } from '#report/build-report';
 import { renderMarkdown } from '#report/render-markdown';
@@ -8,13 +8,11 @@ import type { Report, RunInput } from '#report/types';
 
 /**
  * `npm start -- --review-rate ...` in small: the variants that park an order and time it out with
- * a schedule (sqs-chain, eventbridge-flags, single-lambda) and one without a review mechanism yet,
- * the same seeded workload with many review orders, the driver as the reviewer through the real
+ * a schedule (sqs-chain, eventbridge-flags, single-lambda; the callback variants are in
+ * review-callbacks-job.test.ts), the same seeded workload with many review orders, the driver as the reviewer through the real
  * API, the baseline deciding at once.
  */
 const WAITING: Variant[] = ['sqs-chain', 'eventbridge-flags', 'single-lambda'];
-/** A variant with no review mechanism yet, while there is one (the case then runs). */
-const WITHOUT = (['durable-functions', 'step-functions'] as const).find((v) => !specOf(v).review);
 const options: ComparisonOptions = {
   orders: 24,
   concurrency: 8,
@@ -28,7 +26,7 @@ const options: ComparisonOptions = {
   reviewRejectRate: 0.3,
   reviewTimeoutRate: 0.3,
   reviewTimeoutSeconds: 6,
-  variants: [...WAITING, ...(WITHOUT ? [WITHOUT] : [])],
+  variants: WAITING,
   latencyModel: 'none',
   sfnType: 'standard',
 };
@@ -64,21 +62,6 @@ describe('npm start with review orders', () => {
         reason: { approve: undefined, reject: 'ReviewRejected', timeout: 'ReviewTimedOut' }[order.review!.decision],
       });
   });
-
-  (WITHOUT ? it : it.skip)(
-    'runs a variant without a review mechanism on the other orders, with the same states, and says so',
-    () => {
-      const name = WITHOUT!;
-      const without = runs.variants.find((v) => v.name === name)!;
-      const expected = Object.fromEntries(Object.entries(statesOf(runs.baseline)).filter(([id]) => !reviewIds.has(id)));
-      expect(statesOf(without)).toEqual(expected);
-      expect(without.invariantViolations).toEqual([]);
-      expect(report.variants[name]!.review).toMatchObject({ supported: false, skippedOrders: reviewIds.size });
-      expect(renderMarkdown(report)).toContain(
-        `${name}: no review mechanism yet; its run left the workload's ${reviewIds.size} review orders out.`,
-      );
-    },
-  );
 
   it.each(WAITING)("fills the waiting rows of %s from the run's own counts", (name) => {
     const review = report.variants[name]!.review!;
