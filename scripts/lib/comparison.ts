@@ -51,6 +51,11 @@ export interface ComparisonOptions {
    */
   deadlineMs?: number;
   /**
+   * Orders of each variant's light-load calibration (1 in flight) with `--latency-model aws`;
+   * default CALIBRATION_ORDERS (30), as the load test's `--calibration-orders`.
+   */
+  calibrationOrders?: number;
+  /**
    * Happy-path orders driven through each variant before its measured run (then forgotten by the
    * counters), as the baseline warms its process up before its clock starts: a fresh execution
    * environment's first few hundred SDK calls run slower while the JIT warms up. 0 by default;
@@ -99,7 +104,8 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
       ),
       Promise.all(
         options.variants.map(async (variant) => {
-          const template = await packageService(variant, packageArgs(variant, options));
+          // The resources are what the report counts: the template alone, no bundle per function.
+          const template = await packageService(variant, packageArgs(variant, options), { code: false });
           return {
             resources: Object.keys(template.Resources).length,
             loc: await orchestrationLoc(variant),
@@ -224,7 +230,7 @@ async function calibrate(
   instruments: RunInstruments,
   options: ComparisonOptions,
 ): Promise<Calibration> {
-  const orders = calibrationWorkload(options, `c${options.seed}`);
+  const orders = calibrationWorkload(options, `c${options.seed}`, options.calibrationOrders ?? CALIBRATION_ORDERS);
   instruments.reset();
   const probe = new LocalStackProbe(cloud, stack);
   await driveWorkload({
@@ -391,7 +397,7 @@ async function runVariant(
     },
     ...(fanOut.size > 0 ? { fanOut: { functions: [...fanOut], counts: pipelineCounts.fanOutCounts } } : {}),
     ...(Object.keys(calibration.computeMs).length > 0
-      ? { calibration: { orders: CALIBRATION_ORDERS, ...calibration } }
+      ? { calibration: { orders: options.calibrationOrders ?? CALIBRATION_ORDERS, ...calibration } }
       : {}),
     stranded: result.timedOut.map((orderId) => {
       const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';

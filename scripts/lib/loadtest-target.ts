@@ -190,6 +190,7 @@ export async function runTarget(
     ? await packageService(
         variant,
         variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [],
+        { code: false },
       )
     : undefined;
   // Credentials are resolved once, so the open model's sender thread can sign with them too.
@@ -477,6 +478,7 @@ export async function recount(
     ? await packageService(
         first.variant,
         first.variant === 'step-functions' ? [`--param=type=${options.sfnType.toUpperCase()}`] : [],
+        { code: false },
       )
     : undefined;
   const ownReadUnits = new Map<string, number>();

@@ -25,7 +25,12 @@ export interface CfnTemplate {
  * config still resolves): serverless-esbuild empties the service's `.esbuild` folder when it
  * packages, which would pull the handlers from under a `sls offline` running there.
  */
-export async function packageService(service: string, args: string[] = []): Promise<CfnTemplate> {
+export async function packageService(
+  service: string,
+  args: string[] = [],
+  options: PackageOptions = {},
+): Promise<CfnTemplate> {
+  const code = options.code ?? true;
   // `sls package` takes seconds of CPU per service (the framework's start, a bundle and a zip per
   // function); the template is a function of its inputs, so it is kept by their hash, as the
   // resolved configs are (.local-cloud/resolved).
@@ -33,16 +38,46 @@ export async function packageService(service: string, args: string[] = []): Prom
     PROJECT_ROOT,
     '.local-cloud',
     'templates',
-    `${service}-${await packageInputsHash(service, args)}.json`,
+    `${service}-${code ? '' : 'template-'}${await packageInputsHash(service, args)}.json`,
   );
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
   if (cached !== undefined) return JSON.parse(cached) as CfnTemplate;
-  const template = await packageUncached(service, args);
+  const template = await packageUncached(service, args, code);
   await mkdir(path.dirname(cacheFile), { recursive: true });
   const partial = `${cacheFile}.${process.pid}.tmp`;
   await writeFile(partial, JSON.stringify(template));
   await rename(partial, cacheFile);
   return template;
+}
+
+export interface PackageOptions {
+  /**
+   * Bundle and zip each function's code (serverless-esbuild), as `sls package` does; default true.
+   * false packages the template alone: the framework's own packaging of the (tiny) service copy
+   * instead of a bundle per function, without the offline plugins. The resources are the same
+   * (test/templates/template-only.test.ts); only the artifacts' names and hashes differ. The main
+   * job counts resources, so it needs no bundles: on a fresh clone that saves most of the 15-20 s
+   * (2 cores) that packaging the five services costs.
+   */
+  code?: boolean;
+}
+
+/** Plugins the template does not depend on (bundling, and `sls offline`'s). */
+const CODE_AND_OFFLINE_PLUGINS = /^\s*-\s*(serverless-esbuild|serverless-offline|local-cloud-plugin)\s*$/;
+
+/**
+ * A serverless.yml without the bundling and offline plugins; without its `plugins:` block when
+ * none is left (the framework refuses an empty `modules` list).
+ */
+function withoutCodePlugins(text: string): string {
+  const lines = text.split('\n').filter((line) => !CODE_AND_OFFLINE_PLUGINS.test(line));
+  const start = lines.findIndex((line) => /^plugins:/.test(line));
+  if (start < 0) return lines.join('\n');
+  let end = start + 1;
+  while (end < lines.length && (/^\s/.test(lines[end] ?? '') || lines[end] === '')) end++;
+  const block = lines.slice(start + 1, end);
+  if (block.some((line) => /^\s*-\s*\S/.test(line))) return lines.join('\n');
+  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
 }
 
 /** Files whose content the packaged template depends on, besides the service's own folder. */
@@ -72,7 +107,7 @@ async function packageInputsHash(service: string, args: string[]): Promise<strin
   return hash.digest('hex').slice(0, 16);
 }
 
-async function packageUncached(service: string, args: string[]): Promise<CfnTemplate> {
+async function packageUncached(service: string, args: string[], code: boolean): Promise<CfnTemplate> {
   const out = await mkdtemp(path.join(tmpdir(), `pkg-${service}-`));
   const source = path.join(PROJECT_ROOT, 'services', service);
   const copy = await mkdtemp(path.join(PROJECT_ROOT, 'services', `.package-${service}-`));
@@ -81,6 +116,10 @@ async function packageUncached(service: string, args: string[]): Promise<CfnTemp
       recursive: true,
       filter: (file) => !/[\\/](\.esbuild|\.serverless|node_modules)([\\/]|$)/.test(`/${path.relative(source, file)}`),
     });
+    if (!code) {
+      const config = path.join(copy, 'serverless.yml');
+      await writeFile(config, withoutCodePlugins(await readFile(config, 'utf8')));
+    }
     await run(
       process.execPath,
       [

@@ -14,6 +14,8 @@ const run = promisify(execFile);
 
 /** The same seeded workload on both sides; `s<seed>` is npm start's run id, so the order ids match too. */
 const WORKLOAD = { orders: 24, concurrency: 4, seed: 3 };
+/** Both sides calibrate on the same, shorter light-load run than the default 30 orders. */
+const CALIBRATION_ORDERS = 12;
 const SAME_WORKLOAD = [
   '--orders',
   String(WORKLOAD.orders),
@@ -23,6 +25,8 @@ const SAME_WORKLOAD = [
   String(WORKLOAD.seed),
   '--run-id',
   `s${WORKLOAD.seed}`,
+  '--calibration-orders',
+  String(CALIBRATION_ORDERS),
 ];
 
 /** Every billed count but Lambda GB-seconds (a duration: compared through the cost below). */
@@ -106,6 +110,7 @@ describe.each(['sqs-chain', 'eventbridge-flags', 'durable-functions'] as const)(
           variants: [variant],
           latencyModel: 'aws',
           sfnType: 'standard',
+          calibrationOrders: CALIBRATION_ORDERS,
         }),
       ).variants[variant]!;
       expect(local.lambdaDuration?.basis).toBe('light-load');
