@@ -149,13 +149,17 @@ export async function deployService(
   const ctx: IntrinsicContext = { region: cloud.region, account: cloud.account, stackName, resources };
   const templateResources = config.resources?.Resources ?? {};
   const notEmulated = new Set<string>();
+  // Buses are made with their rules, at the end: see wireEventBridgeRules.
+  const buses: string[] = [];
 
   const createdTables = await createTables(cloud, templateResources, ctx);
   await createQueues(cloud, templateResources, ctx);
   for (const [id, resource] of Object.entries(templateResources)) {
     if (resource.Type === 'AWS::Events::EventBus') {
       const name = String(resolveIntrinsics(resource.Properties?.Name, ctx));
-      const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
+      requirePort(cloud.eventBridge, 'EventBridge');
+      buses.push(name);
+      const arn = `arn:aws:events:${cloud.region}:${cloud.account}:event-bus/${name}`;
       resources.set(id, { ref: name, attributes: { Arn: arn, Name: name } });
     } else if (resource.Type === 'AWS::Scheduler::ScheduleGroup') {
       const name = String(resolveIntrinsics(resource.Properties?.Name ?? `${stackName}-${id}`, ctx));
@@ -229,7 +233,7 @@ export async function deployService(
   if (options.seedInventory ?? true) await seedInventory(cloud, config, ctx, createdTables);
 
   const sources = wireSqsSources(cloud, config, functions, ctx);
-  wireEventBridgeRules(cloud, config, functions, ctx);
+  wireEventBridgeRules(cloud, config, functions, ctx, buses);
   const routes = httpRoutes(config, functions);
   let api: LocalHttpApi | undefined;
   let apiUrl: string | undefined;
@@ -535,12 +539,25 @@ function wireSqsSources(
   return sources;
 }
 
+/**
+ * Creates the stack's buses and puts their rules and targets in one synchronous step, once the
+ * functions are deployed: an event put on a bus always finds its rules. A bus made earlier would
+ * accept, and drop, what arrives before its rules: after a restart of a cloud that keeps its
+ * schedules, a review timeout that fell due is retried until its bus exists, and must not land
+ * on a bus without rules.
+ */
 function wireEventBridgeRules(
   cloud: CloudHandles,
   config: ResolvedService,
   functions: Record<string, string>,
   ctx: IntrinsicContext,
+  buses: readonly string[],
 ): void {
+  for (const name of buses) {
+    const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
+    const expected = `arn:aws:events:${cloud.region}:${cloud.account}:event-bus/${name}`;
+    if (arn !== expected) throw new Error(`the local EventBridge made bus ${name} as ${arn}, not ${expected}`);
+  }
   for (const [key, fn] of Object.entries(config.functions ?? {})) {
     (fn.events ?? []).forEach((event, index) => {
       const spec = event.eventBridge as Record<string, unknown> | undefined;
