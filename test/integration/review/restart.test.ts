@@ -4,8 +4,10 @@
  * eventbridge-flags, single-lambda) keep both across a restart, as AWS keeps them across anything.
  * A cloud with `persistState` in a temp workDir parks two orders, stops; a new cloud on the same
  * workDir, the service redeployed into it, still shows both waiting: the approved one ends
- * CONFIRMED charged once, the other is cancelled by its schedule (ReviewTimedOut). Everything goes
- * through the service's HTTP API and the real SDK clients; every wait is on observable state.
+ * CONFIRMED charged once. The cloud stops again while the other still waits, and stays down past
+ * its timeout: the next cloud fires what fell due, and the order ends CANCELLED (ReviewTimedOut).
+ * Everything goes through the service's HTTP API and the real SDK clients; every wait is on
+ * observable state (an order's status, the clock passing a schedule's time).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,13 +21,14 @@ import type { ReviewDecision } from '#domain/order';
 import { serviceDir } from '#lib/variants';
 import { aReviewOrder } from '#test/helpers/review-cases';
 import { startVariant, type VariantHarness } from '#test/helpers/variant-harness';
+import { eventually } from '#test/helpers/wait';
 
 /**
- * Long enough that both orders still wait when the restarted cloud has the service redeployed and
- * the approval is posted (parked to approved took 2-3 s on a 2-core machine: the restart reuses
- * the workDir's bundles); short enough to wait for the other one's timeout.
+ * Long enough that the other order still waits when the approved one has ended and the cloud stops
+ * a second time (parked to approved took 2-3 s on a 2-core machine: a restart reuses the workDir's
+ * bundles); short enough to wait for its timeout.
  */
-const REVIEW_TIMEOUT_SECONDS = 8;
+const REVIEW_TIMEOUT_SECONDS = 10;
 
 const PARKING_VARIANTS = ['sqs-chain', 'eventbridge-flags', 'single-lambda'] as const;
 
@@ -69,7 +72,7 @@ describe.each(PARKING_VARIANTS)('%s: a restart of the local cloud while orders w
     expect(checkInvariants(snapshot).filter((v) => v.orderId === orderId)).toEqual([]);
   };
 
-  it('keeps both orders and the timeout of the one nobody decides', async () => {
+  it('keeps both orders across restarts, and fires the timeout that fell due while it was down', async () => {
     running = await start();
     const [toApprove, toTimeOut] = [aReviewOrder(), aReviewOrder()];
     for (const command of [toApprove, toTimeOut]) expect((await running.post(command)).status).toBe(202);
@@ -92,6 +95,14 @@ describe.each(PARKING_VARIANTS)('%s: a restart of the local cloud while orders w
       body: { orderId: toApprove.orderId, decision: 'approve', reviewer: 'ada', status: 'VALIDATED' },
     });
     expect((await running.waitFor(toApprove.orderId)).status).toBe('CONFIRMED');
+
+    // Down again while the other order waits, until its schedule's time (`at()`, to the second) has passed.
+    expect((await running.get(toTimeOut.orderId)).body).toMatchObject({ status: 'AWAITING_REVIEW' });
+    await running.stop();
+    running = undefined;
+    const dueAt = Math.ceil(Date.parse(parked?.review?.timeoutAt ?? '') / 1000) * 1000;
+    await eventually(() => Date.now() > dueAt, 'the review timeout to fall due while the cloud is down');
+    running = await start();
 
     const timedOut = await running.waitFor(toTimeOut.orderId, { timeoutMs: (REVIEW_TIMEOUT_SECONDS + 40) * 1000 });
     expect(timedOut).toMatchObject({ status: 'CANCELLED', reason: 'ReviewTimedOut', review: { decision: 'timeout' } });
