@@ -14,8 +14,9 @@ const { values } = parseArgs({
   },
 });
 const variants = values.variants === 'none' ? [] : parseVariantList(values.variants);
-// Schedules are kept on disk: a restarted `npm run cloud` still fires the timeouts that were due.
-const cloud = await startLocalCloud({ persistSchedules: true });
+// Tables, items and schedules are kept on disk (.local-cloud/): a restarted `npm run cloud`, once it
+// has redeployed the variants, still has the orders that wait and fires the timeouts that were due.
+const cloud = await startLocalCloud({ persistState: true });
 const apis: Record<string, string> = {};
 let port = Number(values['http-port']);
 for (const variant of variants) {

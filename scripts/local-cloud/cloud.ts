@@ -47,10 +47,13 @@ export interface LocalCloudOptions {
   /** Which optional emulators to start (DynamoDB, SQS and Lambda always run). Default: all. */
   optional?: Array<OptionalService>;
   /**
-   * Keep the local EventBridge Scheduler's schedules in `<workDir>/scheduler/schedules.json`, so a
-   * restarted local cloud still fires them (as AWS keeps them). Default: in memory, lost on stop.
+   * Keep what AWS keeps whatever happens to a process: DynamoDB's tables and items in
+   * `<workDir>/dynamodb` (dynalite on LevelDB) and the EventBridge Scheduler's schedules in
+   * `<workDir>/scheduler/schedules.json`, so a restarted local cloud finds its orders and still
+   * fires their timeouts. Queues' messages, EventBridge retries and Step Functions and durable
+   * executions stay in memory. Default: everything in memory, lost on stop.
    */
-  persistSchedules?: boolean;
+  persistState?: boolean;
   /** Delays between Lambda async retries (EventBridge targets). */
   asyncRetryDelaysMs?: number[];
   /** Lambda invocations running at once in the whole cloud (default: sized from the cores). */
@@ -132,7 +135,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const code of [eventBridgeCode, stepFunctionsCode, schedulerCode]) code?.catch(() => undefined);
     const [dynamoThread, sqsServer] = await settleAll(stops, [
       // dynalite reports DynamoDB's own per-table metrics (consumed capacity) from its thread.
-      startEmulatorThread('dynalite', port('dynamodb'), host, (datum) => instruments.metric?.(datum)),
+      startEmulatorThread(
+        'dynalite',
+        port('dynamodb'),
+        host,
+        (datum) => instruments.metric?.(datum),
+        options.persistState ? path.join(workDir, 'dynamodb') : undefined,
+      ),
       loadFauxqs(workDir).then((startFauxqs) => startFauxqs({ port: port('sqs'), host, logger: false })),
     ]);
     const dynamoUrl = `http://${host}:${dynamoThread.port}`;
@@ -203,7 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(stepFunctions ? { stepfunctions: stepFunctions.url } : {}),
         },
         instruments,
-        ...(options.persistSchedules ? { stateFile: path.join(workDir, 'scheduler', 'schedules.json') } : {}),
+        ...(options.persistState ? { stateFile: path.join(workDir, 'scheduler', 'schedules.json') } : {}),
       }),
     );
     if (scheduler) stops.push(() => scheduler.stop());
@@ -330,14 +339,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 }
 
-/** Starts dynalite on a thread of its own (emulator-thread.mjs) and waits for its port. */
+/**
+ * Starts dynalite on a thread of its own (emulator-thread.mjs) and waits for its port; with a
+ * data directory, its tables and items are kept there.
+ */
 async function startEmulatorThread(
   kind: 'dynalite',
   port: number,
   host: string,
   onMetric: (datum: MetricDatum) => void = () => {},
+  dataDir?: string,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
-  const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: { kind, port, host } });
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), {
+    workerData: { kind, port, host, ...(dataDir ? { dataDir } : {}) },
+  });
   const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>(
     (resolve, reject) => {
       worker.once('message', resolve);

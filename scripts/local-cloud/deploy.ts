@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type AttributeDefinition,
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   type CreateTableCommandInput,
+  type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
@@ -147,13 +149,17 @@ export async function deployService(
   const ctx: IntrinsicContext = { region: cloud.region, account: cloud.account, stackName, resources };
   const templateResources = config.resources?.Resources ?? {};
   const notEmulated = new Set<string>();
+  // Buses are made with their rules, at the end: see wireEventBridgeRules.
+  const buses: string[] = [];
 
-  await createTables(cloud, templateResources, ctx);
+  const createdTables = await createTables(cloud, templateResources, ctx);
   await createQueues(cloud, templateResources, ctx);
   for (const [id, resource] of Object.entries(templateResources)) {
     if (resource.Type === 'AWS::Events::EventBus') {
       const name = String(resolveIntrinsics(resource.Properties?.Name, ctx));
-      const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
+      requirePort(cloud.eventBridge, 'EventBridge');
+      buses.push(name);
+      const arn = `arn:aws:events:${cloud.region}:${cloud.account}:event-bus/${name}`;
       resources.set(id, { ref: name, attributes: { Arn: arn, Name: name } });
     } else if (resource.Type === 'AWS::Scheduler::ScheduleGroup') {
       const name = String(resolveIntrinsics(resource.Properties?.Name ?? `${stackName}-${id}`, ctx));
@@ -224,10 +230,10 @@ export async function deployService(
       type: machine.type ?? 'STANDARD',
     });
   }
-  if (options.seedInventory ?? true) await seedInventory(cloud, config, ctx);
+  if (options.seedInventory ?? true) await seedInventory(cloud, config, ctx, createdTables);
 
   const sources = wireSqsSources(cloud, config, functions, ctx);
-  wireEventBridgeRules(cloud, config, functions, ctx);
+  wireEventBridgeRules(cloud, config, functions, ctx, buses);
   const routes = httpRoutes(config, functions);
   let api: LocalHttpApi | undefined;
   let apiUrl: string | undefined;
@@ -269,11 +275,18 @@ function requirePort<T>(port: T | undefined, what: string): T {
   return port;
 }
 
+/**
+ * Creates the template's tables; returns the names of those it created. A table that exists
+ * already (a redeploy, or a restarted local cloud that keeps its data) is kept with its items
+ * when its key schema and indexes are the template's, as a CloudFormation update leaves a table
+ * it does not replace; a different one fails the deploy, naming the table.
+ */
 async function createTables(
   cloud: CloudHandles,
   template: NonNullable<ResolvedService['resources']>['Resources'] & object,
   ctx: IntrinsicContext,
-): Promise<void> {
+): Promise<Set<string>> {
+  const created = new Set<string>();
   for (const [id, resource] of Object.entries(template)) {
     if (resource.Type !== 'AWS::DynamoDB::Table') continue;
     const props = resolveIntrinsics(resource.Properties ?? {}, ctx) as Record<string, unknown>;
@@ -288,17 +301,48 @@ async function createTables(
         ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'] }
         : {}),
     };
+    let exists = false;
     try {
       await cloud.dynamo.send(new CreateTableCommand(input));
+      created.add(name);
     } catch (error) {
       if ((error as Error).name !== 'ResourceInUseException') throw error;
+      exists = true;
     }
     const { Table } = await cloud.dynamo.send(new DescribeTableCommand({ TableName: name }));
+    if (exists) {
+      const [wanted, found] = [tableShape(input), tableShape(Table ?? {})];
+      if (wanted !== found) {
+        throw new Error(
+          `table ${name} (${id}) exists in the local cloud with another key schema: it has ${found}, the ` +
+            `template declares ${wanted}. Delete the table (or the local cloud's data directory) to recreate it.`,
+        );
+      }
+    }
     (ctx.resources as Map<string, PhysicalResource>).set(id, {
       ref: name,
       attributes: { Arn: Table?.TableArn ?? `arn:aws:dynamodb:${ctx.region}:${ctx.account}:table/${name}` },
     });
   }
+  return created;
+}
+
+/**
+ * A table's key schema and its global secondary indexes' key schemas, with each key attribute's
+ * type, as one comparable line (`orderId S HASH; index byStatus: status S HASH, ...`).
+ */
+function tableShape(table: {
+  KeySchema?: KeySchemaElement[] | undefined;
+  AttributeDefinitions?: AttributeDefinition[] | undefined;
+  GlobalSecondaryIndexes?: Array<{ IndexName?: string | undefined; KeySchema?: KeySchemaElement[] | undefined }>;
+}): string {
+  const types = new Map((table.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
+  const keys = (schema: KeySchemaElement[] | undefined) =>
+    (schema ?? []).map((k) => `${k.AttributeName} ${types.get(k.AttributeName) ?? '?'} ${k.KeyType}`).join(', ');
+  const indexes = (table.GlobalSecondaryIndexes ?? [])
+    .map((index) => `index ${index.IndexName}: ${keys(index.KeySchema)}`)
+    .sort();
+  return [keys(table.KeySchema), ...indexes].join('; ');
 }
 
 /** Queues first without redrive (a DLQ may be declared after its source), then redrive policies. */
@@ -437,10 +481,21 @@ function splitHandler(handler: string): [string, string] {
   return [handler.slice(0, dot), handler.slice(dot + 1)];
 }
 
-async function seedInventory(cloud: CloudHandles, config: ResolvedService, ctx: IntrinsicContext): Promise<void> {
+/**
+ * Puts the catalog's stock into the inventory table this deploy created. One that was there
+ * already (a redeploy into a restarted local cloud) keeps its stock and holds: orders in flight
+ * or waiting hold stock there.
+ */
+async function seedInventory(
+  cloud: CloudHandles,
+  config: ResolvedService,
+  ctx: IntrinsicContext,
+  createdTables: ReadonlySet<string>,
+): Promise<void> {
   const tableRef = config.provider.environment?.INVENTORY_TABLE;
   if (tableRef === undefined) return;
   const tableName = String(resolveIntrinsics(tableRef, ctx));
+  if (!createdTables.has(tableName)) return;
   const store = new DynamoInventoryStore({
     tableName,
     client: createDynamoDocumentClient({ config: cloud.awsConfig, metered: false }),
@@ -484,12 +539,25 @@ function wireSqsSources(
   return sources;
 }
 
+/**
+ * Creates the stack's buses and puts their rules and targets in one synchronous step, once the
+ * functions are deployed: an event put on a bus always finds its rules. A bus made earlier would
+ * accept, and drop, what arrives before its rules: after a restart of a cloud that keeps its
+ * schedules, a review timeout that fell due is retried until its bus exists, and must not land
+ * on a bus without rules.
+ */
 function wireEventBridgeRules(
   cloud: CloudHandles,
   config: ResolvedService,
   functions: Record<string, string>,
   ctx: IntrinsicContext,
+  buses: readonly string[],
 ): void {
+  for (const name of buses) {
+    const arn = requirePort(cloud.eventBridge, 'EventBridge').createEventBus(name);
+    const expected = `arn:aws:events:${cloud.region}:${cloud.account}:event-bus/${name}`;
+    if (arn !== expected) throw new Error(`the local EventBridge made bus ${name} as ${arn}, not ${expected}`);
+  }
   for (const [key, fn] of Object.entries(config.functions ?? {})) {
     (fn.events ?? []).forEach((event, index) => {
       const spec = event.eventBridge as Record<string, unknown> | undefined;

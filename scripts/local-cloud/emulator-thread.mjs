@@ -8,17 +8,56 @@ import { PassThrough } from 'node:stream';
 import { crc32 } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
-const { kind, port, host } = workerData;
+const { kind, port, host, dataDir } = workerData;
 
 async function start() {
   if (kind === 'dynalite') {
     const dynalite = require('dynalite');
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    // With a data directory, dynalite keeps tables and items in LevelDB there (classic-level,
+    // loaded from its prebuilt binary); without one, in memory.
+    if (dataDir) await checkDataDir(dataDir);
+    const server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(dataDir ? { path: dataDir } : {}),
+    });
     meterConsumedCapacity(server);
     await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-    return { port: server.address().port, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+      port: server.address().port,
+      stop: () =>
+        new Promise((resolve) => {
+          // dynalite closes its database once the HTTP server has closed; a client's keep-alive
+          // connection must not hold that up (the database's lock would outlive the thread).
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
   }
   throw new Error(`unknown emulator ${kind}`);
+}
+
+/**
+ * Opens the data directory once with dynalite's own LevelDB before dynalite does: dynalite opens it
+ * lazily, so a directory another local cloud holds (LevelDB's lock) would only fail the first
+ * request, and bring the thread down. Here it fails the start, saying why.
+ */
+async function checkDataDir(dataDir) {
+  const { Level } = createRequire(require.resolve('dynalite'))('level');
+  const db = new Level(dataDir, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = error.cause?.message ?? error.message;
+    throw Object.assign(
+      new Error(`cannot open the DynamoDB data in ${dataDir} (another local cloud using it?): ${cause}`),
+      {
+        code: error.cause?.code ?? error.code,
+      },
+    );
+  }
+  await db.close();
 }
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);

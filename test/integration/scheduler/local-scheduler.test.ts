@@ -360,7 +360,7 @@ describe('a restarted local cloud with persisted schedules', () => {
       ports: { dynamodb: 0, sqs: 0, lambda: 0, scheduler: 0 },
       optional: ['scheduler' as const],
       workDir: dir,
-      persistSchedules: true,
+      persistState: true,
     };
     const clients = (c: LocalCloud) => ({
       sqs: new SQSClient({ region: c.region, endpoint: c.endpoints.sqs, credentials }),
