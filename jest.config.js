@@ -24,9 +24,4 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
-  // Two test files at a time, also on 2 cores (Jest's default there is one): most of a file's
-  // time is its local cloud waiting (retry backoffs, review timeouts, polls), and every test
-  // waits on observable state, so a busier machine only makes them wait longer. In band, the
-  // suite took 21.7 minutes on a quiet 2-core machine; CI's budget is 20.
-  maxWorkers: 2,
 };
