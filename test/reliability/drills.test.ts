@@ -8,8 +8,8 @@ describe('failure drills at a small size', () => {
   it.each(cases)(
     '%s on %s: every order ends, none is lost or charged twice',
     async (drill, variant) => {
-      const result = await runDrill(variant, drill, { orders: 16, seed: 9 });
-      expect(result.orders).toBe(16);
+      const result = await runDrill(variant, drill, { orders: 10, seed: 9 });
+      expect(result.orders).toBe(10);
       expect(result.lost).toBe(0);
       expect(result.stillParked).toBe(0);
       expect(result.doubleCharges).toBe(0);
@@ -26,7 +26,7 @@ describe('failure drills at a small size', () => {
 
 describe('a crash in the middle of reserve-inventory', () => {
   it('durable-functions resumes each crashed order at its last checkpoint: no completed step runs again', async () => {
-    const result = await runDrill('durable-functions', 'mid-step-crash', { orders: 16, seed: 9 });
+    const result = await runDrill('durable-functions', 'mid-step-crash', { orders: 10, seed: 9 });
     expect(result.faults.crashes).toBeGreaterThan(0);
     expect({ lost: result.lost, doubleCharges: result.doubleCharges, violations: result.violations }).toEqual({
       lost: 0,
@@ -40,7 +40,7 @@ describe('a crash in the middle of reserve-inventory', () => {
   }, 180_000);
 
   it('single-lambda runs each crashed order again from validate, and still charges it once', async () => {
-    const result = await runDrill('single-lambda', 'mid-step-crash', { orders: 16, seed: 9 });
+    const result = await runDrill('single-lambda', 'mid-step-crash', { orders: 10, seed: 9 });
     expect(result.faults.crashes).toBeGreaterThan(0);
     expect({ lost: result.lost, doubleCharges: result.doubleCharges, violations: result.violations }).toEqual({
       lost: 0,
