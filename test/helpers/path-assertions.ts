@@ -44,7 +44,7 @@ export async function runPathCase(harness: VariantHarness, pathCase: PathCase): 
 }
 
 /**
- * Drives 200 concurrent orders of a seeded mix (declines, shortages, transient failures,
+ * Drives 120 concurrent orders of a seeded mix (declines, shortages, transient failures,
  * rejections) and asserts what the acceptance asks of every variant: each order ends in the
  * state its kind implies, and no invariant is violated. Returns the outcomes for extra checks.
  */
@@ -53,7 +53,7 @@ export async function expectSeededMixSound(
   options: { runId: string },
 ): Promise<DriveResult['outcomes']> {
   const workload = generateWorkload({
-    orders: 200,
+    orders: 120,
     seed: 7,
     declineRate: 0.1,
     outOfStockRate: 0.1,
@@ -64,7 +64,7 @@ export async function expectSeededMixSound(
   const result = await driveWorkload({
     apiUrl: harness.stack.apiUrl ?? '',
     orders: workload,
-    concurrency: 200,
+    concurrency: 120,
     // The run ends when every order is terminal or when nothing moves any more in the cloud
     // (an order still not terminal then is stranded): no clock, however busy the machine.
     activity: () => harness.cloud.activity(),
