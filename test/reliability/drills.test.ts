@@ -1,7 +1,10 @@
 import { DRILLS, type DrillResult, faultFired, runDrill } from '#lib/drills';
 import { VARIANTS, type Variant } from '#lib/variants';
 
-const GENERIC = DRILLS.filter((drill) => drill !== 'mid-step-crash');
+// payment-storm takes the path always-failing-step takes (steps fail, orders park FAILED, redrive
+// brings them back) with a random half of the calls failing instead of every one: `npm run drill`
+// runs it on every variant; CI leaves it out to stay within its 20 minutes.
+const GENERIC = DRILLS.filter((drill) => drill !== 'mid-step-crash' && drill !== 'payment-storm');
 
 /**
  * Each drill runs on every variant at once, each variant in a local cloud of its own: a drill is

@@ -3,7 +3,7 @@ import { presetCells, runStressCell, type StressRow } from '#lib/stress-matrix';
 import { VARIANTS } from '#lib/variants';
 import { EXPECTED_TERMINAL, generateWorkload } from '#lib/workload';
 
-// The one small, hard cell CI runs: 100 orders, all in flight at once, 90% of them off the happy path.
+// The one small, hard cell CI runs: 60 orders, all in flight at once, 90% of them off the happy path.
 const [cell] = presetCells('ci');
 
 let rows: StressRow[];

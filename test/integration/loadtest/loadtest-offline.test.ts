@@ -67,144 +67,139 @@ async function loadtest(
   return { stdout, report: JSON.parse(await readFile(path.join(PROJECT_ROOT, `${dir}report.json`), 'utf8')) as Report };
 }
 
-describe.each(['sqs-chain', 'eventbridge-flags', 'durable-functions'] as const)(
-  'npm run loadtest against sls offline of %s',
-  (variant) => {
-    let offline: OfflineService | undefined;
-    let cloudDir = '';
-    beforeAll(async () => {
-      offline = await startOffline(variant);
-      // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
-      cloudDir = offline.cloudDir;
-    }, 120_000);
-    afterAll(async () => {
-      await offline?.stop();
+describe.each(['sqs-chain', 'eventbridge-flags'] as const)('npm run loadtest against sls offline of %s', (variant) => {
+  let offline: OfflineService | undefined;
+  let cloudDir = '';
+  beforeAll(async () => {
+    offline = await startOffline(variant);
+    // Its own endpoints.json, where the load test finds the local CloudWatch and CloudFormation.
+    cloudDir = offline.cloudDir;
+  }, 120_000);
+  afterAll(async () => {
+    await offline?.stop();
+  });
+
+  it('counts what npm start counts for the same workload, and costs the same within 5% at light-load durations', async () => {
+    const { stdout, report } = await loadtest(offline!, variant, cloudDir, ['--verify', ...SAME_WORKLOAD]);
+    expect(stdout).toContain('Measured against the target');
+    expect(stdout).not.toMatch(/baseline/);
+    expect(stdout).toContain(`${variant} kept the invariants checked over ${WORKLOAD.orders} orders`);
+    // Both costs are printed: at the light-load durations (compared) and at the run's own.
+    expect(stdout).toMatch(/Lambda duration priced at\s+light-load p50/);
+    expect(stdout).toMatch(/Total at the run's measured durations\s+\$\d/);
+    expect(report.baseline).toBeUndefined();
+    const loadtested = report.variants[variant]!;
+    expect(loadtested.orders).toBe(WORKLOAD.orders);
+    expect(loadtested.nonTerminal).toBe(0);
+    expect(loadtested.invariantViolations).toEqual([]);
+    expect(loadtested.countsUnavailable).toEqual([]);
+    expect(loadtested.templateResources).toBeGreaterThan(20);
+    expect(loadtested.lambdaDuration?.basis).toBe('light-load');
+
+    // npm start's own measurement of the same seeded workload, in a local cloud of its own.
+    const local = buildReport(
+      await measureVariants({
+        ...WORKLOAD,
+        rate: 0,
+        declineRate: 0.05,
+        outOfStockRate: 0.05,
+        transientRate: 0.1,
+        rejectRate: 0.02,
+        variants: [variant],
+        latencyModel: 'aws',
+        sfnType: 'standard',
+        calibrationOrders: CALIBRATION_ORDERS,
+      }),
+    ).variants[variant]!;
+    expect(local.lambdaDuration?.basis).toBe('light-load');
+    // The stack pays for its fan-out consumers (eventbridge-flags' warehouse notice) and CloudWatch
+    // does not split a table's units by caller, so the load test counts them in; npm start reports
+    // them apart. What the stack paid, in npm start's terms, is the two together.
+    if (variant === 'eventbridge-flags') {
+      expect(local.fanOut?.functions).toEqual([expect.stringContaining('notifyWarehouse')]);
+      expect(stdout).toContain('npm start reports it apart');
+    }
+    const apart = local.fanOut?.counts ?? {};
+    const stackCounts = Object.fromEntries(COUNTED.map((c) => [c, (local.counts[c] ?? 0) + (apart[c] ?? 0)]));
+    const stackCost = local.costPerMillionUsd + (local.fanOut?.costPerMillionUsd ?? 0);
+    // Each count within 5% (closeTo with 1 digit: |ratio - 1| < 0.05); the diff shows them all.
+    const counted = COUNTED.filter((c) => (stackCounts[c] ?? 0) > 0 || (loadtested.counts[c] ?? 0) > 0);
+    expect(counted).toContain('lambdaInvocations');
+    const ratios = Object.fromEntries(counted.map((c) => [c, (loadtested.counts[c] ?? 0) / (stackCounts[c] ?? 0)]));
+    expect(ratios).toEqual(Object.fromEntries(counted.map((c) => [c, expect.closeTo(1, 1)])));
+    // The like-for-like cost: both price Lambda at each function's p50 over the same calibration.
+    expect({ variant, ratio: loadtested.costPerMillionUsd / stackCost }).toEqual({
+      variant,
+      ratio: expect.closeTo(1, 1),
     });
+  }, 400_000);
 
-    it('counts what npm start counts for the same workload, and costs the same within 5% at light-load durations', async () => {
-      const { stdout, report } = await loadtest(offline!, variant, cloudDir, ['--verify', ...SAME_WORKLOAD]);
-      expect(stdout).toContain('Measured against the target');
-      expect(stdout).not.toMatch(/baseline/);
-      expect(stdout).toContain(`${variant} kept the invariants checked over ${WORKLOAD.orders} orders`);
-      // Both costs are printed: at the light-load durations (compared) and at the run's own.
-      expect(stdout).toMatch(/Lambda duration priced at\s+light-load p50/);
-      expect(stdout).toMatch(/Total at the run's measured durations\s+\$\d/);
-      expect(report.baseline).toBeUndefined();
-      const loadtested = report.variants[variant]!;
-      expect(loadtested.orders).toBe(WORKLOAD.orders);
-      expect(loadtested.nonTerminal).toBe(0);
-      expect(loadtested.invariantViolations).toEqual([]);
-      expect(loadtested.countsUnavailable).toEqual([]);
-      expect(loadtested.templateResources).toBeGreaterThan(20);
-      expect(loadtested.lambdaDuration?.basis).toBe('light-load');
+  if (variant !== 'sqs-chain') return;
 
-      // npm start's own measurement of the same seeded workload, in a local cloud of its own.
-      const local = buildReport(
-        await measureVariants({
-          ...WORKLOAD,
-          rate: 0,
-          declineRate: 0.05,
-          outOfStockRate: 0.05,
-          transientRate: 0.1,
-          rejectRate: 0.02,
-          variants: [variant],
-          latencyModel: 'aws',
-          sfnType: 'standard',
-          calibrationOrders: CALIBRATION_ORDERS,
-        }),
-      ).variants[variant]!;
-      expect(local.lambdaDuration?.basis).toBe('light-load');
-      // The stack pays for its fan-out consumers (eventbridge-flags' warehouse notice) and CloudWatch
-      // does not split a table's units by caller, so the load test counts them in; npm start reports
-      // them apart. What the stack paid, in npm start's terms, is the two together.
-      if (variant === 'eventbridge-flags') {
-        expect(local.fanOut?.functions).toEqual([expect.stringContaining('notifyWarehouse')]);
-        expect(stdout).toContain('npm start reports it apart');
-      }
-      const apart = local.fanOut?.counts ?? {};
-      const stackCounts = Object.fromEntries(COUNTED.map((c) => [c, (local.counts[c] ?? 0) + (apart[c] ?? 0)]));
-      const stackCost = local.costPerMillionUsd + (local.fanOut?.costPerMillionUsd ?? 0);
-      // Each count within 5% (closeTo with 1 digit: |ratio - 1| < 0.05); the diff shows them all.
-      const counted = COUNTED.filter((c) => (stackCounts[c] ?? 0) > 0 || (loadtested.counts[c] ?? 0) > 0);
-      expect(counted).toContain('lambdaInvocations');
-      const ratios = Object.fromEntries(counted.map((c) => [c, (loadtested.counts[c] ?? 0) / (stackCounts[c] ?? 0)]));
-      expect(ratios).toEqual(Object.fromEntries(counted.map((c) => [c, expect.closeTo(1, 1)])));
-      // The like-for-like cost: both price Lambda at each function's p50 over the same calibration.
-      expect({ variant, ratio: loadtested.costPerMillionUsd / stackCost }).toEqual({
-        variant,
-        ratio: expect.closeTo(1, 1),
-      });
-    }, 400_000);
+  it("answers aws cloudwatch get-metric-data with the run's invocation and message counts", async () => {
+    const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8'));
+    const now = Math.floor(Date.now() / 1000);
+    const query = (id: string, namespace: string, metric: string, dim: string, value: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dim, Value: value }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+    });
+    const { stdout } = await run(
+      'aws',
+      [
+        '--endpoint-url',
+        endpoints.cloudwatch,
+        'cloudwatch',
+        'get-metric-data',
+        '--start-time',
+        String(now - 3600),
+        '--end-time',
+        String(now + 60),
+        '--metric-data-queries',
+        JSON.stringify([
+          query('inv', 'AWS/Lambda', 'Invocations', 'FunctionName', 'sqs-chain-local-validateOrder'),
+          query('sent', 'AWS/SQS', 'NumberOfMessagesSent', 'QueueName', 'sqs-chain-local-validate-order'),
+        ]),
+      ],
+      {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1' },
+      },
+    );
+    const results = JSON.parse(stdout).MetricDataResults as Array<{ Id: string; Values: number[] }>;
+    const total = (id: string) => results.find((r) => r.Id === id)!.Values.reduce((a, b) => a + b, 0);
+    // Every order of the run was validated once and sent to the validate queue once (24 orders).
+    expect(total('inv')).toBeGreaterThanOrEqual(24);
+    expect(total('sent')).toBeGreaterThanOrEqual(24);
+  }, 60_000);
 
-    if (variant !== 'sqs-chain') return;
-
-    it("answers aws cloudwatch get-metric-data with the run's invocation and message counts", async () => {
-      const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8'));
-      const now = Math.floor(Date.now() / 1000);
-      const query = (id: string, namespace: string, metric: string, dim: string, value: string) => ({
-        Id: id,
-        MetricStat: {
-          Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dim, Value: value }] },
-          Period: 60,
-          Stat: 'Sum',
-        },
-      });
-      const { stdout } = await run(
-        'aws',
-        [
-          '--endpoint-url',
-          endpoints.cloudwatch,
-          'cloudwatch',
-          'get-metric-data',
-          '--start-time',
-          String(now - 3600),
-          '--end-time',
-          String(now + 60),
-          '--metric-data-queries',
-          JSON.stringify([
-            query('inv', 'AWS/Lambda', 'Invocations', 'FunctionName', 'sqs-chain-local-validateOrder'),
-            query('sent', 'AWS/SQS', 'NumberOfMessagesSent', 'QueueName', 'sqs-chain-local-validate-order'),
-          ]),
-        ],
-        {
-          env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1' },
-        },
-      );
-      const results = JSON.parse(stdout).MetricDataResults as Array<{ Id: string; Values: number[] }>;
-      const total = (id: string) => results.find((r) => r.Id === id)!.Values.reduce((a, b) => a + b, 0);
-      // Every order of the run was validated once and sent to the validate queue once (24 orders).
-      expect(total('inv')).toBeGreaterThanOrEqual(24);
-      expect(total('sent')).toBeGreaterThanOrEqual(24);
-    }, 60_000);
-
-    it('reports, in the open model, its client lag and the orders per second asked, sent, accepted and completed', async () => {
-      const { stdout, report } = await loadtest(offline!, variant, cloudDir, [
-        '--rate',
-        '40',
-        '--orders',
-        '20',
-        '--seed',
-        '5',
-        '--calibration-orders',
-        '0',
-      ]);
-      expect(stdout).toMatch(
-        /client lag \(sent after due, open model\): p50 [\d,.]+ ms, p99 [\d,.]+ ms, max [\d,.]+ ms/,
-      );
-      expect(stdout).toMatch(
-        /orders\/s: asked 40, sent [\d,.]+, accepted by the API [\d,.]+, completed by the target [\d,.]+/,
-      );
-      const target = report.variants[variant]!.target!;
-      expect(target.clientLagMs).toEqual(expect.objectContaining({ p50: expect.any(Number), p99: expect.any(Number) }));
-      expect(target.openModel).toEqual({
-        requestedPerSec: 40,
-        sentPerSec: expect.any(Number),
-        acceptedPerSec: expect.any(Number),
-        completedPerSec: expect.any(Number),
-      });
-      // Every order was sent and ended: the rates are of real sends and real ends, not zeros.
-      expect(report.variants[variant]!.nonTerminal).toBe(0);
-      expect(Object.values(target.openModel!).every((rate) => rate > 0)).toBe(true);
-    }, 300_000);
-  },
-);
+  it('reports, in the open model, its client lag and the orders per second asked, sent, accepted and completed', async () => {
+    const { stdout, report } = await loadtest(offline!, variant, cloudDir, [
+      '--rate',
+      '40',
+      '--orders',
+      '20',
+      '--seed',
+      '5',
+      '--calibration-orders',
+      '0',
+    ]);
+    expect(stdout).toMatch(/client lag \(sent after due, open model\): p50 [\d,.]+ ms, p99 [\d,.]+ ms, max [\d,.]+ ms/);
+    expect(stdout).toMatch(
+      /orders\/s: asked 40, sent [\d,.]+, accepted by the API [\d,.]+, completed by the target [\d,.]+/,
+    );
+    const target = report.variants[variant]!.target!;
+    expect(target.clientLagMs).toEqual(expect.objectContaining({ p50: expect.any(Number), p99: expect.any(Number) }));
+    expect(target.openModel).toEqual({
+      requestedPerSec: 40,
+      sentPerSec: expect.any(Number),
+      acceptedPerSec: expect.any(Number),
+      completedPerSec: expect.any(Number),
+    });
+    // Every order was sent and ended: the rates are of real sends and real ends, not zeros.
+    expect(report.variants[variant]!.nonTerminal).toBe(0);
+    expect(Object.values(target.openModel!).every((rate) => rate > 0)).toBe(true);
+  }, 300_000);
+});
