@@ -20,7 +20,7 @@ const small: ComparisonOptions = {
   latencyModel: 'aws',
   sfnType: 'standard',
   // A short light-load calibration (npm start's is 30 orders): the contract, not the figures.
-  calibrationOrders: 4,
+  calibrationOrders: 10,
 };
 
 let runs: RunInput;
