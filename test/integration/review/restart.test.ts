@@ -12,7 +12,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { startLocalCloud, type LocalCloud } from '#cloud/cloud';
@@ -32,52 +32,48 @@ const REVIEW_TIMEOUT_SECONDS = 10;
 
 const PARKING_VARIANTS = ['sqs-chain', 'eventbridge-flags', 'single-lambda'] as const;
 
-describe.each(PARKING_VARIANTS)('%s: a restart of the local cloud while orders wait for review', (variant) => {
-  let workDir: string;
+const schedulesOf = async (harness: VariantHarness): Promise<string[]> => {
+  const scheduler = new SchedulerClient({
+    region: harness.cloud.region,
+    endpoint: harness.cloud.endpoints.scheduler,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  try {
+    const group = harness.stack.resources.get('ReviewScheduleGroup')?.ref ?? '';
+    const { Schedules } = await scheduler.send(new ListSchedulesCommand({ GroupName: group }));
+    return (Schedules ?? []).map((s) => s.Name ?? '').sort();
+  } finally {
+    scheduler.destroy();
+  }
+};
+
+const expectSound = async (harness: VariantHarness, orderId: string, expected: ReviewDecision) => {
+  const snapshot = await harness.probe.snapshot([orderId], { expectedReviews: new Map([[orderId, expected]]) });
+  expect(checkInvariants(snapshot).filter((v) => v.orderId === orderId)).toEqual([]);
+};
+
+/**
+ * The scenario for one variant; any failed expectation throws. The three variants run it side by
+ * side, each in a cloud and workDir of its own: it is mostly waiting (restarts, a review timeout
+ * falling due while the cloud is down), so together they take the time of the slowest rather than
+ * the sum. (Jest's `it.concurrent` would run them outside a test's scope, where the cloud's lazy
+ * imports are refused, so they run in one beforeAll and each variant's test reports its outcome.)
+ */
+const restartScenario = async (variant: (typeof PARKING_VARIANTS)[number]): Promise<void> => {
+  const workDir = await mkdtemp(path.join(tmpdir(), `review-restart-${variant}-`));
   let running: VariantHarness | undefined;
-
-  beforeEach(async () => {
-    workDir = await mkdtemp(path.join(tmpdir(), `review-restart-${variant}-`));
-  });
-
-  afterEach(async () => {
-    await running?.stop();
-    running = undefined;
-    await rm(workDir, { recursive: true, force: true });
-  });
-
   const start = () =>
     startVariant(variant, {
       cloud: { workDir, persistState: true },
       deploy: { params: { reviewTimeoutSeconds: String(REVIEW_TIMEOUT_SECONDS) } },
     });
-
-  const schedulesOf = async (harness: VariantHarness): Promise<string[]> => {
-    const scheduler = new SchedulerClient({
-      region: harness.cloud.region,
-      endpoint: harness.cloud.endpoints.scheduler,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    try {
-      const group = harness.stack.resources.get('ReviewScheduleGroup')?.ref ?? '';
-      const { Schedules } = await scheduler.send(new ListSchedulesCommand({ GroupName: group }));
-      return (Schedules ?? []).map((s) => s.Name ?? '').sort();
-    } finally {
-      scheduler.destroy();
-    }
-  };
-
-  const expectSound = async (harness: VariantHarness, orderId: string, expected: ReviewDecision) => {
-    const snapshot = await harness.probe.snapshot([orderId], { expectedReviews: new Map([[orderId, expected]]) });
-    expect(checkInvariants(snapshot).filter((v) => v.orderId === orderId)).toEqual([]);
-  };
-
-  it('keeps both orders across restarts, and fires the timeout that fell due while it was down', async () => {
+  try {
     running = await start();
     const [toApprove, toTimeOut] = [aReviewOrder(), aReviewOrder()];
     for (const command of [toApprove, toTimeOut]) expect((await running.post(command)).status).toBe(202);
     const ids = [toApprove.orderId, toTimeOut.orderId];
-    const [, parked] = await Promise.all(ids.map((id) => running!.waitFor(id, { statuses: ['AWAITING_REVIEW'] })));
+    const first = running;
+    const [, parked] = await Promise.all(ids.map((id) => first.waitFor(id, { statuses: ['AWAITING_REVIEW'] })));
     for (const id of ids) expect((await running.get(id)).body).toMatchObject({ status: 'AWAITING_REVIEW' });
     expect(await schedulesOf(running)).toEqual([...ids].sort());
 
@@ -104,8 +100,14 @@ describe.each(PARKING_VARIANTS)('%s: a restart of the local cloud while orders w
     await eventually(() => Date.now() > dueAt, 'the review timeout to fall due while the cloud is down');
     running = await start();
 
-    const timedOut = await running.waitFor(toTimeOut.orderId, { timeoutMs: (REVIEW_TIMEOUT_SECONDS + 40) * 1000 });
-    expect(timedOut).toMatchObject({ status: 'CANCELLED', reason: 'ReviewTimedOut', review: { decision: 'timeout' } });
+    const timedOut = await running.waitFor(toTimeOut.orderId, {
+      timeoutMs: (REVIEW_TIMEOUT_SECONDS + 40) * 1000,
+    });
+    expect(timedOut).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'ReviewTimedOut',
+      review: { decision: 'timeout' },
+    });
     expect(Date.parse(timedOut.terminalAt ?? '')).toBeGreaterThanOrEqual(Date.parse(parked?.review?.timeoutAt ?? ''));
     expect((await running.get(toTimeOut.orderId)).body).toMatchObject({
       status: 'CANCELLED',
@@ -118,7 +120,28 @@ describe.each(PARKING_VARIANTS)('%s: a restart of the local cloud while orders w
     await expectSound(running, toApprove.orderId, 'approve');
     await expectSound(running, toTimeOut.orderId, 'timeout');
     expect(await schedulesOf(running)).toEqual([]);
-  }, 180_000);
+  } finally {
+    await running?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+};
+
+describe('a restart of the local cloud while orders wait for review', () => {
+  const outcomes = new Map<string, PromiseSettledResult<void>>();
+
+  beforeAll(async () => {
+    const settled = await Promise.allSettled(PARKING_VARIANTS.map((variant) => restartScenario(variant)));
+    PARKING_VARIANTS.forEach((variant, i) => outcomes.set(variant, settled[i]!));
+  }, 240_000);
+
+  it.each(PARKING_VARIANTS)(
+    '%s keeps both orders across restarts, and fires the timeout that fell due while it was down',
+    (variant) => {
+      const outcome = outcomes.get(variant);
+      if (outcome?.status === 'rejected') throw outcome.reason;
+      expect(outcome?.status).toBe('fulfilled');
+    },
+  );
 });
 
 describe('a redeploy into a local cloud that keeps its tables', () => {
