@@ -46,6 +46,14 @@ export async function findHeadlessChromium(env: NodeJS.ProcessEnv = process.env)
   };
 }
 
+/**
+ * How often a launch is tried. The Lambda-built Chromium of @sparticuz/chromium runs as one
+ * process and, rarely, dies at start (SIGSEGV before its first page; once in a CI run here, never
+ * in 60 launches on a quiet machine). The browser is the tests' tool, not what they test, so a
+ * crash at start is tried again; a browser that never starts still fails, with every cause.
+ */
+const LAUNCH_ATTEMPTS = 3;
+
 /** A persistent context on `userDataDir` (a fresh, empty directory: the profile starts clean). */
 export async function launchHeadlessChromium(
   userDataDir: string,
@@ -53,17 +61,22 @@ export async function launchHeadlessChromium(
 ): Promise<BrowserContext> {
   const browser = await findHeadlessChromium();
   const { chromium } = await import('playwright-core');
-  try {
-    return await chromium.launchPersistentContext(userDataDir, {
-      executablePath: browser.executablePath,
-      args: browser.args,
-      // Playwright's own defaults would add a second --headless flag and its own sandbox switch.
-      headless: true,
-      viewport,
-    });
-  } catch (error) {
-    throw new Error(`headless Chromium (${browser.source}: ${browser.executablePath}) did not start`, {
-      cause: error,
-    });
+  const failures: unknown[] = [];
+  while (failures.length < LAUNCH_ATTEMPTS) {
+    try {
+      return await chromium.launchPersistentContext(userDataDir, {
+        executablePath: browser.executablePath,
+        args: browser.args,
+        // Playwright's own defaults would add a second --headless flag and its own sandbox switch.
+        headless: true,
+        viewport,
+      });
+    } catch (error) {
+      failures.push(error);
+    }
   }
+  throw new Error(
+    `headless Chromium (${browser.source}: ${browser.executablePath}) did not start in ${LAUNCH_ATTEMPTS} attempts`,
+    { cause: failures.length === 1 ? failures[0] : new AggregateError(failures, 'each launch failed') },
+  );
 }
