@@ -205,23 +205,23 @@ export async function deployService(
 
   const environments: Record<string, Record<string, string>> = {};
   const bundlesDir = await options.bundlesDir;
-  await Promise.all(
-    Object.entries(config.functions ?? {}).map(async ([key, fn]) => {
-      const definition = functionDefinition(
-        cloud,
-        config,
-        serviceDir,
-        key,
-        fn,
-        functions[key] ?? key,
-        ctx,
-        options.environment ?? {},
-        bundlesDir,
-      );
-      environments[key] = definition.environment;
-      await cloud.runtime.deploy(definition);
-    }),
-  );
+  // The service's functions are bundled together: one esbuild build parses what they share once.
+  const definitions = Object.entries(config.functions ?? {}).map(([key, fn]) => {
+    const definition = functionDefinition(
+      cloud,
+      config,
+      serviceDir,
+      key,
+      fn,
+      functions[key] ?? key,
+      ctx,
+      options.environment ?? {},
+      bundlesDir,
+    );
+    environments[key] = definition.environment;
+    return definition;
+  });
+  await cloud.runtime.deployAll(definitions);
   for (const [, machine] of machines) {
     const name = machine.name ?? '';
     requirePort(cloud.stepFunctions, 'Step Functions').createStateMachine({

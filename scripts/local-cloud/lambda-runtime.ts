@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -228,22 +229,37 @@ export class LambdaRuntime implements LambdaInvoker {
 
   /** Bundles a function; returns its ARN. Redeploying a name replaces it. */
   async deploy(definition: FunctionDefinition): Promise<string> {
+    const [arn] = await this.deployAll([definition]);
+    return arn!;
+  }
+
+  /**
+   * Bundles several functions (a service's) in one esbuild build, each into a file of its own as
+   * before; returns their ARNs in order. Shared modules (the AWS SDK, the domain) are parsed once
+   * for all of them, not once per function: a service's bundles took a third of the time here.
+   */
+  async deployAll(definitions: FunctionDefinition[]): Promise<string[]> {
     await mkdir(this.options.buildDir, { recursive: true });
-    const bundlePath = definition.bundle ?? path.join(this.options.buildDir, `${definition.name}.mjs`);
-    if (!definition.bundle) await this.bundle(definition.entry, bundlePath);
-    await this.remove(definition.name);
+    const toBundle = definitions.filter((d) => !d.bundle);
+    if (toBundle.length > 0) await this.bundle(toBundle);
     this.workerPath = await (this.workerBundle ??= this.bundleWorker());
-    const deployed: Deployed = {
-      definition,
-      arn: this.arnOf(definition.name),
-      bundlePath,
-      environments: new Set(),
-      waiting: [],
-      busy: 0,
-      removed: false,
-    };
-    this.functions.set(definition.name, deployed);
-    return deployed.arn;
+    const arns: string[] = [];
+    for (const definition of definitions) {
+      const bundlePath = definition.bundle ?? path.join(this.options.buildDir, `${definition.name}.mjs`);
+      await this.remove(definition.name);
+      const deployed: Deployed = {
+        definition,
+        arn: this.arnOf(definition.name),
+        bundlePath,
+        environments: new Set(),
+        waiting: [],
+        busy: 0,
+        removed: false,
+      };
+      this.functions.set(definition.name, deployed);
+      arns.push(deployed.arn);
+    }
+    return arns;
   }
 
   /**
@@ -271,21 +287,31 @@ export class LambdaRuntime implements LambdaInvoker {
     }
   }
 
-  private async bundle(entry: string, bundlePath: string): Promise<void> {
-    await buildCached({
-      entryPoints: [entry],
-      outfile: bundlePath,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      sourcemap: 'linked',
-      logLevel: 'error',
-      banner: { js: BUNDLE_BANNER },
-      // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
-      // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
-      mainFields: ['module', 'main'],
-    });
+  /** `<buildDir>/<name>.mjs` for each function, from one build (cached as a whole). */
+  private async bundle(definitions: FunctionDefinition[]): Promise<void> {
+    const names = definitions.map((d) => d.name).sort();
+    const batch =
+      names.length === 1
+        ? names[0]!
+        : `_batch-${createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 12)}`;
+    await buildCached(
+      {
+        entryPoints: definitions.map((d) => ({ in: d.entry, out: d.name })),
+        outdir: this.options.buildDir,
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        sourcemap: 'linked',
+        logLevel: 'error',
+        banner: { js: BUNDLE_BANNER },
+        // One file with its dependencies, as serverless-esbuild packages it: loading it is one parse,
+        // not hundreds of module resolutions (which made every cold start cost seconds of CPU).
+        mainFields: ['module', 'main'],
+      },
+      { manifest: path.join(this.options.buildDir, `${batch}.mjs.inputs.json`) },
+    );
   }
 
   /** The deployed function a name, `name:qualifier` or ARN refers to, if any. */
