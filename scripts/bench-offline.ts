@@ -20,11 +20,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
 import { VARIANTS, parseVariantList, serviceDir, type Variant } from './lib/variants.ts';
+import { parseCliArgs } from './lib/cli-args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCliArgs('bench:offline', {
   args: process.argv.slice(2),
   options: {
     runs: { type: 'string' },

@@ -18,6 +18,7 @@ import { createProgress } from './lib/progress.ts';
 import { describeCheckpointOverhead } from './report/durable-section.ts';
 import type { Report } from './report/types.ts';
 import { writeReport } from './report/write-report.ts';
+import { usageError } from './lib/cli-args.ts';
 
 export interface BenchRow {
   variant: string;
@@ -49,7 +50,16 @@ const MAX_RATIO_TO_BASELINE = 2;
  */
 const LIGHT_LOAD_CONCURRENCY = 1;
 
-const options = parseComparisonArgs(process.argv.slice(2), {
+/** The bench's defaults under the same options as npm start; a bad option ends it with exit code 2. */
+function parseBenchArgs(defaults: Parameters<typeof parseComparisonArgs>[1]): ReturnType<typeof parseComparisonArgs> {
+  try {
+    return parseComparisonArgs(process.argv.slice(2), defaults);
+  } catch (error) {
+    return usageError('bench', (error as Error).message);
+  }
+}
+
+const options = parseBenchArgs({
   orders: 150,
   concurrency: LIGHT_LOAD_CONCURRENCY,
   latencyModel: 'none',

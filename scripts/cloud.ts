@@ -3,11 +3,11 @@
  * variants deployed into it, until Ctrl-C. Prints the endpoints and writes
  * `.local-cloud/endpoints.json`, so the AWS CLI and the scripts can find them.
  */
-import { parseArgs } from 'node:util';
 import { startLocalCloud, writeEndpoints } from './local-cloud/cloud.ts';
 import { VARIANTS, parseVariantList, serviceDir } from './lib/variants.ts';
+import { parseCliArgs } from './lib/cli-args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCliArgs('cloud', {
   options: {
     variants: { type: 'string', default: VARIANTS.join(',') },
     'http-port': { type: 'string', default: '3001' },

@@ -3,10 +3,10 @@
  * (scripts/conformance/suites/) against a freshly started local cloud on free ports and prints a
  * score per suite with its failures. Exits 1 when any case fails, 2 on a bad argument.
  */
-import { parseArgs } from 'node:util';
 import { discoverSuites, formatScores, runConformance } from './conformance/runner.ts';
+import { parseCliArgs } from './lib/cli-args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCliArgs('conformance', {
   options: {
     suite: { type: 'string', multiple: true },
     list: { type: 'boolean', default: false },

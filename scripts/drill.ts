@@ -9,11 +9,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DRILLS, DRILL_DESCRIPTIONS, faultFired, runDrill, type Drill, type DrillResult } from './lib/drills.ts';
 import { VARIANTS, parseVariantList } from './lib/variants.ts';
+import { parseCliArgs, usageError } from './lib/cli-args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCliArgs('drill', {
   options: {
     orders: { type: 'string', default: '60' },
     variants: { type: 'string', default: VARIANTS.join(',') },
@@ -23,10 +23,16 @@ const { values } = parseArgs({
 });
 const drills = values.drills.split(',').map((d) => {
   if (!(DRILLS as readonly string[]).includes(d))
-    throw new Error(`unknown drill "${d}": choose from ${DRILLS.join(', ')}`);
+    usageError('drill', `unknown drill "${d}": choose from ${DRILLS.join(', ')}`);
   return d as Drill;
 });
-const options = { orders: Number(values.orders), seed: Number(values.seed) };
+const wholeNumber = (name: string, text: string, min: number): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min)
+    usageError('drill', `--${name} must be a whole number >= ${min}, got "${text}"`);
+  return value;
+};
+const options = { orders: wholeNumber('orders', values.orders, 1), seed: wholeNumber('seed', values.seed, 0) };
 const results: DrillResult[] = [];
 for (const drill of drills) {
   console.log(`drill ${drill}: ${DRILL_DESCRIPTIONS[drill]}`);

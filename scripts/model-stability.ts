@@ -4,12 +4,12 @@
  * the modelled-for-AWS p50 at each: the local figure follows the machine's load, the modelled one
  * must not (within 10%, issue 11). Exits 1 when a modelled p50 moves more than that.
  */
-import { parseArgs } from 'node:util';
 import { type ComparisonOptions, runComparison } from './lib/comparison.ts';
 import { parseVariantList, specOf, VARIANTS, type Variant } from './lib/variants.ts';
 import type { Report } from './report/types.ts';
+import { parseCliArgs } from './lib/cli-args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCliArgs('model:stability', {
   options: {
     orders: { type: 'string', default: '80' },
     low: { type: 'string', default: '1' },

@@ -11,12 +11,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
 import { LOCAL_ACCOUNT } from './local-cloud/types.ts';
 import { parseVariant, specOf } from './lib/variants.ts';
+import { parseCliArgs } from './lib/cli-args.ts';
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseCliArgs('redrive', {
   allowPositionals: true,
   options: {
     stage: { type: 'string' },

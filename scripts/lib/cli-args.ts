@@ -1,0 +1,20 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/**
+ * `parseArgs` for the npm scripts: an unknown option, a missing value or a value of the wrong
+ * kind ends the script with `<script>: <what is wrong>` on stderr and exit code 2, as `npm start`
+ * does, instead of a stack trace.
+ */
+export function parseCliArgs<T extends ParseArgsConfig>(script: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    return usageError(script, (error as Error).message);
+  }
+}
+
+/** Ends the script on a bad argument: its name and the reason, exit code 2. */
+export function usageError(script: string, message: string): never {
+  console.error(`${script}: ${message}`);
+  process.exit(2);
+}
