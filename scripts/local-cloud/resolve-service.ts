@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -114,7 +114,10 @@ export async function resolveService(serviceDir: string, options: ResolveOptions
   if (start < 0) throw new Error(`sls print in ${serviceDir} printed no JSON:\n${stdout.slice(0, 2000)}`);
   const resolved = JSON.parse(stdout.slice(start)) as ResolvedService;
   await mkdir(cacheDir, { recursive: true });
-  await writeFile(cacheFile, JSON.stringify(resolved));
+  // Written aside and renamed: a process resolving the same service meanwhile reads all or nothing.
+  const partial = `${cacheFile}.${process.pid}.tmp`;
+  await writeFile(partial, JSON.stringify(resolved));
+  await rename(partial, cacheFile);
   return resolved;
 }
 
