@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ComparisonOptions } from './comparison.ts';
 import { VARIANTS, parseVariantList } from './variants.ts';
-import { DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS, DEFAULT_WORKLOAD, REVIEWER_DELAY_MS } from './workload.ts';
+import { DEFAULT_WORKLOAD, localReviewTimeoutSeconds, REVIEWER_DELAY_MS } from './workload.ts';
 import { defaultConcurrency } from '../local-cloud/lambda-runtime.ts';
 
 /** The options `npm start` / `npm run compare` / `npm run bench` take, validated with clear errors. */
@@ -77,12 +77,8 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       values['review-timeout-rate'],
       defaults.reviewTimeoutRate ?? DEFAULT_WORKLOAD.reviewTimeoutRate ?? 0,
     ),
-    reviewTimeoutSeconds: int(
-      'review-timeout',
-      values['review-timeout'],
-      defaults.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS,
-      1,
-    ),
+    // Set below from the parsed load when neither the option nor the caller's defaults give it.
+    reviewTimeoutSeconds: int('review-timeout', values['review-timeout'], defaults.reviewTimeoutSeconds ?? 0, 1),
     variants: values.variants ? parseVariantList(values.variants) : (defaults.variants ?? [...VARIANTS]),
     latencyModel: oneOf(
       'latency-model',
@@ -111,7 +107,8 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       '--review-reject-rate and --review-timeout-rate (shares of the review orders) add up to more than 1',
     );
   // The reviewer decides within REVIEWER_DELAY_MS.max of seeing the order wait: the timeout must leave it room.
-  if ((options.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS) * 1000 < 4 * REVIEWER_DELAY_MS.max)
+  if (!options.reviewTimeoutSeconds) options.reviewTimeoutSeconds = localReviewTimeoutSeconds(options);
+  if (options.reviewTimeoutSeconds * 1000 < 4 * REVIEWER_DELAY_MS.max)
     throw new Error(
       `--review-timeout must be at least ${(4 * REVIEWER_DELAY_MS.max) / 1000} s (4x the reviewer's delay)`,
     );

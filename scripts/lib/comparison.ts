@@ -18,7 +18,7 @@ import { lambdaWhileWaiting, type WhileWaiting } from './while-waiting.ts';
 import {
   CALIBRATION_ORDERS,
   calibrationWorkload,
-  DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS,
+  localReviewTimeoutSeconds,
   expectedReviews,
   generateWorkload,
   type WorkloadOrder,
@@ -80,7 +80,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Report>
 export async function measureVariants(options: ComparisonOptions): Promise<RunInput> {
   const phase = options.onPhase ?? (() => {});
   const workload = generateWorkload({ ...options, runId: `s${options.seed}` });
-  const reviewTimeoutSeconds = options.reviewTimeoutSeconds ?? DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS;
+  const reviewTimeoutSeconds = options.reviewTimeoutSeconds ?? localReviewTimeoutSeconds(options);
   const instruments = new RunInstruments();
   // Async retries wait as long as the other variants' backoff (1 s, 2 s), for a fair comparison.
   const cloud = await startLocalCloud({

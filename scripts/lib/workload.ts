@@ -59,6 +59,18 @@ export type OrderKind =
  */
 export const DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS = 10;
 
+/**
+ * The review timeout a local run uses unless `--review-timeout` says: 10 s, plus room when many
+ * orders are in flight (a second per 5 orders, or per 5 orders/s of an open model). The reviewer's
+ * decision is itself an invocation (the review API's function) that waits for an execution
+ * environment like every other, so on a saturated machine it reaches the order later than on AWS:
+ * at 150 in flight (`npm start -- --orders 600 --concurrency 150 --transient-rate 0.4 --seed 11 ...`)
+ * two single-lambda decisions lost to a 10 s timeout, which the baseline never does.
+ */
+export function localReviewTimeoutSeconds(load: { concurrency: number; rate?: number }): number {
+  return Math.max(DEFAULT_LOCAL_REVIEW_TIMEOUT_SECONDS, Math.ceil(Math.max(load.concurrency, load.rate ?? 0) / 5));
+}
+
 /** The reviewer's part, seeded: what it decides, and how long after it sees the order waiting. */
 export const REVIEWER_DELAY_MS = { min: 200, max: 1500 } as const;
 

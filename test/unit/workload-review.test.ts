@@ -89,4 +89,12 @@ describe('options: --review-rate and friends', () => {
     );
     expect(() => parseComparisonArgs(['--review-timeout', '2'])).toThrow(/--review-timeout must be at least/);
   });
+
+  it('gives the reviewer more time when many orders are in flight, unless --review-timeout says', () => {
+    expect(parseComparisonArgs(['--concurrency', '8']).reviewTimeoutSeconds).toBe(10);
+    expect(parseComparisonArgs(['--concurrency', '150']).reviewTimeoutSeconds).toBe(30);
+    expect(parseComparisonArgs(['--concurrency', '200']).reviewTimeoutSeconds).toBe(40);
+    expect(parseComparisonArgs(['--rate', '500']).reviewTimeoutSeconds).toBe(100);
+    expect(parseComparisonArgs(['--concurrency', '150', '--review-timeout', '12']).reviewTimeoutSeconds).toBe(12);
+  });
 });
