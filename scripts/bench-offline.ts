@@ -171,6 +171,8 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
       // The plugin's own lines are points inside the hooks phase: shown from the hooks' start.
       if (phase.startsWith('  ')) {
         const hooksStart = marks.find(([p]) => p === MARKS[2]?.phase);
+        // Said before the hooks (a configuration not validated again): the framework's phases show it.
+        if (!hooksStart || marks.indexOf(hooksStart) > marks.findIndex(([p]) => p === phase)) continue;
         phases.push([phase, at - (hooksStart?.[1] ?? 0), since(cpu, hooksStart?.[2])]);
         continue;
       }

@@ -191,6 +191,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           invoker: runtime,
           instruments,
           endpoints: () => ({ sqs: sqsUrl, ...(eventBridgeUrl ? { eventbridge: eventBridgeUrl } : {}) }),
+          validatedDefinitionsFile: path.join(workDir, 'stepfunctions', 'validated-definitions.json'),
           ...(options.sfnTimeScale !== undefined ? { retryIntervalScale: options.sfnTimeScale } : {}),
         }),
       ),
@@ -351,9 +352,10 @@ async function startEmulatorThread(
   dataDir?: string,
 ): Promise<{ port: number; stop: () => Promise<void> }> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), {
-    workerData: { kind, port, host, ...(dataDir ? { dataDir } : {}) },
-  });
+  const config = { kind, port, host, ...(dataDir ? { dataDir } : {}) };
+  const preloaded = takePreloadedEmulatorThread(kind);
+  preloaded?.postMessage(config);
+  const worker = preloaded ?? new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: config });
   const ready = await new Promise<{ type: string; port?: number; message?: string; code?: string }>(
     (resolve, reject) => {
       worker.once('message', resolve);
@@ -387,6 +389,19 @@ async function startEmulatorThread(
       await worker.terminate();
     },
   };
+}
+
+/**
+ * A thread `sls offline`'s plugin started ahead of need (it has loaded the emulator's code and waits
+ * for where to listen): the first local cloud of the process takes it, the others start their own.
+ */
+function takePreloadedEmulatorThread(kind: 'dynalite'): Worker | undefined {
+  const slot = globalThis as { [key: symbol]: Worker | undefined };
+  const key = Symbol.for(`order-pipelines.preloaded-emulator-thread.${kind}`);
+  const worker = slot[key];
+  slot[key] = undefined;
+  worker?.ref();
+  return worker;
 }
 
 const none = Promise.resolve(undefined);

@@ -8,11 +8,15 @@ import { PassThrough } from 'node:stream';
 import { crc32 } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
-const { kind, port, host, dataDir } = workerData;
+// The emulator's code loads first; a thread started ahead of need (`deferred`: `sls offline`'s
+// plugin starts one while the framework loads its plugins) then waits to be told where to listen.
+const dynalite = workerData.kind === 'dynalite' ? require('dynalite') : undefined;
+const { kind, port, host, dataDir } = workerData.deferred
+  ? await new Promise((resolve) => parentPort.once('message', resolve))
+  : workerData;
 
 async function start() {
   if (kind === 'dynalite') {
-    const dynalite = require('dynalite');
     // With a data directory, dynalite keeps tables and items in LevelDB there (classic-level,
     // loaded from its prebuilt binary); without one, in memory.
     if (dataDir) await checkDataDir(dataDir);

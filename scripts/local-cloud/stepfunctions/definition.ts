@@ -8,6 +8,7 @@ import { SfnApiError } from './errors.ts';
 import { isTemplate } from './query-language.ts';
 import { needsQueryLayer, QueryLayer } from './query-layer.ts';
 import { describeDiagnostic, diagnoseQueryLanguage } from './query-validation.ts';
+import type { ValidatedDefinitions } from './validated-definitions.ts';
 
 /**
  * What a Task state calls: a function ARN directly, or a service integration of the local cloud
@@ -52,6 +53,8 @@ export interface CompileOptions {
   retryIntervalScale: number;
   /** EXPRESS refuses the `.waitForTaskToken` pattern, as CreateStateMachine does on AWS. */
   type?: 'STANDARD' | 'EXPRESS';
+  /** Definitions asl-validator passed before: the same text is not validated again. */
+  validated?: ValidatedDefinitions;
 }
 
 const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
@@ -107,7 +110,7 @@ interface MachineNode {
 
 /** Parses and validates a definition, throwing `InvalidDefinition` as CreateStateMachine does. */
 export function compileDefinition(definition: string, options: CompileOptions): CompiledDefinition {
-  const parsed = parseDefinition(definition);
+  const parsed = parseDefinition(definition, options.validated);
   if (options.type === 'EXPRESS') {
     const [refused] = expressRefusals(parsed);
     if (refused) throw new SfnApiError('InvalidDefinition', refused);
@@ -219,7 +222,7 @@ function runnableDefinition(compiled: CompiledDefinition): MachineNode {
   return (compiled.queryLayer?.definition ?? compiled.local) as MachineNode;
 }
 
-function parseDefinition(definition: string): MachineNode {
+function parseDefinition(definition: string, validated?: ValidatedDefinitions): MachineNode {
   let parsed: unknown;
   try {
     parsed = JSON.parse(definition);
@@ -229,12 +232,14 @@ function parseDefinition(definition: string): MachineNode {
   // JSONata and variables rules asl-validator does not apply, or words obscurely (query-validation.ts).
   const [problem] = diagnoseQueryLanguage(parsed as never);
   if (problem) throw new SfnApiError('InvalidDefinition', describeDiagnostic(problem));
+  if (validated?.has(definition)) return parsed as MachineNode;
   try {
     // The constructor runs asl-validator, the same rule set AWS applies.
     new StateMachine(parsed as StateMachineDefinition);
   } catch (error) {
     throw new SfnApiError('InvalidDefinition', (error as Error).message);
   }
+  validated?.add(definition);
   return parsed as MachineNode;
 }
 

@@ -1,6 +1,7 @@
 /** The state machines of the local Step Functions, named and identified as AWS does. */
 import { randomUUID } from 'node:crypto';
 import { compileDefinition, type CompiledDefinition } from './definition.ts';
+import type { ValidatedDefinitions } from './validated-definitions.ts';
 import { doesNotExist, SfnApiError } from './errors.ts';
 
 export type MachineType = 'STANDARD' | 'EXPRESS';
@@ -47,6 +48,8 @@ export interface MachinesOptions {
   region: string;
   account: string;
   retryIntervalScale: number;
+  /** Definitions asl-validator passed before (kept in the local cloud's work directory). */
+  validated?: ValidatedDefinitions;
 }
 
 /** AWS naming rule for state machines and executions: 1-80 chars, none of these. */
@@ -86,7 +89,11 @@ export class StateMachines {
     if (existing && onConflict === 'reject') {
       throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
-    const compiled = compileDefinition(input.definition, { retryIntervalScale, type });
+    const compiled = compileDefinition(input.definition, {
+      retryIntervalScale,
+      type,
+      validated: this.options.validated,
+    });
     const record = {
       arn,
       name: input.name,
@@ -112,7 +119,11 @@ export class StateMachines {
     const compiled =
       definition === current.definition
         ? current.compiled
-        : compileDefinition(definition, { retryIntervalScale: this.options.retryIntervalScale, type: current.type });
+        : compileDefinition(definition, {
+            retryIntervalScale: this.options.retryIntervalScale,
+            type: current.type,
+            validated: this.options.validated,
+          });
     const record: StateMachineRecord = {
       ...current,
       definition,

@@ -19,6 +19,7 @@ import { Executions } from './executions.ts';
 import { StateMachines, type MachineType } from './machines.ts';
 import { createOperations, type Operation } from './operations.ts';
 import { TaskTokens } from './task-tokens.ts';
+import { ValidatedDefinitions } from './validated-definitions.ts';
 import type { TaskIntegrations } from './tasks.ts';
 
 export interface StepFunctionsOptions {
@@ -42,6 +43,12 @@ export interface StepFunctionsOptions {
    * integrations (and their `.waitForTaskToken` forms); without them those tasks fail.
    */
   endpoints?: IntegrationEndpoints | (() => IntegrationEndpoints);
+  /**
+   * A file that remembers the definitions asl-validator passed, so a later process (the next
+   * `sls offline start`, the next test file) does not validate the same text again; without it,
+   * remembered for this process only.
+   */
+  validatedDefinitionsFile?: string;
 }
 
 export interface IntegrationEndpoints {
@@ -86,7 +93,12 @@ const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 export async function startStepFunctions(options: StepFunctionsOptions): Promise<StepFunctionsServer> {
   const region = options.region ?? LOCAL_REGION;
   const account = options.account ?? LOCAL_ACCOUNT;
-  const machines = new StateMachines({ region, account, retryIntervalScale: options.retryIntervalScale ?? 1 });
+  const machines = new StateMachines({
+    region,
+    account,
+    retryIntervalScale: options.retryIntervalScale ?? 1,
+    validated: new ValidatedDefinitions(options.validatedDefinitionsFile),
+  });
   const tokens = new TaskTokens();
   const integrations = integrationClients(region, options.endpoints);
   const executions = new Executions({

@@ -1,4 +1,6 @@
 'use strict';
+const { createHash } = require('node:crypto');
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -9,7 +11,10 @@ const BUNDLE = path.join(LOCAL_CLOUD, '.offline.bundle.mjs');
 
 // The framework loads every plugin's module before it constructs any: this runs before
 // serverless-esbuild's and serverless-offline's modules load (the plugin is listed first).
-if (process.argv.includes('offline')) enableCompileCache();
+if (process.argv.includes('offline')) {
+  enableCompileCache();
+  preloadEmulatorThread('dynalite');
+}
 
 /**
  * Serverless plugin: `sls offline start` boots the embedded local cloud (DynamoDB, SQS,
@@ -28,6 +33,7 @@ if (process.argv.includes('offline')) enableCompileCache();
  */
 class LocalCloudPlugin {
   constructor(serverless, options, { log } = {}) {
+    if (serverless.processedInput?.commands?.[0] === 'offline') skipRevalidation(serverless, log);
     this.serverless = serverless;
     this.options = options;
     this.log = log;
@@ -89,6 +95,7 @@ class LocalCloudPlugin {
     );
     const offline = await import(pathToFileURL(BUNDLE).href);
     this.log?.debug?.('local cloud loaded');
+    preloadServerlessOffline();
     return offline.startOfflineCloud(this.serverless, this.options, this.log, bundled);
   }
 
@@ -101,14 +108,114 @@ class LocalCloudPlugin {
 }
 
 /**
+ * Starts DynamoDB's emulator thread while the framework is still loading the other plugins (about
+ * 1.5 s on the main thread, the other core idle): loading dynalite's code in a thread of its own
+ * took 0.35-0.4 s of the local cloud's start, the longest of its emulators. The thread waits for
+ * where to listen; the local cloud takes it when it starts (scripts/local-cloud/cloud.ts). Unref'd
+ * until then: a command that never starts the cloud is not kept alive by it.
+ */
+function preloadEmulatorThread(kind) {
+  const { Worker } = require('node:worker_threads');
+  const key = Symbol.for(`order-pipelines.preloaded-emulator-thread.${kind}`);
+  const worker = new Worker(path.join(LOCAL_CLOUD, 'emulator-thread.mjs'), { workerData: { kind, deferred: true } });
+  // A thread that failed to load is not handed on: the local cloud starts one of its own, which says why.
+  const drop = () => {
+    if (globalThis[key] === worker) globalThis[key] = undefined;
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  worker.unref();
+  globalThis[key] = worker;
+}
+
+/**
+ * serverless-offline imports its Lambda and HTTP modules (hapi and the rest, about 0.7 s on two
+ * cores) only once its own `offline:start` hook runs, after this plugin's. Importing the same files
+ * now (by URL: the module map is shared, so its own imports find them loaded) fills the time the
+ * main thread otherwise spends waiting for serverless-esbuild's bundles and the emulators' threads.
+ * A failure here changes nothing: serverless-offline imports them itself, and reports it.
+ */
+function preloadServerlessOffline() {
+  try {
+    const src = path.dirname(require.resolve('serverless-offline'));
+    for (const file of ['lambda/index.js', 'events/http/index.js']) {
+      import(pathToFileURL(path.join(src, file)).href).catch(() => undefined);
+    }
+  } catch {
+    // Not installed where this plugin resolves it: serverless-offline loads as usual.
+  }
+}
+
+/** Where `sls offline` keeps what it reuses between starts (as the local cloud does). */
+function workDirOf() {
+  return process.env.LOCAL_CLOUD_DIR || path.resolve(LOCAL_CLOUD, '../../.local-cloud');
+}
+
+/** How many validated configurations are remembered (services x stages x recent edits). */
+const VALIDATED_KEPT = 50;
+
+/**
+ * `sls offline start` validates a configuration only once: the framework checks the resolved
+ * serverless.yml against its JSON schema (its own and every plugin's) on each command, and the
+ * first run of that generated validator in a process costs about 1.2 s of its ~5 s start on two
+ * cores (V8 compiles the whole validator lazily, on its first call, every time; measured by timing
+ * `validateConfig`'s steps). The same configuration, resolved to the same JSON, checked against the
+ * same schema by the same framework version passes again, so a start whose configuration and
+ * schema both hash to a pair that passed before, with no warning, skips the check. A changed
+ * serverless.yml, plugin or framework is validated as usual, and a configuration that failed or
+ * warned is never remembered. `sls package` and `sls deploy` always validate.
+ */
+function skipRevalidation(serverless, log) {
+  const handler = serverless.configSchemaHandler;
+  if (!handler || typeof handler.validateConfig !== 'function') return;
+  const validateConfig = handler.validateConfig.bind(handler);
+  const file = path.join(workDirOf(), 'validated-configs.json');
+  handler.validateConfig = async (userConfig) => {
+    let key;
+    try {
+      key = createHash('sha256')
+        .update(JSON.stringify([serverless.version ?? '', handler.schema, userConfig]))
+        .digest('hex');
+    } catch {
+      // Not plain JSON (a circular value, say): validate as usual.
+      return validateConfig(userConfig);
+    }
+    const known = readValidated(file);
+    if (known.includes(key)) {
+      log?.debug?.('configuration passed before (same configuration, schema, framework): not validated again');
+      return;
+    }
+    await validateConfig(userConfig);
+    const passed = handler.constructor.getConfigurationValidationResult?.(serverless.configurationInput);
+    if (passed !== true) return;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify([key, ...known.filter((k) => k !== key)].slice(0, VALIDATED_KEPT)));
+      renameSync(temp, file);
+    } catch {
+      // Only a cache: the next start validates again.
+    }
+  };
+}
+
+function readValidated(file) {
+  try {
+    const list = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(list) ? list.filter((k) => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * V8's compile cache on disk (Node 22) for what `sls offline` loads from here on: the other
  * plugins, the configuration schema's validator, the local cloud, the AWS SDK. A start after the
  * first reads their compiled code from the cache instead of compiling them again.
  */
 function enableCompileCache() {
   const { enableCompileCache: enable } = require('node:module');
-  const workDir = process.env.LOCAL_CLOUD_DIR || path.resolve(LOCAL_CLOUD, '../../.local-cloud');
-  enable?.(path.join(workDir, 'compile-cache'));
+  enable?.(path.join(workDirOf(), 'compile-cache'));
 }
 
 module.exports = LocalCloudPlugin;
