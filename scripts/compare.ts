@@ -5,6 +5,7 @@
  * Options: --orders N --concurrency C --rate R --seed S --decline-rate --out-of-stock-rate
  * --transient-rate --reject-rate --variants a,b,c --latency-model aws|none --sfn-type standard|express
  */
+import { orUsageError } from './lib/cli-args.ts';
 import { parseComparisonArgs } from './lib/cli-options.ts';
 import { runComparison } from './lib/comparison.ts';
 import { createProgress } from './lib/progress.ts';
@@ -12,13 +13,7 @@ import { computeVerdicts } from './report/render-markdown.ts';
 import { renderTable } from './report/render-table.ts';
 import { writeReport } from './report/write-report.ts';
 
-let options: ReturnType<typeof parseComparisonArgs>;
-try {
-  options = parseComparisonArgs(process.argv.slice(2));
-} catch (error) {
-  console.error(`compare: ${(error as Error).message}`);
-  process.exit(2);
-}
+const options = orUsageError('compare', () => parseComparisonArgs(process.argv.slice(2)));
 const progress = createProgress();
 const started = Date.now();
 progress.note(

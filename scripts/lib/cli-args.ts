@@ -6,8 +6,19 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
  * does, instead of a stack trace.
  */
 export function parseCliArgs<T extends ParseArgsConfig>(script: string, config: T): ReturnType<typeof parseArgs<T>> {
+  return orUsageError(script, () => parseArgs(config));
+}
+
+/**
+ * Runs a script's own argument parser: what it throws (a bad option or value) ends the script as
+ * `parseCliArgs` does.
+ *
+ * @example
+ * const options = orUsageError('compare', () => parseComparisonArgs(process.argv.slice(2)));
+ */
+export function orUsageError<T>(script: string, parse: () => T): T {
   try {
-    return parseArgs(config);
+    return parse();
   } catch (error) {
     return usageError(script, (error as Error).message);
   }
