@@ -78,7 +78,7 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       defaults.reviewTimeoutRate ?? DEFAULT_WORKLOAD.reviewTimeoutRate ?? 0,
     ),
     // Set below from the parsed load when neither the option nor the caller's defaults give it.
-    reviewTimeoutSeconds: int('review-timeout', values['review-timeout'], defaults.reviewTimeoutSeconds ?? 0, 1),
+    reviewTimeoutSeconds: Number.NaN,
     variants: values.variants ? parseVariantList(values.variants) : (defaults.variants ?? [...VARIANTS]),
     latencyModel: oneOf(
       'latency-model',
@@ -107,7 +107,10 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       '--review-reject-rate and --review-timeout-rate (shares of the review orders) add up to more than 1',
     );
   // The reviewer decides within REVIEWER_DELAY_MS.max of seeing the order wait: the timeout must leave it room.
-  if (!options.reviewTimeoutSeconds) options.reviewTimeoutSeconds = localReviewTimeoutSeconds(options);
+  options.reviewTimeoutSeconds =
+    values['review-timeout'] !== undefined
+      ? int('review-timeout', values['review-timeout'], 0, 1)
+      : (defaults.reviewTimeoutSeconds ?? localReviewTimeoutSeconds(options));
   if (options.reviewTimeoutSeconds * 1000 < 4 * REVIEWER_DELAY_MS.max)
     throw new Error(
       `--review-timeout must be at least ${(4 * REVIEWER_DELAY_MS.max) / 1000} s (4x the reviewer's delay)`,
