@@ -62,6 +62,12 @@ export interface ComparisonOptions {
    * `npm run bench` warms up, so both sides of its ratio are warm.
    */
   warmUpOrders?: number;
+  /**
+   * Also runs the baseline on the same orders right after each variant (`npm run bench`), so each
+   * variant's ratio has a lower bound measured at the same moment of the machine (the baseline's
+   * own p50 moved by a quarter between runs measured minutes apart).
+   */
+  baselineBesideEachVariant?: boolean;
   onProgress?: (variant: string, done: number, total: number) => void;
   onPhase?: (message: string) => void;
 }
@@ -183,6 +189,11 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
         ...(hopType ? { hopType } : {}),
         ...(specOf(variant).hopsPerOrder !== undefined ? { hopsPerOrder: specOf(variant).hopsPerOrder } : {}),
       });
+      if (options.baselineBesideEachVariant) {
+        phase(`running the baseline right after ${variant}, on the same ${own.length} orders`);
+        instruments.reset();
+        runs[runs.length - 1]!.baselineBeside = await runBaseline(cloud, own, options.concurrency, options.seed);
+      }
     }
     phase('running the baseline (the same steps in a process of its own, no messaging)');
     instruments.reset();

@@ -69,10 +69,20 @@ export function buildReport(input: RunInput): Report {
         run,
         input.variants.find((other) => other.name === 'single-lambda'),
       );
+      const beside = run.baselineBeside ? summarizeRun(run.baselineBeside, prices, exampleId) : undefined;
       return [
         run.name,
         {
           ...report,
+          ...(beside
+            ? {
+                baselineBeside: {
+                  latencyP50Ms: beside.latencyMs.local.p50,
+                  awsCallMsPerOrder: beside.orders > 0 ? (beside.counts.awsCallMs ?? 0) / beside.orders : 0,
+                  orders: beside.orders,
+                },
+              }
+            : {}),
           ...(baseline ? { overheadRatio: overheadAgainst(report, baseline) } : {}),
           ...(aws ? { modelledAws: aws } : {}),
           ...(scale ? { scale } : {}),

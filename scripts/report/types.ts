@@ -109,6 +109,11 @@ export interface VariantRun {
   target?: TargetDetails;
   /** Manual review (issue 13): whether the variant waits, and what its waiting cost in this run. */
   review?: ReviewRun;
+  /**
+   * The baseline run on the same orders right after this variant (`npm run bench`): a lower bound
+   * measured at the same moment of the machine, for a ratio that does not move with the machine's drift.
+   */
+  baselineBeside?: VariantRun;
 }
 
 /** A run's manual review: how the variant waits, and the units its waiting orders used. */
@@ -284,6 +289,8 @@ export interface VariantReport {
   /** Units counted but not priced (no published figure): left out of `costPerMillionUsd`, named here. */
   notPriced?: UnpricedLine[];
   invariantViolations: InvariantViolation[];
+  /** The baseline run right after this variant (`npm run bench`): its p50 and SDK time per order. */
+  baselineBeside?: { latencyP50Ms: number; awsCallMsPerOrder: number; orders: number };
   templateResources: number;
   orchestrationLoc: number;
   /** Step attempts after the first (timeline entries with attempt > 1), the same for every variant. */

@@ -93,6 +93,29 @@ describe('buildReport', () => {
     );
     expect(report.baseline!.overheadRatio).toBeUndefined();
   });
+
+  it("gives a variant the p50 and SDK time of the baseline run right after it (npm run bench's ratio)", () => {
+    const input = aRunInput();
+    const baseline = input.baseline!;
+    // The baseline beside sqs-chain: the same orders, each 10 ms slower, 8 ms of SDK calls per order.
+    const beside: VariantRun = {
+      ...baseline,
+      orders: baseline.orders.map((o) =>
+        o.terminalAtMs === undefined ? o : { ...o, terminalAtMs: o.terminalAtMs + 10 },
+      ),
+      counts: { ...baseline.counts, awsCallMs: 8 * baseline.orders.length },
+    };
+    const withBeside = buildReport({
+      ...input,
+      variants: input.variants.map((v) => (v.name === 'sqs-chain' ? { ...v, baselineBeside: beside } : v)),
+    });
+    expect(withBeside.variants['sqs-chain']!.baselineBeside).toEqual({
+      latencyP50Ms: withBeside.baseline!.latencyMs.local.p50 + 10,
+      awsCallMsPerOrder: 8,
+      orders: baseline.orders.length,
+    });
+    expect(withBeside.variants['step-functions']!.baselineBeside).toBeUndefined();
+  });
 });
 
 describe('renderMarkdown', () => {
