@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
+import { readKeys, rememberKey } from '../remembered-keys.mjs';
 
 /** How many passed definitions a file remembers (machines x recent edits). */
 const KEPT = 200;
@@ -32,17 +31,7 @@ export class ValidatedDefinitions {
     const key = keyOf(definition);
     if (this.known.has(key)) return;
     this.known.add(key);
-    if (!this.file) return;
-    try {
-      // Another process may have added its own since this one read the file: keep both.
-      const keys = [key, ...readKeys(this.file).filter((k) => k !== key)].slice(0, KEPT);
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(keys));
-      renameSync(temp, this.file);
-    } catch {
-      // Only a cache: the next process validates again.
-    }
+    if (this.file) rememberKey(this.file, key, KEPT);
   }
 }
 
@@ -64,13 +53,4 @@ function aslValidatorVersion(): string {
 
 function keyOf(definition: string): string {
   return createHash('sha256').update(`asl-validator@${aslValidatorVersion()}\n${definition}`).digest('hex');
-}
-
-function readKeys(file: string): string[] {
-  try {
-    const list: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : [];
-  } catch {
-    return [];
-  }
 }

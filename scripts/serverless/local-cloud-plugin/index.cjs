@@ -1,6 +1,5 @@
 'use strict';
 const { createHash } = require('node:crypto');
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -180,32 +179,15 @@ function skipRevalidation(serverless, log) {
       // Not plain JSON (a circular value, say): validate as usual.
       return validateConfig(userConfig);
     }
-    const known = readValidated(file);
-    if (known.includes(key)) {
+    const { readKeys, rememberKey } = await import(pathToFileURL(path.join(LOCAL_CLOUD, 'remembered-keys.mjs')).href);
+    if (readKeys(file).includes(key)) {
       log?.debug?.('configuration passed before (same configuration, schema, framework): not validated again');
       return;
     }
     await validateConfig(userConfig);
     const passed = handler.constructor.getConfigurationValidationResult?.(serverless.configurationInput);
-    if (passed !== true) return;
-    try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify([key, ...known.filter((k) => k !== key)].slice(0, VALIDATED_KEPT)));
-      renameSync(temp, file);
-    } catch {
-      // Only a cache: the next start validates again.
-    }
+    if (passed === true) rememberKey(file, key, VALIDATED_KEPT);
   };
-}
-
-function readValidated(file) {
-  try {
-    const list = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(list) ? list.filter((k) => typeof k === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /**
