@@ -77,8 +77,6 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
       values['review-timeout-rate'],
       defaults.reviewTimeoutRate ?? DEFAULT_WORKLOAD.reviewTimeoutRate ?? 0,
     ),
-    // Set below from the parsed load when neither the option nor the caller's defaults give it.
-    reviewTimeoutSeconds: Number.NaN,
     variants: values.variants ? parseVariantList(values.variants) : (defaults.variants ?? [...VARIANTS]),
     latencyModel: oneOf(
       'latency-model',
@@ -106,7 +104,8 @@ export function parseComparisonArgs(argv: string[], defaults: Partial<Comparison
     throw new Error(
       '--review-reject-rate and --review-timeout-rate (shares of the review orders) add up to more than 1',
     );
-  // The reviewer decides within REVIEWER_DELAY_MS.max of seeing the order wait: the timeout must leave it room.
+  // The option, else the caller's default, else derived from the load parsed above. The reviewer
+  // decides within REVIEWER_DELAY_MS.max of seeing the order wait: the timeout must leave it room.
   options.reviewTimeoutSeconds =
     values['review-timeout'] !== undefined
       ? int('review-timeout', values['review-timeout'], 0, 1)
