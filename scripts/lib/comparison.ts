@@ -319,6 +319,12 @@ async function runVariant(
   const cpu = process.cpuUsage(cpuBefore);
   const { counts, waiting } = splitWaitCounts(instruments.counters());
   const where = await probe.whereAre(result.timedOut);
+  // Orders the API never accepted (the client's retries ran out): what it answered, and whether the
+  // order exists anyway (written before the failure: its pipeline may or may not have started).
+  const refused = result.outcomes.filter((o) => o.httpStatus !== 202 && o.httpStatus !== 200);
+  const refusedRecords = new Map(
+    (await probe.orders(refused.map((o) => o.orderId))).map((record) => [record.orderId, record]),
+  );
   const snapshot = await probe.snapshot(
     result.outcomes.filter((o) => o.httpStatus === 202 || o.httpStatus === 200).map((o) => o.orderId),
     { expectedReviews: expectedReviews(workload) },
@@ -410,10 +416,23 @@ async function runVariant(
     ...(Object.keys(calibration.computeMs).length > 0
       ? { calibration: { orders: options.calibrationOrders ?? CALIBRATION_ORDERS, ...calibration } }
       : {}),
-    stranded: result.timedOut.map((orderId) => {
-      const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';
-      return { orderId, status, where: where.get(orderId) ?? 'unknown' };
-    }),
+    stranded: [
+      ...result.timedOut.map((orderId) => {
+        const status = result.outcomes.find((o) => o.orderId === orderId)?.record?.status ?? 'ACCEPTED';
+        return { orderId, status, where: where.get(orderId) ?? 'unknown' };
+      }),
+      ...refused.map((o) => {
+        const record = refusedRecords.get(o.orderId);
+        const answer = o.httpStatus === 0 ? 'no answer' : `HTTP ${o.httpStatus}`;
+        return {
+          orderId: o.orderId,
+          status: record?.status ?? ('ACCEPTED' as const),
+          where:
+            `never accepted: POST /orders got ${answer} after the client's retries; ` +
+            (record ? `the order exists anyway, ${record.status}` : 'no order written'),
+        };
+      }),
+    ],
     wallClockMs: result.finishedAtMs - result.startedAtMs,
     // Every thread of this process: the emulators, the handlers' environments, the driver (small).
     cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(1, workload.length),

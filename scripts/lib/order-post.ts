@@ -53,7 +53,11 @@ export async function postOrder(
       }
       // Accepted means the API answered with the order: serverless-offline answers a handler that
       // timed out with a 200 and a LambdaTimeoutError body (API Gateway would say 5xx).
-      const failed = response.status >= 500 || (response.status < 300 && !answersWithOrder(response.body, orderId));
+      // 408: the server gave up waiting for the request (a busy machine), nothing was done: send it again.
+      const failed =
+        response.status >= 500 ||
+        response.status === 408 ||
+        (response.status < 300 && !answersWithOrder(response.body, orderId));
       if (failed && ++failures < MAX_FAILED_ATTEMPTS) {
         await backoff();
         continue;
