@@ -81,7 +81,7 @@ export class LocalHttpApi {
     }
     this.pending++;
     try {
-      return toResponse(await this.invoker.invoke(match.route.functionName, event));
+      return toResponse(await this.invoker.invoke(match.route.functionName, event, { frontDoor: true }));
     } catch (error) {
       // API Gateway answers a crashed integration with 500 and a fixed body.
       const message = error instanceof LambdaInvocationError ? 'Internal Server Error' : 'Service Unavailable';

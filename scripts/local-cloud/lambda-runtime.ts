@@ -123,7 +123,10 @@ interface Job {
   id: number;
   /** When it began to wait (performance.now()). */
   queuedAt: number;
-  /** Global arrival order: the oldest waiting invocation of any function goes first. */
+  /**
+   * Global order: the oldest waiting invocation of any function goes first, front-door ones
+   * (InvokeOptions.frontDoor) before all others.
+   */
   seq: number;
   event: unknown;
   resolve: (value: unknown) => void;
@@ -162,8 +165,14 @@ type WorkerReply =
       timings?: TimingSample[];
     };
 
-/** How long the oldest waiting invocation may be overtaken by ones that have a warm environment. */
+/**
+ * How long the oldest waiting invocation may be overtaken by ones that have a warm environment
+ * (of its own kind: pipeline work never overtakes a front-door call).
+ */
 const COLD_START_PATIENCE_MS = 100;
+
+/** Subtracted from a front-door invocation's {@link Job.seq}: it sorts before every queued pipeline invocation. */
+const FRONT_DOOR_AHEAD = 2 ** 50;
 
 const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
@@ -176,7 +185,8 @@ const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; cons
  * Capacity is one budget of running execution environments for the whole cloud, sized from the
  * cores (AWS's account concurrency, scaled to this machine). When it is full an invocation waits,
  * in arrival order, where AWS would hold it (the caller's request, Lambda's async queue, a pending
- * Step Functions task, the event source's next poll): it never fails for it, waiting is not
+ * Step Functions task, the event source's next poll), except that the API's calls go first (on
+ * AWS they never wait behind a pipeline's backlog): it never fails for it, waiting is not
  * billed, and it never counts toward the timeout, which starts when the handler starts (after the
  * Init phase, as on AWS). Idle environments are reused; past a memory cap the least recently used
  * is evicted. `reservedConcurrency` caps a function's share.
@@ -342,15 +352,20 @@ export class LambdaRuntime implements LambdaInvoker {
     const fn = this.resolve(functionRef);
     const enqueue = (onStart?: () => void) =>
       new Promise<unknown>((resolve, reject) => {
-        fn.waiting.push({
+        const frontDoor = options.frontDoor === true;
+        const job: Job = {
           id: this.nextId++,
-          seq: this.nextSeq++,
+          seq: frontDoor ? this.nextSeq++ - FRONT_DOOR_AHEAD : this.nextSeq++,
           queuedAt: performance.now(),
           event: structuredClone(event),
           resolve,
           reject,
           ...(onStart ? { onStart } : {}),
-        });
+        };
+        // Ahead of this function's queued pipeline work, behind its earlier front-door calls.
+        const behind = frontDoor ? fn.waiting.findIndex((queued) => queued.seq >= 0) : -1;
+        if (behind < 0) fn.waiting.push(job);
+        else fn.waiting.splice(behind, 0, job);
         this.waitingCount++;
       });
     const call = enqueue(options.onStart);
@@ -549,7 +564,13 @@ export class LambdaRuntime implements LambdaInvoker {
       // A warm environment first, unless the oldest invocation has waited long: a cold start costs
       // a bundle load (and, at the cap, another function's warm environment), so it is worth a
       // short wait for one of its own to come free; never a long one.
-      if (warm && next !== warm && performance.now() - next.waiting[0]!.queuedAt < COLD_START_PATIENCE_MS) next = warm;
+      if (
+        warm &&
+        next !== warm &&
+        next.waiting[0]!.seq < 0 === warm.waiting[0]!.seq < 0 &&
+        performance.now() - next.waiting[0]!.queuedAt < COLD_START_PATIENCE_MS
+      )
+        next = warm;
       let env = this.idleEnvironmentOf(next);
       if (!env) {
         const victim = this.environmentCount >= this.maxEnvironments ? this.leastRecentlyUsedIdle() : undefined;

@@ -97,7 +97,8 @@ export async function startOfflineCloud(
     );
     const invoke: OfflineInvoke = async (functionName, event) => {
       try {
-        return await cloud.runtime.invoke(byOfflineName.get(functionName) ?? functionName, event);
+        // serverless-offline's API (its HTTP server) calls: a client waits, as at API Gateway.
+        return await cloud.runtime.invoke(byOfflineName.get(functionName) ?? functionName, event, { frontDoor: true });
       } catch (error) {
         if (!(error instanceof LambdaInvocationError)) throw error;
         // serverless-offline answers a thrown error with 502, and 504 when the message says so

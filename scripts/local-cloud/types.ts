@@ -51,6 +51,12 @@ export interface InvokeOptions {
    * caller's own timeout (a Task's TimeoutSeconds) counts from here, never from the wait.
    */
   onStart?: () => void;
+  /**
+   * A client at the front door (the API) waits on the answer: the invocation is served before
+   * queued pipeline work. On AWS the API's functions never wait behind the pipeline's backlog,
+   * which SQS, Lambda's async queue and Step Functions hold; API Gateway gives them 30 s at most.
+   */
+  frontDoor?: boolean;
 }
 
 /** Hop types of the AWS latency model (../shared/DESIGN.md, per-hop delay table). */

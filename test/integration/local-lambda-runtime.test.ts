@@ -55,3 +55,43 @@ it('runs a prebuilt bundle in the environment warmed ahead, then the rebuilt cod
   await runtime.reloadCode();
   await expect(runtime.invoke('prebuilt', { n: 2 })).resolves.toEqual({ version: 2, table: 'orders', got: { n: 2 } });
 });
+
+it("serves the API's calls before pipeline work queued ahead of them, even when only the pipeline's function is warm", async () => {
+  // One environment at a time: the order the handlers start in is the order they were served in.
+  const serial = new LambdaRuntime({ buildDir: path.join(dir, 'build-serial'), sqs, concurrency: 1 });
+  try {
+    const sleeper = `export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return event.label; };\n`;
+    await writeFile(path.join(dir, 'sleeper.mjs'), sleeper);
+    for (const name of ['pipeline', 'api']) {
+      await serial.deploy({
+        name,
+        entry: path.join(dir, 'not-there.ts'),
+        bundle: path.join(dir, 'sleeper.mjs'),
+        exportName: 'handler',
+        environment: {},
+        memoryMb: 128,
+        timeoutSeconds: 5,
+        async: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+      });
+    }
+    const started: string[] = [];
+    const call = (name: string, label: string, frontDoor = false) =>
+      serial.invoke(name, { label, ms: label === 'busy' ? 200 : 0 }, { frontDoor, onStart: () => started.push(label) });
+    // The environment busy, then pipeline work queued, then the API's calls (one to the pipeline's function).
+    const calls = [call('pipeline', 'busy')];
+    for (const label of ['pipeline-1', 'pipeline-2']) calls.push(call('pipeline', label));
+    calls.push(call('api', 'api-1', true), call('pipeline', 'api-2', true), call('pipeline', 'pipeline-3'));
+    await expect(Promise.all(calls)).resolves.toEqual([
+      'busy',
+      'pipeline-1',
+      'pipeline-2',
+      'api-1',
+      'api-2',
+      'pipeline-3',
+    ]);
+    // api-1's function had no environment and the pipeline's had a warm one: the API still went first.
+    expect(started).toEqual(['busy', 'api-1', 'api-2', 'pipeline-1', 'pipeline-2', 'pipeline-3']);
+  } finally {
+    await serial.stop();
+  }
+});
