@@ -131,10 +131,9 @@ async function drive(
   const background: Promise<void>[] = [];
   const finish = async (outcome: OrderOutcome) => {
     outcome.record = await watcher.wait(outcome.orderId);
-    // The throughput window ends with the last order the pipeline itself finished: an order that
-    // waited for review ends when a person (or its timeout) decides.
-    // It ended when its record says (clamped to this clock's now), not when a read noticed: reads
-    // on a budget notice late.
+    // The throughput window ends with the last order the pipeline itself finished (an order that
+    // waited for review ends when a person or its timeout decides), when its record says it ended
+    // (clamped to this clock's now), not when a read noticed: reads on a budget notice late.
     if (outcome.record && isTerminal(outcome.record.status) && !outcome.review?.sawWaitingAtMs)
       finishedAtMs = Math.max(
         finishedAtMs,

@@ -123,11 +123,10 @@ interface Job {
   id: number;
   /** When it began to wait (performance.now()). */
   queuedAt: number;
-  /**
-   * Global order: the oldest waiting invocation of any function goes first, front-door ones
-   * (InvokeOptions.frontDoor) before all others.
-   */
+  /** Global arrival order: the oldest waiting invocation of any function goes first ({@link servedBefore}). */
   seq: number;
+  /** A client at the API waits on it (InvokeOptions.frontDoor): it goes before all pipeline work. */
+  frontDoor: boolean;
   event: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -171,8 +170,10 @@ type WorkerReply =
  */
 const COLD_START_PATIENCE_MS = 100;
 
-/** Subtracted from a front-door invocation's {@link Job.seq}: it sorts before every queued pipeline invocation. */
-const FRONT_DOOR_AHEAD = 2 ** 50;
+/** Whether `a` is served before `b`: the API's calls before pipeline work, then arrival order. */
+function servedBefore(a: Job, b: Job): boolean {
+  return a.frontDoor === b.frontDoor ? a.seq < b.seq : a.frontDoor;
+}
 
 const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
@@ -352,10 +353,10 @@ export class LambdaRuntime implements LambdaInvoker {
     const fn = this.resolve(functionRef);
     const enqueue = (onStart?: () => void) =>
       new Promise<unknown>((resolve, reject) => {
-        const frontDoor = options.frontDoor === true;
         const job: Job = {
           id: this.nextId++,
-          seq: frontDoor ? this.nextSeq++ - FRONT_DOOR_AHEAD : this.nextSeq++,
+          seq: this.nextSeq++,
+          frontDoor: options.frontDoor === true,
           queuedAt: performance.now(),
           event: structuredClone(event),
           resolve,
@@ -363,7 +364,7 @@ export class LambdaRuntime implements LambdaInvoker {
           ...(onStart ? { onStart } : {}),
         };
         // Ahead of this function's queued pipeline work, behind its earlier front-door calls.
-        const behind = frontDoor ? fn.waiting.findIndex((queued) => queued.seq >= 0) : -1;
+        const behind = job.frontDoor ? fn.waiting.findIndex((queued) => !queued.frontDoor) : -1;
         if (behind < 0) fn.waiting.push(job);
         else fn.waiting.splice(behind, 0, job);
         this.waitingCount++;
@@ -557,8 +558,8 @@ export class LambdaRuntime implements LambdaInvoker {
       for (const fn of this.functions.values()) {
         const head = fn.waiting[0];
         if (!head || !this.withinReserved(fn)) continue;
-        if (!next || head.seq < next.waiting[0]!.seq) next = fn;
-        if ((!warm || head.seq < warm.waiting[0]!.seq) && this.idleEnvironmentOf(fn)) warm = fn;
+        if (!next || servedBefore(head, next.waiting[0]!)) next = fn;
+        if ((!warm || servedBefore(head, warm.waiting[0]!)) && this.idleEnvironmentOf(fn)) warm = fn;
       }
       if (!next) break;
       // A warm environment first, unless the oldest invocation has waited long: a cold start costs
@@ -567,7 +568,7 @@ export class LambdaRuntime implements LambdaInvoker {
       if (
         warm &&
         next !== warm &&
-        next.waiting[0]!.seq < 0 === warm.waiting[0]!.seq < 0 &&
+        next.waiting[0]!.frontDoor === warm.waiting[0]!.frontDoor &&
         performance.now() - next.waiting[0]!.queuedAt < COLD_START_PATIENCE_MS
       )
         next = warm;
