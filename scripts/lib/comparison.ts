@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { checkInvariants } from '#domain/invariants';
+import { checkInvariants, type InvariantViolation } from '#domain/invariants';
+import { isTerminal, type OrderStatus } from '#domain/order';
 import { startLocalCloud, type LocalCloud } from '../local-cloud/cloud.ts';
 import type { DeployedStack } from '../local-cloud/deploy.ts';
 import { type ComputeCalibration, loadAwsModelFigures, modelOrder, type OrderJourney } from '../measure/aws-model.ts';
@@ -8,6 +9,7 @@ import { createLatencyModel, loadHopLatencyTable } from '../measure/latency-mode
 import { buildReport, waitOf } from '../report/build-report.ts';
 import type { Counts, JourneySummary, OrderRun, PlacesToLook, Report, RunInput, VariantRun } from '../report/types.ts';
 import { runBaseline } from './baseline.ts';
+import { findMismatches } from './stress-matrix.ts';
 import { driveWorkload } from './driver.ts';
 import { LocalStackProbe } from './local-probe.ts';
 import { type CfnTemplate, orchestrationLoc, packageService } from './package-service.ts';
@@ -198,6 +200,7 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
     phase('running the baseline (the same steps in a process of its own, no messaging)');
     instruments.reset();
     const baseline = await runBaseline(cloud, workload, options.concurrency, options.seed);
+    for (const run of runs) run.invariantViolations.push(...baselineMismatches(run, baseline));
     return {
       workload: {
         orders: options.orders,
@@ -224,6 +227,21 @@ export async function measureVariants(options: ComparisonOptions): Promise<RunIn
   } finally {
     await cloud.stop();
   }
+}
+
+/**
+ * Every order of the run that ended in another terminal state than the same order in the
+ * baseline, which ran the same orders with the same seed: the orchestration changed an outcome
+ * the domain decides. An order not terminal in either is counted as that already (not-terminal).
+ */
+export function baselineMismatches(run: VariantRun, baseline: VariantRun): InvariantViolation[] {
+  return findMismatches(run, baseline)
+    .filter((m) => isTerminal(m.status as OrderStatus) && isTerminal(m.baseline as OrderStatus))
+    .map((m) => ({
+      rule: 'baseline-mismatch' as const,
+      orderId: m.orderId,
+      message: `order ${m.orderId} ended ${m.status} in ${run.name}, ${m.baseline} in the baseline`,
+    }));
 }
 
 type Calibration = { computeMs: ComputeCalibration; durationMs: Record<string, number> };

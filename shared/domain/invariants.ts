@@ -47,7 +47,9 @@ export type InvariantRule =
   | 'failed-not-findable'
   | 'review-outcome'
   | 'charged-without-approval'
-  | 'review-expectation';
+  | 'review-expectation'
+  /** The order ended in another terminal state than the same order in the baseline (npm start). */
+  | 'baseline-mismatch';
 
 export interface InvariantViolation {
   rule: InvariantRule;
