@@ -63,6 +63,8 @@ export interface StepFunctionsPort {
 export interface SchedulerPort {
   /** Creates the group, or keeps the one that exists; returns its ARN. */
   createScheduleGroup(name: string): string;
+  /** The stack owning the group is deployed: schedules restored from a previous run may fire. */
+  releaseScheduleGroup(name: string): void;
 }
 
 /** The handles of a running local cloud a deployment uses. */
@@ -151,6 +153,7 @@ export async function deployService(
   const notEmulated = new Set<string>();
   // Buses are made with their rules, at the end: see wireEventBridgeRules.
   const buses: string[] = [];
+  const scheduleGroups: string[] = [];
 
   const createdTables = await createTables(cloud, templateResources, ctx);
   await createQueues(cloud, templateResources, ctx);
@@ -164,6 +167,7 @@ export async function deployService(
     } else if (resource.Type === 'AWS::Scheduler::ScheduleGroup') {
       const name = String(resolveIntrinsics(resource.Properties?.Name ?? `${stackName}-${id}`, ctx));
       const arn = requirePort(cloud.scheduler, 'EventBridge Scheduler').createScheduleGroup(name);
+      scheduleGroups.push(name);
       resources.set(id, { ref: name, attributes: { Arn: arn } });
     } else if (resource.Type === 'AWS::IAM::Role') {
       // Not emulated (nothing is authorized locally), but its ARN is IAM's: a role handed to
@@ -243,6 +247,8 @@ export async function deployService(
   }
   let paused = false;
   sources.forEach((s) => s.start());
+  // Everything a schedule of this stack may target is there: a restarted cloud's schedules may fire.
+  for (const group of scheduleGroups) cloud.scheduler?.releaseScheduleGroup(group);
   return {
     service: config.service,
     stage,

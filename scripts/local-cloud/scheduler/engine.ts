@@ -55,9 +55,19 @@ export class SchedulerEngine {
     this.random = mulberry32(options.seed);
   }
 
-  /** Arms every stored schedule (after a restart, what fell due meanwhile fires at once). */
-  start(): void {
-    for (const record of this.options.store.schedules.values()) this.arm(record);
+  /**
+   * Arms every stored schedule (after a restart, what fell due meanwhile fires at once), or with
+   * `except`, every one outside those groups: those wait for `startGroup`.
+   */
+  start(except: ReadonlySet<string> = new Set()): void {
+    for (const record of this.options.store.schedules.values())
+      if (!except.has(record.definition.GroupName)) this.arm(record);
+  }
+
+  /** Arms the stored schedules of one group (restored ones the start held back). */
+  startGroup(group: string): void {
+    for (const record of this.options.store.schedules.values())
+      if (record.definition.GroupName === group) this.arm(record);
   }
 
   /** (Re)computes when a schedule fires next; a disabled, completed or finished one is disarmed. */

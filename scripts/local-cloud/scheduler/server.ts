@@ -28,7 +28,13 @@ export interface SchedulerOptions {
   /** Where targets are invoked: SQS always (targets and dead-letter queues); the others when running. */
   endpoints: SchedulerEndpoints;
   instruments?: CloudInstruments;
-  /** With a state file, schedules survive a restart (written before each write is answered). */
+  /**
+   * With a state file, schedules survive a restart (written before each write is answered). The
+   * schedules it restores wait, group by group, for `releaseScheduleGroup`: a restarted cloud has
+   * none of its stacks yet, so a timeout that fell due meanwhile would fail against a missing
+   * target and wait on the retry backoff; it fires once its stack is redeployed instead. Schedules
+   * of the `default` group, which no stack owns, fire at once.
+   */
   stateFile?: string;
   /** Seeds where a FLEXIBLE time window puts each invocation. */
   seed?: number;
@@ -39,6 +45,8 @@ export interface SchedulerServer {
   port: number;
   /** Creates a schedule group (idempotent: deploying a stack twice keeps the group); returns its ARN. */
   createScheduleGroup(name: string): string;
+  /** Its stack is deployed: the group's restored schedules fire from now on (what is due, at once). */
+  releaseScheduleGroup(name: string): void;
   /** One-time schedules still to fire plus invocations in progress (recurring schedules never end). */
   pending(): number;
   /** Resolves when nothing is pending. */
@@ -78,7 +86,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
 
   const server = createServer((request, response) => void handle(request, response, operations));
   const port = await listen(server, options.port, host);
-  engine.start();
+  const held = new Set(
+    [...store.schedules.values()].map((r) => r.definition.GroupName).filter((group) => group !== 'default'),
+  );
+  engine.start(held);
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
@@ -91,6 +102,9 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       store.groups.set(name, { name, arn, createdAt: now, modifiedAt: now, tags: [] });
       void store.persist();
       return arn;
+    },
+    releaseScheduleGroup(name) {
+      if (held.delete(name)) engine.startGroup(name);
     },
     pending: () => engine.pending(),
     idle: () => engine.idle(),

@@ -5,7 +5,7 @@
  * one-time schedule is work the cloud waits for; a restarted cloud keeps its schedules.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -405,6 +405,69 @@ describe('a restarted local cloud with persisted schedules', () => {
       } finally {
         after.sqs.destroy();
         after.scheduler.destroy();
+      }
+    } finally {
+      await running?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("holds a due schedule of a stack's group until that stack is deployed again", async () => {
+    // A restarted cloud has no stacks yet: a restored schedule of a stack's group fires once the
+    // stack is redeployed, not against missing targets and then on the retry backoff.
+    const dir = await mkdtemp(path.join(tmpdir(), 'scheduler-hold-'));
+    const options = {
+      ports: { dynamodb: 0, sqs: 0, lambda: 0, scheduler: 0 },
+      optional: ['scheduler' as const],
+      workDir: dir,
+      persistState: true,
+    };
+    let running: LocalCloud | undefined;
+    try {
+      running = await startLocalCloud(options);
+      const group = running.scheduler!.createScheduleGroup('shop-local-reviews');
+      expect(group).toContain('schedule-group/shop-local-reviews');
+      const before = {
+        sqs: new SQSClient({ region: running.region, endpoint: running.endpoints.sqs, credentials }),
+        scheduler: new SchedulerClient({ region: running.region, endpoint: running.endpoints.scheduler, credentials }),
+      };
+      const { QueueUrl } = await before.sqs.send(new CreateQueueCommand({ QueueName: 'held-timeouts' }));
+      const { Attributes } = await before.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      // Due in an hour: it cannot fire before the restart; it is made due while the cloud is down.
+      await before.scheduler.send(
+        oneTime('held-order', Attributes!.QueueArn!, {
+          GroupName: 'shop-local-reviews',
+          ScheduleExpression: at(Date.now() + 3_600_000),
+        }),
+      );
+      before.sqs.destroy();
+      before.scheduler.destroy();
+      await running.stop();
+      const stateFile = path.join(dir, 'scheduler', 'schedules.json');
+      const state = JSON.parse(await readFile(stateFile, 'utf8')) as {
+        schedules: Array<{ definition: { ScheduleExpression: string } }>;
+      };
+      for (const schedule of state.schedules) schedule.definition.ScheduleExpression = at(Date.now() - 60_000);
+      await writeFile(stateFile, JSON.stringify(state));
+
+      running = await startLocalCloud(options);
+      const after = new SQSClient({ region: running.region, endpoint: running.endpoints.sqs, credentials });
+      try {
+        const { QueueUrl: again } = await after.send(new CreateQueueCommand({ QueueName: 'held-timeouts' }));
+        // Nothing fires and nothing is pending while the group's stack is not deployed.
+        expect(running.scheduler!.pending()).toBe(0);
+        await running.idle();
+        const { Attributes: counts } = await after.send(
+          new GetQueueAttributesCommand({ QueueUrl: again, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        expect(counts?.ApproximateNumberOfMessages).toBe('0');
+        running.scheduler!.releaseScheduleGroup('shop-local-reviews');
+        const message = await receive(again!, 'the held timeout once its stack is back', after);
+        expect(JSON.parse(message.Body!)).toEqual({ schedule: 'held-order' });
+      } finally {
+        after.destroy();
       }
     } finally {
       await running?.stop();
