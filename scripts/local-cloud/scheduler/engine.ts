@@ -56,18 +56,13 @@ export class SchedulerEngine {
   }
 
   /**
-   * Arms every stored schedule (after a restart, what fell due meanwhile fires at once), or with
-   * `except`, every one outside those groups: those wait for `startGroup`.
+   * Arms the stored schedules (after a restart, what fell due meanwhile fires at once): all of
+   * them, or those of the groups `armed` admits (the scheduler holds a restarted stack's groups
+   * back until the stack is deployed again).
    */
-  start(except: ReadonlySet<string> = new Set()): void {
+  start(armed: (group: string) => boolean = () => true): void {
     for (const record of this.options.store.schedules.values())
-      if (!except.has(record.definition.GroupName)) this.arm(record);
-  }
-
-  /** Arms the stored schedules of one group (restored ones the start held back). */
-  startGroup(group: string): void {
-    for (const record of this.options.store.schedules.values())
-      if (record.definition.GroupName === group) this.arm(record);
+      if (armed(record.definition.GroupName)) this.arm(record);
   }
 
   /** (Re)computes when a schedule fires next; a disabled, completed or finished one is disarmed. */

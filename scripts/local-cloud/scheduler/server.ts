@@ -89,7 +89,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const held = new Set(
     [...store.schedules.values()].map((r) => r.definition.GroupName).filter((group) => group !== 'default'),
   );
-  engine.start(held);
+  engine.start((group) => !held.has(group));
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
@@ -104,7 +104,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       return arn;
     },
     releaseScheduleGroup(name) {
-      if (held.delete(name)) engine.startGroup(name);
+      if (held.delete(name)) engine.start((group) => group === name);
     },
     pending: () => engine.pending(),
     idle: () => engine.idle(),

@@ -13,20 +13,20 @@ const BUNDLE = path.join(LOCAL_CLOUD, '.offline.bundle.mjs');
 if (process.argv.includes('offline')) {
   enableCompileCache();
   preloadEmulatorThread('dynalite');
-  loadEffectByModuleForEsbuildPlugin();
+  loadEffectPackagesByModuleForEsbuildPlugin();
 }
 
 /**
- * serverless-esbuild requires the whole of `effect` and of `@effect/platform-node` (their indexes
- * load every one of their modules: about 0.9 s of a 4.5 s start) and uses four of those modules:
- * Effect, Option and Predicate, and NodeFileSystem when it zips a package. For `sls offline`, its
- * `require` of either gets an object that loads each module on first use (`effect/Effect`, ...:
- * the packages' own entry points), and anything else through the whole package. Other importers
- * and every other command are left alone.
+ * serverless-esbuild requires the whole of `effect`, `@effect/platform` and `@effect/platform-node`
+ * (their indexes load every one of their modules: 0.75 s of requiring it) and uses five of those
+ * modules: Effect, Option, Predicate, FileSystem, and NodeFileSystem when it zips a package. For
+ * `sls offline`, its `require` of any of the three gets an object that loads each module on first
+ * use (`effect/Effect`, ...: the packages' own entry points), and anything else through the whole
+ * package. Other importers and every other command are left alone.
  */
 const LOADED_BY_MODULE = new Set(['effect', '@effect/platform', '@effect/platform-node']);
 
-function loadEffectByModuleForEsbuildPlugin() {
+function loadEffectPackagesByModuleForEsbuildPlugin() {
   let pluginDir;
   try {
     pluginDir = path.dirname(require.resolve('serverless-esbuild/package.json', { paths: [process.cwd()] })) + path.sep;

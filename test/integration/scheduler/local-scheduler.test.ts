@@ -353,15 +353,18 @@ describe('the local EventBridge Scheduler', () => {
   }, 60_000);
 });
 
+/** A local cloud with only the Scheduler beside the core, keeping its schedules in `dir`. */
+const persistedCloud = (dir: string) => ({
+  ports: { dynamodb: 0, sqs: 0, lambda: 0, scheduler: 0 },
+  optional: ['scheduler' as const],
+  workDir: dir,
+  persistState: true,
+});
+
 describe('a restarted local cloud with persisted schedules', () => {
   it('still fires the timeout of an order that was waiting, once its queue is deployed again', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'scheduler-restart-'));
-    const options = {
-      ports: { dynamodb: 0, sqs: 0, lambda: 0, scheduler: 0 },
-      optional: ['scheduler' as const],
-      workDir: dir,
-      persistState: true,
-    };
+    const options = persistedCloud(dir);
     const clients = (c: LocalCloud) => ({
       sqs: new SQSClient({ region: c.region, endpoint: c.endpoints.sqs, credentials }),
       scheduler: new SchedulerClient({ region: c.region, endpoint: c.endpoints.scheduler, credentials }),
@@ -416,12 +419,7 @@ describe('a restarted local cloud with persisted schedules', () => {
     // A restarted cloud has no stacks yet: a restored schedule of a stack's group fires once the
     // stack is redeployed, not against missing targets and then on the retry backoff.
     const dir = await mkdtemp(path.join(tmpdir(), 'scheduler-hold-'));
-    const options = {
-      ports: { dynamodb: 0, sqs: 0, lambda: 0, scheduler: 0 },
-      optional: ['scheduler' as const],
-      workDir: dir,
-      persistState: true,
-    };
+    const options = persistedCloud(dir);
     let running: LocalCloud | undefined;
     try {
       running = await startLocalCloud(options);
