@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -7,6 +7,7 @@ import type { LocalCloud } from '../local-cloud/cloud.ts';
 import type { VariantRun } from '../report/types.ts';
 import type { BaselineJob, BaselineReply, BaselineResult } from './baseline-process.ts';
 import type { WorkloadOrder } from './workload.ts';
+import { writeFileAtomic } from '../local-cloud/atomic-file.ts';
 
 export interface BaselineOptions {
   concurrency: number;
@@ -129,9 +130,7 @@ function bundleBaselineProcess(buildDir: string): Promise<string> {
         },
       });
       // Written aside, then renamed: another run sharing the work dir never loads half a file.
-      const partial = `${outfile}.${process.pid}.tmp`;
-      await writeFile(partial, outputFiles[0]!.contents);
-      await rename(partial, outfile);
+      await writeFileAtomic(outfile, outputFiles[0]!.contents);
       return outfile;
     })();
     bundled.catch(() => bundles.delete(outfile));

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
+import { writeFileAtomic } from '../local-cloud/atomic-file.ts';
 
 const run = promisify(execFile);
 
@@ -44,9 +45,7 @@ export async function packageService(
   if (cached !== undefined) return JSON.parse(cached) as CfnTemplate;
   const template = await packageUncached(service, args, code);
   await mkdir(path.dirname(cacheFile), { recursive: true });
-  const partial = `${cacheFile}.${process.pid}.tmp`;
-  await writeFile(partial, JSON.stringify(template));
-  await rename(partial, cacheFile);
+  await writeFileAtomic(cacheFile, JSON.stringify(template));
   return template;
 }
 

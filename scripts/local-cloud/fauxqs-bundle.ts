@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { startFauxqs } from 'fauxqs';
+import { partialPathFor } from './atomic-file.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +26,9 @@ const SQLITE_STUB = `export class DatabaseSync {
   }
 }`;
 
+/** One load per bundle file in this process: clouds started in parallel share it. */
+const loads = new Map<string, Promise<typeof startFauxqs>>();
+
 export async function loadFauxqs(workDir: string): Promise<typeof startFauxqs> {
   // fauxqs exports only its ES module entry: find its package.json the way Node looks for it.
   const packageJson = (require.resolve.paths('fauxqs') ?? [])
@@ -37,17 +41,27 @@ export async function loadFauxqs(workDir: string): Promise<typeof startFauxqs> {
     .digest('hex')
     .slice(0, 12);
   const outfile = path.join(workDir, 'bundles', `fauxqs-${key}.mjs`);
+  let load = loads.get(outfile);
+  if (!load) {
+    load = buildAndImport(outfile, path.dirname(packageJson));
+    load.catch(() => loads.delete(outfile));
+    loads.set(outfile, load);
+  }
+  return load;
+}
+
+async function buildAndImport(outfile: string, fauxqsDir: string): Promise<typeof startFauxqs> {
   const built = await stat(outfile).then(
     () => true,
     () => false,
   );
   if (!built) {
     const { build } = await import('esbuild');
-    // Written under a temporary name and renamed: test files that start clouds in parallel
-    // never load a half-written bundle.
-    const partial = `${outfile}.${process.pid}.${Date.now()}.tmp`;
+    // Written under a name of its own and renamed: processes that start clouds in parallel
+    // never load a half-written bundle, nor rename each other's.
+    const partial = partialPathFor(outfile);
     await build({
-      stdin: { contents: "export { startFauxqs } from 'fauxqs';", resolveDir: path.dirname(packageJson) },
+      stdin: { contents: "export { startFauxqs } from 'fauxqs';", resolveDir: fauxqsDir },
       outfile: partial,
       bundle: true,
       platform: 'node',

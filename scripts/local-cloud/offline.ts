@@ -1,9 +1,10 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startLocalCloud, writeEndpoints, type LocalCloud, type OptionalService } from './cloud.ts';
 import type { DeployedStack } from './deploy.ts';
 import type { ResolvedService } from './resolve-service.ts';
 import { LambdaInvocationError } from './types.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 
 /** The slice of the Serverless Framework object the plugin reads and adjusts. */
 interface ServerlessLike {
@@ -183,9 +184,7 @@ async function writeForwarders(dir: string, functions: ServerlessLike['service']
       `const invoke = (event, context) => globalThis[Symbol.for('${OFFLINE_INVOKE.description}')](context.functionName, event);`,
       ...[...names].map((name) => `export const ${name} = invoke;`),
     ];
-    const partial = `${file}.${process.pid}.tmp`;
-    await writeFile(partial, `${lines.join('\n')}\n`);
-    await rename(partial, file);
+    await writeFileAtomic(file, `${lines.join('\n')}\n`);
   }
   return dir;
 }

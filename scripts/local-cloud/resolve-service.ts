@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from './atomic-file.ts';
 
 const run = promisify(execFile);
 
@@ -115,9 +116,7 @@ export async function resolveService(serviceDir: string, options: ResolveOptions
   const resolved = JSON.parse(stdout.slice(start)) as ResolvedService;
   await mkdir(cacheDir, { recursive: true });
   // Written aside and renamed: a process resolving the same service meanwhile reads all or nothing.
-  const partial = `${cacheFile}.${process.pid}.tmp`;
-  await writeFile(partial, JSON.stringify(resolved));
-  await rename(partial, cacheFile);
+  await writeFileAtomic(cacheFile, JSON.stringify(resolved));
   return resolved;
 }
 

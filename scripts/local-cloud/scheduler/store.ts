@@ -4,9 +4,10 @@
  * file, every acknowledged write is on disk before the API answers, so a restarted local cloud
  * keeps its schedules (and fires what fell due meanwhile), as EventBridge Scheduler keeps them.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScheduleDefinition, Tag } from './model.ts';
+import { writeFileAtomic } from '../atomic-file.ts';
 
 export interface ScheduleRecord {
   definition: ScheduleDefinition;
@@ -138,9 +139,7 @@ export class SchedulerStore {
         tokens: [...this.tokens],
       };
       // Written aside and renamed over the old file: a crash mid-write never leaves half a state.
-      const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(state));
-      await rename(temporary, file);
+      await writeFileAtomic(file, JSON.stringify(state));
     }
   }
 }
