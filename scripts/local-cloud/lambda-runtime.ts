@@ -109,6 +109,8 @@ export function defaultConcurrency(): number {
 /** One execution environment: a worker that runs one invocation at a time, as Lambda does. */
 interface Environment {
   worker: Worker;
+  /** Settles when the worker thread has ended, however it ended. */
+  exited: Promise<void>;
   fn: Deployed;
   /** Its function's code changed (sls offline rebuilt it): retired once its invocation ends. */
   stale?: boolean;
@@ -175,6 +177,8 @@ function servedBefore(a: Job, b: Job): boolean {
   return a.frontDoor === b.frontDoor ? a.seq < b.seq : a.frontDoor;
 }
 
+/** How long an environment asked to exit (idle, or still in Init) gets before it is terminated. */
+const ENVIRONMENT_EXIT_GRACE_MS = 10_000;
 const BUNDLE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 /**
@@ -609,7 +613,8 @@ export class LambdaRuntime implements LambdaInvoker {
         timeoutMs: definition.timeoutSeconds * 1000,
       },
     });
-    const env: Environment = { worker, fn, decision, lastUsedAt: 0 };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const env: Environment = { worker, fn, decision, exited, lastUsedAt: 0 };
     fn.environments.add(env);
     this.environmentCount++;
     worker.on('message', (reply: WorkerReply) => this.onReply(env, reply));
@@ -727,7 +732,24 @@ export class LambdaRuntime implements LambdaInvoker {
       clearTimeout(job.timer);
       job.reject(new LambdaInvocationError(error));
     }
-    await env.worker.terminate();
+    if (job) {
+      // Its invocation may never yield (a handler past its timeout, a crash drill): stopped now.
+      await env.worker.terminate();
+      return;
+    }
+    // An environment running no invocation may still be in Init, loading its bundle: terminated
+    // in the middle of a CommonJS module's load (the AWS SDK's), the modules that module requires
+    // carry on against its half-made exports and Node prints "Accessing non-existent property ...
+    // inside circular dependency" (seen at Ctrl-C of `sls offline` while its functions warmed).
+    // Asked to exit, it does so between two tasks, never inside a load; terminated if it does not.
+    env.worker.postMessage({ type: 'exit' });
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), ENVIRONMENT_EXIT_GRACE_MS);
+    });
+    const outcome = await Promise.race([env.exited, stuck]);
+    clearTimeout(timer);
+    if (outcome === 'stuck') await env.worker.terminate();
   }
 
   private async remove(name: string): Promise<void> {
@@ -744,8 +766,11 @@ export class LambdaRuntime implements LambdaInvoker {
         }),
       );
     }
-    for (const env of [...fn.environments])
-      await this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` });
+    await Promise.all(
+      [...fn.environments].map((env) =>
+        this.kill(env, { errorType: 'ResourceNotFoundException', errorMessage: `function ${name} was removed` }),
+      ),
+    );
   }
 
   private async bundleWorker(): Promise<string> {

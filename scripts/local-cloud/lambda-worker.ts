@@ -91,7 +91,10 @@ function takeUsage(): Record<string, number> {
   return out;
 }
 
-parentPort?.on('message', async ({ id, event }: InvokeMessage) => {
+parentPort?.on('message', async (message: InvokeMessage | { type: 'exit' }) => {
+  // The runtime retires this environment: between two tasks, so never inside a module's load.
+  if ('type' in message) process.exit(0);
+  const { id, event } = message;
   const requestId = randomUUID();
   currentInvocation = id;
   let started = performance.now();

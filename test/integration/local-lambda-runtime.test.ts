@@ -5,11 +5,13 @@
  * new code.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LambdaRuntime } from '#cloud/lambda-runtime';
+import { eventually } from '#test/helpers/wait';
 
 let dir = '';
 let runtime: LambdaRuntime;
@@ -94,4 +96,36 @@ it("serves the API's calls before pipeline work queued ahead of them, even when 
   } finally {
     await serial.stop();
   }
+});
+
+it('lets an environment still in Init finish loading its code before it stops (no module load cut in half)', async () => {
+  // Cut in the middle of a CommonJS module's load (the AWS SDK's, say), a module goes on against
+  // half-made exports and Node prints "Accessing non-existent property ... inside circular
+  // dependency": what Ctrl-C of `sls offline` printed while its functions warmed.
+  const own = new LambdaRuntime({ buildDir: path.join(dir, 'build-init'), sqs, concurrency: 1 });
+  const loading = path.join(dir, 'init-loading');
+  const loaded = path.join(dir, 'init-loaded');
+  const slowInit = [
+    "import { writeFileSync } from 'node:fs';",
+    `writeFileSync(${JSON.stringify(loading)}, '');`,
+    'const until = Date.now() + 300;',
+    'while (Date.now() < until) {}',
+    `writeFileSync(${JSON.stringify(loaded)}, '');`,
+    'export const handler = async () => "ok";',
+  ].join('\n');
+  await writeFile(path.join(dir, 'slow-init.mjs'), `${slowInit}\n`);
+  await own.deploy({
+    name: 'slow-init',
+    entry: path.join(dir, 'not-there.ts'),
+    bundle: path.join(dir, 'slow-init.mjs'),
+    exportName: 'handler',
+    environment: {},
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    async: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+  });
+  own.prewarm('slow-init');
+  await eventually(() => existsSync(loading), 'the environment began to load its code');
+  await own.stop();
+  expect(existsSync(loaded)).toBe(true);
 });
