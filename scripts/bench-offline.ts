@@ -1,28 +1,28 @@
 /**
- * `npm run bench:offline [-- --runs N --variants a,b --breakdown]`: how long `sls offline start`
+ * `npm run bench:offline [-- --runs N --variants a,b --breakdown --installed-caches]`: how long `sls offline start`
  * takes, in each service folder, from the command to the first `202` of `POST /orders`, as a user
  * runs it (`npx sls offline start --stage local`), N times per variant; prints the median, the
  * range and the CPU the process used (Linux), with the machine's load average before and after.
  *
- * The first run of a variant starts with an empty local-cloud directory (what a fresh clone, or
- * the first start after a change, pays: bundles built, caches filled); the median is of the runs
- * after it. `--breakdown` adds where the time of a warm start goes, from the framework's own
- * debug lines and the local-cloud plugin's: framework start, plugins loaded, configuration
- * validated, the `offline:start` hooks (bundling, local cloud, serverless-offline), the first
- * request.
+ * The first run of a variant starts with an empty local-cloud directory (what a start pays when
+ * nothing is cached: bundles built, caches filled); the median is of the runs after it. With
+ * `--installed-caches` every run starts in the project's own `.local-cloud/` instead, so on a fresh
+ * clone the first run is a user's first start after `npm install` (which warms those caches:
+ * scripts/warm-offline.ts). `--breakdown` adds where the time goes, warm starts' median beside the
+ * first start, from the framework's own debug lines and the local-cloud plugin's: framework start,
+ * plugins loaded, configuration validated, the `offline:start` hooks (bundling, local cloud,
+ * serverless-offline), the first request.
  *
  * These are figures from one machine at one moment: on a shared, busy machine they measure the
  * queue for the CPU as much as the start. Compare them in one run, or on a quiet machine.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from './local-cloud/cloud.ts';
 import { VARIANTS, parseVariantList, serviceDir, type Variant } from './lib/variants.ts';
 import { parseCliArgs } from './lib/cli-args.ts';
+import { spawnSlsOffline } from './lib/sls-offline-process.ts';
 
 const { values } = parseCliArgs('bench:offline', {
   args: process.argv.slice(2),
@@ -30,12 +30,16 @@ const { values } = parseCliArgs('bench:offline', {
     runs: { type: 'string' },
     variants: { type: 'string' },
     breakdown: { type: 'boolean' },
+    'installed-caches': { type: 'boolean' },
   },
 });
 const runs = Number(values.runs ?? 5);
 if (!Number.isInteger(runs) || runs < 2) throw new Error(`--runs must be a whole number >= 2, got "${values.runs}"`);
 const variants: Variant[] = values.variants ? parseVariantList(values.variants) : [...VARIANTS];
 const breakdown = values.breakdown ?? false;
+/** Starts in the project's own `.local-cloud/`, with the caches `npm install` filled, instead of an empty one. */
+const installedCaches = values['installed-caches'] ?? false;
+const firstStart = installedCaches ? "first start, npm install's caches" : 'first start, empty caches';
 
 /**
  * Debug lines that mark the end of a phase, in the order they appear (osls's own `process` and
@@ -55,17 +59,6 @@ interface Run {
   cpuMs?: number;
   /** Phase -> [wall ms, CPU ms of the process in it], in order (breakdown only). */
   phases: Array<[string, number, number | undefined]>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-  });
 }
 
 /**
@@ -97,59 +90,30 @@ function orderBody(orderId: string): string {
 }
 
 /** One `sls offline start` in the variant's folder, timed from spawn to the first 202. */
-async function timeOneStart(variant: Variant, cloudDir: string, n: number): Promise<Run> {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  const args = [
-    'offline',
-    'start',
-    '--stage',
-    'local',
-    '--httpPort',
-    String(httpPort),
-    '--lambdaPort',
-    String(lambdaPort),
-  ];
-  if (breakdown) args.push('--debug=process,lifecycle:command:invoke:hook,plugin:local-cloud-plugin');
-  const started = performance.now();
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js'), ...args], {
-    cwd: serviceDir(variant),
-    env: {
-      ...process.env,
-      // Free ports for every emulator and a local-cloud directory of the bench's own: a user's
-      // `npm run cloud` or `sls offline` keeps its ports and its endpoints.json.
-      ...Object.fromEntries(
-        ['DYNAMODB', 'SQS', 'EVENTBRIDGE', 'STEPFUNCTIONS', 'LAMBDA', 'CLOUDWATCH', 'CLOUDFORMATION'].map((s) => [
-          `LOCAL_${s}_PORT`,
-          '0',
-        ]),
-      ),
-      LOCAL_CLOUD_DIR: cloudDir,
-      SLS_TELEMETRY_DISABLED: '1',
-    },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function timeOneStart(variant: Variant, cloudDir: string | undefined, n: number): Promise<Run> {
   const marks: Array<[string, number, number | undefined]> = [];
-  let output = '';
-  let exited: number | null | undefined;
-  child.once('exit', (code) => {
-    exited = code;
+  const started = performance.now();
+  const offline = await spawnSlsOffline({
+    serviceDir: serviceDir(variant),
+    // A local-cloud directory of the bench's own (unless --installed-caches): a user's
+    // `npm run cloud` or `sls offline` keeps its endpoints.json.
+    ...(cloudDir ? { cloudDir } : {}),
+    args: breakdown ? ['--debug=process,lifecycle:command:invoke:hook,plugin:local-cloud-plugin'] : [],
+    onData(chunk) {
+      const at = performance.now() - started;
+      for (const line of chunk.split('\n')) {
+        const plugin = PLUGIN_LINE.exec(line);
+        if (plugin?.[1]) marks.push([`  local cloud: ${plugin[1]}`, at, cpuMsOf(offline.child.pid)]);
+        const mark = MARKS.find((m) => m.endsAt.test(line) && !marks.some(([phase]) => phase === m.phase));
+        if (mark) marks.push([mark.phase, at, cpuMsOf(offline.child.pid)]);
+      }
+    },
   });
-  const onData = (chunk: Buffer) => {
-    const at = performance.now() - started;
-    output += chunk.toString();
-    for (const line of chunk.toString().split('\n')) {
-      const plugin = PLUGIN_LINE.exec(line);
-      if (plugin?.[1]) marks.push([`  local cloud: ${plugin[1]}`, at, cpuMsOf(child.pid)]);
-      const mark = MARKS.find((m) => m.endsAt.test(line) && !marks.some(([phase]) => phase === m.phase));
-      if (mark) marks.push([mark.phase, at, cpuMsOf(child.pid)]);
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const { child, httpPort } = offline;
   try {
     for (let attempt = 0; ; attempt++) {
-      if (exited !== undefined) throw new Error(`sls offline (${variant}) exited with ${exited}:\n${output}`);
+      const exited = offline.exitCode();
+      if (exited !== undefined) throw new Error(`sls offline (${variant}) exited with ${exited}:\n${offline.output()}`);
       if (performance.now() - started > 120_000) throw new Error(`sls offline (${variant}) never accepted an order`);
       const response = await fetch(`http://127.0.0.1:${httpPort}/orders`, {
         method: 'POST',
@@ -181,19 +145,7 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
     }
     return { firstAcceptedMs, ...(cpuMs !== undefined ? { cpuMs } : {}), phases };
   } finally {
-    if (child.pid && exited === undefined) {
-      process.kill(-child.pid, 'SIGINT');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-          resolve();
-        }, 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await offline.stop();
   }
 }
 
@@ -203,7 +155,7 @@ async function timeOneStart(variant: Variant, cloudDir: string, n: number): Prom
  * listen on ports the system picks, can take the same number first (seen once in about 15 runs).
  * Such a start is not a measurement; the next one is.
  */
-async function startWithFreePorts(variant: Variant, cloudDir: string, n: number): Promise<Run> {
+async function startWithFreePorts(variant: Variant, cloudDir: string | undefined, n: number): Promise<Run> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await timeOneStart(variant, cloudDir, n);
@@ -226,10 +178,10 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(', ');
 
-console.log(`bench:offline: ${runs} starts per variant (the first with empty caches); load average ${load()}`);
+console.log(`bench:offline: ${runs} starts per variant (the ${firstStart}); load average ${load()}`);
 const rows: string[][] = [];
 for (const variant of variants) {
-  const cloudDir = await mkdtemp(path.join(tmpdir(), `bench-offline-${variant}-`));
+  const cloudDir = installedCaches ? undefined : await mkdtemp(path.join(tmpdir(), `bench-offline-${variant}-`));
   try {
     const results: Run[] = [];
     for (let n = 0; n < runs; n++) {
@@ -250,22 +202,27 @@ for (const variant of variants) {
       s(results[0]?.firstAcceptedMs ?? 0),
     ]);
     if (breakdown) {
-      console.log(`  ${variant}, median of the warm starts:`);
-      console.log(`    ${''.padEnd(58)}    wall    CPU`);
-      for (const [phase] of warm[0]?.phases ?? []) {
+      // The first start beside the warm ones: what an empty local-cloud directory costs, phase by phase.
+      const first = results[0]?.phases ?? [];
+      console.log(`  ${variant}, median of the warm starts, and the ${firstStart}:`);
+      console.log(`    ${''.padEnd(58)}    wall     CPU      first: wall   CPU`);
+      const phases = [...new Set([...(warm[0]?.phases ?? []), ...first].map(([p]) => p))];
+      for (const phase of phases) {
         const of = warm.flatMap((r) => r.phases.filter(([p]) => p === phase));
         const wall = of.map(([, ms]) => ms);
         const cpu = of.flatMap(([, , ms]) => (ms === undefined ? [] : [ms]));
-        if (!wall.length) continue;
+        const once = first.find(([p]) => p === phase);
         const at = phase.startsWith('  ') ? 'at' : '  ';
-        console.log(`    ${phase.padEnd(58)} ${at} ${s(median(wall))}  ${cpu.length ? s(median(cpu)) : ''}`);
+        const warmCells = wall.length ? `${s(median(wall))}  ${cpu.length ? s(median(cpu)) : '     '}` : ''.padEnd(15);
+        const firstCells = once ? `${s(once[1])}  ${once[2] !== undefined ? s(once[2]) : ''}` : '';
+        console.log(`    ${phase.padEnd(58)} ${at} ${warmCells}      ${firstCells}`);
       }
     }
   } finally {
-    await rm(cloudDir, { recursive: true, force: true });
+    if (cloudDir) await rm(cloudDir, { recursive: true, force: true });
   }
 }
-const header = ['variant', 'to first 202 (median)', 'range', 'CPU (median)', 'first start, empty caches'];
+const header = ['variant', 'to first 202 (median)', 'range', 'CPU (median)', firstStart];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
 console.log(`\n${line(header)}\n${rows.map(line).join('\n')}`);

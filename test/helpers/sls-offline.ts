@@ -1,26 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDynamoDocumentClient } from '#adapters/clients';
 import { readLedger } from '#adapters/simulated-outside-world';
 import type { LedgerEntry } from '#domain/invariants';
 import { PROJECT_ROOT } from '#cloud/cloud';
+import { freePort } from '#lib/sls-offline-process';
 import { anOrder } from '#test/helpers/order-factory';
 import { aReviewOrder, REVIEW_TEST_PARAMS } from './review-cases.ts';
-
-/** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-  });
-}
 
 export interface OfflineService {
   /** `http://127.0.0.1:<port>`: the service's HTTP API. */
