@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../local-cloud/cloud.ts';
+import { DEFAULT_PORTS, PROJECT_ROOT } from '../local-cloud/cloud.ts';
 
 /** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
 export function freePort(): Promise<number> {
@@ -14,9 +14,6 @@ export function freePort(): Promise<number> {
       });
   });
 }
-
-/** Every emulator of the local cloud on a port the system picks. */
-const EMULATOR_PORTS = ['DYNAMODB', 'SQS', 'EVENTBRIDGE', 'STEPFUNCTIONS', 'LAMBDA', 'CLOUDWATCH', 'CLOUDFORMATION'];
 
 export interface SlsOfflineProcess {
   child: ChildProcess;
@@ -59,7 +56,8 @@ export async function spawnSlsOffline(options: {
     cwd: options.serviceDir,
     env: {
       ...process.env,
-      ...Object.fromEntries(EMULATOR_PORTS.map((s) => [`LOCAL_${s}_PORT`, '0'])),
+      // Every emulator of the local cloud on a port the system picks: a running cloud keeps its own.
+      ...Object.fromEntries(Object.keys(DEFAULT_PORTS).map((s) => [`LOCAL_${s.toUpperCase()}_PORT`, '0'])),
       ...(options.cloudDir ? { LOCAL_CLOUD_DIR: options.cloudDir } : {}),
       SLS_TELEMETRY_DISABLED: '1',
     },

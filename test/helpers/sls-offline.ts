@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { createDynamoDocumentClient } from '#adapters/clients';
 import { readLedger } from '#adapters/simulated-outside-world';
 import type { LedgerEntry } from '#domain/invariants';
 import { PROJECT_ROOT } from '#cloud/cloud';
-import { freePort } from '#lib/sls-offline-process';
+import { spawnSlsOffline } from '#lib/sls-offline-process';
 import { anOrder } from '#test/helpers/order-factory';
 import { aReviewOrder, REVIEW_TEST_PARAMS } from './review-cases.ts';
 
@@ -28,47 +27,20 @@ export async function startOffline(
   service: string,
   options: { params?: Record<string, string> } = {},
 ): Promise<OfflineService> {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   // A directory of its own (endpoints.json), so test files starting `sls offline` side by side never mix.
   const cloudDir = await mkdtemp(path.join(tmpdir(), `sls-offline-${service}-`));
-  const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
-  const args = [
-    'offline',
-    'start',
-    '--stage',
-    'local',
-    '--httpPort',
-    String(httpPort),
-    ...Object.entries(options.params ?? {}).map(([key, value]) => `--param=${key}=${value}`),
-  ];
-  const offline: ChildProcess = spawn(process.execPath, [serverless, ...args, '--lambdaPort', String(lambdaPort)], {
-    cwd: path.join(PROJECT_ROOT, 'services', service),
-    env: {
-      ...process.env,
-      LOCAL_DYNAMODB_PORT: '0',
-      LOCAL_SQS_PORT: '0',
-      LOCAL_LAMBDA_PORT: '0',
-      LOCAL_CLOUD_DIR: cloudDir,
-      LOCAL_SCHEDULER_PORT: '0',
-      SLS_TELEMETRY_DISABLED: '1',
-    },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const offline = await spawnSlsOffline({
+    serviceDir: path.join(PROJECT_ROOT, 'services', service),
+    cloudDir,
+    args: Object.entries(options.params ?? {}).map(([key, value]) => `--param=${key}=${value}`),
   });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sls offline did not start:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Server ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    offline.stdout?.on('data', onData);
-    offline.stderr?.on('data', onData);
-    offline.once('exit', (code) => reject(new Error(`sls offline exited with ${code}:\n${output}`)));
-  });
+  try {
+    await offline.waitFor(/Server ready/, 90_000);
+  } catch (error) {
+    await offline.stop();
+    await rm(cloudDir, { recursive: true, force: true });
+    throw error;
+  }
   const endpoints = JSON.parse(await readFile(path.join(cloudDir, 'endpoints.json'), 'utf8')) as Record<string, string>;
   const db = createDynamoDocumentClient({
     config: {
@@ -79,29 +51,15 @@ export async function startOffline(
     metered: false,
   });
   return {
-    target: `http://127.0.0.1:${httpPort}`,
+    target: `http://127.0.0.1:${offline.httpPort}`,
     cloudDir,
     ledger: (orderId) => readLedger({ tableName: `${service}-local-ledger`, client: db, orderId }),
     async stop() {
       db.destroy();
-      await stopProcess();
+      await offline.stop();
       await rm(cloudDir, { recursive: true, force: true });
     },
   };
-  async function stopProcess(): Promise<void> {
-    if (!offline.pid || offline.exitCode !== null) return;
-    process.kill(-offline.pid, 'SIGINT');
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        if (offline.pid) process.kill(-offline.pid, 'SIGKILL');
-        resolve(undefined);
-      }, 10_000);
-      offline.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  }
 }
 
 /** Polls `GET /orders/{id}` until the order is terminal, or in one of `statuses` (a cap only for a hung run). */
