@@ -6,6 +6,7 @@
  * would count the stack once per generator), minus every generator's own reads.
  */
 import { readFileSync } from 'node:fs';
+import { exitWithHelpIfAsked } from './lib/help.ts';
 import { recount, type CountingInputs } from './lib/loadtest-target.ts';
 import { renderTargetNotes } from './lib/loadtest-report.ts';
 import { buildReport } from './report/build-report.ts';
@@ -14,6 +15,7 @@ import { renderTable } from './report/render-table.ts';
 import type { RunInput, VariantRun } from './report/types.ts';
 import { writeReport } from './report/write-report.ts';
 
+exitWithHelpIfAsked();
 const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (files.length < 2) {
   console.error('usage: npm run loadtest:merge -- <loadtest-run.json> <loadtest-run.json> [...]');

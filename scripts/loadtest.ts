@@ -23,6 +23,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitWithHelpIfAsked } from './lib/help.ts';
 import { parseComparisonArgs } from './lib/cli-options.ts';
 import {
   DEFAULT_POLL_RATE,
@@ -57,6 +58,7 @@ const OWN = {
   endpoints: { type: 'string' },
 } as const;
 
+exitWithHelpIfAsked();
 const argv = process.argv.slice(2);
 const own = parseArgs({ args: argv, strict: false, options: OWN }).values;
 const ownNames = new Set(Object.keys(OWN).map((k) => `--${k}`));

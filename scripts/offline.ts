@@ -5,9 +5,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
+import { exitWithHelpIfAsked } from './lib/help.ts';
 import { VARIANTS, parseVariant, serviceDir } from './lib/variants.ts';
 
 const [name, ...rest] = process.argv.slice(2);
+// `--help` in the variant's place: this script's usage (after a variant, options go to sls).
+if (name === '--help' || name === '-h') exitWithHelpIfAsked();
 if (!name) {
   console.error(`usage: npm run offline -- <${VARIANTS.join('|')}> [--stage local] [--httpPort 3000]`);
   process.exit(2);

@@ -15,7 +15,9 @@ import {
   runStressMatrix,
   type StressArgs,
 } from './lib/stress-matrix.ts';
+import { exitWithHelpIfAsked } from './lib/help.ts';
 
+exitWithHelpIfAsked();
 let args: StressArgs;
 try {
   args = parseStressArgs(process.argv.slice(2));

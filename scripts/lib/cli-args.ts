@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { exitWithHelpIfAsked } from './help.ts';
 
 /**
  * `parseArgs` for the npm scripts: an unknown option, a missing value or a value of the wrong
@@ -6,6 +7,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
  * does, instead of a stack trace.
  */
 export function parseCliArgs<T extends ParseArgsConfig>(script: string, config: T): ReturnType<typeof parseArgs<T>> {
+  exitWithHelpIfAsked();
   return orUsageError(script, () => parseArgs(config));
 }
 
@@ -17,6 +19,8 @@ export function parseCliArgs<T extends ParseArgsConfig>(script: string, config: 
  * const options = orUsageError('compare', () => parseComparisonArgs(process.argv.slice(2)));
  */
 export function orUsageError<T>(script: string, parse: () => T): T {
+  // `--help` first: it is not an option of any script, and must not read as a bad one.
+  exitWithHelpIfAsked();
   try {
     return parse();
   } catch (error) {
