@@ -248,6 +248,7 @@ class TerminalWatcher {
   /** With a read budget: when each pending order is read next, and its current interval. */
   private readonly schedule = new Map<string, { atMs: number; intervalMs: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private polling = false;
   private quietSince: number | undefined;
   endedBy: 'quiescent' | 'deadline' | undefined;
@@ -272,7 +273,7 @@ class TerminalWatcher {
       if (list) list.push(waiter);
       else this.waiters.set(orderId, [waiter]);
       if (!this.schedule.has(orderId)) this.schedule.set(orderId, { atMs: Date.now() + POLL_MS, intervalMs: POLL_MS });
-      this.timer ??= setInterval(() => void this.poll(), POLL_MS);
+      this.arm();
     });
   }
 
@@ -300,8 +301,30 @@ class TerminalWatcher {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The next poll, one at a time: each is armed when the one before has finished. */
+  private arm(): void {
+    if (this.timer || this.stopped || this.waiters.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll().finally(() => this.arm());
+    }, this.interval());
+  }
+
+  /**
+   * How long until the next poll. A closed model's clients wait on these reads before sending their
+   * next order, so with few orders pending the watcher reads sooner: polled every 150 ms, an order
+   * was noticed 75 ms after it ended on average, and at one in flight (the calibration) the next
+   * one waited that long. One BatchGetItem reads them all, so a short interval costs a few cheap reads; from 30
+   * pending on, it is back to 150 ms. On a budget (open model) the budget sets the pace.
+   */
+  private interval(): number {
+    if (Number.isFinite(this.maxReadsPerSecond)) return POLL_MS;
+    return Math.min(POLL_MS, Math.max(MIN_POLL_MS, this.waiters.size * POLL_MS_PER_PENDING_ORDER));
   }
 
   private async poll(): Promise<void> {
@@ -362,6 +385,9 @@ class TerminalWatcher {
 
 /** How often the watcher wakes; on a read budget, a pending order's first interval. */
 const POLL_MS = 150;
+/** A closed model's shortest interval between two polls, and how it grows with the orders pending. */
+const MIN_POLL_MS = 40;
+const POLL_MS_PER_PENDING_ORDER = 5;
 /** On a read budget, the longest a pending order goes unread (its interval doubles up to it). */
 const MAX_POLL_INTERVAL_MS = 2_000;
 
