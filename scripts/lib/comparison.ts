@@ -253,6 +253,9 @@ export { CALIBRATION_ORDERS, calibrationWorkload };
  * load: a small seeded workload, one order in flight, after the environments are warm. The AWS
  * model prices invocations with these, never with durations measured under the run's load.
  */
+/** The calibration's poll interval (ms): see `pollMs` of the driver. */
+const CALIBRATION_POLL_MS = 40;
+
 async function calibrate(
   cloud: LocalCloud,
   stack: DeployedStack,
@@ -266,6 +269,8 @@ async function calibrate(
     apiUrl: stack.apiUrl ?? '',
     orders,
     concurrency: 1,
+    // One order at a time, none waiting for review: read often, so the next one is not held up.
+    pollMs: CALIBRATION_POLL_MS,
     activity: () => cloud.activity(),
     readOrders: (ids) => probe.orders(ids),
   });

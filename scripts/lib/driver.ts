@@ -39,6 +39,15 @@ export interface DriveOptions {
    * client waits on them and thousands may be pending.
    */
   maxReadsPerSecond?: number;
+  /**
+   * How often a closed model reads its pending orders (default 150 ms). Each client waits on these
+   * reads before its next order: the calibration, one order at a time and no review orders, reads
+   * every 40 ms (every 150 ms it noticed an order 75 ms after it ended on average, 30 times per
+   * variant). Runs with review orders keep 150 ms: a reviewer that sees an order park sooner can
+   * decide while the parking invocation is still returning on a busy machine, which the report's
+   * "compute while waiting" then counts.
+   */
+  pollMs?: number;
   onProgress?: (done: number, total: number) => void;
   /** Signs each POST (SigV4, an API with IAM authorization); unsigned without it. */
   sign?: RequestSigner;
@@ -106,6 +115,7 @@ export async function driveWorkload(options: DriveOptions): Promise<DriveResult>
     options.activity,
     () => reviewing.count > 0,
     options.maxReadsPerSecond ?? (options.ratePerSec ? OPEN_MODEL_READS_PER_SECOND : undefined),
+    options.pollMs,
   );
   const client = createHttpClient();
   try {
@@ -259,6 +269,7 @@ class TerminalWatcher {
     private readonly activity?: () => string[],
     private readonly deciding: () => boolean = () => false,
     private readonly maxReadsPerSecond = Number.POSITIVE_INFINITY,
+    private readonly pollMs = POLL_MS,
   ) {}
 
   wait(orderId: string, until?: (record: OrderRecord) => boolean) {
@@ -315,16 +326,9 @@ class TerminalWatcher {
     }, this.interval());
   }
 
-  /**
-   * How long until the next poll. A closed model's clients wait on these reads before sending their
-   * next order, so with few orders pending the watcher reads sooner: polled every 150 ms, an order
-   * was noticed 75 ms after it ended on average, and at one in flight (the calibration) the next
-   * one waited that long. One BatchGetItem reads them all, so a short interval costs a few cheap reads; from 30
-   * pending on, it is back to 150 ms. On a budget (open model) the budget sets the pace.
-   */
+  /** How long until the next poll: the closed model's interval; on a budget (open model), the budget's tick. */
   private interval(): number {
-    if (Number.isFinite(this.maxReadsPerSecond)) return POLL_MS;
-    return Math.min(POLL_MS, Math.max(MIN_POLL_MS, this.waiters.size * POLL_MS_PER_PENDING_ORDER));
+    return Number.isFinite(this.maxReadsPerSecond) ? POLL_MS : this.pollMs;
   }
 
   private async poll(): Promise<void> {
@@ -385,9 +389,6 @@ class TerminalWatcher {
 
 /** How often the watcher wakes; on a read budget, a pending order's first interval. */
 const POLL_MS = 150;
-/** A closed model's shortest interval between two polls, and how it grows with the orders pending. */
-const MIN_POLL_MS = 40;
-const POLL_MS_PER_PENDING_ORDER = 5;
 /** On a read budget, the longest a pending order goes unread (its interval doubles up to it). */
 const MAX_POLL_INTERVAL_MS = 2_000;
 
