@@ -7,7 +7,6 @@ import { exitWithHelpIfAsked } from './help.ts';
  * does, instead of a stack trace.
  */
 export function parseCliArgs<T extends ParseArgsConfig>(script: string, config: T): ReturnType<typeof parseArgs<T>> {
-  exitWithHelpIfAsked();
   return orUsageError(script, () => parseArgs(config));
 }
 

@@ -248,14 +248,14 @@ type Calibration = { computeMs: ComputeCalibration; durationMs: Record<string, n
 
 export { CALIBRATION_ORDERS, calibrationWorkload };
 
+/** The calibration's poll interval (ms): see `pollMs` of the driver. */
+const CALIBRATION_POLL_MS = 40;
+
 /**
  * Each function's own compute (duration minus time in AWS calls) and full duration at light
  * load: a small seeded workload, one order in flight, after the environments are warm. The AWS
  * model prices invocations with these, never with durations measured under the run's load.
  */
-/** The calibration's poll interval (ms): see `pollMs` of the driver. */
-const CALIBRATION_POLL_MS = 40;
-
 async function calibrate(
   cloud: LocalCloud,
   stack: DeployedStack,
