@@ -1,18 +1,52 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_PORTS, PROJECT_ROOT } from '../local-cloud/cloud.ts';
 
-/** A free TCP port on loopback (serverless-offline takes fixed ports, not 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
+/**
+ * Where the system hands out ports for `listen(0)`: Linux says so in /proc; elsewhere (macOS,
+ * Windows) the IANA range from 49152 applies.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+function listenOn(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined)).listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+/**
+ * `count` distinct free TCP ports on loopback for serverless-offline, which takes fixed ports,
+ * not 0. They are picked below the system's ephemeral range: the local cloud's emulators in the
+ * same process listen on port 0, and a port picked by `listen(0)` and released could be handed
+ * to one of them before serverless-offline listens on it (EADDRINUSE, seen in CI). All are held
+ * open until every one is found, so no two are the same.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const [ephemeralLow] = ephemeralRange();
+  const [low, high] = [10_000, Math.min(ephemeralLow, 65_536) - 1];
+  const held: Server[] = [];
+  try {
+    for (let tries = 0; held.length < count && tries < 200; tries++) {
+      const server =
+        high - low >= 1_000 ? await listenOn(low + Math.floor(Math.random() * (high - low + 1))) : await listenOn(0);
+      if (server) held.push(server);
+    }
+    if (held.length < count) throw new Error(`no ${count} free ports on 127.0.0.1 between ${low} and ${high}`);
+    return held.map((server) => (server.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 export interface SlsOfflineProcess {
@@ -40,7 +74,7 @@ export async function spawnSlsOffline(options: {
   args?: string[];
   onData?: (chunk: string) => void;
 }): Promise<SlsOfflineProcess> {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  const [httpPort, lambdaPort] = (await freePorts(2)) as [number, number];
   const serverless = path.join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
   const args = [
     'offline',
