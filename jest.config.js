@@ -1,7 +1,9 @@
 // ES modules throughout: ts-jest transpiles (isolatedModules, no type check here; `npm run
 // typecheck` runs tsc once for the whole tree, which is faster than per-file checking).
-/** @type {import('jest').Config} */
-export default {
+import { availableParallelism } from 'node:os';
+
+/** What both tiers share. */
+const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -22,6 +24,26 @@ export default {
     '^#services/(.*)$': '<rootDir>/services/$1',
     '^#test/(.*)$': '<rootDir>/test/$1',
   },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+};
+
+/**
+ * Two tiers: `suite` is `npm test` (every folder of test/ but load/), `load` is `npm run test:load`
+ * (test/load/: the npm scripts run whole, drills, stress, restarts, bursts and seeded mixes at
+ * load). `jest <file>` runs a file of either.
+ * @type {import('jest').Config}
+ */
+export default {
+  // One test file per core (Jest's default leaves one core idle: on 2 cores, one file at a time).
+  // `npm run test:load` runs one file at a time (--maxWorkers=1): it measures.
+  maxWorkers: availableParallelism(),
   testTimeout: 60000,
+  projects: [
+    {
+      ...base,
+      displayName: 'suite',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/load/'],
+    },
+    { ...base, displayName: 'load', testMatch: ['<rootDir>/test/load/**/*.test.ts'] },
+  ],
 };

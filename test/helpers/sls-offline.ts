@@ -119,10 +119,8 @@ export async function postBurst(target: string, n: number): Promise<Array<{ orde
 }
 
 /**
- * The `sls offline` acceptance of a service as a Jest suite: a burst of orders the moment the
- * server is ready is accepted whole and each order ends CONFIRMED, charged once (a busy machine
- * means waiting, never a lost order); then the usual three orders end CONFIRMED, CANCELLED and
- * CONFIRMED, the flaky one after three charge attempts.
+ * The `sls offline` acceptance of a service as a Jest suite: the usual three orders end CONFIRMED,
+ * CANCELLED and CONFIRMED, the flaky one after three charge attempts.
  */
 export function describeUsualThreeOffline(service: string): void {
   describeOffline(service, { usualThree: true });
@@ -132,9 +130,13 @@ export function describeUsualThreeOffline(service: string): void {
  * The `sls offline` acceptance suites of a service on one `sls offline start` (started with a
  * review timeout of a few seconds when the review suite runs, as a user would:
  * `npx sls offline start --stage local --param="reviewTimeoutSeconds=3"`): the usual three orders,
- * and the manual review (`describeReviewOffline`).
+ * the manual review (`describeReviewOffline`), and a burst the moment the server is ready (the
+ * load tier's: a busy machine means waiting, never a lost order).
  */
-export function describeOffline(service: string, suites: { usualThree?: boolean; review?: boolean }): void {
+export function describeOffline(
+  service: string,
+  suites: { usualThree?: boolean; review?: boolean; burst?: boolean },
+): void {
   let offline: OfflineService | undefined;
   beforeAll(async () => {
     offline = await startOffline(service, suites.review ? { params: REVIEW_TEST_PARAMS } : {});
@@ -142,12 +144,17 @@ export function describeOffline(service: string, suites: { usualThree?: boolean;
   afterAll(async () => {
     await offline?.stop();
   });
+  if (suites.burst) burstSuite(service, () => offline!);
   if (suites.usualThree) usualThreeSuite(service, () => offline!);
   if (suites.review) describeReviewOffline(service, () => offline!);
 }
 
-function usualThreeSuite(service: string, offlineOf: () => OfflineService): void {
-  describe(`${service} under sls offline`, () => {
+/**
+ * 32 orders posted at once the moment serverless-offline says it is ready, every function still
+ * cold: each is accepted, and ends CONFIRMED, charged once.
+ */
+function burstSuite(service: string, offlineOf: () => OfflineService): void {
+  describe(`${service} under sls offline, right after start`, () => {
     it('accepts 32 orders posted at once right after start, and ends each CONFIRMED, charged once', async () => {
       const offline = offlineOf();
       const target = offline.target;
@@ -162,7 +169,11 @@ function usualThreeSuite(service: string, offlineOf: () => OfflineService): void
       );
       expect(charges).toEqual(answers.map(() => 1));
     }, 120_000);
+  });
+}
 
+function usualThreeSuite(service: string, offlineOf: () => OfflineService): void {
+  describe(`${service} under sls offline`, () => {
     it('ends the usual three orders CONFIRMED, CANCELLED and CONFIRMED after three attempts', async () => {
       const orders = await placeUsualThree(offlineOf().target);
       expect(orders.map((o) => o.status)).toEqual(['CONFIRMED', 'CANCELLED', 'CONFIRMED']);

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient, createEventBridgeClient } from '#adapters/clients';
 import { DynamoOrderFlags, flagOutcome } from '#services/eventbridge-flags/lib/dynamo-order-flags';
 import { checkInvariants } from '#domain/invariants';
 import { redriveEventBridge } from '#lib/redrive-eventbridge';
 import { EXHAUSTING_TOKEN, PATH_CASES } from '#test/helpers/path-cases';
-import { dlqsHolding, expectSeededMixSound, runPathCase } from '#test/helpers/path-assertions';
+import { dlqsHolding, runPathCase } from '#test/helpers/path-assertions';
 import { order, startVariant, type VariantHarness } from '#test/helpers/variant-harness';
+import { warehousePicks } from '#test/helpers/warehouse';
 
 const SOURCE = 'order-pipelines.eventbridge-flags';
 
@@ -31,19 +31,6 @@ async function putEvent(
     }),
   );
   expect(result.FailedEntryCount).toBe(0);
-}
-
-async function warehousePicks(harness: VariantHarness, orderId: string): Promise<unknown[]> {
-  const db = createDynamoDocumentClient({ config: harness.cloud.awsConfig, metered: false });
-  const { Items } = await db.send(
-    new QueryCommand({
-      TableName: harness.probe.tables.ledger,
-      KeyConditionExpression: 'orderId = :o AND begins_with(entryId, :w)',
-      ExpressionAttributeValues: { ':o': orderId, ':w': 'warehouse#' },
-      ConsistentRead: true,
-    }),
-  );
-  return Items ?? [];
 }
 
 function flagsOf(harness: VariantHarness): DynamoOrderFlags {
@@ -162,37 +149,4 @@ describe('eventbridge-flags, one delivery per event', () => {
       expect(await warehousePicks(harness, command.orderId)).toHaveLength(1);
     },
   );
-});
-
-describe('eventbridge-flags, every event delivered twice, some out of order', () => {
-  let harness: VariantHarness;
-
-  beforeAll(async () => {
-    harness = await startVariant('eventbridge-flags', {
-      cloud: { eventBridgeDuplicates: { enabled: true, reorder: true, seed: 1 } },
-    });
-  });
-
-  afterAll(async () => {
-    await harness?.stop();
-  });
-
-  it('ends 60 concurrent orders of a seeded mix with zero invariant violations and one charge each', async () => {
-    // Twice the deliveries of sqs-chain on a machine other suites share: the run waits until the
-    // cloud is quiet; the assertions are about correctness, not speed (the compare job measures speed).
-    const outcomes = await expectSeededMixSound(harness, { runId: 'ebdup' });
-    const ledger = await harness.probe.ledger();
-    const confirmed = outcomes.filter((o) => o.record?.status === 'CONFIRMED').map((o) => o.orderId);
-    for (const id of confirmed)
-      expect({ id, charges: ledger.filter((e) => e.orderId === id && e.kind === 'charge').length }).toEqual({
-        id,
-        charges: 1,
-      });
-    // Fan-out under duplicates: each confirmed order picked exactly once.
-    const picks = await Promise.all(
-      confirmed.map(async (id) => ({ id, picks: (await warehousePicks(harness, id)).length })),
-    );
-    expect(picks.filter((p) => p.picks !== 1)).toEqual([]);
-    // A cap for a hung run only.
-  }, 600_000);
 });
