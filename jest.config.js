@@ -3,7 +3,8 @@
 import { availableParallelism } from 'node:os';
 
 /** What both tiers share. */
-const base = {
+export const base = {
+  testTimeout: 60000,
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -27,23 +28,15 @@ const base = {
 };
 
 /**
- * Two tiers: `suite` is `npm test` (every folder of test/ but load/), `load` is `npm run test:load`
- * (test/load/: the npm scripts run whole, drills, stress, restarts, bursts and seeded mixes at
- * load). `jest <file>` runs a file of either.
+ * `npm test`'s tier: every folder of test/ but load/, which is `npm run test:load`'s
+ * (jest.load.config.js: the npm scripts run whole, drills, stress, restarts, bursts and seeded
+ * mixes at load).
  * @type {import('jest').Config}
  */
 export default {
+  ...base,
   // One test file per core (Jest's default leaves one core idle: on 2 cores, one file at a time).
-  // `npm run test:load` runs one file at a time (--maxWorkers=1): it measures.
   maxWorkers: availableParallelism(),
-  testTimeout: 60000,
-  projects: [
-    {
-      ...base,
-      displayName: 'suite',
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/load/'],
-    },
-    { ...base, displayName: 'load', testMatch: ['<rootDir>/test/load/**/*.test.ts'] },
-  ],
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/load/'],
 };
