@@ -4,7 +4,9 @@
  * `.local-cloud/` and in each service's `.esbuild/`, so the first start a user makes is as quick as
  * the ones after it: Node's compile cache of the framework, its plugins and the local cloud; the
  * local SQS's bundle; each service's configuration, checked against the framework's schema once;
- * each state machine's definition, validated once; the handlers' bundles.
+ * each state machine's definition, validated once; the handlers' bundles. Then it packages each
+ * variant's template as `npm start` does at its defaults (`sls package`, cached by its inputs), so
+ * the first `npm start` counts resources from the cache, like the ones after it.
  *
  * It never fails the install: a variant that does not start is named, with the first line of why,
  * and its first start pays for itself. `ORDER_PIPELINES_WARM=0` skips it.
@@ -12,8 +14,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from './local-cloud/cloud.ts';
+import { parseComparisonArgs } from './lib/cli-options.ts';
+import { packageService } from './lib/package-service.ts';
 import { spawnSlsOffline } from './lib/sls-offline-process.ts';
-import { VARIANTS, serviceDir } from './lib/variants.ts';
+import { VARIANTS, packageArgs, serviceDir } from './lib/variants.ts';
 
 if (process.env.ORDER_PIPELINES_WARM === '0') process.exit(0);
 
@@ -36,9 +40,23 @@ for (const variant of VARIANTS) {
     await offline?.stop();
   }
 }
+// npm start's templates, as it packages them at its defaults (side by side, as it does).
+const packagingStarted = performance.now();
+const defaults = parseComparisonArgs([]);
+const packaged = await Promise.allSettled(
+  VARIANTS.map((variant) => packageService(variant, packageArgs(variant, defaults), { code: false })),
+);
+packaged.forEach((result, i) => {
+  if (result.status === 'rejected')
+    console.log(
+      `warm-offline: ${VARIANTS[i]}'s template did not package (${String(result.reason?.message ?? result.reason).split('\n')[0]}); ` +
+        'the first npm start packages it',
+    );
+});
+const packagingSeconds = ((performance.now() - packagingStarted) / 1000).toFixed(1);
 if (endpointsBefore === undefined) await rm(endpointsFile, { force: true });
 else await writeFile(endpointsFile, endpointsBefore);
 console.log(
   `warm-offline: sls offline started once in each variant to fill its caches (${warmed.join(', ')}; ` +
-    `${((performance.now() - began) / 1000).toFixed(1)} s in all)`,
+    `npm start's templates packaged in ${packagingSeconds} s; ${((performance.now() - began) / 1000).toFixed(1)} s in all)`,
 );
