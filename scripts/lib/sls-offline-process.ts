@@ -5,17 +5,17 @@ import path from 'node:path';
 import { DEFAULT_PORTS, PROJECT_ROOT } from '../local-cloud/cloud.ts';
 
 /**
- * Where the system hands out ports for `listen(0)`: Linux says so in /proc; elsewhere (macOS,
- * Windows) the IANA range from 49152 applies.
+ * The lowest port the system hands out for `listen(0)`: Linux says so in /proc; elsewhere (macOS,
+ * Windows) the IANA range starts at 49152.
  */
-function ephemeralRange(): [number, number] {
+function ephemeralLow(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low)) return low;
   } catch {
     // not Linux
   }
-  return [49152, 65535];
+  return 49152;
 }
 
 function listenOn(port: number): Promise<Server | undefined> {
@@ -30,11 +30,11 @@ function listenOn(port: number): Promise<Server | undefined> {
  * not 0. They are picked below the system's ephemeral range: the local cloud's emulators in the
  * same process listen on port 0, and a port picked by `listen(0)` and released could be handed
  * to one of them before serverless-offline listens on it (EADDRINUSE, seen in CI). All are held
- * open until every one is found, so no two are the same.
+ * open until every one is found, so no two are the same. (Should the ephemeral range start below
+ * 11000, it falls back to ports from `listen(0)`.)
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const [ephemeralLow] = ephemeralRange();
-  const [low, high] = [10_000, Math.min(ephemeralLow, 65_536) - 1];
+  const [low, high] = [10_000, ephemeralLow() - 1];
   const held: Server[] = [];
   try {
     for (let tries = 0; held.length < count && tries < 200; tries++) {
