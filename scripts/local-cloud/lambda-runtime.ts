@@ -129,6 +129,8 @@ interface Job {
   seq: number;
   /** A client at the API waits on it (InvokeOptions.frontDoor): it goes before all pipeline work. */
   frontDoor: boolean;
+  /** The handler's `context.awsRequestId`. */
+  requestId: string;
   event: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -355,12 +357,13 @@ export class LambdaRuntime implements LambdaInvoker {
 
   async invoke(functionRef: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const fn = this.resolve(functionRef);
-    const enqueue = (onStart?: () => void) =>
+    const enqueue = (onStart?: () => void, requestId: string = crypto.randomUUID()) =>
       new Promise<unknown>((resolve, reject) => {
         const job: Job = {
           id: this.nextId++,
           seq: this.nextSeq++,
           frontDoor: options.frontDoor === true,
+          requestId,
           queuedAt: performance.now(),
           event: structuredClone(event),
           resolve,
@@ -373,9 +376,10 @@ export class LambdaRuntime implements LambdaInvoker {
         else fn.waiting.splice(behind, 0, job);
         this.waitingCount++;
       });
-    const call = enqueue(options.onStart);
+    const call = enqueue(options.onStart, options.requestId);
     if (this.duplicates(fn.definition.name)) {
-      // At-least-once delivery made visible: a second copy runs alongside; its outcome is dropped.
+      // At-least-once delivery made visible: a second copy runs alongside (an invocation of its
+      // own, with its own request id); its outcome is dropped.
       this.duplicateCount++;
       void this.track(enqueue()).catch(() => undefined);
     }
@@ -424,7 +428,8 @@ export class LambdaRuntime implements LambdaInvoker {
 
   async invokeAsync(functionRef: string, event: unknown): Promise<void> {
     const fn = this.resolve(functionRef); // an unknown function fails the hand-off, as AWS does
-    void this.track(this.runAsync(fn, event, 1, Date.now()));
+    // One request id for every attempt, as Lambda keeps it across an async invocation's retries.
+    void this.track(this.runAsync(fn, event, 1, Date.now(), crypto.randomUUID()));
   }
 
   /** Resolves when nothing is running, waiting or waiting for an async retry. */
@@ -461,9 +466,15 @@ export class LambdaRuntime implements LambdaInvoker {
     for (const waiter of [...this.capacityWaiters]) waiter();
   }
 
-  private async runAsync(fn: Deployed, event: unknown, attempt: number, firstAt: number): Promise<void> {
+  private async runAsync(
+    fn: Deployed,
+    event: unknown,
+    attempt: number,
+    firstAt: number,
+    requestId: string,
+  ): Promise<void> {
     try {
-      await this.invoke(fn.definition.name, event);
+      await this.invoke(fn.definition.name, event, { requestId });
     } catch (error) {
       if (this.stopped) return;
       const { maximumRetryAttempts, maximumEventAgeSeconds, onFailureArn } = fn.definition.async;
@@ -474,12 +485,12 @@ export class LambdaRuntime implements LambdaInvoker {
         const delay = this.retryDelays[Math.min(attempt - 1, this.retryDelays.length - 1)] ?? 1000;
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
-          void this.track(this.runAsync(fn, event, attempt + 1, firstAt));
+          void this.track(this.runAsync(fn, event, attempt + 1, firstAt, requestId));
         }, delay);
         this.retryTimers.add(timer);
         return;
       }
-      if (onFailureArn) await this.sendToDestination(fn, onFailureArn, event, error, attempt, ageOk);
+      if (onFailureArn) await this.sendToDestination(fn, onFailureArn, event, error, attempt, ageOk, requestId);
     }
   }
 
@@ -491,6 +502,7 @@ export class LambdaRuntime implements LambdaInvoker {
     error: unknown,
     attempts: number,
     ageOk: boolean,
+    requestId: string,
   ): Promise<void> {
     const queueName = arn.split(':').pop() ?? '';
     const { QueueUrl } = await this.options.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
@@ -502,7 +514,7 @@ export class LambdaRuntime implements LambdaInvoker {
       version: '1.0',
       timestamp: new Date().toISOString(),
       requestContext: {
-        requestId: crypto.randomUUID(),
+        requestId,
         functionArn: `${fn.arn}:$LATEST`,
         condition: ageOk ? 'RetriesExhausted' : 'EventAgeExceeded',
         approximateInvokeCount: attempts,
@@ -631,7 +643,7 @@ export class LambdaRuntime implements LambdaInvoker {
     env.job = job;
     env.fn.busy++;
     this.busyCount++;
-    env.worker.postMessage({ id: job.id, event: job.event });
+    env.worker.postMessage({ id: job.id, requestId: job.requestId, event: job.event });
   }
 
   private onReply(env: Environment, reply: WorkerReply): void {
@@ -730,11 +742,11 @@ export class LambdaRuntime implements LambdaInvoker {
     const job = this.release(env);
     if (job) {
       clearTimeout(job.timer);
-      job.reject(new LambdaInvocationError(error));
-    }
-    if (job) {
-      // Its invocation may never yield (a handler past its timeout, a crash drill): stopped now.
+      // Its invocation may never yield (a handler past its timeout, a crash drill): stopped now,
+      // and only then failed, so its retry (same request id) never runs beside the attempt it
+      // replaces, as on AWS, where a timed-out sandbox is gone before the retry.
       await env.worker.terminate();
+      job.reject(new LambdaInvocationError(error));
       return;
     }
     // An environment running no invocation may still be in Init, loading its bundle: terminated

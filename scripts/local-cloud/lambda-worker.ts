@@ -6,7 +6,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import module from 'node:module';
 
 interface WorkerConfig {
@@ -26,6 +25,8 @@ interface WorkerConfig {
 
 interface InvokeMessage {
   id: number;
+  /** The invocation's request id: the same for every retry of one async invocation. */
+  requestId: string;
   event: unknown;
 }
 
@@ -94,8 +95,7 @@ function takeUsage(): Record<string, number> {
 parentPort?.on('message', async (message: InvokeMessage | { type: 'exit' }) => {
   // The runtime retires this environment: between two tasks, so never inside a module's load.
   if ('type' in message) process.exit(0);
-  const { id, event } = message;
-  const requestId = randomUUID();
+  const { id, event, requestId } = message;
   currentInvocation = id;
   let started = performance.now();
   let startedAtMs = performance.timeOrigin + started;

@@ -57,6 +57,12 @@ export interface InvokeOptions {
    * which SQS, Lambda's async queue and Step Functions hold; API Gateway gives them 30 s at most.
    */
   frontDoor?: boolean;
+  /**
+   * The invocation's request id (the handler's `context.awsRequestId`). Lambda keeps it across the
+   * retries of one asynchronous invocation, so a retry can tell its own earlier attempt's traces
+   * apart from a duplicate's. Default: a new one.
+   */
+  requestId?: string;
 }
 
 /** Hop types of the AWS latency model (../shared/DESIGN.md, per-hop delay table). */
