@@ -89,6 +89,68 @@ describe('DynamoOrderFlags', () => {
     });
   });
 
+  it("records a step's success in its successor's claim, from the claim token its event carries", async () => {
+    const orderId = await validatedOrder();
+    const charge = await flags.claim(request(orderId, { invocationId: 'req-charge' }));
+    if (charge.kind !== 'claimed') throw new Error(charge.kind);
+    // charge-payment ran and put PaymentCharged with its token; it wrote no flag of its own.
+    expect(flagOutcome(await flags.get(orderId), 'charge-payment')).toBeUndefined();
+    const reserve = request(orderId, { step: 'reserve-inventory', after: 'charge-payment', eventId: 'evt-2' });
+    expect(await flags.claim({ ...reserve, handOff: charge.token })).toMatchObject({ kind: 'claimed', attempt: 1 });
+    const item = await flags.get(orderId);
+    expect(flagOutcome(item, 'charge-payment')).toBe('succeeded');
+    expect(item?.['emitted:charge-payment']).toBeDefined();
+    expect(item?.['claim:charge-payment']).toBeUndefined();
+    // A late copy of OrderValidated now finds charge-payment done and its event out: a no-op.
+    expect(await flags.claim(request(orderId, { invocationId: 'req-copy' }))).toEqual({
+      kind: 'settled',
+      outcome: 'succeeded',
+      emitted: true,
+    });
+  });
+
+  it('holds back an event whose hand-off token is not the live claim: nothing proves its step ran', async () => {
+    const orderId = await validatedOrder();
+    const charge = await flags.claim(request(orderId, { invocationId: 'req-a' }));
+    if (charge.kind !== 'claimed') throw new Error(charge.kind);
+    const reserve = request(orderId, { step: 'reserve-inventory', after: 'charge-payment', eventId: 'evt-2' });
+    // Someone else's PaymentCharged while the charge still runs, with no token or a wrong one.
+    expect(await flags.claim(reserve)).toEqual({ kind: 'early', attempt: 1 });
+    expect(await flags.claim({ ...reserve, handOff: 'evt-1/req-forged' })).toEqual({ kind: 'early', attempt: 2 });
+    expect(flagOutcome(await flags.get(orderId), 'charge-payment')).toBeUndefined();
+    // The holder's lease lapses and a copy takes the step over: the first holder's token proves nothing now.
+    clock += 5_001;
+    const again = await flags.claim(request(orderId, { invocationId: 'req-b' }));
+    expect(again).toMatchObject({ kind: 'claimed', attempt: 2 });
+    expect(await flags.claim({ ...reserve, eventId: 'evt-3', handOff: charge.token })).toEqual({
+      kind: 'early',
+      attempt: 1,
+    });
+    if (again.kind !== 'claimed') throw new Error(again.kind);
+    expect(await flags.claim({ ...reserve, eventId: 'evt-4', handOff: again.token })).toMatchObject({
+      kind: 'claimed',
+    });
+  });
+
+  it("lets an invocation's retry (same request id) take over its crashed attempt's claim at once", async () => {
+    const orderId = await validatedOrder();
+    expect(await flags.claim(request(orderId, { invocationId: 'req-1' }))).toMatchObject({
+      kind: 'claimed',
+      attempt: 1,
+    });
+    // A duplicate delivery (its own request id) while the lease is live: nothing for it to do.
+    expect(await flags.claim(request(orderId, { invocationId: 'req-2' }))).toEqual({ kind: 'busy' });
+    // The first attempt crashed; Lambda retries it under the same request id, before the lease lapses.
+    expect(await flags.claim(request(orderId, { invocationId: 'req-1' }))).toMatchObject({
+      kind: 'claimed',
+      attempt: 2,
+    });
+    // A delivery of another event (a redrive) meanwhile is told to come back, not dropped.
+    expect(await flags.claim(request(orderId, { eventId: 'evt-redriven', invocationId: 'req-3' }))).toEqual({
+      kind: 'contended',
+    });
+  });
+
   it('holds back an early delivery, counts it as an attempt and leaves the claim free', async () => {
     const orderId = `flags-${++seq}`;
     expect(await flags.claim(request(orderId))).toEqual({ kind: 'early', attempt: 1 });
@@ -121,7 +183,6 @@ describe('DynamoOrderFlags', () => {
     if (holder.kind !== 'claimed') throw new Error(holder.kind);
     await flags.settle(orderId, 'charge-payment', 'failed:PaymentDeclinedError', { keepClaim: true });
     expect(await flags.claim(request(orderId))).toEqual({ kind: 'handing-on', outcome: 'failed:PaymentDeclinedError' });
-    expect(await flags.waitWhileClaimed(orderId, 'charge-payment', clock + 1_000)).toBe(false);
     await flags.markEmitted(orderId, 'charge-payment');
     expect(await flags.claim(request(orderId))).toEqual({
       kind: 'settled',

@@ -22,9 +22,9 @@ export type OrderEventName = (typeof ORDER_EVENTS)[number];
 
 /**
  * Events whose consumer is a flagged step that runs `after` the step that put them: that step's
- * claim acknowledges the put (sets the putter's `emitted` flag), so the putter writes nothing
- * after PutEvents. `OrderStepFailed` has no such consumer (compensation follows any step), so its
- * putter marks it itself.
+ * claim records the putter's success and acknowledges the put (sets the putter's `done` and
+ * `emitted` flags), so the putter writes no flag at all after its run. `OrderStepFailed` has no
+ * such consumer (compensation follows any step), so its putter flags its outcome and marks it itself.
  */
 export const ACKNOWLEDGED_BY_SUCCESSOR: ReadonlySet<OrderEventName> = new Set<OrderEventName>([
   'OrderValidated',
@@ -37,6 +37,11 @@ export const ACKNOWLEDGED_BY_SUCCESSOR: ReadonlySet<OrderEventName> = new Set<Or
 export interface OrderEventDetail {
   orderId: string;
   correlationId?: string;
+  /**
+   * The putter's claim token, when it put the event without recording its outcome: the successor's
+   * claim records it, on proof that the putter's claim is still held under this token.
+   */
+  handOff?: string;
   /** OrderStepFailed only: the business error's name, and the step that raised it. */
   reason?: string;
   failedStep?: string;

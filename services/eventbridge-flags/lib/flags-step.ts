@@ -68,7 +68,7 @@ export class StepBusyError extends DomainError {
   /** The other delivery settles or its lease lapses: the redelivery finds the step free or done. */
   readonly retryable = true;
   constructor(orderId: string, step: FlagStep) {
-    super(`order ${orderId}: another delivery is running ${step}`);
+    super(`order ${orderId}: a delivery of another event holds ${step}`);
   }
 }
 
@@ -87,12 +87,15 @@ const LEASE_MARGIN_MS = 2_000;
 /**
  * The one adapter every flagged step shares: EventBridge event in, flags claim, domain step,
  * outcome flag, next event out.
+ *  - success: the next event is put with this delivery's claim token (`handOff`) and no flag is
+ *    written: the successor's claim records the outcome, so a step costs one flags write, not two;
  *  - duplicate or late delivery: the step's flag is set, nothing runs (its event is put again only
  *    if the first put never completed);
- *  - early delivery (predecessor's flag missing): a retryable error, so Lambda's async retry
- *    brings the event back later, never losing it;
- *  - a copy racing a running one: waits for it to settle (then a no-op); if it is still held
- *    (a crashed holder whose lease has not lapsed), a retryable error, never a silent drop;
+ *  - early delivery (predecessor's flag missing, and no hand-off of its live claim): a retryable
+ *    error, so Lambda's async retry brings the event back later, never losing it;
+ *  - a copy of the same event while another invocation holds the claim: a no-op, never a wait;
+ *    the holder finishes the step, or, if it crashes, its own retry (same request id) takes its
+ *    claim over at once. A delivery of another event (a redrive) meanwhile: a retryable error;
  *  - business error: the outcome `failed:<name>` is flagged and `OrderStepFailed` put;
  *  - the order now waits for a review (AWAITING_REVIEW): the outcome `awaiting-review` is flagged
  *    and nothing put; the decision resolves the flag and puts the event (lib/review.ts);
@@ -107,29 +110,19 @@ export function createFlaggedStepHandler(config: FlagsConfig, spec: FlaggedStep)
 
 async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderEvent, context: Context): Promise<void> {
   const { detail } = event;
-  const claimStep = () =>
-    config.flags.claim({
-      orderId: detail.orderId,
-      step: spec.step,
-      ...(spec.after ? { after: spec.after } : {}),
-      eventId: event.id,
-      maxAttempts: config.maxAttempts,
-      leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
-    });
-  let claim = await claimStep();
-  if (claim.kind === 'busy') {
-    // A copy of this event is running the step right now (duplicate delivery): wait for it, for at
-    // most half our time, then decide again; usually it has settled and this copy is a no-op.
-    const stillHeld = await config.flags.waitWhileClaimed(
-      detail.orderId,
-      spec.step,
-      Date.now() + context.getRemainingTimeInMillis() / 2,
-    );
-    if (!stillHeld) claim = await claimStep();
-  }
-  if (claim.kind === 'handing-on') return;
+  const claim = await config.flags.claim({
+    orderId: detail.orderId,
+    step: spec.step,
+    ...(spec.after ? { after: spec.after } : {}),
+    eventId: event.id,
+    maxAttempts: config.maxAttempts,
+    leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+    invocationId: context.awsRequestId,
+    ...(detail.handOff ? { handOff: detail.handOff } : {}),
+  });
+  if (claim.kind === 'handing-on' || claim.kind === 'busy') return;
   if (claim.kind === 'settled') return claim.emitted ? undefined : handOn(config, spec, detail, claim.outcome);
-  if (claim.kind === 'busy') throw new StepBusyError(detail.orderId, spec.step);
+  if (claim.kind === 'contended') throw new StepBusyError(detail.orderId, spec.step);
   if (claim.kind === 'exhausted')
     return failRetryable(
       config,
@@ -165,6 +158,17 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
     }
     outcome = `failed:${error.name}`;
   }
+  if (outcome === 'succeeded' && spec.next && ACKNOWLEDGED_BY_SUCCESSOR.has(spec.next)) {
+    // No flag of ours: the event carries our claim token, and the successor's claim records our
+    // outcome with it. The claim stays ours until then, so a copy of this event does nothing.
+    try {
+      return await handOn(config, spec, detail, outcome, claim.token);
+    } catch (error) {
+      // The event may not be out: give the claim back so the retry (same token) runs and puts it.
+      await config.flags.release(detail.orderId, spec.step, claim.token);
+      return failRetryable(config, spec, detail, claim.attempt, error);
+    }
+  }
   // Flag first, then put: the successor's claim needs this flag, so it never sees the event early.
   // The claim is kept until the event is out, so a racing copy waits instead of putting it too.
   const recorded = await config.flags.settle(detail.orderId, spec.step, outcome, {
@@ -197,17 +201,23 @@ function eventFor(spec: Pick<FlaggedStep, 'next'>, outcome: FlagOutcome): OrderE
 
 /**
  * Puts the event an outcome calls for, then flags it put (which drops the claim). Also how a
- * review's decision hands on the validate step it resolved (lib/review.ts).
+ * review's decision hands on the validate step it resolved (lib/review.ts). `handOff`: the claim
+ * token of a holder that recorded no outcome (the successor's claim records it).
  */
 export async function handOn(
   config: Pick<FlagsConfig, 'flags' | 'publisher'>,
   spec: Pick<FlaggedStep, 'step' | 'next'>,
   detail: OrderEventDetail,
   outcome: FlagOutcome,
+  handOff?: string,
 ): Promise<void> {
   const name = eventFor(spec, outcome);
   if (!name) return;
-  const ids = { orderId: detail.orderId, ...(detail.correlationId ? { correlationId: detail.correlationId } : {}) };
+  const ids = {
+    orderId: detail.orderId,
+    ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+    ...(handOff ? { handOff } : {}),
+  };
   await putOrderEvent(
     config.publisher,
     name,
