@@ -12,7 +12,13 @@ export const base = {
     '^.+\\.ts$': [
       '@swc/jest',
       {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true },
+        jsc: {
+          parser: { syntax: 'typescript' },
+          target: 'es2023',
+          keepClassNames: true,
+          // Keeps `with { type: 'json' }`: without it Jest warns that JSON imports without one are deprecated.
+          experimental: { keepImportAttributes: true },
+        },
         module: { type: 'es6' },
         sourceMaps: 'inline',
       },
