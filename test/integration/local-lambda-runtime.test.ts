@@ -5,7 +5,7 @@
  * new code.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -128,4 +128,49 @@ it('lets an environment still in Init finish loading its code before it stops (n
   await eventually(() => existsSync(loading), 'the environment began to load its code');
   await own.stop();
   expect(existsSync(loaded)).toBe(true);
+});
+
+it("keeps an async invocation's request id across its retries, and gives each invocation its own, as Lambda does", async () => {
+  const own = new LambdaRuntime({
+    buildDir: path.join(dir, 'build-retry'),
+    sqs,
+    concurrency: 2,
+    asyncRetryDelaysMs: [10],
+  });
+  const log = path.join(dir, 'attempts.log');
+  // Fails its first two attempts; every attempt logs the request id its context carries.
+  const flaky = [
+    "import { appendFileSync, readFileSync, existsSync } from 'node:fs';",
+    `const log = ${JSON.stringify(log)};`,
+    'export const handler = async (event, context) => {',
+    "  appendFileSync(log, event.n + ' ' + context.awsRequestId + '\\n');",
+    "  const mine = readFileSync(log, 'utf8').split('\\n').filter((l) => l.startsWith(event.n + ' '));",
+    "  if (mine.length < 3) throw new Error('not yet');",
+    "  return 'ok';",
+    '};',
+  ].join('\n');
+  await writeFile(path.join(dir, 'flaky.mjs'), `${flaky}\n`);
+  try {
+    await own.deploy({
+      name: 'flaky',
+      entry: path.join(dir, 'not-there.ts'),
+      bundle: path.join(dir, 'flaky.mjs'),
+      exportName: 'handler',
+      environment: {},
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      async: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 60 },
+    });
+    await own.invokeAsync('flaky', { n: 1 });
+    await own.invokeAsync('flaky', { n: 2 });
+    const lines = async () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    await eventually(async () => (await lines()).length === 6, 'three attempts of each invocation');
+    const idsOf = async (n: number) =>
+      new Set((await lines()).filter((l) => l.startsWith(`${n} `)).map((l) => l.split(' ')[1]));
+    const [first, second] = [await idsOf(1), await idsOf(2)];
+    expect([first.size, second.size]).toEqual([1, 1]);
+    expect([...first][0]).not.toEqual([...second][0]);
+  } finally {
+    await own.stop();
+  }
 });
