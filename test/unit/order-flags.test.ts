@@ -33,6 +33,17 @@ async function validatedOrder(): Promise<string> {
   return orderId;
 }
 
+/** Takes a claim the test needs as its starting point. */
+async function claimed(req: ClaimRequest) {
+  const claim = await flags.claim(req);
+  if (claim.kind !== 'claimed') throw new Error(`setup: ${claim.kind}`);
+  return claim;
+}
+
+/** reserve-inventory's delivery of PaymentCharged: the step after charge-payment. */
+const reserveRequest = (orderId: string) =>
+  request(orderId, { step: 'reserve-inventory', after: 'charge-payment', eventId: 'evt-2' });
+
 beforeAll(async () => {
   cloud = await startLocalCloud({ ports: { dynamodb: 0, sqs: 0, lambda: 0 }, optional: [] });
   await cloud.dynamo.send(
@@ -91,11 +102,10 @@ describe('DynamoOrderFlags', () => {
 
   it("records a step's success in its successor's claim, from the claim token its event carries", async () => {
     const orderId = await validatedOrder();
-    const charge = await flags.claim(request(orderId, { invocationId: 'req-charge' }));
-    if (charge.kind !== 'claimed') throw new Error(charge.kind);
+    const charge = await claimed(request(orderId, { invocationId: 'req-charge' }));
     // charge-payment ran and put PaymentCharged with its token; it wrote no flag of its own.
     expect(flagOutcome(await flags.get(orderId), 'charge-payment')).toBeUndefined();
-    const reserve = request(orderId, { step: 'reserve-inventory', after: 'charge-payment', eventId: 'evt-2' });
+    const reserve = reserveRequest(orderId);
     expect(await flags.claim({ ...reserve, handOff: charge.token })).toMatchObject({ kind: 'claimed', attempt: 1 });
     const item = await flags.get(orderId);
     expect(flagOutcome(item, 'charge-payment')).toBe('succeeded');
@@ -111,9 +121,8 @@ describe('DynamoOrderFlags', () => {
 
   it('holds back an event whose hand-off token is not the live claim: nothing proves its step ran', async () => {
     const orderId = await validatedOrder();
-    const charge = await flags.claim(request(orderId, { invocationId: 'req-a' }));
-    if (charge.kind !== 'claimed') throw new Error(charge.kind);
-    const reserve = request(orderId, { step: 'reserve-inventory', after: 'charge-payment', eventId: 'evt-2' });
+    const charge = await claimed(request(orderId, { invocationId: 'req-a' }));
+    const reserve = reserveRequest(orderId);
     // Someone else's PaymentCharged while the charge still runs, with no token or a wrong one.
     expect(await flags.claim(reserve)).toEqual({ kind: 'early', attempt: 1 });
     expect(await flags.claim({ ...reserve, handOff: 'evt-1/req-forged' })).toEqual({ kind: 'early', attempt: 2 });

@@ -158,26 +158,21 @@ async function handleEvent(config: FlagsConfig, spec: FlaggedStep, event: OrderE
     }
     outcome = `failed:${error.name}`;
   }
-  if (outcome === 'succeeded' && spec.next && ACKNOWLEDGED_BY_SUCCESSOR.has(spec.next)) {
-    // No flag of ours: the event carries our claim token, and the successor's claim records our
-    // outcome with it. The claim stays ours until then, so a copy of this event does nothing.
-    try {
-      return await handOn(config, spec, detail, outcome, claim.token);
-    } catch (error) {
-      // The event may not be out: give the claim back so the retry (same token) runs and puts it.
-      await config.flags.release(detail.orderId, spec.step, claim.token);
-      return failRetryable(config, spec, detail, claim.attempt, error);
-    }
-  }
-  // Flag first, then put: the successor's claim needs this flag, so it never sees the event early.
-  // The claim is kept until the event is out, so a racing copy waits instead of putting it too.
-  const recorded = await config.flags.settle(detail.orderId, spec.step, outcome, {
-    keepClaim: eventFor(spec, outcome) !== undefined,
-  });
+  // A success whose successor acknowledges it writes no flag of ours: the event carries our claim
+  // token and the successor's claim records our outcome with it. Any other outcome is flagged
+  // first, then put, so the successor never sees the event early. Either way the claim is kept
+  // until the event is out, so a copy of this event does nothing instead of putting it too.
+  const handsOff = outcome === 'succeeded' && spec.next !== undefined && ACKNOWLEDGED_BY_SUCCESSOR.has(spec.next);
+  const recorded = handsOff
+    ? outcome
+    : await config.flags.settle(detail.orderId, spec.step, outcome, {
+        keepClaim: eventFor(spec, outcome) !== undefined,
+      });
   try {
-    await handOn(config, spec, detail, recorded);
+    await handOn(config, spec, detail, recorded, handsOff ? claim.token : undefined);
   } catch (error) {
-    // The step is done but its event is not out: give the claim back so the retry (or a copy) puts it.
+    // The step is done but its event may not be out: give the claim back so the retry (same token)
+    // or a copy puts it.
     await config.flags.release(detail.orderId, spec.step, claim.token);
     return failRetryable(config, spec, detail, claim.attempt, error);
   }
